@@ -1,0 +1,71 @@
+"""Nattpatrull: the server a night patrol's phones sync into.
+
+`create_app` reads as the table of contents: configuration, database, languages, security,
+then one blueprint per feature.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PATROL_INSTANCE_PATH", str(ROOT / "instance")),
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    load_config(app, overrides)
+
+    from patrol import i18n, openapi, security
+    from patrol.db import db
+    from patrol.errors import register_error_handlers
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    register_error_handlers(app)
+
+    from patrol import auth, reports, shifts, sites
+
+    auth.init_app(app)  # login page, session API, users, create-user
+    sites.init_app(app)  # areas, properties, checkpoints; /api/v1/sites; seed-demo
+    shifts.init_app(app)  # shifts and check-ins
+    reports.init_app(app)  # reports and photos
+    openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
+    return app
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    from patrol.config import Defaults
+
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("PATROL")
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    production = app.config["ENV"] == "production"
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise RuntimeError("PATROL_SECRET_KEY must be set when PATROL_ENV=production")
+        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    # The session cookie travels only over HTTPS outside development and tests.
+    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    if "SESSION_COOKIE_SECURE" not in (overrides or {}):
+        app.config["SESSION_COOKIE_SECURE"] = production
+
+
+def _development_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive a restart."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,60 @@
+"""Configuration defaults.
+
+`create_app` loads these, then every environment variable with the prefix `PATROL_`
+(`PATROL_DATABASE_URL`, `PATROL_SECRET_KEY`, ...), then the `overrides` a test passes in.
+"""
+
+from datetime import timedelta
+
+
+class Defaults:
+    # "development" or "production". Production refuses to start without a secret key and never
+    # seeds demo users; development keeps a generated key in the instance folder.
+    ENV = "development"
+    SECRET_KEY = None
+    # None: a SQLite file in the instance folder.
+    DATABASE_URL = None
+    # None: files under <instance>/photos.
+    PHOTO_DIR = None
+
+    # A guard logs in once before the shift; the session must outlast the longest shift
+    # (weekends 19:30-05:00) with margin.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=14)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "patrol_session"
+
+    # Flask-WTF: we call csrf.protect() ourselves so that 401 comes before the CSRF check.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    # The token lives as long as the session; the phone fetches a fresh one before each sync.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = False
+
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("sv", "en")
+
+    # Argon2id parameters (argon2-cffi's RFC 9106 low-memory profile by default).
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
+
+    # Login limits (DESIGN 5a): failures per account and per address in a sliding window.
+    LOGIN_FAILURES_PER_ACCOUNT = 10
+    LOGIN_FAILURES_PER_ADDRESS = 50
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+    # Sync rules (DESIGN 5a).
+    SHIFT_END_GRACE = timedelta(minutes=15)
+    CLOCK_SKEW_LIMIT = timedelta(minutes=5)
+
+    # Photos.
+    MAX_PHOTO_BYTES = 15 * 1024 * 1024
+    MAX_PHOTO_PIXELS = 40_000_000
+    THUMBNAIL_EDGE = 320
+    # Bodies larger than this are refused before the view runs (photos are the largest).
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # Push (issue 5).
+    VAPID_SUBJECT = None
+    PUSH_ALLOWED_HOSTS = ""

@@ -1,0 +1,164 @@
+"""The database: one engine per app, one session per app context, typed declarative base.
+
+Plain SQLAlchemy 2 (no Flask-SQLAlchemy): `db.session` is created lazily for the current app
+context and closed when the context ends, so every request and CLI command gets its own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every database.
+
+    SQLite has no time zone type: values are stored as naive UTC there and made aware again
+    when read. Naive datetimes are refused on the way in, so a local time can never slip in.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused; pass an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def enum_column(*values: str, name: str) -> sa.Enum:
+    """A string enum stored as VARCHAR with a CHECK constraint on every database."""
+    return sa.Enum(*values, name=name, native_enum=False, create_constraint=True, length=24)
+
+
+class Database:
+    """Looks up the engine and session of the current app."""
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config.get("DATABASE_URL") or (
+            "sqlite:///" + str(Path(app.instance_path) / "patrol.sqlite3")
+        )
+        app.config["DATABASE_URL"] = url
+        engine = make_engine(url)
+        app.extensions["patrol_db"] = (engine, sessionmaker(engine, expire_on_commit=False))
+        app.teardown_appcontext(self._close_session)
+        app.cli.add_command(db_command)
+
+    @property
+    def engine(self) -> sa.Engine:
+        return current_app.extensions["patrol_db"][0]
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = current_app.extensions["patrol_db"][1]()
+        return g.db_session
+
+    @staticmethod
+    def _close_session(_exc) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # Foreign keys are off by default in SQLite; WAL lets readers run beside a writer.
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+db = Database()
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["database_url"] = url
+    return config
+
+
+def upgrade_database(url: str | None = None, revision: str = "heads") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url or current_app.config["DATABASE_URL"]), revision)
+
+
+def database_is_empty() -> bool:
+    inspector = sa.inspect(db.engine)
+    return "users" not in inspector.get_table_names()
+
+
+@click.group("db", help="Database migrations (Alembic).")
+def db_command() -> None:
+    pass
+
+
+@db_command.command("upgrade", help="Apply all migrations.")
+@click.option("--revision", default="heads")
+def upgrade_cmd(revision: str) -> None:
+    upgrade_database(revision=revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_command.command("revision", help="Write a new migration from the model changes.")
+@click.option("-m", "--message", required=True)
+def revision_cmd(message: str) -> None:
+    from alembic import command
+
+    import patrol.models  # noqa: F401  (all tables on Base.metadata)
+
+    command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
+    )

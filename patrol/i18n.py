@@ -1,0 +1,84 @@
+"""Translations: Swedish by default, English on request (Flask-Babel).
+
+Source strings are English; each feature package keeps its Swedish catalog in
+`<package>/translations/sv/LC_MESSAGES/messages.po`. Compiled `.mo` files are build output,
+not committed: `create_app` compiles any that are missing or older than their `.po`, and
+`flask --app app translations` does it by hand (and can list untranslated strings).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, request
+from flask_babel import get_locale
+
+from patrol.extensions import LANGUAGE_COOKIE, babel, select_locale
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
+
+
+def translation_dirs() -> list[Path]:
+    return sorted(p for p in PACKAGE_DIR.glob("**/translations") if p.is_dir())
+
+
+def compile_catalogs(force: bool = False) -> list[Path]:
+    """Compile every stale .po to .mo; returns the files written."""
+    written = []
+    for po_path in PACKAGE_DIR.glob("**/translations/*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        try:
+            tmp = mo_path.with_suffix(".mo.tmp")
+            with tmp.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+            tmp.replace(mo_path)
+            written.append(mo_path)
+        except OSError as error:  # a read-only install: run `flask translations` at build
+            log.warning("cannot compile %s: %s", po_path, error)
+    return written
+
+
+def untranslated() -> list[tuple[Path, str]]:
+    """(catalog, msgid) for every message without a Swedish translation."""
+    missing = []
+    for po_path in PACKAGE_DIR.glob("**/translations/sv/LC_MESSAGES/*.po"):
+        with po_path.open("rb") as po_file:
+            for message in read_po(po_file):
+                if message.id and not message.string:
+                    missing.append((po_path, str(message.id)))
+    return missing
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogs()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(p) for p in translation_dirs())
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.after_request
+    def remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in app.config["LANGUAGES"] and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=False
+            )
+        return response
+
+    @app.context_processor
+    def language_context():
+        return {"current_language": str(get_locale() or "sv")}
+
+    @app.cli.command("translations", help="Compile the .po catalogs; list untranslated strings.")
+    def translations_cmd() -> None:
+        for path in compile_catalogs(force=True):
+            click.echo(f"compiled {path.relative_to(PACKAGE_DIR.parent)}")
+        for path, msgid in untranslated():
+            click.echo(f"untranslated in {path.relative_to(PACKAGE_DIR.parent)}: {msgid!r}")

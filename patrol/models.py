@@ -1,0 +1,22 @@
+"""Every model, imported in one place so that Alembic and `create_all` see all tables.
+
+Feature packages that add tables add their models module here.
+"""
+
+from patrol.auth.models import LoginFailure, User
+from patrol.reports.models import Photo, Report
+from patrol.shifts.models import CheckIn, Shift
+from patrol.sites.models import Area, Checkpoint, Organization, Property
+
+__all__ = [
+    "Area",
+    "CheckIn",
+    "Checkpoint",
+    "LoginFailure",
+    "Organization",
+    "Photo",
+    "Property",
+    "Report",
+    "Shift",
+    "User",
+]

@@ -1,0 +1,11 @@
+"""Reports, photos and the photo store."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from patrol.reports import storage
+    from patrol.reports.views import bp
+
+    storage.init_app(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,168 @@
+"""Checking and cleaning an uploaded photo (DESIGN 5a).
+
+The type is decided by the bytes, not the header or a name. The pixel count is read from the
+header before anything is decoded, so a decompression bomb costs nothing. A JPEG without
+metadata is kept byte for byte (the phone's canvas output has none, and re-encoding would lose
+quality); a JPEG with metadata loses its APPn/COM segments without re-encoding unless its EXIF
+orientation has to be applied; PNG and WebP are re-encoded without metadata.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from patrol.errors import ApiError
+
+ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+ACCEPTED_CONTENT_TYPES = frozenset(ACCEPTED_FORMATS.values())
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+_EXIF_ORIENTATION = 0x0112
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+_OFFSET_TIME_ORIGINAL = 36881
+
+
+@dataclass
+class CleanPhoto:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+    thumbnail: bytes
+    taken_at: datetime | None
+
+
+def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPhoto:
+    """The photo to store, or ApiError 415 (not an accepted image), 413 (too many pixels) or
+    422 (cannot be decoded whole)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(body))
+        except Image.DecompressionBombError:
+            raise too_many_pixels(max_pixels) from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            raise ApiError(415) from None
+        if image.format not in ACCEPTED_FORMATS:
+            raise ApiError(415)
+        width, height = image.size
+        if width * height > max_pixels:
+            raise too_many_pixels(max_pixels)
+        try:
+            image.load()
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            raise ApiError(
+                422,
+                gettext("The photo is damaged or cut off. Take it again."),
+                code="damaged_image",
+            ) from None
+
+    content_type = ACCEPTED_FORMATS[image.format]
+    exif = image.getexif()
+    taken_at = _taken_at(exif)
+    orientation = exif.get(_EXIF_ORIENTATION, 1)
+    upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+
+    if content_type == "image/jpeg" and orientation == 1:
+        data, had_metadata = strip_jpeg_metadata(body)
+        if data is None:  # an odd segment layout: re-encode rather than guess
+            data = _encode(upright, "JPEG")
+    else:
+        data = _encode(upright, image.format)
+    return CleanPhoto(
+        data=data,
+        content_type=content_type,
+        width=upright.width,
+        height=upright.height,
+        thumbnail=make_thumbnail(upright, thumbnail_edge),
+        taken_at=taken_at,
+    )
+
+
+def too_many_pixels(max_pixels: int) -> ApiError:
+    return ApiError(
+        413,
+        gettext(
+            "The photo has too many pixels (at most %(mp)s megapixels).",
+            mp=max_pixels // 1_000_000,
+        ),
+    )
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=92, optimize=True)
+    elif fmt == "PNG":
+        image.save(out, "PNG", optimize=False)
+    else:
+        image.save(out, "WEBP", quality=90)
+    return out.getvalue()
+
+
+def make_thumbnail(image: Image.Image, edge: int) -> bytes:
+    thumb = image.convert("RGB")
+    thumb.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    thumb.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def strip_jpeg_metadata(data: bytes) -> tuple[bytes | None, bool]:
+    """(JPEG without APP1-APP15 and COM segments, whether any were removed).
+
+    Works on the segment structure up to the start of scan, so the image data is untouched.
+    Returns (None, False) for a layout it does not understand."""
+    if data[:2] != b"\xff\xd8":
+        return None, False
+    out = bytearray(b"\xff\xd8")
+    removed = False
+    i, n = 2, len(data)
+    while i + 1 < n:
+        if data[i] != 0xFF:
+            return None, False
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xDA:  # start of scan: the rest is image data
+            out += data[i:]
+            return bytes(out), removed
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            out += data[i : i + 2]
+            i += 2
+            continue
+        if i + 4 > n:
+            return None, False
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        segment = data[i : i + 2 + length]
+        if 0xE1 <= marker <= 0xEF or marker == 0xFE:
+            removed = True
+        else:
+            out += segment
+        i += 2 + length
+    return None, False
+
+
+def _taken_at(exif: Image.Exif) -> datetime | None:
+    """When the photo was taken, from EXIF (phones' canvas output has none: then None)."""
+    try:
+        ifd = exif.get_ifd(_EXIF_IFD)
+        raw = ifd.get(_DATETIME_ORIGINAL)
+        if not raw:
+            return None
+        taken = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        offset = ifd.get(_OFFSET_TIME_ORIGINAL)
+        if offset:
+            return datetime.fromisoformat(taken.isoformat() + str(offset).strip("\x00 "))
+        return taken.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+    except (ValueError, TypeError, KeyError):
+        return None

@@ -1,0 +1,252 @@
+"""PUT/GET /api/v1/reports/<uuid> and its photos (DESIGN 5, 5a)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import uuid
+
+from flask import Blueprint, current_app, jsonify, request, send_file
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from patrol.db import db
+from patrol.errors import ApiError, field_error
+from patrol.openapi import documented
+from patrol.reports.images import ACCEPTED_CONTENT_TYPES, EXTENSIONS, clean_photo
+from patrol.reports.models import Photo, Report
+from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
+from patrol.reports.storage import photo_store
+from patrol.security import roles_required
+from patrol.shifts.views import PATROL_ROLES, check_within_shift, json_body, own_shift
+from patrol.signals import report_created
+from patrol.sites.models import Checkpoint, Property
+from patrol.sync import clock_flags, conflict, put_record
+
+bp = Blueprint("reports", __name__)
+
+REPORT_CONTENT_FIELDS = (
+    "shift_id",
+    "property_id",
+    "checkpoint_id",
+    "category",
+    "level",
+    "description",
+    "occurred_at",
+    "lat",
+    "lon",
+    "accuracy_m",
+)
+
+
+def report_content(values: dict) -> dict:
+    content = {name: values.get(name) for name in REPORT_CONTENT_FIELDS}
+    content["description"] = content["description"] or ""
+    content["photo_ids"] = frozenset(str(p) for p in values.get("photo_ids") or ())
+    return content
+
+
+def readable_report(report_id: uuid.UUID) -> Report:
+    """The report for its guard, supervisors and admins; 404 / 403 otherwise."""
+    report = db.session.get(Report, report_id)
+    if report is None:
+        raise ApiError(404)
+    if report.shift.guard_id != current_user.id and not current_user.is_reviewer:
+        raise ApiError(403)
+    return report
+
+
+@bp.put("/api/v1/reports/<uuid:report_id>")
+@roles_required(*PATROL_ROLES)
+@documented(request=ReportIn, responses={200: ReportOut, 201: ReportOut}, summary="Report")
+def put_report(report_id: uuid.UUID):
+    data = ReportIn().load(json_body())
+    shift = own_shift(data["shift_id"])
+    prop = db.session.get(Property, data["property_id"])
+    if prop is None:
+        raise field_error("property_id", gettext("Unknown property."))
+    if data["checkpoint_id"] is not None:
+        checkpoint = db.session.get(Checkpoint, data["checkpoint_id"])
+        if checkpoint is None or checkpoint.property_id != prop.id:
+            raise field_error("checkpoint_id", gettext("This checkpoint is not in the property."))
+    check_within_shift(shift, data["occurred_at"])
+    flags, offset = clock_flags()
+    values = {name: data[name] for name in REPORT_CONTENT_FIELDS}
+    values["description"] = values["description"] or ""
+    values.update(
+        photo_ids=sorted(str(p) for p in data["photo_ids"] or ()),
+        flags=flags,
+        clock_offset_s=offset,
+    )
+    report, status = put_record(
+        Report,
+        report_id,
+        values,
+        owner_id=lambda r: r.shift.guard_id,
+        content=lambda r: report_content(
+            {n: getattr(r, n) for n in REPORT_CONTENT_FIELDS} | {"photo_ids": r.photo_ids}
+        ),
+        wanted=report_content(values),
+        on_create=lambda r: report_created.send(r),
+    )
+    return jsonify(ReportOut().dump(report)), status
+
+
+@bp.get("/api/v1/reports/<uuid:report_id>")
+@roles_required(*PATROL_ROLES)
+@documented(responses={200: ReportOut}, summary="A report, with the photos still missing")
+def get_report(report_id: uuid.UUID):
+    return jsonify(ReportOut().dump(readable_report(report_id)))
+
+
+# --- photos --------------------------------------------------------------------------------
+
+_DIGEST_ITEM = re.compile(r"^\s*([A-Za-z0-9-]+)\s*=\s*:([A-Za-z0-9+/=]*):\s*$")
+
+
+def content_digest_sha256() -> bytes:
+    """The sha-256 value of the Content-Digest header (RFC 9530), or 400."""
+    header = request.headers.get("Content-Digest")
+    if not header:
+        raise ApiError(400, gettext("Content-Digest (sha-256) is missing."), code="digest_missing")
+    for item in header.split(","):
+        match = _DIGEST_ITEM.match(item)
+        if match and match.group(1).lower() == "sha-256":
+            try:
+                value = base64.b64decode(match.group(2), validate=True)
+            except (binascii.Error, ValueError):
+                break
+            if len(value) == 32:
+                return value
+            break
+    raise ApiError(
+        400, gettext("Content-Digest has no valid sha-256 value."), code="digest_invalid"
+    )
+
+
+def read_body(limit: int) -> bytes:
+    """The request body, or 413 when it is larger than the limit (also when sent chunked)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise photo_too_large(limit)
+    body = (
+        request.environ["wsgi.input"].read(limit + 1)
+        if request.content_length is None
+        else (request.get_data(cache=False))
+    )
+    if len(body) > limit:
+        raise photo_too_large(limit)
+    return body
+
+
+def photo_too_large(limit: int) -> ApiError:
+    return ApiError(
+        413, gettext("The photo is too large (at most %(mb)s MB).", mb=limit // (1024 * 1024))
+    )
+
+
+PHOTO_REQUEST = {
+    media: {"schema": {"type": "string", "format": "binary"}}
+    for media in sorted(ACCEPTED_CONTENT_TYPES)
+}
+
+
+@bp.put("/api/v1/reports/<uuid:report_id>/photos/<uuid:photo_id>")
+@roles_required(*PATROL_ROLES)
+@documented(
+    request_content=PHOTO_REQUEST,
+    responses={200: PhotoOut, 201: PhotoOut},
+    summary="Upload one photo of a report (raw bytes, Content-Digest: sha-256=:...:)",
+)
+def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
+    config = current_app.config
+    report = db.session.get(Report, report_id)
+    if report is None:
+        raise ApiError(404, gettext("The report has not arrived yet. Send the report first."))
+    if report.shift.guard_id != current_user.id:
+        raise ApiError(403, gettext("This report belongs to another guard."))
+    if str(photo_id) not in report.photo_ids:
+        raise field_error("photo_id", gettext("This photo is not listed in the report."))
+    if request.content_length is not None and request.content_length > config["MAX_PHOTO_BYTES"]:
+        raise photo_too_large(config["MAX_PHOTO_BYTES"])
+    promised = content_digest_sha256()
+    if request.mimetype not in ACCEPTED_CONTENT_TYPES:
+        raise ApiError(415)
+    body = read_body(config["MAX_PHOTO_BYTES"])
+    if hashlib.sha256(body).digest() != promised:
+        raise ApiError(
+            400,
+            gettext("The photo did not arrive whole (the digest does not match). Send it again."),
+            code="digest_mismatch",
+        )
+    sha256 = promised.hex()
+
+    existing = db.session.get(Photo, photo_id)
+    if existing is not None:
+        return same_photo_or_conflict(existing, report, sha256)
+
+    clean = clean_photo(
+        body, max_pixels=config["MAX_PHOTO_PIXELS"], thumbnail_edge=config["THUMBNAIL_EDGE"]
+    )
+    stem = f"{report.id}/{photo_id}-{sha256[:16]}"
+    storage_key = f"{stem}.{EXTENSIONS[clean.content_type]}"
+    thumbnail_key = f"{stem}.thumb.jpg"
+    store = photo_store()
+    store.save(storage_key, clean.data)
+    store.save(thumbnail_key, clean.thumbnail)
+
+    photo = Photo(
+        id=photo_id,
+        report_id=report.id,
+        sha256=sha256,
+        content_type=clean.content_type,
+        width=clean.width,
+        height=clean.height,
+        bytes=len(clean.data),
+        taken_at=clean.taken_at,
+        storage_key=storage_key,
+        thumbnail_key=thumbnail_key,
+    )
+    db.session.add(photo)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same photo raced in through another request: keep the winner's files.
+        db.session.rollback()
+        existing = db.session.get(Photo, photo_id, populate_existing=True)
+        if existing is None:
+            raise
+        if existing.storage_key != storage_key:
+            store.delete(storage_key)
+            store.delete(thumbnail_key)
+        return same_photo_or_conflict(existing, report, sha256)
+    return jsonify(PhotoOut().dump(photo)), 201
+
+
+def same_photo_or_conflict(existing: Photo, report: Report, sha256: str):
+    if existing.report_id == report.id and existing.sha256 == sha256:
+        return jsonify(PhotoOut().dump(existing)), 200
+    raise conflict()
+
+
+@bp.get("/api/v1/reports/<uuid:report_id>/photos/<uuid:photo_id>")
+@roles_required(*PATROL_ROLES)
+@documented(responses={200: None}, summary="A photo (?size=thumb: the 320 px thumbnail)")
+def get_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
+    report = readable_report(report_id)
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or photo.report_id != report.id:
+        raise ApiError(404)
+    thumb = request.args.get("size") == "thumb"
+    key = photo.thumbnail_key if thumb else photo.storage_key
+    response = send_file(
+        photo_store().path(key),
+        mimetype="image/jpeg" if thumb else photo.content_type,
+        conditional=True,
+        etag=f"{photo.sha256[:32]}{'-t' if thumb else ''}",
+        max_age=86400,
+    )
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response

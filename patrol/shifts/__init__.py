@@ -1,0 +1,9 @@
+"""Shifts and check-ins: what the guard's phone syncs while on patrol."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from patrol.shifts.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,73 @@
+"""Shifts and check-ins: records the guard's phone creates, keyed by the phone's UUIDs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from patrol.db import Base, UTCDateTime, enum_column, utcnow
+
+CHECKIN_METHODS = ("qr", "code", "nfc", "manual")
+CHECKIN_FLAGS = ("manual", "out_of_radius", "no_location", "clock_skew")
+
+
+class Shift(Base):
+    __tablename__ = "shifts"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    guard_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The night the shift belongs to (DESIGN 5a): Stockholm date of started_at minus 12 hours.
+    night: Mapped[date] = mapped_column(sa.Date, index=True)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    clock_offset_s: Mapped[float | None]
+
+    guard = relationship("User")
+    checkins: Mapped[list[CheckIn]] = relationship(
+        back_populates="shift", order_by="CheckIn.occurred_at"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ended_after_start"),
+    )
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    shift_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("shifts.id"), index=True)
+    checkpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("checkpoints.id"), index=True)
+    method: Mapped[str] = mapped_column(enum_column(*CHECKIN_METHODS, name="checkin_method"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+    # Distance from the checkpoint in metres, when both positions are known.
+    distance_m: Mapped[float | None]
+    flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Server clock minus phone clock in seconds, stored when it exceeds the skew limit.
+    clock_offset_s: Mapped[float | None]
+
+    shift: Mapped[Shift] = relationship(back_populates="checkins")
+    checkpoint = relationship("Checkpoint")
+
+
+STOCKHOLM = "Europe/Stockholm"
+
+
+def night_of(started_at: datetime) -> date:
+    """The night a shift belongs to: the Stockholm date of its start minus 12 hours, so a shift
+    started at 00:30 belongs to the evening before (DESIGN 5a)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    return (started_at.astimezone(ZoneInfo(STOCKHOLM)) - timedelta(hours=12)).date()

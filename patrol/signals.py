@@ -1,0 +1,9 @@
+"""Signals other features listen to. Sent inside the database transaction that creates the
+record, before commit, so that a listener's rows (a queued push message) commit with it."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the Report row, just added to db.session and not yet committed.
+report_created = _signals.signal("report-created")
