@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -147,6 +148,7 @@ def db_command() -> None:
 
 @db_command.command("upgrade", help="Apply all migrations.")
 @click.option("--revision", default="heads")
+@with_appcontext
 def upgrade_cmd(revision: str) -> None:
     upgrade_database(revision=revision)
     click.echo(f"Database at {revision}.")
@@ -154,6 +156,7 @@ def upgrade_cmd(revision: str) -> None:
 
 @db_command.command("revision", help="Write a new migration from the model changes.")
 @click.option("-m", "--message", required=True)
+@with_appcontext
 def revision_cmd(message: str) -> None:
     from alembic import command
 

@@ -7,6 +7,7 @@ Every 4xx/5xx from /api/ is `{"error": code, "message": text in the user's langu
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext
@@ -58,7 +59,53 @@ _MARSHMALLOW_MESSAGES = (
     lazy_gettext("Invalid input type."),
     lazy_gettext("Invalid value."),
     lazy_gettext("Unknown field."),
+    lazy_gettext("Not a valid aware datetime."),
 )
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalog; it is translated later, where it is used."""
+    return message
+
+
+# Marshmallow's messages with values in them, matched by pattern and translated with the values.
+_PATTERNS = (
+    (
+        re.compile(r"^Must be one of: (?P<choices>.*)\.$"),
+        N_("Must be one of: %(choices)s."),
+    ),
+    (
+        re.compile(
+            r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$"
+        ),
+        N_("Must be between %(min)s and %(max)s."),
+    ),
+    (
+        re.compile(r"^Must be greater than or equal to (?P<min>\S+)\.$"),
+        N_("Must be at least %(min)s."),
+    ),
+    (
+        re.compile(r"^Must be less than or equal to (?P<max>\S+)\.$"),
+        N_("Must be at most %(max)s."),
+    ),
+    (
+        re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"),
+        N_("Longer than %(max)s characters."),
+    ),
+    (
+        re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"),
+        N_("Shorter than %(min)s characters."),
+    ),
+)
+
+
+def translate_message(message: str) -> str:
+    """A field message in the user's language (exact catalog entry or a known pattern)."""
+    for pattern, template in _PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return gettext(template, **match.groupdict())
+    return gettext(message)
 
 
 class ApiError(Exception):
@@ -96,12 +143,12 @@ def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
                 flat.setdefault(field, []).extend(texts)
     elif isinstance(messages, list):
         if all(isinstance(m, str) for m in messages):
-            flat[prefix or "_schema"] = [gettext(m) for m in messages]
+            flat[prefix or "_schema"] = [translate_message(m) for m in messages]
         else:
             for index, value in enumerate(messages):
                 flat.update(flatten_errors(value, f"{prefix}.{index}"))
     else:
-        flat[prefix or "_schema"] = [gettext(str(messages))]
+        flat[prefix or "_schema"] = [translate_message(str(messages))]
     return flat
 
 

@@ -55,13 +55,43 @@ def _view_is_public(app: Flask) -> bool:
     return bool(view is None or getattr(view, "patrol_public", False))
 
 
+class _CountingInput:
+    """wsgi.input that remembers how much the app has read."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.consumed = 0
+
+    def read(self, *args):
+        data = self.stream.read(*args)
+        self.consumed += len(data)
+        return data
+
+    def readline(self, *args):
+        data = self.stream.readline(*args)
+        self.consumed += len(data)
+        return data
+
+    def readlines(self, *args):
+        lines = self.stream.readlines(*args)
+        self.consumed += sum(len(line) for line in lines)
+        return lines
+
+    def __iter__(self):
+        for line in self.stream:
+            self.consumed += len(line)
+            yield line
+
+
 class DrainRequestBody:
     """WSGI middleware: read what the app left unread of a request body.
 
     When a view refuses an upload early (401, 413) without reading the body, closing the
     socket with unread data makes the kernel send a reset, and the phone sees a broken
     connection instead of the answer (DESIGN 5a). Reading the rest first avoids that; the cap
-    stops a client from holding a worker with an endless body.
+    stops a client from holding a worker with an endless body. Only what the Content-Length
+    promised is read (or, for chunked bodies, up to the server's end-of-input marker), so a
+    fully read body never blocks here.
     """
 
     CAP = 64 * 1024 * 1024
@@ -70,23 +100,34 @@ class DrainRequestBody:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        raw = environ.get("wsgi.input")
+        counting = None
+        if raw is not None and environ.get("REQUEST_METHOD") not in SAFE_METHODS:
+            counting = environ["wsgi.input"] = _CountingInput(raw)
         result = self.wsgi_app(environ, start_response)
-        stream = environ.get("wsgi.input")
-        if stream is not None and environ.get("REQUEST_METHOD") not in SAFE_METHODS:
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            remaining = min(length, self.CAP) if length else self.CAP
-            try:
-                while remaining > 0:
-                    chunk = stream.read(min(65536, remaining))
-                    if not chunk:
-                        break
-                    remaining -= len(chunk)
-            except (OSError, ValueError):
-                pass
+        if counting is not None:
+            self._drain(environ, counting)
         return result
+
+    def _drain(self, environ, counting: _CountingInput) -> None:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length:
+            remaining = min(length - counting.consumed, self.CAP)
+        elif environ.get("wsgi.input_terminated"):
+            remaining = self.CAP  # chunked: the server marks the end of input
+        else:
+            return
+        try:
+            while remaining > 0:
+                chunk = counting.stream.read(min(65536, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        except (OSError, ValueError):
+            pass
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,7 @@ else
   sources=("$pkg"); out="$pkg/translations"
 fi
 pot=$(mktemp --suffix=.pot)
-"$PYBABEL" -q extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location --omit-header -o "$pot" "${sources[@]}"
+"$PYBABEL" -q extract -F babel.cfg -k lazy_gettext -k _l -k N_ -k ValidationError --no-location --omit-header -o "$pot" "${sources[@]}"
 if [ -f "$out/sv/LC_MESSAGES/messages.po" ]; then
   "$PYBABEL" -q update -i "$pot" -d "$out" -l sv --no-fuzzy-matching --ignore-obsolete
 else

@@ -7,6 +7,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import Flask, redirect, request, url_for
+from flask.cli import with_appcontext
 
 from patrol.auth.models import ROLES, User
 from patrol.auth.passwords import hash_password
@@ -55,6 +56,7 @@ def create_user(
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", "display_name", help="Name shown on screens (default: username).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
 def create_user_command(username: str, role: str, display_name: str | None, password_stdin: bool):
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise click.ClickException(f"user {username!r} already exists")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import with_appcontext
 
 from patrol.auth import create_user
 from patrol.auth.models import User
@@ -145,6 +146,7 @@ def seed_demo() -> list[str]:
 
 @click.command("seed-demo", help="Create the demo area, properties, checkpoints and users.")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+@with_appcontext
 def seed_demo_command(if_empty: bool) -> None:
     if current_app.config["ENV"] == "production":
         raise click.ClickException(
