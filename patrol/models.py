@@ -4,6 +4,7 @@ Feature packages that add tables add their models module here.
 """
 
 from patrol.auth.models import LoginFailure, User
+from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property

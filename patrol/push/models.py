@@ -1,0 +1,153 @@
+"""Push notifications: subscriptions, the outbox of messages, extra rounds and SOS alerts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from patrol.db import Base, UTCDateTime, enum_column, utcnow
+
+MESSAGE_KINDS = ("acute", "sos", "sos_ack", "dispatch", "test")
+# pending: waiting to be sent (or re-sent after next_attempt_at); sending: claimed by a worker
+# until claimed_until; sent: the push service accepted it; gone: the subscription expired
+# (404/410) and was removed; failed: refused for good, out of attempts, or past its TTL.
+MESSAGE_STATUSES = ("pending", "sending", "sent", "gone", "failed")
+URGENCIES = ("very-low", "low", "normal", "high")
+RESPONSE_ACTIONS = ("acknowledged", "completed")
+
+
+class PushSubscription(Base):
+    """One browser's push subscription (`PushSubscription.toJSON()`), one per user and device.
+
+    The endpoint is unique: a device that changes hands (another user logs in) moves its
+    subscription to the new user instead of notifying both.
+    """
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(sa.String(1024), unique=True)
+    # The browser's keys (base64url): its P-256 public key and the 16-byte auth secret.
+    p256dh: Mapped[str] = mapped_column(sa.String(128))
+    auth: Mapped[str] = mapped_column(sa.String(64))
+    # The language the user had when subscribing: notifications are written in it.
+    locale: Mapped[str] = mapped_column(sa.String(8), default="sv")
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+
+    def info(self) -> dict:
+        """What pywebpush takes as `subscription_info`."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class PushMessage(Base):
+    """One notification for one subscription: the outbox that `push-worker` drains.
+
+    Written in the same transaction as the event that causes it (a report, an SOS, a
+    dispatch), so that a message exists if and only if its event committed; sent after commit.
+    """
+
+    __tablename__ = "push_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("push_subscriptions.id", ondelete="SET NULL"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(enum_column(*MESSAGE_KINDS, name="push_kind"))
+    # The JSON the service worker receives: type, title, body, url, tag, id.
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    ttl_s: Mapped[int]
+    urgency: Mapped[str] = mapped_column(enum_column(*URGENCIES, name="push_urgency"))
+    status: Mapped[str] = mapped_column(
+        enum_column(*MESSAGE_STATUSES, name="push_status"), default="pending"
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Which worker holds the message and until when (a crashed worker's claim runs out).
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+    subscription = relationship("PushSubscription")
+
+    __table_args__ = (sa.Index("ix_push_messages_queue", "status", "next_attempt_at"),)
+
+
+class Dispatch(Base):
+    """An extra round: a supervisor sends guards to a property with a message."""
+
+    __tablename__ = "dispatches"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    property_id: Mapped[int] = mapped_column(sa.ForeignKey("properties.id"), index=True)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The guards sent, as sorted user ids (fixed at creation: who was on shift then).
+    guard_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+
+    created_by = relationship("User")
+    property = relationship("Property")
+    responses: Mapped[list[DispatchResponse]] = relationship(
+        back_populates="dispatch", order_by="DispatchResponse.occurred_at"
+    )
+
+
+class DispatchResponse(Base):
+    """A guard's acknowledgement or completion of an extra round, synced like any record
+    (the phone's UUID, idempotent PUT)."""
+
+    __tablename__ = "dispatch_responses"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    dispatch_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("dispatches.id"), index=True)
+    guard_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(enum_column(*RESPONSE_ACTIONS, name="dispatch_action"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+
+    dispatch: Mapped[Dispatch] = relationship(back_populates="responses")
+    guard = relationship("User")
+
+    __table_args__ = (
+        # One acknowledgement and one completion per guard and dispatch.
+        sa.UniqueConstraint("dispatch_id", "guard_id", "action", name="uq_dispatch_response"),
+    )
+
+
+class SosAlert(Base):
+    """A guard's call for help. Open until a supervisor (or admin) acknowledges it."""
+
+    __tablename__ = "sos_alerts"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    guard_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The phone's shift id, kept without a foreign key: an SOS jumps the outbox queue, so it
+    # can arrive before its shift does, and it must never be refused for that.
+    shift_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    guard = relationship("User", foreign_keys=[guard_id])
+    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
