@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from markupsafe import Markup
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("push-keys", help="Create the VAPID key pair in the instance folder.")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Replace an existing key (phones must resubscribe).")
 def push_keys_command(force: bool) -> None:
     from patrol.push.keys import generate_key_file, key_path, public_key_b64
@@ -82,6 +84,7 @@ def push_keys_command(force: bool) -> None:
 
 
 @click.command("push-worker", help="Send queued push messages (run one or more).")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 @click.option("--batch", default=20, show_default=True, help="Messages claimed at a time.")
 @click.option("--poll", type=float, default=None, help="Seconds between polls when idle.")
