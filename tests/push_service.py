@@ -47,6 +47,8 @@ class LoopbackPushService:
     requests: list[PushRequest] = field(default_factory=list)
     # path -> statuses (with optional headers) to answer before falling back to 201.
     scripted: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    # Seconds each answer takes (a push service is never instant).
+    delay: float = 0.0
 
     def start(self) -> LoopbackPushService:
         service = self
@@ -58,6 +60,8 @@ class LoopbackPushService:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 now = time.time()
+                if service.delay:
+                    time.sleep(service.delay)
                 with service.lock:
                     queue = service.scripted.get(self.path)
                     status, headers = queue.popleft() if queue else (201, {})

@@ -149,11 +149,12 @@ class PushWorker:
         return sorted(claimed)
 
     def finish(self, message_id: int, values: dict) -> bool:
-        """Write an outcome if the claim is still ours (it may have expired and moved on)."""
+        """Write an outcome if the claim is still ours (it may have expired and moved on).
+        `claimed_by` stays: it records which worker made the last attempt."""
         result = db.session.execute(
             sa.update(PushMessage)
             .where(PushMessage.id == message_id, PushMessage.claimed_by == self.worker_id)
-            .values(claimed_by=None, claimed_until=None, **values),
+            .values(claimed_until=None, **values),
             execution_options={"synchronize_session": False},
         )
         return result.rowcount == 1
