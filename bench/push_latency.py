@@ -170,7 +170,9 @@ def run_mode(name: str, database_url: str, poll: float, count: int, workdir: Pat
         report_created.disconnect(note)
         sa.event.remove(Session, "after_commit", stamp)
         worker.send_signal(signal.SIGINT)
-        worker.wait(15)
+        output, _ = worker.communicate(timeout=30)
+        if worker.returncode not in (0, -signal.SIGINT, 130):
+            print(output, file=sys.stderr)
         service.stop()
         app.extensions["patrol_db"][0].dispose()
     return latencies

@@ -9,6 +9,7 @@ open SOS alerts at its top with `{{ push_open_sos() }}` (a template global; see
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from datetime import timedelta
 
@@ -101,9 +102,10 @@ def push_worker_command(once: bool, batch: int, poll: float | None) -> None:
             pass
         click.echo(f"sent {worker.sent}")
         return
-    click.echo(f"push worker {worker.worker_id} running (Ctrl-C stops)")
     stop = threading.Event()
-    try:
-        worker.run(poll=poll or app.config["PUSH_WORKER_POLL_S"], stop=stop)
-    except KeyboardInterrupt:
-        stop.set()
+    # SIGTERM (systemd, docker stop) and Ctrl-C finish the message being sent, then exit.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"push worker {worker.worker_id} running (Ctrl-C stops)")
+    worker.run(poll=poll or app.config["PUSH_WORKER_POLL_S"], stop=stop)
+    click.echo(f"push worker stopped after sending {worker.sent}")
