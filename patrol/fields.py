@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 
 class UTCDateTime(fields.AwareDateTime):
@@ -16,3 +16,12 @@ class UTCDateTime(fields.AwareDateTime):
         if value is not None:
             value = value.astimezone(UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+# Row ids are 32-bit integers in the database: a larger number is a 422, not a driver error.
+MAX_ROW_ID = 2**31 - 1
+
+
+def RowId(**kwargs) -> fields.Integer:  # noqa: N802  (reads like a field class)
+    """A reference to a row by its integer id."""
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ROW_ID), **kwargs)

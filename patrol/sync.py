@@ -42,22 +42,22 @@ def put_record(
     `on_create(row)` runs inside the creating transaction, before its commit.
     """
     session = db.session
-    row = session.get(model, record_id)
+    # Insert first: a new record (the common case) costs no extra read. A UUID that exists
+    # already fails on the primary key, and the stored row is then compared.
+    row = model(id=record_id, **values)
+    session.add(row)
+    try:
+        if on_create is not None:
+            session.flush()
+            on_create(row)
+        session.commit()
+        return row, 201
+    except IntegrityError:
+        session.rollback()
+    row = session.get(model, record_id, populate_existing=True)
     if row is None:
-        row = model(id=record_id, **values)
-        session.add(row)
-        try:
-            if on_create is not None:
-                session.flush()
-                on_create(row)
-            session.commit()
-            return row, 201
-        except IntegrityError:
-            # Someone else inserted this UUID between our read and our write: compare with theirs.
-            session.rollback()
-            row = session.get(model, record_id, populate_existing=True)
-            if row is None:
-                raise
+        # The insert failed for another reason (a foreign key vanished meanwhile).
+        raise conflict()
     if owner_id(row) != current_user.id:
         raise ApiError(403, gettext("This record belongs to another user."))
     if content(row) == wanted:

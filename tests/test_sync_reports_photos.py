@@ -325,3 +325,12 @@ def assert_nothing_stored(app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) >= 1
     photo_dir = Path(app.config["PHOTO_DIR"])
     assert not [p for p in photo_dir.rglob("*") if p.is_file()]
+
+
+def test_ids_beyond_the_database_range_are_422_not_500(guard, shift_id, prop):
+    huge = report_body(shift_id, prop, property_id=2**63, checkpoint_id=None)
+    response = guard.put(f"/api/v1/reports/{new_id()}", json=huge)
+    assert response.status_code == 422
+    assert "property_id" in response.json["errors"]
+    as_text = report_body(shift_id, prop, property_id="12")
+    assert guard.put(f"/api/v1/reports/{new_id()}", json=as_text).status_code == 422

@@ -43,6 +43,43 @@ class CleanPhoto:
 def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPhoto:
     """The photo to store, or ApiError 415 (not an accepted image), 413 (too many pixels) or
     422 (cannot be decoded whole)."""
+    image = _open_checked(body, max_pixels)
+    content_type = ACCEPTED_FORMATS[image.format]
+    width, height = image.size
+    exif = image.getexif()
+    orientation = exif.get(_EXIF_ORIENTATION, 1)
+    kept_jpeg = None
+    if content_type == "image/jpeg" and orientation == 1:
+        kept_jpeg, _removed = strip_jpeg_metadata(body)
+    if kept_jpeg is not None:
+        # Kept byte for byte (less its metadata segments): only the thumbnail's pixels are
+        # needed, and decoding at a scale near the thumbnail skips most of the work while still
+        # reading every byte of the scan, so a truncated file is still caught.
+        scale = thumbnail_edge / max(width, height)
+        image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
+        _load_whole(image)
+        return CleanPhoto(
+            data=kept_jpeg,
+            content_type=content_type,
+            width=width,
+            height=height,
+            thumbnail=make_thumbnail(image, thumbnail_edge),
+            taken_at=_taken_at(exif),
+        )
+    _load_whole(image)
+    upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+    return CleanPhoto(
+        data=_encode(upright, image.format),
+        content_type=content_type,
+        width=upright.width,
+        height=upright.height,
+        thumbnail=make_thumbnail(upright, thumbnail_edge),
+        taken_at=_taken_at(exif),
+    )
+
+
+def _open_checked(body: bytes, max_pixels: int) -> Image.Image:
+    """Open by content and check the pixel count from the header, before any decoding."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
@@ -51,11 +88,17 @@ def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPh
             raise too_many_pixels(max_pixels) from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             raise ApiError(415) from None
-        if image.format not in ACCEPTED_FORMATS:
-            raise ApiError(415)
-        width, height = image.size
-        if width * height > max_pixels:
-            raise too_many_pixels(max_pixels)
+    if image.format not in ACCEPTED_FORMATS:
+        raise ApiError(415)
+    width, height = image.size
+    if width * height > max_pixels:
+        raise too_many_pixels(max_pixels)
+    return image
+
+
+def _load_whole(image: Image.Image) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image.load()
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
@@ -64,27 +107,6 @@ def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPh
                 gettext("The photo is damaged or cut off. Take it again."),
                 code="damaged_image",
             ) from None
-
-    content_type = ACCEPTED_FORMATS[image.format]
-    exif = image.getexif()
-    taken_at = _taken_at(exif)
-    orientation = exif.get(_EXIF_ORIENTATION, 1)
-    upright = ImageOps.exif_transpose(image) if orientation != 1 else image
-
-    if content_type == "image/jpeg" and orientation == 1:
-        data, had_metadata = strip_jpeg_metadata(body)
-        if data is None:  # an odd segment layout: re-encode rather than guess
-            data = _encode(upright, "JPEG")
-    else:
-        data = _encode(upright, image.format)
-    return CleanPhoto(
-        data=data,
-        content_type=content_type,
-        width=upright.width,
-        height=upright.height,
-        thumbnail=make_thumbnail(upright, thumbnail_edge),
-        taken_at=taken_at,
-    )
 
 
 def too_many_pixels(max_pixels: int) -> ApiError:
@@ -110,7 +132,7 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
 
 def make_thumbnail(image: Image.Image, edge: int) -> bytes:
     thumb = image.convert("RGB")
-    thumb.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    thumb.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=2.0)
     out = io.BytesIO()
     thumb.save(out, "JPEG", quality=80)
     return out.getvalue()

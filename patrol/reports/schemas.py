@@ -3,15 +3,15 @@
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from patrol.fields import UTCDateTime
+from patrol.fields import RowId, UTCDateTime
 from patrol.reports.models import CATEGORIES, LEVELS, MAX_PHOTOS_PER_REPORT
 from patrol.shifts.schemas import LocationFields
 
 
 class ReportIn(LocationFields):
     shift_id = fields.UUID(required=True)
-    property_id = fields.Integer(required=True)
-    checkpoint_id = fields.Integer(load_default=None, allow_none=True)
+    property_id = RowId(required=True)
+    checkpoint_id = RowId(load_default=None, allow_none=True)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     description = fields.String(

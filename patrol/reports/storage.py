@@ -24,7 +24,19 @@ class FilePhotoStore:
             raise ValueError(f"photo key escapes the store: {key!r}")
         return path
 
-    def save(self, key: str, data: bytes) -> None:
+    def save(self, *items: tuple[str, bytes]) -> None:
+        """Write (key, data) pairs atomically; the folders are synced once at the end."""
+        folders = set()
+        for key, data in items:
+            folders.add(self._write(key, data))
+        for folder in folders:
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def _write(self, key: str, data: bytes) -> Path:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
@@ -37,11 +49,7 @@ class FilePhotoStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        return target.parent
 
     def exists(self, key: str) -> bool:
         return self.path(key).exists()

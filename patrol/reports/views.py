@@ -194,8 +194,7 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     storage_key = f"{stem}.{EXTENSIONS[clean.content_type]}"
     thumbnail_key = f"{stem}.thumb.jpg"
     store = photo_store()
-    store.save(storage_key, clean.data)
-    store.save(thumbnail_key, clean.thumbnail)
+    store.save((storage_key, clean.data), (thumbnail_key, clean.thumbnail))
 
     photo = Photo(
         id=photo_id,

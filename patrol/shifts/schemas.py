@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from patrol.fields import UTCDateTime
+from patrol.fields import RowId, UTCDateTime
 from patrol.shifts.models import CHECKIN_METHODS
 
 
@@ -57,7 +57,7 @@ class CheckInIn(LocationFields):
     checkpoint_code = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=16)
     )
-    checkpoint_id = fields.Integer(load_default=None, allow_none=True)
+    checkpoint_id = RowId(load_default=None, allow_none=True)
     method = fields.String(required=True, validate=validate.OneOf(CHECKIN_METHODS))
     occurred_at = UTCDateTime(required=True)
 

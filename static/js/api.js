@@ -1,0 +1,89 @@
+// Fetch wrapper for the server's JSON API (DESIGN 5, 5a).
+//
+// Every sync request carries X-Client-Time (the phone's clock) so the server can flag clock
+// skew, and X-CSRFToken (fresh from GET /api/v1/me at the start of each pass).
+
+export class NetworkError extends Error {
+  constructor(cause) {
+    super("network error");
+    this.name = "NetworkError";
+    this.cause = cause;
+  }
+}
+
+async function request(url, options = {}) {
+  try {
+    return await fetch(url, { credentials: "same-origin", ...options });
+  } catch (error) {
+    throw new NetworkError(error);
+  }
+}
+
+async function jsonOrNull(response) {
+  try {
+    return await response.json();
+  } catch (_) {
+    return null;
+  }
+}
+
+/** The server's message for a failed answer: field messages when it gave them. */
+export function errorMessage(body, status) {
+  if (!body) return `HTTP ${status}`;
+  if (body.errors && typeof body.errors === "object") {
+    const texts = Object.values(body.errors).flat().filter(Boolean);
+    if (texts.length) return texts.join(" ");
+  }
+  return body.message || `HTTP ${status}`;
+}
+
+/** {user, csrf_token}; user is null when the session is gone. Throws NetworkError offline. */
+export async function getMe() {
+  const response = await request("/api/v1/me", { cache: "no-store" });
+  if (!response.ok) throw new NetworkError(new Error(`HTTP ${response.status}`));
+  return response.json();
+}
+
+/** Log in; returns {ok, status, message, me}. */
+export async function login(username, password) {
+  const me = await getMe();
+  const response = await request("/api/v1/session", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": me.csrf_token },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = await jsonOrNull(response);
+  if (!response.ok) return { ok: false, status: response.status, message: errorMessage(body, response.status) };
+  return { ok: true, status: response.status, me: body };
+}
+
+export async function logout() {
+  const me = await getMe();
+  await request("/api/v1/session", { method: "DELETE", headers: { "X-CSRFToken": me.csrf_token } });
+}
+
+/** GET /api/v1/sites with If-None-Match; {status: 200, sites, etag} or {status: 304}. */
+export async function getSites(etag) {
+  const headers = etag ? { "If-None-Match": `"${etag}"` } : {};
+  const response = await request("/api/v1/sites", { headers, cache: "no-store" });
+  if (response.status === 304) return { status: 304 };
+  if (!response.ok) return { status: response.status };
+  const raw = response.headers.get("ETag") || "";
+  return { status: 200, sites: await response.json(), etag: raw.replace(/^W\//, "").replace(/"/g, "") };
+}
+
+/** Send one outbox entry; returns {status, body}. Throws NetworkError when no answer came. */
+export async function sendEntry(entry, csrfToken) {
+  const headers = {
+    ...entry.headers,
+    "X-CSRFToken": csrfToken,
+    "X-Client-Time": new Date().toISOString(),
+  };
+  let body = entry.body;
+  if (body !== null && body !== undefined && !(body instanceof Blob)) {
+    body = JSON.stringify(body);
+    headers["Content-Type"] = headers["Content-Type"] || "application/json";
+  }
+  const response = await request(entry.url, { method: entry.method, headers, body, cache: "no-store" });
+  return { status: response.status, body: await jsonOrNull(response) };
+}

@@ -1,0 +1,162 @@
+// The outbox: every request the phone still owes the server, kept in IndexedDB with its body
+// (a JSON object or a Blob). Generic on purpose: other features (SOS, push acknowledgements)
+// enqueue their own requests here and the same sync engine delivers them.
+//
+// Entry: {id, method, url, headers, body, kind, label, createdAt, priority, dependsOn,
+//         state: "waiting" | "needs_attention", attempts, nextAttemptAt, lastStatus, lastMessage}
+//
+// Order (DESIGN 5): higher priority first, then oldest first; an entry whose `dependsOn`
+// parent is still in the outbox waits (a photo waits for its report). An entry leaves the
+// outbox only after a 2xx answer (sync.js calls remove()).
+
+import { transaction } from "./db.js";
+
+const listeners = new Set();
+let lastCreatedAt = 0;
+
+// Other tabs of the app hear about changes here (one object: it never hears itself).
+let channel = null;
+try {
+  channel = new BroadcastChannel("nattpatrull-outbox");
+  channel.onmessage = () => {
+    for (const fn of listeners) fn();
+  };
+} catch (_) {
+  // no BroadcastChannel: single-tab updates only
+}
+
+/** Strictly increasing creation times, so "oldest first" is stable within one tap. */
+function nextCreatedAt() {
+  lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1);
+  return lastCreatedAt;
+}
+
+/** Tell listeners the outbox changed (records.js writes entries in its own transactions). */
+export function notifyChanged() {
+  for (const fn of listeners) {
+    try {
+      fn();
+    } catch (error) {
+      console.error(error);
+    }
+  }
+  if (channel) channel.postMessage("changed");
+}
+
+/** Call fn() whenever the outbox changes (in this tab or another). Returns an unsubscribe. */
+export function onOutboxChange(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** A complete entry from the fields a caller gives (method, url, body, kind, label, ...). */
+export function makeEntry(fields) {
+  if (!fields.method || !fields.url) throw new Error("an outbox entry needs method and url");
+  return {
+    id: fields.id || crypto.randomUUID(),
+    method: fields.method,
+    url: fields.url,
+    headers: fields.headers || {},
+    body: fields.body === undefined ? null : fields.body,
+    kind: fields.kind || "request",
+    label: fields.label || `${fields.method} ${fields.url}`,
+    createdAt: fields.createdAt || nextCreatedAt(),
+    priority: Number(fields.priority || 0),
+    dependsOn: fields.dependsOn || null,
+    state: "waiting",
+    attempts: 0,
+    nextAttemptAt: 0,
+    lastStatus: null,
+    lastMessage: null,
+    meta: fields.meta || null,
+  };
+}
+
+/**
+ * Queue one request; resolves with the stored entry once it is safely in IndexedDB.
+ * Then asks for a sync pass (sync.js listens for outbox changes).
+ */
+export async function enqueue(fields) {
+  const entry = makeEntry(fields);
+  await transaction("outbox", "readwrite", (s) => s.outbox.put(entry));
+  notifyChanged();
+  return entry;
+}
+
+/** Queue several entries in one transaction: all or none (a report and its photos). */
+export async function enqueueAll(fieldsList) {
+  const entries = fieldsList.map(makeEntry);
+  await transaction("outbox", "readwrite", async (s) => {
+    for (const entry of entries) await s.outbox.put(entry);
+  });
+  notifyChanged();
+  return entries;
+}
+
+export function list() {
+  return transaction("outbox", "readonly", (s) => s.outbox.getAll()).then(sortEntries);
+}
+
+export function get(id) {
+  return transaction("outbox", "readonly", (s) => s.outbox.get(id));
+}
+
+export function count() {
+  return transaction("outbox", "readonly", (s) => s.outbox.count());
+}
+
+export function sortEntries(entries) {
+  return entries.sort(
+    (a, b) => b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)
+  );
+}
+
+/** The entry to send next at time `now`, or null (waiting, due, parent already delivered). */
+export async function take(now = Date.now()) {
+  const entries = await list();
+  const present = new Set(entries.map((e) => e.id));
+  return (
+    entries.find(
+      (e) =>
+        e.state === "waiting" &&
+        (e.nextAttemptAt || 0) <= now &&
+        !(e.dependsOn && present.has(e.dependsOn))
+    ) || null
+  );
+}
+
+/** Delivered (2xx): the only way an entry leaves the outbox. */
+export async function remove(id) {
+  await transaction("outbox", "readwrite", (s) => s.outbox.delete(id));
+  notifyChanged();
+}
+
+/** Put an entry back with changed fields (backoff, needs attention, retry). */
+export async function update(id, changes) {
+  const entry = await transaction("outbox", "readwrite", async (s) => {
+    const current = await s.outbox.get(id);
+    if (!current) return null;
+    const next = { ...current, ...changes };
+    await s.outbox.put(next);
+    return next;
+  });
+  notifyChanged();
+  return entry;
+}
+
+/** The guard asked to try again: back to waiting, due now. */
+export function retry(id) {
+  return update(id, { state: "waiting", nextAttemptAt: 0, attempts: 0 });
+}
+
+/** Make every waiting entry due now ("Skicka nu"). Entries needing attention stay as they are. */
+export async function makeAllDue() {
+  await transaction("outbox", "readwrite", async (s) => {
+    for (const entry of await s.outbox.getAll()) {
+      if (entry.state === "waiting" && entry.nextAttemptAt) {
+        await s.outbox.put({ ...entry, nextAttemptAt: 0 });
+      }
+    }
+  });
+  notifyChanged();
+}

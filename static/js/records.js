@@ -1,0 +1,267 @@
+// What a guard records during the night, turned into outbox entries (DESIGN 5) and log items.
+//
+// Each record gets its UUID on the phone and is PUT to its own URL. The outbox entry, the
+// log line and the local state (current shift, last check-in) are written in ONE IndexedDB
+// transaction: a killed browser leaves either all of them or none.
+//
+// Dependencies: check-ins, reports and the shift's end wait while the shift's start is still
+// queued (the server answers 422 for an unknown shift); photos wait for their report (404).
+
+import { getValue, logItemsForShift, transaction } from "./db.js";
+import { makeEntry, notifyChanged, onOutboxChange, list as listOutbox } from "./outbox.js";
+
+// --- sites cache -------------------------------------------------------------------------
+
+export async function sites() {
+  return (await getValue("sites")) || { areas: [] };
+}
+
+export function allProperties(siteData) {
+  const properties = [];
+  for (const area of siteData.areas || []) {
+    for (const property of area.properties || []) properties.push(property);
+  }
+  return properties.sort((a, b) => a.name.localeCompare(b.name, "sv"));
+}
+
+export function findCheckpoint(siteData, predicate) {
+  for (const property of allProperties(siteData)) {
+    for (const checkpoint of property.checkpoints || []) {
+      if (predicate(checkpoint)) return { property, checkpoint };
+    }
+  }
+  return null;
+}
+
+export async function sha256Hex(text) {
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A scanned/typed token recognised offline against the cached `token_sha256`. */
+export async function checkpointForToken(token) {
+  const hash = await sha256Hex(token);
+  return findCheckpoint(await sites(), (c) => c.token_sha256 === hash);
+}
+
+// --- shift -------------------------------------------------------------------------------
+
+/** {id, startedAt, endedAt, startEntryId} of the current (or last) shift, or null. */
+export function currentShift() {
+  return getValue("shift");
+}
+
+export function isOpen(shift) {
+  return Boolean(shift && !shift.endedAt);
+}
+
+/**
+ * Write entries + log item + local state atomically. `build(stores, present)` returns
+ * {entries: [fields], log: item, kv: {key: value}}; `present` = ids still in the outbox.
+ */
+async function record(build) {
+  return transaction(["outbox", "kv", "log"], "readwrite", async (stores) => {
+    const present = new Set((await stores.outbox.getAll()).map((e) => e.id));
+    const plan = await build(stores, present);
+    const entries = plan.entries.map(makeEntry);
+    // Link children to parents created in the same call ("@0" = the first entry).
+    for (const entry of entries) {
+      if (typeof entry.dependsOn === "string" && entry.dependsOn.startsWith("@")) {
+        entry.dependsOn = entries[Number(entry.dependsOn.slice(1))].id;
+      }
+      await stores.outbox.put(entry);
+    }
+    if (plan.log) {
+      await stores.log.put({ ...plan.log, entryIds: entries.map((e) => e.id), createdAt: Date.now() });
+    }
+    for (const [key, value] of Object.entries(plan.kv || {})) await stores.kv.put(value, key);
+    return { entries, log: plan.log };
+  }).then((result) => {
+    // Tell the counter and the sync engine (outbox.js listeners).
+    notifyChanged();
+    return result;
+  });
+}
+
+function shiftDependency(shift, present) {
+  return shift.startEntryId && present.has(shift.startEntryId) ? shift.startEntryId : null;
+}
+
+export async function startShift() {
+  const id = crypto.randomUUID();
+  const startedAt = new Date().toISOString();
+  const shift = { id, startedAt, endedAt: null, startEntryId: crypto.randomUUID() };
+  await record(async () => ({
+    entries: [
+      {
+        id: shift.startEntryId,
+        method: "PUT",
+        url: `/api/v1/shifts/${id}`,
+        body: { started_at: startedAt, ended_at: null, note: null },
+        kind: "shift",
+        label: "shift_start",
+      },
+    ],
+    log: { id: crypto.randomUUID(), shiftId: id, kind: "shift_start", title: startedAt },
+    kv: { shift, lastCheckin: null },
+  }));
+  return shift;
+}
+
+export async function endShift(shift, note) {
+  const endedAt = new Date().toISOString();
+  const ended = { ...shift, endedAt };
+  await record(async (_stores, present) => ({
+    entries: [
+      {
+        method: "PUT",
+        url: `/api/v1/shifts/${shift.id}`,
+        body: { started_at: shift.startedAt, ended_at: endedAt, note: note || null },
+        kind: "shift",
+        label: "shift_end",
+        dependsOn: shiftDependency(shift, present),
+      },
+    ],
+    log: { id: crypto.randomUUID(), shiftId: shift.id, kind: "shift_end", title: endedAt },
+    kv: { shift: ended },
+  }));
+  return ended;
+}
+
+/**
+ * A check-in. `how` is one of
+ *   {token}          from a QR code (/c/<token> or the scanner): method "qr"
+ *   {code}           typed by the guard: method "code", resolved by the server
+ *   {checkpointId}   chosen from the list: method "manual"
+ * `known` = {property, checkpoint} when the phone recognised it, for the log and the report.
+ */
+export async function checkIn(shift, how, known, location) {
+  const id = crypto.randomUUID();
+  const occurredAt = new Date().toISOString();
+  const body = { shift_id: shift.id, occurred_at: occurredAt, ...location };
+  let method;
+  if (how.token) {
+    body.checkpoint_token = how.token;
+    method = "qr";
+  } else if (how.code) {
+    body.checkpoint_code = how.code;
+    method = "code";
+  } else {
+    body.checkpoint_id = how.checkpointId;
+    method = "manual";
+  }
+  body.method = method;
+  const title = known ? `${known.checkpoint.label} – ${known.property.name}` : how.code || "QR";
+  const kv = {};
+  if (known) {
+    kv.lastCheckin = {
+      propertyId: known.property.id,
+      checkpointId: known.checkpoint.id,
+      label: known.checkpoint.label,
+      propertyName: known.property.name,
+      at: occurredAt,
+    };
+  }
+  return record(async (_stores, present) => ({
+    entries: [
+      {
+        method: "PUT",
+        url: `/api/v1/checkins/${id}`,
+        body,
+        kind: "checkin",
+        label: title,
+        dependsOn: shiftDependency(shift, present),
+      },
+    ],
+    log: {
+      id: crypto.randomUUID(),
+      shiftId: shift.id,
+      kind: "checkin",
+      title,
+      method,
+      // Not recognised on the phone: the server decides ("kontrolleras vid synk").
+      checkedAtSync: !known,
+      hasLocation: location.lat !== null,
+    },
+    kv,
+  }));
+}
+
+/** A report with its photos: one report entry, one entry per photo depending on it. */
+export async function saveReport(shift, form, photos, location, titleText) {
+  const id = crypto.randomUUID();
+  const occurredAt = new Date().toISOString();
+  const photoIds = photos.map((p) => p.id);
+  const body = {
+    shift_id: shift.id,
+    property_id: Number(form.propertyId),
+    checkpoint_id: form.checkpointId ? Number(form.checkpointId) : null,
+    category: form.category,
+    level: form.level,
+    description: form.description || "",
+    occurred_at: occurredAt,
+    ...location,
+    photo_ids: photoIds,
+  };
+  return record(async (_stores, present) => ({
+    entries: [
+      {
+        method: "PUT",
+        url: `/api/v1/reports/${id}`,
+        body,
+        kind: "report",
+        label: titleText,
+        dependsOn: shiftDependency(shift, present),
+      },
+      ...photos.map((photo, index) => ({
+        method: "PUT",
+        url: `/api/v1/reports/${id}/photos/${photo.id}`,
+        headers: { "Content-Type": "image/jpeg", "Content-Digest": photo.digestHeader },
+        body: photo.blob,
+        kind: "photo",
+        label: `${titleText} – ${index + 1}`,
+        dependsOn: "@0",
+        meta: { sha256: photo.sha256, width: photo.width, height: photo.height },
+      })),
+    ],
+    log: {
+      id: crypto.randomUUID(),
+      shiftId: shift.id,
+      kind: "report",
+      title: titleText,
+      level: form.level,
+      photoCount: photos.length,
+    },
+    kv: { "draft:report": null },
+  }));
+}
+
+// --- tonight's log -----------------------------------------------------------------------
+
+/**
+ * Log items of a shift, newest first, each with its state from the outbox:
+ * "needs_attention" (with the server's message), "waiting" / "checked_at_sync", or "sent".
+ */
+export async function tonightsLog(shiftId) {
+  if (!shiftId) return [];
+  const [items, entries] = await Promise.all([logItemsForShift(shiftId), listOutbox()]);
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  return items
+    .map((item) => {
+      const pending = (item.entryIds || []).map((id) => byId.get(id)).filter(Boolean);
+      const attention = pending.filter((e) => e.state === "needs_attention");
+      let state = "sent";
+      if (attention.length) state = "needs_attention";
+      else if (pending.length) state = item.checkedAtSync ? "checked_at_sync" : "waiting";
+      return {
+        ...item,
+        state,
+        pending,
+        attention,
+        message: attention.map((e) => e.lastMessage).filter(Boolean).join(" "),
+      };
+    })
+    .sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export { onOutboxChange };

@@ -1,0 +1,39 @@
+// End shift: allowed with unsent entries (they stay queued and are sent later), but the
+// guard is told how many are still on the phone.
+
+import { t } from "./i18n.js";
+import { count as outboxCount } from "./outbox.js";
+import { currentShift, endShift, isOpen } from "./records.js";
+import { field, h, notice } from "./ui.js";
+
+export const NAME = "end-shift";
+
+export async function render(container, ctx) {
+  const shift = await currentShift();
+  const heading = h("h1", {}, t("end_title"));
+  const back = h("a", { href: "/", class: "button back", "data-nav": true }, t("back"));
+  if (!isOpen(shift)) {
+    container.append(h("section", { class: "card" }, heading, h("p", {}, t("no_shift"))), back);
+    return;
+  }
+  const unsent = await outboxCount();
+  const note = h("textarea", { name: "note", rows: 3, maxlength: 4000 });
+  const button = h("button", { type: "submit", class: "primary big danger-outline" }, t("end_shift"));
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true, id: "end-shift-form" },
+    unsent
+      ? h("p", { class: "alert warning", role: "alert", id: "unsent-warning" }, t("end_warning", { n: unsent }))
+      : h("p", { class: "notice" }, t("end_all_sent")),
+    field("end-note", t("end_note"), note),
+    button
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    await endShift(shift, note.value.trim());
+    notice(t("shift_ended_notice"));
+    ctx.navigate("/");
+  });
+  container.append(h("section", { class: "card" }, heading, form), back);
+}

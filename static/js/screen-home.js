@@ -1,0 +1,110 @@
+// Home: the shift's state, the unsent count, and the big actions of the night.
+//
+// Other features add their own blocks (tasks, SOS, dispatches) with addHomeExtension(fn):
+// fn(container, ctx) is called each time the home screen is drawn, with the
+// <section id="home-extra"> element as its container.
+
+import { getValue } from "./db.js";
+import { formatTime, t } from "./i18n.js";
+import { count as outboxCount, onOutboxChange } from "./outbox.js";
+import { currentShift, isOpen, startShift } from "./records.js";
+import { sendNow } from "./sync.js";
+import { h, notice } from "./ui.js";
+
+export const NAME = "home";
+
+const extensions = [];
+
+/** Register fn(container, ctx) to draw extra actions or tasks on the home screen. */
+export function addHomeExtension(fn) {
+  extensions.push(fn);
+}
+
+export async function render(container, ctx) {
+  const shift = await currentShift();
+  const open = isOpen(shift);
+  const lastCheckin = open ? await getValue("lastCheckin") : null;
+
+  const status = h("section", { class: "card shift-state", "aria-labelledby": "home-title" });
+  status.append(h("h1", { id: "home-title" }, t("home_title")));
+  if (open) {
+    status.append(h("p", { class: "shift-line running" }, t("shift_running", { time: formatTime(shift.startedAt) })));
+  } else if (shift && shift.endedAt) {
+    status.append(h("p", { class: "shift-line" }, t("shift_ended", { time: formatTime(shift.endedAt) })));
+  } else {
+    status.append(h("p", { class: "shift-line" }, t("no_shift")));
+  }
+  if (lastCheckin) {
+    status.append(
+      h("p", { class: "muted" }, t("last_checkin", { label: `${lastCheckin.label}, ${lastCheckin.propertyName}`, time: formatTime(lastCheckin.at) }))
+    );
+  }
+
+  const unsentLine = h("p", { class: "unsent-line", id: "home-unsent" });
+  const updateUnsent = async () => {
+    const n = await outboxCount();
+    unsentLine.textContent = n ? t("n_unsent", { n }) : t("all_sent");
+    unsentLine.classList.toggle("pending", n > 0);
+  };
+  updateUnsent();
+  const stopWatching = onOutboxChange(updateUnsent);
+
+  const startButton = h("button", { type: "button", class: "primary big" }, t("start_shift"));
+  startButton.addEventListener("click", async () => {
+    startButton.disabled = true;
+    await startShift();
+    notice(t("shift_started"));
+    ctx.rerender();
+  });
+
+  const sendButton = h("button", { type: "button", class: "big secondary" }, t("send_now"));
+  sendButton.addEventListener("click", async () => {
+    sendButton.disabled = true;
+    try {
+      await sendNow();
+    } finally {
+      sendButton.disabled = false;
+    }
+  });
+
+  const actions = h("nav", { class: "actions", "aria-label": t("home_title") });
+  if (open) {
+    actions.append(
+      h("a", { href: "/checkin", class: "button primary big", "data-nav": true }, t("check_in")),
+      h("a", { href: "/report", class: "button primary big", "data-nav": true }, t("report")),
+      h("a", { href: "/end-shift", class: "button big", "data-nav": true }, t("end_shift"))
+    );
+  } else {
+    actions.append(startButton);
+  }
+
+  const outboxCard = h(
+    "section",
+    { class: "card outbox-card" },
+    h("h2", {}, t("unsent_entries")),
+    unsentLine,
+    h("div", { class: "row" }, sendButton, h("a", { href: "/log", class: "button", "data-nav": true }, t("tonights_log")))
+  );
+
+  // For other features: tasks, SOS, extra-round dispatches (issue 5).
+  const extra = h("section", { id: "home-extra", class: "home-extra", "aria-label": t("extra_tasks") });
+  for (const fn of extensions) {
+    try {
+      fn(extra, ctx);
+    } catch (error) {
+      console.error(error);
+    }
+  }
+
+  const footer = h(
+    "p",
+    { class: "muted small footer-line" },
+    ctx.user ? t("logged_in_as", { name: ctx.user.display_name || ctx.user.username }) : "",
+    " ",
+    h("button", { type: "button", class: "link-button", id: "logout" }, t("logout"))
+  );
+  footer.querySelector("#logout").addEventListener("click", () => ctx.logout());
+
+  container.append(status, actions, extra, outboxCard, footer);
+  return stopWatching;
+}

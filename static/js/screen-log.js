@@ -1,0 +1,62 @@
+// Tonight's log: everything recorded this shift, newest first, with its state:
+// väntar / kontrolleras vid synk / skickad / behöver åtgärd (with the server's message).
+// An entry that needs attention can be retried; nothing is ever dropped from here.
+
+import { formatTime, t } from "./i18n.js";
+import { onOutboxChange, retry } from "./outbox.js";
+import { currentShift, tonightsLog } from "./records.js";
+import { requestSync, sendNow } from "./sync.js";
+import { h } from "./ui.js";
+
+export const NAME = "log";
+
+function kindText(item) {
+  if (item.kind === "shift_start") return t("kind_shift_start");
+  if (item.kind === "shift_end") return t("kind_shift_end");
+  if (item.kind === "checkin") return `${t("kind_checkin")} (${t(`method_${item.method}`)})`;
+  if (item.kind === "report") return `${t("kind_report")}${item.photoCount ? ` · ${item.photoCount} ${t("photos").toLowerCase()}` : ""}`;
+  return item.kind;
+}
+
+export async function render(container) {
+  const shift = await currentShift();
+  const list = h("ol", { class: "log-list", id: "log-list" });
+  const sendButton = h("button", { type: "button", class: "primary big" }, t("send_now"));
+  sendButton.addEventListener("click", () => sendNow());
+
+  const draw = async () => {
+    const items = await tonightsLog(shift && shift.id);
+    list.replaceChildren();
+    if (!items.length) list.append(h("li", { class: "muted" }, t("log_empty")));
+    for (const item of items) {
+      const stateBadge = h("span", { class: `state ${item.state}` }, t(`state_${item.state}`));
+      const title = item.kind === "shift_start" || item.kind === "shift_end" ? "" : item.title;
+      const entry = h(
+        "li",
+        { class: `log-item ${item.state}`, dataset: { kind: item.kind, state: item.state } },
+        h("div", { class: "log-head" }, h("time", { datetime: new Date(item.createdAt).toISOString() }, formatTime(item.createdAt)), " ", h("strong", {}, kindText(item)), " ", stateBadge),
+        title ? h("div", { class: "log-title" }, title) : null,
+        item.kind === "checkin" && item.hasLocation === false ? h("div", { class: "muted small" }, t("location_none")) : null
+      );
+      if (item.state === "needs_attention") {
+        entry.append(h("p", { class: "server-message" }, item.message));
+        const retryButton = h("button", { type: "button", class: "retry" }, t("retry"));
+        retryButton.addEventListener("click", async () => {
+          for (const pending of item.attention) await retry(pending.id);
+          requestSync();
+        });
+        entry.append(retryButton);
+      }
+      list.append(entry);
+    }
+  };
+  await draw();
+  const stop = onOutboxChange(draw);
+
+  container.append(
+    h("section", { class: "card" }, h("h1", {}, t("log_title")), sendButton),
+    list,
+    h("a", { href: "/", class: "button back", "data-nav": true }, t("back"))
+  );
+  return stop;
+}

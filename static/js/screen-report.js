@@ -1,0 +1,196 @@
+// Report: property (preset from the last check-in), checkpoint, category, level, description
+// and 0-6 photos. Every change is saved as a draft in IndexedDB, photos included, so a form
+// half filled survives a reload or a killed browser.
+
+import { getValue, setValue } from "./db.js";
+import { currentLocation } from "./geo.js";
+import { CATEGORIES, LEVELS, t } from "./i18n.js";
+import { preparePhoto } from "./photos.js";
+import { allProperties, currentShift, isOpen, saveReport, sites } from "./records.js";
+import { field, h, notice, select } from "./ui.js";
+
+export const NAME = "report";
+export const MAX_PHOTOS = 6;
+const DRAFT_KEY = "draft:report";
+
+export async function render(container, ctx) {
+  const shift = await currentShift();
+  const heading = h("h1", {}, t("report_title"));
+  const back = h("a", { href: "/", class: "button back", "data-nav": true }, t("back"));
+  if (!isOpen(shift)) {
+    container.append(h("section", { class: "card" }, heading, h("p", { class: "alert" }, t("needs_shift")), back));
+    return;
+  }
+
+  const properties = allProperties(await sites());
+  const lastCheckin = await getValue("lastCheckin");
+  const saved = await getValue(DRAFT_KEY);
+  const draft = saved || {
+    propertyId: lastCheckin ? String(lastCheckin.propertyId) : "",
+    checkpointId: lastCheckin ? String(lastCheckin.checkpointId) : "",
+    category: "",
+    level: "",
+    description: "",
+    photos: [],
+  };
+  const restored = Boolean(saved && (saved.description || saved.category || saved.photos.length));
+  let pendingPhotos = 0;
+  let closed = false;
+  const objectUrls = [];
+
+  const persist = () => setValue(DRAFT_KEY, draft);
+
+  // --- fields ----------------------------------------------------------------------------
+  const propertySelect = select("property", properties.map((p) => [p.id, p.name]), draft.propertyId, t("choose"));
+  const checkpointSelect = select("checkpoint", [], "", t("none"));
+  const fillCheckpoints = () => {
+    const property = properties.find((p) => String(p.id) === propertySelect.value);
+    checkpointSelect.replaceChildren(h("option", { value: "" }, t("none")));
+    for (const checkpoint of property ? property.checkpoints : []) {
+      const option = h("option", { value: String(checkpoint.id) }, checkpoint.label);
+      if (String(checkpoint.id) === draft.checkpointId) option.selected = true;
+      checkpointSelect.append(option);
+    }
+  };
+  fillCheckpoints();
+  propertySelect.addEventListener("change", () => {
+    draft.propertyId = propertySelect.value;
+    draft.checkpointId = "";
+    fillCheckpoints();
+    persist();
+  });
+  checkpointSelect.addEventListener("change", () => {
+    draft.checkpointId = checkpointSelect.value;
+    persist();
+  });
+
+  const categorySelect = select("category", CATEGORIES.map((c) => [c, t(`cat_${c}`)]), draft.category, t("choose"));
+  categorySelect.addEventListener("change", () => {
+    draft.category = categorySelect.value;
+    persist();
+  });
+
+  const levelGroup = h("fieldset", { class: "levels" }, h("legend", {}, t("level")));
+  for (const level of LEVELS) {
+    const radio = h("input", { type: "radio", name: "level", value: level, id: `level-${level}` });
+    radio.checked = draft.level === level;
+    radio.addEventListener("change", () => {
+      draft.level = level;
+      persist();
+    });
+    levelGroup.append(h("label", { for: `level-${level}`, class: `level-option ${level}` }, radio, h("span", {}, t(`level_${level}`))));
+  }
+
+  const description = h("textarea", { name: "description", rows: 4, maxlength: 4000 });
+  description.value = draft.description;
+  description.addEventListener("input", () => {
+    draft.description = description.value;
+    persist();
+  });
+
+  // --- photos ----------------------------------------------------------------------------
+  const thumbs = h("ul", { class: "thumbs", "aria-live": "polite" });
+  const photoStatus = h("p", { class: "muted", role: "status" });
+  const fileInput = h("input", {
+    type: "file",
+    accept: "image/*",
+    capture: "environment",
+    multiple: true,
+    id: "report-photo-input",
+    class: "visually-hidden",
+  });
+  const addLabel = h("label", { for: "report-photo-input", class: "button big add-photo" }, t("add_photo"));
+
+  const drawThumbs = () => {
+    for (const url of objectUrls.splice(0)) URL.revokeObjectURL(url);
+    thumbs.replaceChildren();
+    draft.photos.forEach((photo, index) => {
+      const url = URL.createObjectURL(photo.blob);
+      objectUrls.push(url);
+      const remove = h("button", { type: "button", class: "remove-photo", "aria-label": `${t("remove_photo")} ${t("photo_n", { n: index + 1 })}` }, t("remove_photo"));
+      remove.addEventListener("click", () => {
+        draft.photos = draft.photos.filter((p) => p.id !== photo.id);
+        persist();
+        drawThumbs();
+      });
+      thumbs.append(h("li", { class: "thumb" }, h("img", { src: url, alt: t("photo_n", { n: index + 1 }) }), remove));
+    });
+    const full = draft.photos.length + pendingPhotos >= MAX_PHOTOS;
+    fileInput.disabled = full;
+    addLabel.classList.toggle("disabled", full);
+    addLabel.setAttribute("aria-disabled", full ? "true" : "false");
+    photoStatus.textContent = pendingPhotos ? t("photo_processing") : `${draft.photos.length}/${MAX_PHOTOS} – ${t("photos_hint")}`;
+    saveButton.disabled = pendingPhotos > 0;
+  };
+
+  fileInput.addEventListener("change", async () => {
+    const files = Array.from(fileInput.files || []);
+    fileInput.value = "";
+    const room = MAX_PHOTOS - draft.photos.length - pendingPhotos;
+    if (files.length > room) notice(t("too_many_photos"), "warn");
+    const accepted = files.slice(0, Math.max(0, room));
+    pendingPhotos += accepted.length;
+    drawThumbs();
+    for (const file of accepted) {
+      try {
+        const photo = await preparePhoto(file);
+        draft.photos.push({ id: crypto.randomUUID(), ...photo });
+        await persist();
+      } catch (error) {
+        console.error(error);
+        notice(t("photo_failed"), "error");
+      } finally {
+        pendingPhotos -= 1;
+        if (!closed) drawThumbs();
+      }
+    }
+  });
+
+  // --- save ------------------------------------------------------------------------------
+  const errors = h("p", { class: "alert", role: "alert", hidden: true });
+  const saveButton = h("button", { type: "submit", class: "primary big" }, t("save"));
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true, id: "report-form" },
+    field("report-property", t("property"), propertySelect),
+    field("report-checkpoint", t("checkpoint"), checkpointSelect),
+    field("report-category", t("category"), categorySelect),
+    levelGroup,
+    field("report-description", t("description"), description),
+    h("div", { class: "field photos" }, h("span", { class: "label-text", id: "photos-label" }, t("photos")), thumbs, photoStatus, addLabel, fileInput),
+    errors,
+    saveButton
+  );
+  drawThumbs();
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const missing = [];
+    if (!draft.propertyId) missing.push(t("property_required"));
+    if (!draft.category) missing.push(t("category_required"));
+    if (!draft.level) missing.push(t("level_required"));
+    errors.textContent = missing.join(" ");
+    errors.hidden = missing.length === 0;
+    if (missing.length || pendingPhotos) return;
+    saveButton.disabled = true;
+    try {
+      const location = await currentLocation();
+      const property = properties.find((p) => String(p.id) === draft.propertyId);
+      const title = `${t(`cat_${draft.category}`)} – ${property ? property.name : ""}`;
+      await saveReport(shift, draft, draft.photos, location, title);
+      notice(t("report_saved"));
+      ctx.navigate("/");
+    } finally {
+      saveButton.disabled = false;
+    }
+  });
+
+  const sections = [h("section", { class: "card" }, heading)];
+  if (restored) sections[0].append(h("p", { class: "notice" }, t("draft_restored")));
+  sections[0].append(form);
+  container.append(...sections, back);
+  return () => {
+    closed = true;
+    for (const url of objectUrls.splice(0)) URL.revokeObjectURL(url);
+  };
+}

@@ -1,0 +1,255 @@
+// The sync engine: replays the outbox against the server (DESIGN 5, the rules exactly).
+//
+//  2xx                      -> delivered: the entry leaves the outbox
+//  network error            -> stays; backoff with jitter; the pass stops (no network)
+//  5xx, 408, 429            -> stays; backoff with jitter (429: at least Retry-After)
+//  401                      -> stays; the pass stops; the guard is asked to log in again
+//  403 {"error": "csrf"}    -> fresh token from /api/v1/me and one retry
+//  other 4xx                -> stays, state "needs_attention" with the server's message
+//
+// Triggers: app start, `online`, `visibilitychange` (visible), a timer while entries wait,
+// Background Sync (the service worker asks the window), an outbox change, and "Skicka nu".
+// One pass at a time; a trigger during a pass runs one more pass after it.
+
+import * as api from "./api.js";
+import * as outbox from "./outbox.js";
+
+const BASE_DELAY_MS = 1000;
+const MAX_DELAY_MS = 5 * 60 * 1000;
+const POLL_WHILE_PENDING_MS = 30 * 1000;
+
+const completeCallbacks = new Set();
+const stateListeners = new Set();
+
+let running = null;
+let again = false;
+let timer = null;
+
+/** What the screens show: syncing now, login needed, last error. */
+export const syncState = {
+  syncing: false,
+  needsLogin: false,
+  lastPassAt: null,
+  lastResult: null,
+};
+
+function setState(changes) {
+  Object.assign(syncState, changes);
+  for (const fn of stateListeners) fn(syncState);
+}
+
+/** fn(state) whenever syncState changes. */
+export function onSyncState(fn) {
+  stateListeners.add(fn);
+  return () => stateListeners.delete(fn);
+}
+
+/**
+ * fn(result) after every sync pass: {sent, failed, needsLogin, offline, pending}.
+ * For other features (push, SOS) that want to react once records have reached the server.
+ */
+export function onSyncComplete(fn) {
+  completeCallbacks.add(fn);
+  return () => completeCallbacks.delete(fn);
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random. */
+export function backoffDelay(attempts, retryAfterSeconds = 0) {
+  const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
+  const delay = exp / 2 + Math.random() * (exp / 2);
+  return Math.max(delay, retryAfterSeconds * 1000);
+}
+
+/** Ask for a pass now (or right after the running one). Resolves when it has finished. */
+export function requestSync() {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
+    try {
+      do {
+        again = false;
+        await runPass();
+      } while (again);
+    } finally {
+      running = null;
+    }
+  })();
+  return running;
+}
+
+/** "Skicka nu": everything waiting becomes due at once, then a pass. */
+export async function sendNow() {
+  await outbox.makeAllDue();
+  return requestSync();
+}
+
+/** The server says the session is gone (GET /api/v1/me without a user): ask for a login. */
+export function needLogin() {
+  setState({ needsLogin: true });
+}
+
+/** The guard logged in again after a 401: resume. */
+export function loggedIn() {
+  setState({ needsLogin: false });
+  return sendNow();
+}
+
+function schedule(entries) {
+  clearTimeout(timer);
+  timer = null;
+  const waiting = entries.filter((e) => e.state === "waiting");
+  if (!waiting.length || syncState.needsLogin) return;
+  const now = Date.now();
+  const due = Math.min(...waiting.map((e) => e.nextAttemptAt || 0));
+  const delay = Math.min(Math.max(due - now, 50), POLL_WHILE_PENDING_MS);
+  timer = setTimeout(() => requestSync(), delay);
+}
+
+function retryAfter(response) {
+  const value = response.body && response.body.retry_after;
+  return Number(value) || 0;
+}
+
+async function backoff(entry, status, message) {
+  const attempts = (entry.attempts || 0) + 1;
+  await outbox.update(entry.id, {
+    attempts,
+    nextAttemptAt: Date.now() + backoffDelay(attempts, status === 429 ? 1 : 0),
+    lastStatus: status,
+    lastMessage: message,
+  });
+}
+
+async function runPass() {
+  const result = { sent: 0, failed: 0, needsLogin: false, offline: false, pending: 0 };
+  let entries = await outbox.list();
+  if (!entries.length) {
+    clearTimeout(timer);
+    finish(result, entries);
+    return;
+  }
+  if (!navigator.onLine) {
+    result.offline = true;
+    result.pending = entries.length;
+    finish(result, entries);
+    return;
+  }
+  setState({ syncing: true });
+  try {
+    // A fresh CSRF token for this pass (DESIGN 5: never replay an old one).
+    let me;
+    try {
+      me = await api.getMe();
+    } catch (_) {
+      result.offline = true;
+      return;
+    }
+    if (!me.user) {
+      result.needsLogin = true;
+      setState({ needsLogin: true });
+      return;
+    }
+    setState({ needsLogin: false });
+    let csrf = me.csrf_token;
+
+    for (;;) {
+      const entry = await outbox.take();
+      if (!entry) break;
+      let response;
+      let csrfRetried = false;
+      for (;;) {
+        try {
+          response = await api.sendEntry(entry, csrf);
+        } catch (error) {
+          if (!(error instanceof api.NetworkError)) throw error;
+          response = null;
+        }
+        if (response && response.status === 403 && response.body && response.body.error === "csrf" && !csrfRetried) {
+          csrfRetried = true;
+          try {
+            csrf = (await api.getMe()).csrf_token;
+          } catch (_) {
+            response = null;
+            break;
+          }
+          continue;
+        }
+        break;
+      }
+      if (response === null) {
+        // No answer: the request may or may not have arrived. The PUT is idempotent, so
+        // sending it again later is safe. Stop: without a network the rest fails too.
+        await backoff(entry, 0, null);
+        result.offline = true;
+        break;
+      }
+      const status = response.status;
+      if (status >= 200 && status < 300) {
+        await outbox.remove(entry.id);
+        result.sent += 1;
+      } else if (status === 401) {
+        await outbox.update(entry.id, { lastStatus: 401, lastMessage: api.errorMessage(response.body, status) });
+        result.needsLogin = true;
+        setState({ needsLogin: true });
+        break;
+      } else if (status >= 500 || status === 408 || status === 429) {
+        await backoff(entry, status, api.errorMessage(response.body, status));
+        result.failed += 1;
+      } else {
+        await outbox.update(entry.id, {
+          state: "needs_attention",
+          attempts: (entry.attempts || 0) + 1,
+          lastStatus: status,
+          lastMessage: api.errorMessage(response.body, status),
+        });
+        result.failed += 1;
+      }
+    }
+  } finally {
+    entries = await outbox.list();
+    result.pending = entries.length;
+    setState({ syncing: false, lastPassAt: Date.now(), lastResult: result });
+    finish(result, entries);
+  }
+}
+
+function finish(result, entries) {
+  schedule(entries);
+  for (const fn of completeCallbacks) {
+    try {
+      fn(result);
+    } catch (error) {
+      console.error(error);
+    }
+  }
+}
+
+/** Wire the triggers once, at app start. */
+export function startSyncTriggers() {
+  window.addEventListener("online", () => requestSync());
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") requestSync();
+  });
+  outbox.onOutboxChange(() => {
+    if (!running) requestSync();
+    if (!navigator.onLine) registerBackgroundSync();
+  });
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "SYNC_NOW") requestSync();
+    });
+  }
+  requestSync();
+}
+
+/** Ask the browser for a Background Sync when it has one (Chromium); harmless elsewhere. */
+export async function registerBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker.ready;
+    if (registration.sync) await registration.sync.register("outbox");
+  } catch (_) {
+    // no Background Sync (Safari, Firefox) or not allowed: the other triggers cover it
+  }
+}
