@@ -122,3 +122,7 @@ self.addEventListener("sync", (event) => {
     })
   );
 });
+
+// Push notifications, SOS and extra rounds (issue 5): push, notificationclick,
+// pushsubscriptionchange.
+importScripts("/static/js/sw-push.js");

@@ -23,7 +23,14 @@ SCREEN_PATHS = ("/", "/checkin", "/report", "/log", "/end-shift")
 
 # What the service worker precaches besides the shell (relative to static/). Top-level JS
 # modules only: other features' scripts in sub-folders are not part of the guard app.
-PRECACHE_GLOBS = ("css/theme.css", "css/app.css", "js/*.js", "icons/*.png", "vendor/**/*.js")
+PRECACHE_GLOBS = (
+    "css/theme.css",
+    "css/app.css",
+    "css/push.css",
+    "js/*.js",
+    "icons/*.png",
+    "vendor/**/*.js",
+)
 
 
 @dataclass(frozen=True)

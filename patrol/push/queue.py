@@ -247,6 +247,7 @@ def queue_sos_acknowledged(alert, by: User) -> None:
         return {
             "title": gettext("Your SOS was received"),
             "body": gettext("%(name)s has seen your alarm.", name=by.display_name),
+            "by": by.display_name,
             "url": "/" + f"#sos-{alert.id}",
             "tag": f"sos-{alert.id}",
             "id": str(alert.id),

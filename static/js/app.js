@@ -16,6 +16,7 @@ import * as homeScreen from "./screen-home.js";
 import * as logScreen from "./screen-log.js";
 import * as loginScreen from "./screen-login.js";
 import * as reportScreen from "./screen-report.js";
+import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
 const ROUTES = {
   "/": homeScreen,

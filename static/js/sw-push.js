@@ -76,25 +76,26 @@ async function patrolOpen(url) {
   const target = patrolTargetUrl(url);
   const windows = await clients.matchAll({ type: "window", includeUncontrolled: true });
   const same = windows.find((w) => new URL(w.url).pathname === target.pathname);
-  const client = same || windows[0];
-  if (client) {
-    // The page moves itself (a hash or a screen of the app) without a reload.
-    client.postMessage({ type: "open", url: target.pathname + target.search + target.hash });
-    if (!same && "navigate" in client) {
-      try {
-        await client.navigate(target.href);
-      } catch (_) {
-        // not controlled by this worker: the message above is all we can do
-      }
-    }
+  let client = same || windows[0] || null;
+  if (same) {
+    // Already on that page: it scrolls to the item itself (a hash), no reload.
+    same.postMessage({ type: "open", url: target.pathname + target.search + target.hash });
+  } else if (client) {
     try {
-      await client.focus();
+      client = (await client.navigate(target.href)) || client;
     } catch (_) {
-      // focus needs a user gesture (a real click on the notification has one)
+      // not controlled by this worker: ask the page to go there itself
+      client.postMessage({ type: "open", url: target.pathname + target.search + target.hash });
     }
-    return client;
+  } else {
+    return clients.openWindow(target.href);
   }
-  return clients.openWindow(target.href);
+  try {
+    await client.focus();
+  } catch (_) {
+    // focus needs the user's click on the notification; a synthetic event has none
+  }
+  return client;
 }
 
 async function patrolResubscribe(event) {

@@ -1,0 +1,50 @@
+// Push, SOS and extra rounds in the guard app: wires issue 5's modules into the app shell.
+// Imported once by app.js. Everything here adds to the app through its extension points:
+// addHomeExtension (home screen blocks), onSyncComplete (fetch open extra rounds when the app
+// syncs), and messages from the service worker (sw-push.js).
+
+import { refreshDispatches, mountDispatchTasks } from "./dispatch-tasks.js";
+import { mountPushControl, refreshSubscription } from "./push.js";
+import { addHomeExtension } from "./screen-home.js";
+import { checkSosAcknowledged, mountSosButton, sosAcknowledged } from "./sos.js";
+import { onSyncComplete } from "./sync.js";
+import { h } from "./ui.js";
+
+addHomeExtension((container, ctx) => {
+  if (!ctx.user) return;
+  mountSosButton(container);
+  mountDispatchTasks(container);
+  const pushBox = h("section", { class: "card push-card", "aria-label": "push" });
+  container.append(pushBox);
+  mountPushControl(pushBox);
+  refreshDispatches();
+});
+
+onSyncComplete((result) => {
+  if (result && result.offline) return;
+  refreshDispatches();
+  checkSosAcknowledged();
+});
+
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    const data = event.data || {};
+    if (data.type === "push") {
+      const payload = data.payload || {};
+      if (payload.type === "dispatch") refreshDispatches();
+      if (payload.type === "sos_ack") sosAcknowledged(payload.id, payload.by);
+    } else if (data.type === "open" && typeof data.url === "string") {
+      const target = new URL(data.url, location.origin);
+      if (target.origin !== location.origin) return;
+      if (target.pathname !== location.pathname) {
+        history.pushState({}, "", target.pathname + target.hash);
+        window.dispatchEvent(new PopStateEvent("popstate"));
+      } else if (target.hash) {
+        document.getElementById(target.hash.slice(1))?.scrollIntoView({ block: "center" });
+      }
+    }
+  });
+}
+
+// Keep the server's copy of this device's subscription fresh (a renewed key, a new user).
+refreshSubscription();

@@ -1,0 +1,113 @@
+"""The service worker's push handlers (static/js/sw-push.js, imported by service-worker.js) in
+Chromium: a push event dispatched inside the worker shows the notification the payload asks
+for (registration.getNotifications()), and notificationclick closes it and opens the screen."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+NOTIFICATIONS_JS = """async (tag) => {
+  const list = await self.registration.getNotifications(tag ? { tag } : {});
+  return list.map((n) => ({
+    title: n.title, body: n.body, tag: n.tag, data: n.data, icon: n.icon,
+    requireInteraction: n.requireInteraction, vibrate: Array.from(n.vibrate || []),
+  }));
+}"""
+
+PUSH_JS = """(data) => {
+  self.dispatchEvent(new PushEvent("push", { data: JSON.stringify(data) }));
+}"""
+
+CLICK_JS = """async (tag) => {
+  const [notification] = await self.registration.getNotifications({ tag });
+  self.dispatchEvent(new NotificationEvent("notificationclick", { notification }));
+}"""
+
+
+@pytest.fixture
+def app_page(browser, live_server):
+    # bypass_csp: Playwright polls wait_for_function with eval, which the CSP forbids.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    worker = context.service_workers[0]
+    yield page, worker
+    context.close()
+
+
+def wait_for_notifications(page, worker, tag, count=1):
+    for _ in range(100):
+        found = worker.evaluate(NOTIFICATIONS_JS, tag)
+        if len(found) == count:
+            return found
+        page.wait_for_timeout(50)
+    raise AssertionError(f"expected {count} notification(s) tagged {tag}, got {found}")
+
+
+def test_push_shows_the_sos_notification_and_click_opens_its_screen(app_page, live_server):
+    page, worker = app_page
+    payload = {
+        "type": "sos",
+        "title": "SOS: Demo Väktare behöver hjälp",
+        "body": "Position: 55.58712, 13.01471 (inom 8 m)",
+        "url": "/log",
+        "tag": "sos-1b0c",
+        "id": "1b0c",
+    }
+    worker.evaluate(PUSH_JS, payload)
+    (shown,) = wait_for_notifications(page, worker, "sos-1b0c")
+    assert shown["title"] == payload["title"]
+    assert shown["body"] == payload["body"]
+    assert shown["data"]["url"] == "/log" and shown["data"]["type"] == "sos"
+    assert shown["requireInteraction"] is True
+    assert shown["vibrate"] and shown["vibrate"][0] >= 400
+    assert shown["icon"].endswith("/static/icons/icon-192.png")
+
+    worker.evaluate(CLICK_JS, "sos-1b0c")
+    page.wait_for_url(live_server.url + "/log", timeout=10000)
+    wait_for_notifications(page, worker, "sos-1b0c", count=0)
+
+
+def test_push_on_the_same_screen_is_handed_to_the_page(app_page):
+    page, worker = app_page
+    page.evaluate(
+        """() => {
+        window.__opened = [];
+        navigator.serviceWorker.addEventListener("message", (e) => {
+          if (e.data && e.data.type) window.__opened.push(e.data);
+        });
+    }"""
+    )
+    payload = {
+        "type": "dispatch",
+        "title": "Extra runda: Rasmusgatan 5",
+        "body": "Kontrollera källardörren.",
+        "url": "/#dispatch-42",
+        "tag": "dispatch-42",
+    }
+    worker.evaluate(PUSH_JS, payload)
+    (shown,) = wait_for_notifications(page, worker, "dispatch-42")
+    assert shown["requireInteraction"] is False and shown["vibrate"] == [200, 100, 200]
+    worker.evaluate(CLICK_JS, "dispatch-42")
+    page.wait_for_function("window.__opened.some((m) => m.type === 'open')", timeout=10000)
+    messages = page.evaluate("window.__opened")
+    assert {"type": "push", "payload": payload} in messages
+    assert {"type": "open", "url": "/#dispatch-42"} in messages
+    assert page.url.endswith("/")  # no reload: the page scrolls to the task itself
+
+
+def test_a_foreign_url_in_a_payload_never_leaves_the_site(app_page, live_server):
+    page, worker = app_page
+    page.goto(live_server.url + "/log")
+    payload = {"type": "acute", "title": "x", "url": "https://evil.example/phish", "tag": "a-1"}
+    worker.evaluate(PUSH_JS, payload)
+    wait_for_notifications(page, worker, "a-1")
+    worker.evaluate(CLICK_JS, "a-1")
+    page.wait_for_url(live_server.url + "/", timeout=10000)
+    assert json.dumps(page.url).find("evil") == -1
