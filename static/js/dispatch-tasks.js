@@ -91,8 +91,11 @@ export function mountDispatchTasks(container) {
     h("h2", { id: "dispatch-title" }, tr("title")), list);
   container.append(section);
 
+  // Built before the home screen attaches it: forget it only once it has left the page.
+  let shown = false;
   const draw = async () => {
-    if (!section.isConnected) {
+    if (section.isConnected) shown = true;
+    else if (shown) {
       mounted.delete(draw);
       return;
     }

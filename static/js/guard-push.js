@@ -4,24 +4,31 @@
 // syncs), and messages from the service worker (sw-push.js).
 
 import { refreshDispatches, mountDispatchTasks } from "./dispatch-tasks.js";
+import { language } from "./i18n.js";
 import { mountPushControl, refreshSubscription } from "./push.js";
 import { addHomeExtension } from "./screen-home.js";
 import { checkSosAcknowledged, mountSosButton, sosAcknowledged } from "./sos.js";
 import { onSyncComplete } from "./sync.js";
 import { h } from "./ui.js";
 
+let loggedIn = false;
+
 addHomeExtension((container, ctx) => {
+  loggedIn = Boolean(ctx.user);
   if (!ctx.user) return;
   mountSosButton(container);
   mountDispatchTasks(container);
-  const pushBox = h("section", { class: "card push-card", "aria-label": "push" });
-  container.append(pushBox);
-  mountPushControl(pushBox);
+  const pushControl = h("div", { class: "push-control" });
+  container.append(
+    h("section", { class: "card push-card", "aria-labelledby": "push-title" },
+      h("h2", { id: "push-title" }, language() === "en" ? "Notifications" : "Aviseringar"), pushControl)
+  );
+  mountPushControl(pushControl);
   refreshDispatches();
 });
 
 onSyncComplete((result) => {
-  if (result && result.offline) return;
+  if (!loggedIn || (result && result.offline)) return;
   refreshDispatches();
   checkSosAcknowledged();
 });

@@ -107,8 +107,12 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
   let held = false;
   let countdown = null;
 
+  // The home screen builds its blocks before attaching them: forget this one only once it
+  // has been on the page and left it (the screen was redrawn).
+  let shown = false;
   const draw = () => {
-    if (!section.isConnected) {
+    if (section.isConnected) shown = true;
+    else if (shown) {
       redraws.delete(draw);
       return;
     }
