@@ -13,6 +13,8 @@ async function refresh() {
     const page = new DOMParser().parseFromString(await answer.text(), "text/html");
     const fresh = page.getElementById("open-sos");
     if (fresh) board.replaceChildren(...fresh.childNodes);
+    // "Kvittera" brings the supervisor back to this page, not to the list it was fetched from.
+    for (const input of board.querySelectorAll('input[name="next"]')) input.value = location.pathname;
   } catch (_) {
     // offline for a moment: keep what is shown
   }
