@@ -17,6 +17,7 @@ from patrol import create_app
 from patrol.db import db
 from patrol.push.keys import PushConfigError, check_subject
 from patrol.push.models import PushMessage, PushSubscription, SosAlert
+from patrol.push.worker import PushWorker
 from patrol.signals import report_created
 from patrol.sites.models import Area, Checkpoint, Property
 from tests import push_fixtures
@@ -548,3 +549,51 @@ def test_each_push_service_gets_its_own_audience(push_app, api_as, push_service)
         verify_vapid(only(other.received(second.path)), VAPID_PUBLIC, other.origin)
     finally:
         other.stop()
+
+
+def test_a_crashed_workers_claim_expires_and_the_message_is_sent(push_app, api_as, push_service):
+    sub = sos_to_supervisor(push_app, api_as, push_service)
+    with push_app.app_context():
+        message = db.session.scalar(sa.select(PushMessage))
+        message.status = "sending"
+        message.claimed_by = "dead-worker"
+        message.claimed_until = now() + timedelta(minutes=5)
+        db.session.commit()
+    worker = PushWorker(push_app, worker_id="alive")
+    with push_app.app_context():
+        assert worker.run_once() == 0  # still claimed: not touched
+        message = db.session.scalar(sa.select(PushMessage))
+        message.claimed_until = now() - timedelta(seconds=1)
+        db.session.commit()
+        assert worker.run_once() == 1
+    assert sub.decrypt(only(push_service.received(sub.path)))["type"] == "sos"
+    sent = only(messages(push_app))
+    assert sent.status == "sent" and sent.claimed_by == "alive"
+
+
+def test_old_finished_messages_are_pruned(push_app, api_as, push_service):
+    sos_to_supervisor(push_app, api_as, push_service)
+    drain(push_app)
+    guard = api_as("guard")
+    assert guard.put(f"/api/v1/sos/{new_id()}", json={"occurred_at": iso(now())}).status_code == 201
+    worker = PushWorker(push_app)
+    with push_app.app_context():
+        old = db.session.scalars(sa.select(PushMessage).order_by(PushMessage.id)).first()
+        old.created_at = now() - timedelta(days=8)
+        db.session.commit()
+        assert worker.prune() == 1
+    assert [m.status for m in messages(push_app)] == ["pending"]
+
+
+@pytest.mark.parametrize(
+    ("header", "low", "high"),
+    [("120", 120, 120), ("Wed, 21 Oct 2015 07:28:00 GMT", 0, 0), ("soon", None, None)],
+)
+def test_retry_after_in_seconds_or_as_a_date(header, low, high):
+    from patrol.push.worker import parse_retry_after
+
+    value = parse_retry_after(header)
+    if low is None:
+        assert value is None
+    else:
+        assert low <= value <= high

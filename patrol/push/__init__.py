@@ -32,6 +32,8 @@ DEFAULTS = {
     # How long a worker's claim on a batch lasts; longer than a batch can take to send.
     "PUSH_CLAIM_LEASE": timedelta(minutes=5),
     "PUSH_WORKER_POLL_S": 1.0,
+    # Sent, gone and failed messages are deleted after this (an SOS payload holds a position).
+    "PUSH_KEEP": timedelta(days=7),
 }
 
 
@@ -43,8 +45,9 @@ def init_app(app: Flask) -> None:
 
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
-    if isinstance(app.config["PUSH_CLAIM_LEASE"], int | float | str):
-        app.config["PUSH_CLAIM_LEASE"] = timedelta(seconds=float(app.config["PUSH_CLAIM_LEASE"]))
+    for name in ("PUSH_CLAIM_LEASE", "PUSH_KEEP"):  # seconds from the environment
+        if isinstance(app.config[name], int | float | str):
+            app.config[name] = timedelta(seconds=float(app.config[name]))
     # Refuse to start with a localhost subject outside development (Apple rejects it). With no
     # subject at all outside development, the app runs and push stays off until one is set.
     if app.config.get("VAPID_SUBJECT"):

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 # The subscription no longer exists: forget it.
 GONE = {404, 410}
+PRUNE_EVERY_S = 3600
 
 
 @dataclass
@@ -229,6 +230,20 @@ class PushWorker:
             self.process(message_id, vapid)
         return len(ids)
 
+    def prune(self) -> int:
+        """Delete finished messages older than PUSH_KEEP (their payloads may hold a guard's
+        position); returns how many went."""
+        before = utcnow() - current_app.config["PUSH_KEEP"]
+        result = db.session.execute(
+            sa.delete(PushMessage).where(
+                PushMessage.status.in_(("sent", "gone", "failed")),
+                PushMessage.created_at < before,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.commit()
+        return result.rowcount
+
     def seconds_until_due(self, poll: float) -> float:
         next_at = db.session.scalar(
             sa.select(sa.func.min(PushMessage.next_attempt_at)).where(
@@ -248,8 +263,12 @@ class PushWorker:
         stop = stop or threading.Event()
         with self.app.app_context():
             waiter = Waiter(current_app.config["DATABASE_URL"])
+            next_prune = 0.0
             try:
                 while not stop.is_set():
+                    if time.monotonic() >= next_prune:
+                        self.prune()
+                        next_prune = time.monotonic() + PRUNE_EVERY_S
                     try:
                         claimed = self.run_once()
                     except sa.exc.OperationalError as error:

@@ -64,3 +64,28 @@ def test_open_sos_on_top_until_acknowledged(browser, live_server, live_app, outp
         row = db.session.get(SosAlert, sos_id)
         assert row.acknowledged_at is not None and row.acknowledged_by.username == "supervisor"
     context.close()
+
+
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_iphone_in_the_browser_is_told_to_add_to_home_screen(browser, live_server, output_dir):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=IPHONE_SAFARI)
+    page = context.new_page()
+    page.goto(live_server.url + "/login?next=/push/alerts")
+    page.get_by_label("Användarnamn").fill("supervisor")
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.goto(live_server.url + "/push/alerts")
+    status = page.locator(".push-status")
+    status.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('.push-status').textContent.includes('hemskärmen')"
+    )
+    assert "lägg först till appen på hemskärmen" in status.inner_text()
+    assert page.get_by_role("button", name="Aktivera aviseringar").count() == 0
+    page.locator("#notifications").screenshot(path=str(output_dir / "push-iphone-message-390.png"))
+    context.close()
