@@ -95,7 +95,7 @@ def outbox_entries(page: Page) -> list[dict]:
                 open.result.close();
                 const out = [];
                 for (const e of all.result) {
-                  const item = {id: e.id, url: e.url, method: e.method, kind: e.kind,
+                  const item = {id: e.id, url: e.url, method: e.method, kind: e.kind, attempts: e.attempts,
                     state: e.state, lastStatus: e.lastStatus, lastMessage: e.lastMessage,
                     dependsOn: e.dependsOn, headers: e.headers, meta: e.meta};
                   if (e.body instanceof Blob) {
@@ -113,6 +113,31 @@ def outbox_entries(page: Page) -> list[dict]:
               all.onerror = () => reject(all.error);
             };
           })"""
+    )
+
+
+def wait_for_outbox(
+    page: Page, count: int, state: str | None = None, min_attempts: int = 0, timeout=SYNC_TIMEOUT_MS
+) -> None:
+    """Wait until the outbox holds `count` entries, all in `state` (if given) and each tried
+    at least `min_attempts` times."""
+    page.wait_for_function(
+        """([count, state, minAttempts]) => new Promise(resolve => {
+            const open = indexedDB.open("nattpatrull");
+            open.onerror = () => resolve(false);
+            open.onsuccess = () => {
+              const all = open.result.transaction("outbox").objectStore("outbox").getAll();
+              all.onsuccess = () => {
+                open.result.close();
+                const es = all.result;
+                resolve(es.length === count && es.every(e =>
+                  (!state || e.state === state) && (e.attempts || 0) >= minAttempts));
+              };
+              all.onerror = () => resolve(false);
+            };
+          })""",
+        arg=[count, state, min_attempts],
+        timeout=timeout,
     )
 
 
@@ -204,6 +229,11 @@ def check_in_with_code(page: Page, code: str) -> None:
 
 def check_in_from_list(page: Page, property_name: str, checkpoint_label: str) -> None:
     _open_checkin(page)
+    print(
+        "DEBUG options:",
+        page.get_by_label("Fastighet").inner_html()[:300],
+        page.locator("#screen").inner_text()[:500],
+    )
     page.get_by_label("Fastighet").select_option(label=property_name)
     page.get_by_label("Kontrollpunkt").select_option(label=checkpoint_label)
     page.locator("#list-form").get_by_role("button", name="Checka in").click()
