@@ -33,12 +33,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     register_error_handlers(app)
 
-    from patrol import auth, reports, shifts, sites
+    from patrol import auth, reports, review, shifts, sites
 
     auth.init_app(app)  # login page, session API, users, create-user
     sites.init_app(app)  # areas, properties, checkpoints; /api/v1/sites; seed-demo
     shifts.init_app(app)  # shifts and check-ins
     reports.init_app(app)  # reports and photos
+    review.init_app(app)  # supervisor's morning: Natten, shift logs, work orders, exports
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app
 
