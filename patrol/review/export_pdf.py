@@ -40,9 +40,8 @@ THUMB_MM = 38
 NEWLINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
 
-def find_font() -> tuple[Path, Path | None] | None:
+def find_font(configured: str | None = None) -> tuple[Path, Path | None] | None:
     """(regular, bold or None) of a Unicode TTF font, or None."""
-    configured = current_app.config.get("PDF_FONT")
     candidates = [configured] if configured else []
     candidates += FONT_CANDIDATES
     for candidate in candidates:
@@ -72,7 +71,7 @@ class NightPdf(FPDF):
         self.title_text = title
         self.set_auto_page_break(True, margin=15)
         self.set_margins(15, 15, 15)
-        font = find_font()
+        font = find_font(current_app.config.get("PDF_FONT"))
         if font:
             regular, bold = font
             self.add_font("Body", "", str(regular))
