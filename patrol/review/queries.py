@@ -82,6 +82,8 @@ class ShiftSummary:
     @property
     def flags(self) -> dict[str, int]:
         merged = defaultdict(int)
+        for flag in self.shift.flags or ():  # the shift record itself (e.g. clock skew)
+            merged[flag] += 1
         for source in (self.checkin_flags, self.report_flags):
             for flag, n in source.items():
                 merged[flag] += n
