@@ -105,6 +105,14 @@ def current_night() -> date:
     return night_of(utcnow())
 
 
+def default_night() -> date:
+    """What Natten opens on: the current night if its shifts have begun, else the latest night
+    that had shifts (so at 15:00, before the evening's shifts, it still shows last night)."""
+    current = current_night()
+    latest = db.session.scalar(sa.select(sa.func.max(Shift.night)).where(Shift.night <= current))
+    return latest or current
+
+
 def safe_local(target: str | None, fallback: str) -> str:
     if not target:
         return fallback
@@ -126,7 +134,7 @@ def tonight():
         except (ValueError, AttributeError):
             flash(gettext("Give the date as YYYY-MM-DD."), "error")
             return redirect(url_for("review.tonight"))
-    return render_night(current_night())
+    return render_night(default_night())
 
 
 @bp.get("/nights/<night>")
@@ -142,7 +150,7 @@ def render_night(night_date: date):
         night=night_date,
         previous=night_date - timedelta(days=1),
         following=night_date + timedelta(days=1),
-        is_current=night_date == current_night(),
+        is_current=night_date == default_night(),
     )
 
 

@@ -247,6 +247,15 @@ def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
         "rapporter": "/review/reports",
     }
     cookies = context.cookies()
+
+    # The theme switch (a form, no script needed) turns the pages light and back.
+    page.goto(live_server.url + urls["natten"])
+    page.get_by_role("button", name="Ljust tema").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Natten {night}")
+    page.screenshot(path=str(output_dir / "review-natten-light-1280x800.png"), full_page=True)
+    page.get_by_role("button", name="Mörkt tema").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     context.close()
 
     tablet = browser.new_context(viewport=TABLET, color_scheme="dark", locale="sv-SE")
