@@ -176,8 +176,8 @@ def test_date_picker_and_previous_next(boss, synced):
     assert 'href="/review/nights/2026-11-24"' in page
     assert 'type="date"' in page and '<label for="night-date">' in page
     bad = boss.get("/review/?night=23/11")
-    assert bad.status_code == 302
-    assert "ÅÅÅÅ-MM-DD" in text(boss.get(bad.location))
+    assert bad.status_code == 400 and "Ange datumet som ÅÅÅÅ-MM-DD." in text(bad)
+    assert boss.get("/review/?night=").status_code == 400
     assert boss.get("/review/nights/not-a-date").status_code == 404
     assert "Inga pass den här natten." in text(boss.get("/review/nights/2026-11-22"))
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from patrol.auth.models import User
 from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.review.labels import LEVEL_ORDER
@@ -337,10 +336,6 @@ def open_work_orders_at(property_id: int, before: date | None = None) -> list[Wo
     if before is not None:
         query = query.where(Shift.night < before)
     return list(db.session.scalars(query))
-
-
-def guards() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.role == "guard")))
 
 
 def properties_with_area() -> list[Property]:

@@ -27,7 +27,7 @@ from patrol.extensions import login_manager
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
 from patrol.review.labels import template_labels
-from patrol.review.models import PRIORITIES, ReviewEvent, WorkOrder
+from patrol.review.models import PRIORITIES, ReportReview, ReviewEvent, WorkOrder
 from patrol.review.queries import (
     ReportRow,
     effective_category,
@@ -133,7 +133,7 @@ def tonight():
             return redirect(url_for("review.night", night=forms.parse_date(chosen).isoformat()))
         except (ValueError, AttributeError):
             flash(gettext("Give the date as YYYY-MM-DD."), "error")
-            return redirect(url_for("review.tonight"))
+            return render_night(default_night()), 400
     return render_night(default_night())
 
 
@@ -175,7 +175,7 @@ def filtered_reports(filters: forms.ReportFilters):
         sa.select(Report)
         .join(Shift, Shift.id == Report.shift_id)
         .join(Property, Property.id == Report.property_id)
-        .outerjoin(actions.ReportReview, actions.ReportReview.report_id == Report.id)
+        .outerjoin(ReportReview, ReportReview.report_id == Report.id)
     )
     if filters.night_from:
         query = query.where(Shift.night >= filters.night_from)
