@@ -15,7 +15,7 @@ from patrol.auth.models import User
 from patrol.db import db
 from patrol.reports.models import CATEGORIES, LEVELS, Photo, Report
 from patrol.reports.storage import photo_store
-from patrol.shifts.models import CHECKIN_FLAGS, CHECKIN_METHODS, CheckIn, Shift
+from patrol.shifts.models import CHECKIN_METHODS, CheckIn, Shift
 from patrol.sites.models import Checkpoint
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -50,6 +50,7 @@ def seed_night(
     rng = random.Random(seed)
     guards = db.session.scalars(sa.select(User.id).where(User.role == "guard")).all()
     checkpoints = db.session.execute(sa.select(Checkpoint.id, Checkpoint.property_id)).all()
+    radius = dict(db.session.execute(sa.select(Checkpoint.id, Checkpoint.radius_m)).all())
     if not guards or not checkpoints:
         raise RuntimeError("seed_night needs guards and checkpoints (seed_demo first)")
     evening = datetime.combine(night, time(19, 30), STOCKHOLM).astimezone(UTC)
@@ -77,19 +78,25 @@ def seed_night(
     for i in range(checkins):
         cp_id, _ = checkpoints[i % len(checkpoints)]
         at = moment()
-        flags = [rng.choice(CHECKIN_FLAGS)] if i % 7 == 0 else []
+        # Every 7th check-in is chosen from the list without a position; the rest are scanned
+        # at a distance that is sometimes beyond the radius (flagged as the server would).
+        manual = i % 7 == 0
+        distance = None if manual else float(rng.randrange(0, 80))
+        flags = ["manual", "no_location"] if manual else []
+        if distance is not None and distance - 12.0 > radius.get(cp_id, 50.0):
+            flags.append("out_of_radius")
         checkin_rows.append(
             {
                 "id": uuid.uuid4(),
                 "shift_id": shift_ids[i % shifts],
                 "checkpoint_id": cp_id,
-                "method": "manual" if "manual" in flags else rng.choice(CHECKIN_METHODS[:3]),
+                "method": "manual" if manual else rng.choice(CHECKIN_METHODS[:3]),
                 "occurred_at": at,
                 "received_at": at + timedelta(seconds=rng.randrange(1, 3600)),
-                "lat": 55.587,
-                "lon": 13.014,
-                "accuracy_m": 12.0,
-                "distance_m": float(rng.randrange(0, 80)),
+                "lat": None if manual else 55.587,
+                "lon": None if manual else 13.014,
+                "accuracy_m": None if manual else 12.0,
+                "distance_m": distance,
                 "flags": flags,
             }
         )
