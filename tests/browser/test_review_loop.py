@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from patrol.shifts.models import night_of
 from tests.conftest import TEST_PASSWORD
 from tests.images import digest, jpeg_bytes
 
@@ -43,16 +42,17 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo("Europe/Stockholm")).isoformat()
 
 
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NIGHT = date(2026, 11, 23)
+# The supervisor opens Natten at 07:00 the morning after: it must show the night of the 23rd.
+MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=STOCKHOLM)
+
+
 def shift_times() -> dict:
-    """Times within the current night, ending a minute ago, so Natten opens on this shift."""
-    now = datetime.now(UTC)
-    night = night_of(now)
-    night_begins = datetime(
-        night.year, night.month, night.day, 12, 1, tzinfo=ZoneInfo("Europe/Stockholm")
-    )
-    start = max(now - timedelta(minutes=40), night_begins.astimezone(UTC))
-    step = (now - timedelta(minutes=1) - start) / 6
-    return {"night": night, **{f"t{i}": start + step * i for i in range(7)}}
+    """A weekday shift 19:35-04:05 with its records spread over the night."""
+    start = datetime(2026, 11, 23, 19, 35, tzinfo=STOCKHOLM)
+    step = (datetime(2026, 11, 24, 4, 5, tzinfo=STOCKHOLM) - start) / 5
+    return {"night": NIGHT, **{f"t{i}": start + step * i for i in range(6)}}
 
 
 def demo_ids(app) -> dict:
@@ -172,8 +172,11 @@ def shoot(page, output_dir, name: str) -> None:
 
 
 def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
-    browser, live_server, live_app, output_dir
+    browser, live_server, live_app, output_dir, monkeypatch
 ):
+    # The live server runs in this process: its clock for "the most recent night" is set to
+    # 07:00 on the morning after the shift.
+    monkeypatch.setattr("patrol.review.views.utcnow", lambda: MORNING.astimezone(UTC))
     places = demo_ids(live_app)
     ids = guard_records_and_syncs(browser, live_server, places)
     night = ids["night"].isoformat()
