@@ -534,3 +534,74 @@ def test_theme_switch_sets_the_cookie_read_by_the_base_template(boss, synced):
     assert post(boss, "/review/theme", theme="pink").status_code == 400
     off_site = post(boss, "/review/theme", theme="dark", next="https://evil.example/")
     assert off_site.location == "/review/"
+
+
+# --- races between two supervisors ---------------------------------------------------------
+
+
+def test_two_supervisors_racing_make_one_work_order_and_one_completion(boss, synced, seeded):
+    """The loser of each race gets 409, not a 500 and not a duplicate."""
+    from patrol.auth.models import User
+    from patrol.review import actions
+
+    with seeded.app_context():
+        report = db.session.get(Report, uuid.UUID(synced["lighting"]))
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        # Both read "no work order yet"; the admin's insert lands first.
+        actions.create_work_order(report, admin, "Byt lampa", "Trapphus", "normal")
+    with seeded.app_context(), pytest.raises(actions.AlreadyOrdered):
+        report = db.session.get(Report, uuid.UUID(synced["lighting"]))
+        supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        actions.create_work_order(report, supervisor, "Byt lampa igen", "", "high")
+    with seeded.app_context():
+        order = db.session.scalar(sa.select(WorkOrder))
+        stale = db.session.get(WorkOrder, order.id)  # loaded while still open
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        actions.complete_work_order(stale, admin, "Klart")
+    with seeded.app_context(), pytest.raises(actions.AlreadyDone):
+        supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        stale = WorkOrder(id=order.id, report_id=order.report_id)  # a copy read before "done"
+        actions.complete_work_order(stale, supervisor, "Också klart")
+    with seeded.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == 1
+        done = [
+            e.details
+            for e in db.session.scalars(
+                sa.select(ReviewEvent).where(ReviewEvent.action == "work_order_done")
+            )
+        ]
+        assert done == [{"status": ["open", "done"], "note": "Klart"}]
+
+
+def test_approving_a_report_whose_review_row_was_just_created_elsewhere(
+    boss, synced, seeded, monkeypatch
+):
+    from patrol.auth.models import User
+    from patrol.review import actions
+
+    original = actions.review_of
+    calls = []
+
+    def stale_read(report):
+        """Our read finds no review row; right after it, another supervisor's correction
+        commits one through its own connection."""
+        calls.append(report.id)
+        if len(calls) > 1:
+            return original(report)
+        with db.engine.begin() as other:
+            other.execute(sa.insert(ReportReview).values(report_id=report.id, level="acute"))
+        review = ReportReview(report_id=report.id)
+        db.session.add(review)
+        return review
+
+    monkeypatch.setattr(actions, "review_of", stale_read)
+    with seeded.app_context():
+        report = db.session.get(Report, uuid.UUID(synced["lighting"]))
+        supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        actions.approve(report, supervisor, "ok")  # insert collides; retried as an update
+        assert len(calls) == 2
+        review = db.session.get(ReportReview, report.id, populate_existing=True)
+        assert (review.level, review.comment) == ("acute", "ok")
+        assert db.session.get(Report, report.id).review_status == "reviewed"
+        events = db.session.scalars(sa.select(ReviewEvent)).all()
+        assert [e.action for e in events] == ["approved"]

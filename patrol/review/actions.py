@@ -3,6 +3,9 @@ transaction, so the trail can never miss an action that took effect."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
 from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.reports.models import Report
@@ -17,6 +20,23 @@ def review_of(report: Report) -> ReportReview:
     return review
 
 
+def retry_once_on_conflict(action):
+    """Two supervisors reviewing the same new report at once both try to insert its review
+    row; the primary key lets one win. The loser rolls back and runs its action again, now
+    updating the winner's row (both actions stay in the audit trail)."""
+
+    def run(*args, **kwargs):
+        try:
+            return action(*args, **kwargs)
+        except IntegrityError:
+            db.session.rollback()
+            return action(*args, **kwargs)
+
+    run.__doc__ = action.__doc__
+    return run
+
+
+@retry_once_on_conflict
 def approve(report: Report, actor: User, comment: str) -> ReviewEvent:
     """ny -> granskad, with the supervisor's comment. Approving again replaces the comment
     (the earlier one stays in the audit trail)."""
@@ -42,6 +62,7 @@ def approve(report: Report, actor: User, comment: str) -> ReviewEvent:
     return event
 
 
+@retry_once_on_conflict
 def correct(report: Report, actor: User, category: str, level: str, comment: str) -> ReviewEvent:
     """Store the corrected category/level beside the guard's original (which is not touched)."""
     review = review_of(report)
@@ -70,9 +91,15 @@ def correct(report: Report, actor: User, category: str, level: str, comment: str
     return event
 
 
+class AlreadyOrdered(Exception):
+    """The report has a work order already (perhaps made a moment ago by someone else)."""
+
+
 def create_work_order(
     report: Report, actor: User, what: str, place: str, priority: str
 ) -> WorkOrder:
+    """One work order per report: the unique report_id settles a race between two
+    supervisors (the second gets AlreadyOrdered)."""
     order = WorkOrder(
         report_id=report.id,
         property_id=report.property_id,
@@ -86,7 +113,11 @@ def create_work_order(
     )
     db.session.add(order)
     report.needs_repair = True
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyOrdered(report.id) from None
     db.session.add(
         ReviewEvent(
             at=order.created_at,
@@ -101,13 +132,25 @@ def create_work_order(
     return order
 
 
+class AlreadyDone(Exception):
+    """Someone else marked the work order done first."""
+
+
 def complete_work_order(order: WorkOrder, actor: User, note: str) -> ReviewEvent:
-    """open -> klar, with the day crew's note and the time."""
+    """open -> klar, with the day crew's note and the time.
+
+    A conditional UPDATE (WHERE status = 'open') makes two people pressing "done" at once
+    end with one completion and one AlreadyDone, never two."""
     now = utcnow()
-    order.status = "done"
-    order.done_at = now
-    order.done_by_id = actor.id
-    order.done_note = note
+    changed = db.session.execute(
+        sa.update(WorkOrder)
+        .where(WorkOrder.id == order.id, WorkOrder.status == "open")
+        .values(status="done", done_at=now, done_by_id=actor.id, done_note=note)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise AlreadyDone(order.id)
     event = ReviewEvent(
         at=now,
         actor_id=actor.id,
@@ -118,4 +161,5 @@ def complete_work_order(order: WorkOrder, actor: User, note: str) -> ReviewEvent
     )
     db.session.add(event)
     db.session.commit()
+    db.session.refresh(order)
     return event

@@ -312,7 +312,12 @@ def create_work_order(report_id: uuid.UUID):
     values, errors = forms.read_work_order(request.form)
     if errors:
         return render_report(found, errors, values, 422)
-    actions.create_work_order(found, current_user, **values)
+    try:
+        actions.create_work_order(found, current_user, **values)
+    except actions.AlreadyOrdered:
+        return render_report(
+            found, {"work_order": gettext("This report already has a work order.")}, status=409
+        )
     flash(gettext("Work order created for the day crew."), "notice")
     return redirect(url_for("review.report", report_id=found.id))
 
@@ -383,7 +388,12 @@ def work_order_done(order_id: int):
     note, error = forms.read_comment(request.form, "note", required=True)
     if error:
         return render_work_orders(show, {order.id: error}, {order.id: note}, status=422)
-    actions.complete_work_order(order, current_user, note)
+    try:
+        actions.complete_work_order(order, current_user, note)
+    except actions.AlreadyDone:
+        return render_work_orders(
+            show, {order.id: gettext("This work order is already done.")}, status=409
+        )
     flash(gettext("The work order is done."), "notice")
     return redirect(url_for("review.work_orders", status=show))
 
