@@ -5,6 +5,7 @@ Feature packages that add tables add their models module here.
 
 from patrol.auth.models import LoginFailure, User
 from patrol.reports.models import Photo, Report
+from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 
@@ -17,6 +18,9 @@ __all__ = [
     "Photo",
     "Property",
     "Report",
+    "ReportReview",
+    "ReviewEvent",
     "Shift",
     "User",
+    "WorkOrder",
 ]
