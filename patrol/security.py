@@ -152,6 +152,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(self), microphone=()"
         )
+        if app.config["ENV"] == "production":
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

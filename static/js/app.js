@@ -48,23 +48,39 @@ export function navigate(path, { replace = false } = {}) {
   render();
 }
 
+let renderSeq = 0;
+
+/**
+ * Draw the screen for the current URL. Screens render asynchronously (IndexedDB reads), so
+ * each render draws into its own element and only the newest one is put on the page.
+ */
 async function render() {
+  const seq = ++renderSeq;
   const container = document.getElementById("screen");
+  const needsLogin = !state.user || sync.syncState.needsLogin;
+  const { screen, params } = needsLogin ? { screen: loginScreen, params: {} } : routeFor(location.pathname);
+  const body = document.createElement("div");
+  body.className = "screen-body";
+  const ctx = { navigate, params, user: state.user, onLoggedIn, logout, rerender: render };
+  const cleanup = (await screen.render(body, ctx)) || null;
+  if (seq !== renderSeq) {
+    // A newer navigation won while this screen was loading: drop this one.
+    if (cleanup) cleanup();
+    return;
+  }
   if (state.cleanup) {
     try {
       state.cleanup();
     } catch (error) {
       console.error(error);
     }
-    state.cleanup = null;
   }
-  const needsLogin = !state.user || sync.syncState.needsLogin;
-  const { screen, params } = needsLogin ? { screen: loginScreen, params: {} } : routeFor(location.pathname);
+  state.cleanup = cleanup;
   state.screen = screen;
-  container.replaceChildren();
+  container.replaceChildren(body);
   document.body.dataset.screen = screen.NAME || "";
-  const ctx = { navigate, params, user: state.user, onLoggedIn, logout, rerender: render };
-  state.cleanup = (await screen.render(container, ctx)) || null;
+  const autofocus = body.querySelector("[data-autofocus]");
+  if (autofocus) autofocus.focus();
   updateChrome();
   showUpdateBannerIfAllowed();
   document.body.dataset.ready = "1";
@@ -74,8 +90,9 @@ async function onLoggedIn(me) {
   state.user = me.user;
   await setValue("user", me.user);
   refreshSites();
+  const resumed = sync.loggedIn(); // clears "login needed" at once, then sends everything
   await render();
-  sync.loggedIn();
+  return resumed;
 }
 
 // --- top bar -----------------------------------------------------------------------------

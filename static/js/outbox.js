@@ -144,9 +144,9 @@ export async function update(id, changes) {
   return entry;
 }
 
-/** The guard asked to try again: back to waiting, due now. */
+/** The guard asked to try again: back to waiting, due now (attempts keep counting). */
 export function retry(id) {
-  return update(id, { state: "waiting", nextAttemptAt: 0, attempts: 0 });
+  return update(id, { state: "waiting", nextAttemptAt: 0 });
 }
 
 /** Make every waiting entry due now ("Skicka nu"). Entries needing attention stay as they are. */

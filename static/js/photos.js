@@ -42,6 +42,37 @@ async function encodeJpeg(bitmap, width, height) {
   );
 }
 
+/**
+ * The JPEG without APP1-APP15 and COM segments (the image data untouched). Chromium's canvas
+ * encoder adds an sRGB ICC profile (APP2); without it the upload has no metadata at all, so
+ * the server stores it byte for byte (DESIGN 5a) and its SHA-256 stays what the phone sent.
+ * A layout this does not understand is returned unchanged (the server then strips it).
+ */
+export function stripJpegMetadata(bytes) {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return bytes;
+  const kept = [bytes.subarray(0, 2)];
+  let i = 2;
+  while (i + 3 < bytes.length) {
+    if (bytes[i] !== 0xff) return bytes;
+    const marker = bytes[i + 1];
+    if (marker === 0xda) {
+      kept.push(bytes.subarray(i));
+      const out = new Uint8Array(kept.reduce((n, part) => n + part.length, 0));
+      let offset = 0;
+      for (const part of kept) {
+        out.set(part, offset);
+        offset += part.length;
+      }
+      return out;
+    }
+    const length = (bytes[i + 2] << 8) | bytes[i + 3];
+    const segment = bytes.subarray(i, i + 2 + length);
+    if (!((marker >= 0xe1 && marker <= 0xef) || marker === 0xfe)) kept.push(segment);
+    i += 2 + length;
+  }
+  return bytes;
+}
+
 /** A picked file -> {blob, width, height, sha256, digestHeader}. Throws when not an image. */
 export async function preparePhoto(file, maxEdge = MAX_EDGE) {
   const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
@@ -49,7 +80,8 @@ export async function preparePhoto(file, maxEdge = MAX_EDGE) {
     const scale = Math.min(1, maxEdge / Math.max(bitmap.width, bitmap.height));
     const width = Math.max(1, Math.round(bitmap.width * scale));
     const height = Math.max(1, Math.round(bitmap.height * scale));
-    const blob = await encodeJpeg(bitmap, width, height);
+    const encoded = new Uint8Array(await (await encodeJpeg(bitmap, width, height)).arrayBuffer());
+    const blob = new Blob([stripJpegMetadata(encoded)], { type: "image/jpeg" });
     const { hex, digestHeader } = await blobDigest(blob);
     return { blob, width, height, sha256: hex, digestHeader };
   } finally {

@@ -52,6 +52,5 @@ export function render(container, ctx) {
       form
     )
   );
-  if (!ctx.user) username.focus();
-  else password.focus();
+  (ctx.user ? password : username).dataset.autofocus = "";
 }

@@ -1,0 +1,346 @@
+"""What the review pages read, in a fixed number of SQL statements however big the night.
+
+A night can hold thousands of reports and check-ins. Every function here aggregates in the
+database or loads a whole collection in one statement (never one query per shift or report),
+so the number of statements does not grow with the night; `tests/test_review_queries.py`
+holds us to that.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from patrol.db import db
+from patrol.reports.models import Photo, Report
+from patrol.review.labels import LEVEL_ORDER
+from patrol.review.models import ReportReview, WorkOrder
+from patrol.shifts.models import CHECKIN_FLAGS, CheckIn, Shift
+from patrol.sites.models import Checkpoint, Property
+
+# The supervisor's correction wins where there is one; the guard's original stays in Report.
+effective_category = sa.func.coalesce(ReportReview.category, Report.category)
+effective_level = sa.func.coalesce(ReportReview.level, Report.level)
+
+
+def has_flag(column, flag: str):
+    """SQL: does this JSON list column contain the flag? (portable: SQLite and PostgreSQL)."""
+    return sa.cast(column, sa.Text).like(f'%"{flag}"%')
+
+
+def count_if(condition):
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+@dataclass
+class ReportRow:
+    """A report with its review and work order, as the pages show it."""
+
+    report: Report
+    review: ReportReview | None = None
+    work_order: WorkOrder | None = None
+
+    @property
+    def category(self) -> str:
+        return (self.review and self.review.category) or self.report.category
+
+    @property
+    def level(self) -> str:
+        return (self.review and self.review.level) or self.report.level
+
+    @property
+    def corrected(self) -> bool:
+        return bool(self.review and (self.review.category or self.review.level))
+
+
+@dataclass
+class ShiftSummary:
+    shift: Shift
+    checkins: int = 0
+    checkin_flags: dict[str, int] = field(default_factory=dict)
+    reports_by_level: dict[str, int] = field(default_factory=dict)
+    report_flags: dict[str, int] = field(default_factory=dict)
+    unreviewed: int = 0
+    photos_expected: int = 0
+    photos_arrived: int = 0
+
+    @property
+    def reports(self) -> int:
+        return sum(self.reports_by_level.values())
+
+    @property
+    def photos_missing(self) -> int:
+        return max(self.photos_expected - self.photos_arrived, 0)
+
+    @property
+    def flags(self) -> dict[str, int]:
+        merged = defaultdict(int)
+        for flag in self.shift.flags or ():  # the shift record itself (e.g. clock skew)
+            merged[flag] += 1
+        for source in (self.checkin_flags, self.report_flags):
+            for flag, n in source.items():
+                merged[flag] += n
+        return {flag: merged[flag] for flag in CHECKIN_FLAGS if merged.get(flag)}
+
+
+@dataclass
+class NightOverview:
+    night: date
+    shifts: list[ShiftSummary]
+    acute: list[ReportRow]
+    acute_total: int
+
+    @property
+    def totals(self) -> ShiftSummary:
+        total = ShiftSummary(shift=None)  # type: ignore[arg-type]
+        for s in self.shifts:
+            total.checkins += s.checkins
+            total.unreviewed += s.unreviewed
+            total.photos_expected += s.photos_expected
+            total.photos_arrived += s.photos_arrived
+            for level, n in s.reports_by_level.items():
+                total.reports_by_level[level] = total.reports_by_level.get(level, 0) + n
+        return total
+
+
+ACUTE_SHOWN = 50
+
+
+def night_overview(night: date) -> NightOverview:
+    """Natten: every shift of the night with its counts, and the acute reports first."""
+    shifts = db.session.scalars(
+        sa.select(Shift)
+        .options(joinedload(Shift.guard))
+        .where(Shift.night == night)
+        .order_by(Shift.started_at)
+    ).all()
+    summaries = {s.id: ShiftSummary(shift=s) for s in shifts}
+    night_shift_ids = sa.select(Shift.id).where(Shift.night == night)
+
+    checkin_rows = db.session.execute(
+        sa.select(
+            CheckIn.shift_id,
+            sa.func.count(),
+            *(count_if(has_flag(CheckIn.flags, f)) for f in CHECKIN_FLAGS),
+        )
+        .where(CheckIn.shift_id.in_(night_shift_ids))
+        .group_by(CheckIn.shift_id)
+    )
+    for shift_id, n, *flag_counts in checkin_rows:
+        summary = summaries[shift_id]
+        summary.checkins = n
+        summary.checkin_flags = {
+            f: int(c or 0) for f, c in zip(CHECKIN_FLAGS, flag_counts, strict=True) if c
+        }
+
+    report_rows = db.session.execute(
+        sa.select(
+            Report.shift_id,
+            effective_level,
+            sa.func.count(),
+            count_if(Report.review_status == "new"),
+            sa.func.sum(sa.func.json_array_length(Report.photo_ids)),
+            *(count_if(has_flag(Report.flags, f)) for f in CHECKIN_FLAGS),
+        )
+        .outerjoin(ReportReview, ReportReview.report_id == Report.id)
+        .where(Report.shift_id.in_(night_shift_ids))
+        .group_by(Report.shift_id, effective_level)
+    )
+    for shift_id, level, n, unreviewed, expected, *flag_counts in report_rows:
+        summary = summaries[shift_id]
+        summary.reports_by_level[level] = n
+        summary.unreviewed += int(unreviewed or 0)
+        summary.photos_expected += int(expected or 0)
+        for f, c in zip(CHECKIN_FLAGS, flag_counts, strict=True):
+            if c:
+                summary.report_flags[f] = summary.report_flags.get(f, 0) + int(c)
+
+    arrived = db.session.execute(
+        sa.select(Report.shift_id, sa.func.count(Photo.id))
+        .join(Photo, Photo.report_id == Report.id)
+        .where(Report.shift_id.in_(night_shift_ids))
+        .group_by(Report.shift_id)
+    )
+    for shift_id, n in arrived:
+        summaries[shift_id].photos_arrived = n
+
+    acute_query = (
+        sa.select(Report, ReportReview)
+        .outerjoin(ReportReview, ReportReview.report_id == Report.id)
+        .where(Report.shift_id.in_(night_shift_ids), effective_level == "acute")
+    )
+    acute_total = db.session.scalar(sa.select(sa.func.count()).select_from(acute_query.subquery()))
+    acute = [
+        ReportRow(report, review)
+        for report, review in db.session.execute(
+            acute_query.options(joinedload(Report.property), joinedload(Report.checkpoint))
+            .order_by(Report.occurred_at)
+            .limit(ACUTE_SHOWN)
+        )
+    ]
+    ordered = sorted(
+        summaries.values(),
+        key=lambda s: (-s.reports_by_level.get("acute", 0), s.shift.started_at),
+    )
+    return NightOverview(night=night, shifts=ordered, acute=acute, acute_total=acute_total or 0)
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "checkin" or "report"
+    at: object
+    item: object
+
+
+@dataclass
+class ShiftLog:
+    shift: Shift
+    checkins: list[CheckIn]
+    reports: list[ReportRow]
+
+    @property
+    def timeline(self) -> list[TimelineEntry]:
+        entries = [TimelineEntry("checkin", c.occurred_at, c) for c in self.checkins]
+        entries += [TimelineEntry("report", r.report.occurred_at, r) for r in self.reports]
+        return sorted(entries, key=lambda e: (e.at, e.kind))
+
+
+def load_report_rows(reports: list[Report]) -> list[ReportRow]:
+    """Reviews, work orders and photos for these reports: three statements in all.
+
+    Photos are set on each report's `photos` collection so that `missing_photo_ids` does not
+    lazy-load one query per report."""
+    ids = [r.id for r in reports]
+    if not ids:
+        return []
+    reviews = {
+        r.report_id: r
+        for r in db.session.scalars(sa.select(ReportReview).where(ReportReview.report_id.in_(ids)))
+    }
+    orders = {
+        w.report_id: w
+        for w in db.session.scalars(sa.select(WorkOrder).where(WorkOrder.report_id.in_(ids)))
+    }
+    photos: dict[uuid.UUID, list[Photo]] = defaultdict(list)
+    for photo in db.session.scalars(
+        sa.select(Photo).where(Photo.report_id.in_(ids)).order_by(Photo.received_at)
+    ):
+        photos[photo.report_id].append(photo)
+    for report in reports:
+        set_committed_value(report, "photos", photos.get(report.id, []))
+    return [ReportRow(r, reviews.get(r.id), orders.get(r.id)) for r in reports]
+
+
+def reports_where(condition) -> list[Report]:
+    return list(
+        db.session.scalars(
+            sa.select(Report)
+            .options(
+                joinedload(Report.property).joinedload(Property.area),
+                joinedload(Report.checkpoint),
+                joinedload(Report.shift).joinedload(Shift.guard),
+            )
+            .where(condition)
+            .order_by(Report.occurred_at)
+        ).unique()
+    )
+
+
+def rows_where(condition) -> list[ReportRow]:
+    """The reports matching a condition on Report, with reviews, orders and photos: four
+    statements. The related rows are selected by the same condition (joined to Report), not
+    by a list of ids, so a night of 2,000 reports stays at one statement each."""
+    reports = reports_where(condition)
+    if not reports:
+        return []
+    reviews = {
+        r.report_id: r
+        for r in db.session.scalars(
+            sa.select(ReportReview)
+            .join(Report, Report.id == ReportReview.report_id)
+            .where(condition)
+        )
+    }
+    orders = {
+        w.report_id: w
+        for w in db.session.scalars(
+            sa.select(WorkOrder).join(Report, Report.id == WorkOrder.report_id).where(condition)
+        )
+    }
+    photos: dict[uuid.UUID, list[Photo]] = defaultdict(list)
+    for photo in db.session.scalars(
+        sa.select(Photo)
+        .join(Report, Report.id == Photo.report_id)
+        .where(condition)
+        .order_by(Photo.received_at)
+    ):
+        photos[photo.report_id].append(photo)
+    for report in reports:
+        set_committed_value(report, "photos", photos.get(report.id, []))
+    return [ReportRow(r, reviews.get(r.id), orders.get(r.id)) for r in reports]
+
+
+def shift_log(shift: Shift) -> ShiftLog:
+    checkins = list(
+        db.session.scalars(
+            sa.select(CheckIn)
+            .options(joinedload(CheckIn.checkpoint).joinedload(Checkpoint.property))
+            .where(CheckIn.shift_id == shift.id)
+            .order_by(CheckIn.occurred_at)
+        )
+    )
+    reports = rows_where(Report.shift_id == shift.id)
+    return ShiftLog(shift=shift, checkins=checkins, reports=reports)
+
+
+def night_rows(night: date) -> tuple[list[Shift], list[ReportRow]]:
+    """Every shift and report of a night (CSV and PDF)."""
+    night_shift_ids = sa.select(Shift.id).where(Shift.night == night)
+    shifts = db.session.scalars(
+        sa.select(Shift)
+        .options(joinedload(Shift.guard))
+        .where(Shift.night == night)
+        .order_by(Shift.started_at)
+    ).all()
+    rows = rows_where(Report.shift_id.in_(night_shift_ids))
+    return list(shifts), sorted(rows, key=lambda r: (LEVEL_ORDER[r.level], r.report.occurred_at))
+
+
+def night_checkins(night: date) -> list[CheckIn]:
+    return list(
+        db.session.scalars(
+            sa.select(CheckIn)
+            .options(joinedload(CheckIn.checkpoint).joinedload(Checkpoint.property))
+            .where(CheckIn.shift_id.in_(sa.select(Shift.id).where(Shift.night == night)))
+            .order_by(CheckIn.occurred_at)
+        )
+    )
+
+
+def open_work_orders_at(property_id: int, before: date | None = None) -> list[WorkOrder]:
+    """Damage at a property that the day crew has not fixed yet (from nights before `before`)."""
+    query = (
+        sa.select(WorkOrder)
+        .options(joinedload(WorkOrder.report).joinedload(Report.shift))
+        .join(Report, Report.id == WorkOrder.report_id)
+        .join(Shift, Shift.id == Report.shift_id)
+        .where(WorkOrder.property_id == property_id, WorkOrder.status == "open")
+        .order_by(Shift.night, WorkOrder.created_at)
+    )
+    if before is not None:
+        query = query.where(Shift.night < before)
+    return list(db.session.scalars(query))
+
+
+def properties_with_area() -> list[Property]:
+    return list(
+        db.session.scalars(
+            sa.select(Property).options(joinedload(Property.area)).order_by(Property.name)
+        )
+    )

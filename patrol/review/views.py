@@ -1,0 +1,474 @@
+"""The review pages (/review/...): server-rendered, for supervisors and admins only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_datetime, gettext
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from patrol.db import db, utcnow
+from patrol.errors import ApiError
+from patrol.extensions import login_manager
+from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
+from patrol.review import actions, forms
+from patrol.review.labels import template_labels
+from patrol.review.models import PRIORITIES, ReportReview, ReviewEvent, WorkOrder
+from patrol.review.queries import (
+    ReportRow,
+    effective_category,
+    effective_level,
+    load_report_rows,
+    night_overview,
+    open_work_orders_at,
+    properties_with_area,
+    rows_where,
+    shift_log,
+)
+from patrol.shifts.models import Shift, night_of
+from patrol.sites.models import Area, Property
+
+bp = Blueprint(
+    "review",
+    __name__,
+    url_prefix="/review",
+    template_folder="templates",
+)
+
+PAGE_SIZE = 50
+THEME_COOKIE = "theme"
+
+
+@bp.before_request
+def reviewers_only():
+    """Anonymous visitors go to the login page; guards and owners get 403 (owners will get
+    their own view of approved reports later)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_reviewer:
+        raise ApiError(403)
+    return None
+
+
+@bp.context_processor
+def labels():
+    return template_labels() | {"CATEGORIES": CATEGORIES, "LEVELS": LEVELS}
+
+
+@bp.app_template_filter("sthlm")
+def stockholm_time(value: datetime | None, pattern: str = "HH:mm") -> str:
+    """A UTC instant as Stockholm wall time (BABEL_DEFAULT_TIMEZONE)."""
+    if value is None:
+        return "–"
+    return format_datetime(value, pattern)
+
+
+@bp.app_template_filter("delay")
+def delay(received: datetime | None, occurred: datetime | None) -> str:
+    """How long after the phone's time the server received a record: "+4 min"."""
+    if received is None or occurred is None:
+        return "–"
+    seconds = int((received - occurred).total_seconds())
+    sign = "−" if seconds < 0 else "+"
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds} s"
+    if seconds < 3600:
+        return f"{sign}{seconds // 60} min"
+    hours, rest = divmod(seconds, 3600)
+    return f"{sign}{hours} h {rest // 60} min"
+
+
+def parse_night(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+
+
+def current_night() -> date:
+    """The most recent night: at 07:00 that is the night that began yesterday evening."""
+    return night_of(utcnow())
+
+
+def default_night() -> date:
+    """What Natten opens on: the current night if its shifts have begun, else the latest night
+    that had shifts (so at 15:00, before the evening's shifts, it still shows last night)."""
+    current = current_night()
+    latest = db.session.scalar(sa.select(sa.func.max(Shift.night)).where(Shift.night <= current))
+    return latest or current
+
+
+def safe_local(target: str | None, fallback: str) -> str:
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+# --- Natten -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def tonight():
+    chosen = request.args.get("night")
+    if chosen is not None:  # the date picker (a GET form, no JavaScript needed)
+        try:
+            return redirect(url_for("review.night", night=forms.parse_date(chosen).isoformat()))
+        except (ValueError, AttributeError):
+            flash(gettext("Give the date as YYYY-MM-DD."), "error")
+            return render_night(default_night()), 400
+    return render_night(default_night())
+
+
+@bp.get("/nights/<night>")
+def night(night: str):
+    return render_night(parse_night(night))
+
+
+def render_night(night_date: date):
+    overview = night_overview(night_date)
+    return render_template(
+        "review/night.html",
+        overview=overview,
+        night=night_date,
+        previous=night_date - timedelta(days=1),
+        following=night_date + timedelta(days=1),
+        is_current=night_date == default_night(),
+    )
+
+
+# --- shift log ----------------------------------------------------------------------------
+
+
+@bp.get("/shifts/<uuid:shift_id>")
+def shift(shift_id: uuid.UUID):
+    found = db.session.scalar(
+        sa.select(Shift).options(joinedload(Shift.guard)).where(Shift.id == shift_id)
+    )
+    if found is None:
+        abort(404)
+    return render_template("review/shift.html", log=shift_log(found), shift=found)
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+def filtered_reports(filters: forms.ReportFilters):
+    query = (
+        sa.select(Report)
+        .join(Shift, Shift.id == Report.shift_id)
+        .join(Property, Property.id == Report.property_id)
+        .outerjoin(ReportReview, ReportReview.report_id == Report.id)
+    )
+    if filters.night_from:
+        query = query.where(Shift.night >= filters.night_from)
+    if filters.night_to:
+        query = query.where(Shift.night <= filters.night_to)
+    if filters.area_id:
+        query = query.where(Property.area_id == filters.area_id)
+    if filters.property_id:
+        query = query.where(Report.property_id == filters.property_id)
+    if filters.category:
+        query = query.where(effective_category == filters.category)
+    if filters.level:
+        query = query.where(effective_level == filters.level)
+    if filters.status:
+        query = query.where(Report.review_status == filters.status)
+    if filters.needs_repair is not None:
+        query = query.where(Report.needs_repair.is_(filters.needs_repair))
+    return query
+
+
+@bp.get("/reports")
+def reports():
+    filters = forms.read_report_filters(request.args)
+    rows: list[ReportRow] = []
+    total = 0
+    status = 200
+    if filters.errors:
+        status = 400
+    else:
+        query = filtered_reports(filters)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        page_reports = list(
+            db.session.scalars(
+                query.options(
+                    joinedload(Report.property).joinedload(Property.area),
+                    joinedload(Report.checkpoint),
+                    joinedload(Report.shift).joinedload(Shift.guard),
+                )
+                .order_by(Shift.night.desc(), Report.occurred_at.desc(), Report.id)
+                .limit(PAGE_SIZE)
+                .offset((filters.page - 1) * PAGE_SIZE)
+            ).unique()
+        )
+        rows = load_report_rows(page_reports)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template(
+        "review/reports.html",
+        filters=filters,
+        rows=rows,
+        total=total,
+        pages=pages,
+        areas=db.session.scalars(sa.select(Area).order_by(Area.name)).all(),
+        properties=properties_with_area(),
+        statuses=REVIEW_STATUSES,
+    ), status
+
+
+def report_or_404(report_id: uuid.UUID) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None:
+        abort(404)
+    return report
+
+
+def render_report(report: Report, errors: dict | None = None, form: dict | None = None, status=200):
+    (row,) = rows_where(Report.id == report.id)
+    events = db.session.scalars(
+        sa.select(ReviewEvent)
+        .options(joinedload(ReviewEvent.actor))
+        .where(ReviewEvent.report_id == report.id)
+        .order_by(ReviewEvent.at, ReviewEvent.id)
+    ).all()
+    earlier_open = [
+        order
+        for order in open_work_orders_at(report.property_id, before=report.shift.night)
+        if order.report_id != report.id
+    ]
+    default_place = report.checkpoint.label if report.checkpoint else ""
+    return render_template(
+        "review/report.html",
+        row=row,
+        report=report,
+        events=events,
+        earlier_open=earlier_open,
+        errors=errors or {},
+        form=form or {},
+        default_place=default_place,
+        priorities=PRIORITIES,
+        default_priority="high" if row.level == "acute" else "normal",
+    ), status
+
+
+@bp.get("/reports/<uuid:report_id>")
+def report(report_id: uuid.UUID):
+    return render_report(report_or_404(report_id))
+
+
+@bp.post("/reports/<uuid:report_id>/approve")
+def approve(report_id: uuid.UUID):
+    found = report_or_404(report_id)
+    comment, error = forms.read_comment(request.form)
+    if error:
+        return render_report(found, {"comment": error}, {"comment": comment}, 422)
+    actions.approve(found, current_user, comment)
+    flash(gettext("The report is reviewed."), "notice")
+    return redirect(url_for("review.report", report_id=found.id))
+
+
+@bp.post("/reports/<uuid:report_id>/correct")
+def correct(report_id: uuid.UUID):
+    found = report_or_404(report_id)
+    values, errors = forms.read_correction(request.form)
+    if not errors:
+        (row,) = rows_where(Report.id == found.id)
+        if values["category"] == row.category and values["level"] == row.level:
+            errors["category"] = gettext("Nothing changed: choose another category or level.")
+    if errors:
+        return render_report(found, errors, values, 422)
+    actions.correct(found, current_user, values["category"], values["level"], values["comment"])
+    flash(gettext("The correction is saved. The guard's original is kept."), "notice")
+    return redirect(url_for("review.report", report_id=found.id))
+
+
+@bp.post("/reports/<uuid:report_id>/work-order")
+def create_work_order(report_id: uuid.UUID):
+    found = report_or_404(report_id)
+    existing = db.session.scalar(sa.select(WorkOrder).where(WorkOrder.report_id == found.id))
+    if existing is not None:
+        return render_report(
+            found,
+            {"work_order": gettext("This report already has a work order.")},
+            status=409,
+        )
+    values, errors = forms.read_work_order(request.form)
+    if errors:
+        return render_report(found, errors, values, 422)
+    try:
+        actions.create_work_order(found, current_user, **values)
+    except actions.AlreadyOrdered:
+        return render_report(
+            found, {"work_order": gettext("This report already has a work order.")}, status=409
+        )
+    flash(gettext("Work order created for the day crew."), "notice")
+    return redirect(url_for("review.report", report_id=found.id))
+
+
+# --- work orders --------------------------------------------------------------------------
+
+WORK_ORDER_VIEWS = ("open", "done", "all")
+
+
+@bp.get("/work-orders")
+def work_orders():
+    show = request.args.get("status", "open")
+    if show not in WORK_ORDER_VIEWS:
+        raise ApiError(400, gettext("Unknown status filter."))
+    return render_work_orders(show)
+
+
+def render_work_orders(
+    show: str, errors: dict | None = None, notes: dict | None = None, status=200
+):
+    """The day crew's list, grouped by area and property, most urgent first in each."""
+    query = (
+        sa.select(WorkOrder)
+        .options(
+            joinedload(WorkOrder.property).joinedload(Property.area),
+            joinedload(WorkOrder.checkpoint),
+            joinedload(WorkOrder.report).joinedload(Report.shift),
+            joinedload(WorkOrder.done_by),
+        )
+        .join(Property, Property.id == WorkOrder.property_id)
+        .join(Area, Area.id == Property.area_id)
+    )
+    if show != "all":
+        query = query.where(WorkOrder.status == show)
+    priority_rank = sa.case({"high": 0, "normal": 1, "low": 2}, value=WorkOrder.priority)
+    orders = db.session.scalars(
+        query.order_by(Area.name, Property.name, priority_rank, WorkOrder.created_at)
+    ).all()
+    rows = load_report_rows([o.report for o in orders])  # photos of each order's report
+    photos = {r.report.id: r.report.photos for r in rows}
+    groups: dict = {}
+    for order in orders:
+        area = groups.setdefault(order.property.area, {})
+        area.setdefault(order.property, []).append(order)
+    return render_template(
+        "review/work_orders.html",
+        groups=groups,
+        show=show,
+        photos=photos,
+        count=len(orders),
+        errors=errors or {},
+        notes=notes or {},
+        now=utcnow(),
+    ), status
+
+
+@bp.post("/work-orders/<int:order_id>/done")
+def work_order_done(order_id: int):
+    order = db.session.get(WorkOrder, order_id)
+    if order is None:
+        abort(404)
+    show = request.form.get("show", "open")
+    show = show if show in WORK_ORDER_VIEWS else "open"
+    if order.status == "done":
+        return render_work_orders(
+            show, {order.id: gettext("This work order is already done.")}, status=409
+        )
+    note, error = forms.read_comment(request.form, "note", required=True)
+    if error:
+        return render_work_orders(show, {order.id: error}, {order.id: note}, status=422)
+    try:
+        actions.complete_work_order(order, current_user, note)
+    except actions.AlreadyDone:
+        return render_work_orders(
+            show, {order.id: gettext("This work order is already done.")}, status=409
+        )
+    flash(gettext("The work order is done."), "notice")
+    return redirect(url_for("review.work_orders", status=show))
+
+
+@bp.get("/properties/<int:property_id>")
+def property_page(property_id: int):
+    prop = db.session.scalar(
+        sa.select(Property).options(joinedload(Property.area)).where(Property.id == property_id)
+    )
+    if prop is None:
+        abort(404)
+    since = current_night() - timedelta(days=30)
+    recent = rows_where(
+        sa.and_(
+            Report.property_id == prop.id,
+            Report.shift_id.in_(sa.select(Shift.id).where(Shift.night >= since)),
+        )
+    )
+    recent.sort(key=lambda r: r.report.occurred_at, reverse=True)
+    return render_template(
+        "review/property.html",
+        prop=prop,
+        open_orders=open_work_orders_at(prop.id),
+        recent=recent,
+        since=since,
+    )
+
+
+# --- exports ------------------------------------------------------------------------------
+
+
+@bp.get("/export.csv")
+def export_csv():
+    from patrol.review.export_csv import night_range_csv
+
+    night_range, error = forms.read_export_range(request.args)
+    if error:
+        raise ApiError(400, error)
+    first, last = night_range
+    body = night_range_csv(first, last)
+    filename = f"nattpatrull-{first.isoformat()}-{last.isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/nights/<night>.pdf")
+def night_pdf(night: str):
+    from patrol.review.export_pdf import night_report_pdf
+
+    night_date = parse_night(night)
+    pdf = night_report_pdf(night_date)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="nattrapport-{night_date.isoformat()}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- theme --------------------------------------------------------------------------------
+
+
+@bp.post("/theme")
+def theme():
+    chosen = request.form.get("theme")
+    if chosen not in ("dark", "light"):
+        raise ApiError(400, gettext("Choose the dark or the light theme."))
+    response = redirect(safe_local(request.form.get("next"), url_for("review.tonight")))
+    response.set_cookie(THEME_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

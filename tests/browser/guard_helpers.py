@@ -1,0 +1,340 @@
+"""Helpers for browser tests of the guard app (reusable by other features' tests).
+
+Everything waits on conditions (Playwright's expect / wait_for_function), never on fixed
+sleeps: CI runs on a small, busy machine.
+
+Typical use:
+
+    context = guard_context(browser)
+    page = context.new_page()
+    login(page, live_server.url)
+    go_offline(context, page)
+    start_shift(page)
+    check_in_with_code(page, "S101")
+    ...
+    go_online(context)
+    wait_until_all_sent(page)
+"""
+
+from __future__ import annotations
+
+# Note: wait_for_function gets arrow functions, never bare expressions: Playwright evaluates
+# an expression with eval(), which the app's Content-Security-Policy (rightly) forbids.
+import io
+import random
+
+from PIL import Image, ImageDraw
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.conftest import TEST_PASSWORD
+
+PHONE = {"width": 390, "height": 844}
+# Södra Sofielund, Malmö: near the demo properties.
+MALMO = {"latitude": 55.5937, "longitude": 13.0101, "accuracy": 12}
+SYNC_TIMEOUT_MS = 90_000
+
+
+def guard_context(browser, **options) -> BrowserContext:
+    """A phone-sized context with location allowed (a fixed position in Malmö)."""
+    settings = {
+        "viewport": PHONE,
+        "device_scale_factor": 1,
+        "is_mobile": True,
+        "has_touch": True,
+        "locale": "sv-SE",
+        "timezone_id": "Europe/Stockholm",
+        "geolocation": MALMO,
+        "permissions": ["geolocation"],
+        "color_scheme": "dark",
+    }
+    settings.update(options)
+    return browser.new_context(**settings)
+
+
+def wait_ready(page: Page) -> None:
+    """The app has drawn a screen."""
+    page.wait_for_function("() => document.body && document.body.dataset.ready === '1'")
+
+
+def wait_for_service_worker(page: Page) -> None:
+    """The worker controls the page: the shell and its files are precached."""
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+        timeout=30_000,
+    )
+
+
+def idb_value(page: Page, key: str):
+    """A value from the app's IndexedDB key/value store."""
+    return page.evaluate(
+        """key => new Promise((resolve, reject) => {
+            const open = indexedDB.open("nattpatrull");
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const tx = open.result.transaction("kv", "readonly");
+              const get = tx.objectStore("kv").get(key);
+              get.onsuccess = () => { resolve(get.result === undefined ? null : get.result); open.result.close(); };
+              get.onerror = () => reject(get.error);
+            };
+          })""",
+        key,
+    )
+
+
+def outbox_entries(page: Page) -> list[dict]:
+    """The outbox as plain data: id, url, kind, state, lastStatus, lastMessage, dependsOn, and
+    for Blob bodies their size and SHA-256 (computed here from the stored bytes)."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open("nattpatrull");
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const tx = open.result.transaction("outbox", "readonly");
+              const all = tx.objectStore("outbox").getAll();
+              all.onsuccess = async () => {
+                open.result.close();
+                const out = [];
+                for (const e of all.result) {
+                  const item = {id: e.id, url: e.url, method: e.method, kind: e.kind, attempts: e.attempts,
+                    state: e.state, lastStatus: e.lastStatus, lastMessage: e.lastMessage,
+                    dependsOn: e.dependsOn, headers: e.headers, meta: e.meta};
+                  if (e.body instanceof Blob) {
+                    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", await e.body.arrayBuffer()));
+                    item.bodySha256 = Array.from(hash, b => b.toString(16).padStart(2, "0")).join("");
+                    item.bodySize = e.body.size;
+                    item.bodyType = e.body.type;
+                  } else {
+                    item.body = e.body;
+                  }
+                  out.push(item);
+                }
+                resolve(out);
+              };
+              all.onerror = () => reject(all.error);
+            };
+          })"""
+    )
+
+
+def wait_for_outbox(
+    page: Page, count: int, state: str | None = None, min_attempts: int = 0, timeout=SYNC_TIMEOUT_MS
+) -> None:
+    """Wait until the outbox holds `count` entries, all in `state` (if given) and each tried
+    at least `min_attempts` times."""
+    page.wait_for_function(
+        """([count, state, minAttempts]) => new Promise(resolve => {
+            const open = indexedDB.open("nattpatrull");
+            open.onerror = () => resolve(false);
+            open.onsuccess = () => {
+              const all = open.result.transaction("outbox").objectStore("outbox").getAll();
+              all.onsuccess = () => {
+                open.result.close();
+                const es = all.result;
+                resolve(es.length === count && es.every(e =>
+                  (!state || e.state === state) && (e.attempts || 0) >= minAttempts));
+              };
+              all.onerror = () => resolve(false);
+            };
+          })""",
+        arg=[count, state, min_attempts],
+        timeout=timeout,
+    )
+
+
+def wait_for_sites(page: Page) -> None:
+    """The sites cache (properties, checkpoints, token hashes) is in IndexedDB."""
+    page.wait_for_function(
+        """() => new Promise(resolve => {
+            const open = indexedDB.open("nattpatrull");
+            open.onerror = () => resolve(false);
+            open.onsuccess = () => {
+              try {
+                const get = open.result.transaction("kv").objectStore("kv").get("sites");
+                get.onsuccess = () => { open.result.close(); resolve(Boolean(get.result && get.result.areas && get.result.areas.length)); };
+                get.onerror = () => resolve(false);
+              } catch (e) { resolve(false); }
+            };
+          })""",
+        timeout=30_000,
+    )
+
+
+def unsent_count(page: Page) -> int:
+    return int(page.locator("#unsent").get_attribute("data-count") or "0")
+
+
+def wait_for_unsent(page: Page, count: int, timeout: int = SYNC_TIMEOUT_MS) -> None:
+    page.wait_for_function(
+        "n => document.querySelector('#unsent')?.dataset.count === String(n)",
+        arg=count,
+        timeout=timeout,
+    )
+
+
+def wait_until_all_sent(page: Page, timeout: int = SYNC_TIMEOUT_MS) -> None:
+    wait_for_unsent(page, 0, timeout)
+
+
+def home(page: Page) -> None:
+    """Back to the home screen through the brand link."""
+    page.locator("a.brand").click()
+    expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+
+
+def login(page: Page, base_url: str, username: str = "guard", password: str = TEST_PASSWORD):
+    """Open the app online, log in, and wait until it can work offline."""
+    page.goto(base_url + "/")
+    wait_ready(page)
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+    wait_for_service_worker(page)
+    wait_for_sites(page)
+
+
+def go_offline(context: BrowserContext, page: Page | None = None) -> None:
+    context.set_offline(True)
+    if page is not None:
+        page.wait_for_function("() => !navigator.onLine")
+
+
+def go_online(context: BrowserContext, page: Page | None = None) -> None:
+    context.set_offline(False)
+    if page is not None:
+        page.wait_for_function("() => navigator.onLine")
+
+
+def reload(page: Page) -> None:
+    page.reload()
+    wait_ready(page)
+
+
+def start_shift(page: Page) -> None:
+    page.get_by_role("button", name="Starta pass").click()
+    expect(page.locator(".shift-line.running")).to_be_visible()
+
+
+def _open_checkin(page: Page) -> None:
+    page.get_by_role("link", name="Checka in").click()
+    expect(page.get_by_role("heading", name="Checka in", exact=True)).to_be_visible()
+
+
+def check_in_with_code(page: Page, code: str) -> None:
+    _open_checkin(page)
+    page.get_by_label("Kod").fill(code)
+    page.locator("#code-form").get_by_role("button", name="Checka in").click()
+    expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+
+
+def check_in_from_list(page: Page, property_name: str, checkpoint_label: str) -> None:
+    _open_checkin(page)
+    print(
+        "DEBUG options:",
+        page.get_by_label("Fastighet").inner_html()[:300],
+        page.locator("#screen").inner_text()[:500],
+    )
+    page.get_by_label("Fastighet").select_option(label=property_name)
+    page.get_by_label("Kontrollpunkt").select_option(label=checkpoint_label)
+    page.locator("#list-form").get_by_role("button", name="Checka in").click()
+    expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+
+
+def check_in_with_qr_link(page: Page, base_url: str, token: str) -> None:
+    """What a scan with the phone's own camera does: open /c/<token> (offline too)."""
+    page.goto(f"{base_url}/c/{token}")
+    wait_ready(page)
+    page.get_by_role("button", name="Checka in").click()
+    expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+
+
+def open_report(page: Page) -> None:
+    page.get_by_role("link", name="Rapportera").click()
+    expect(page.get_by_role("heading", name="Rapportera")).to_be_visible()
+
+
+def add_photo(page: Page, photo: dict) -> None:
+    """photo = {"name", "mimeType", "buffer"} (see camera_photo)."""
+    before = page.locator(".thumbs .thumb").count()
+    page.locator("#report-photo-input").set_input_files(photo)
+    expect(page.locator(".thumbs .thumb")).to_have_count(before + 1, timeout=30_000)
+
+
+def fill_report(
+    page: Page,
+    *,
+    category: str = "Klotter",
+    level: str = "Förebyggande",
+    description: str = "",
+    property_name: str | None = None,
+    photos: tuple = (),
+) -> None:
+    if property_name:
+        page.get_by_label("Fastighet").select_option(label=property_name)
+    page.get_by_label("Kategori").select_option(label=category)
+    page.get_by_label(level, exact=True).check()
+    if description:
+        page.get_by_label("Beskrivning").fill(description)
+    for photo in photos:
+        add_photo(page, photo)
+
+
+def save_report(page: Page) -> None:
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+
+
+def write_report(page: Page, **fields) -> None:
+    open_report(page)
+    fill_report(page, **fields)
+    save_report(page)
+
+
+def end_shift(page: Page) -> None:
+    page.get_by_role("link", name="Avsluta pass").click()
+    expect(page.get_by_role("heading", name="Avsluta pass")).to_be_visible()
+    page.locator("#end-shift-form").get_by_role("button", name="Avsluta pass").click()
+    expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+
+
+def camera_photo(
+    seed: int, width: int = 4000, height: int = 3000, orientation: int | None = None
+) -> dict:
+    """A phone-camera-like JPEG: 12 MP with a real picture (gradients and shapes, so it
+    compresses like a photo, not like a flat colour), EXIF GPS in Malmö and a camera model."""
+    rng = random.Random(seed)
+    small = Image.new("RGB", (400, 300))
+    draw = ImageDraw.Draw(small)
+    base = (rng.randrange(40, 200), rng.randrange(40, 200), rng.randrange(40, 200))
+    for y in range(300):
+        shade = tuple(max(0, min(255, c + (y - 150) // 3)) for c in base)
+        draw.line([(0, y), (400, y)], fill=shade)
+    for _ in range(40):
+        x, y = rng.randrange(400), rng.randrange(300)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.rectangle([x, y, x + rng.randrange(10, 80), y + rng.randrange(10, 60)], fill=colour)
+    image = small.resize((width, height), Image.BICUBIC)
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (55.0, 35.0, 12.0), 3: "E", 4: (13.0, 0.0, 53.0)}
+    exif[0x010F] = "TestCam"
+    exif[0x0110] = "Nattkamera 1"
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88, exif=exif.tobytes())
+    return {"name": f"IMG_{seed:04d}.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
+
+
+def record_offline_shift(page: Page, context: BrowserContext, base_url: str, token: str) -> None:
+    """Log in online, go offline, and record a small shift through the UI: start, a typed
+    code, a list choice, a QR link, one report with one photo, end. Leaves the phone offline
+    with everything in the outbox."""
+    login(page, base_url)
+    go_offline(context, page)
+    reload(page)
+    start_shift(page)
+    check_in_with_code(page, "S101")
+    check_in_from_list(page, "Jespersgatan 6", "Trapphus B")
+    check_in_with_qr_link(page, base_url, token)
+    write_report(page, description="Trasig lampa i entrén.", photos=(camera_photo(1, 1600, 1200),))
+    end_shift(page)

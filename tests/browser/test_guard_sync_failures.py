@@ -1,0 +1,205 @@
+"""The sync engine against a bad network and a bad night (issue 3, tests 3-5):
+server errors and a lost answer, a refused entry, and a session that expired offline."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.browser.guard_helpers import (
+    check_in_with_code,
+    go_offline,
+    go_online,
+    guard_context,
+    login,
+    outbox_entries,
+    record_offline_shift,
+    reload,
+    start_shift,
+    unsent_count,
+    wait_for_outbox,
+    wait_for_unsent,
+    wait_until_all_sent,
+)
+from tests.browser.test_guard_offline_night import checkpoint_token
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# record_offline_shift: shift start + 3 check-ins + 1 report + 1 photo + shift end.
+ENTRIES_OF_SMALL_SHIFT = 7
+
+
+def counts(app) -> dict:
+    from patrol.db import db
+    from patrol.reports.models import Photo, Report
+    from patrol.shifts.models import CheckIn, Shift
+
+    with app.app_context():
+        return {
+            model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Shift, CheckIn, Report, Photo)
+        }
+
+
+def ended_shifts(app) -> int:
+    from patrol.db import db
+    from patrol.shifts.models import Shift
+
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(Shift).where(Shift.ended_at.is_not(None))
+        )
+
+
+def test_server_errors_and_a_lost_answer_still_deliver_everything_once(
+    live_server, live_app, browser
+):
+    context = guard_context(browser)
+    page = context.new_page()
+    token = checkpoint_token(live_app, "S110")
+    record_offline_shift(page, context, live_server.url, token)
+    assert unsent_count(page) == ENTRIES_OF_SMALL_SHIFT
+
+    attempts = Counter()  # PUT URL -> attempts seen on the wire
+    reached_server = Counter()  # PUT URL -> requests the server answered
+    plan = {"failures_left": ["503", "503", "500"], "lost": {}}
+
+    def intercept(route, request):
+        if request.method != "PUT":
+            route.continue_()
+            return
+        url = request.url
+        attempts[url] += 1
+        if plan["failures_left"]:
+            status = int(plan["failures_left"].pop(0))
+            route.fulfill(
+                status=status,
+                content_type="application/json",
+                body=json.dumps({"error": "server_error", "message": "Tillfälligt fel."}),
+            )
+            return
+        kind = "photos" if "/photos/" in url else url.split("/api/v1/")[1].split("/")[0]
+        if kind in ("checkins", "photos") and kind not in plan["lost"]:
+            # The request reaches the server and is stored, but the answer never comes back.
+            plan["lost"][kind] = url
+            response = route.fetch()
+            reached_server[url] += 1
+            assert response.status == 201, response.text()
+            route.abort("connectionreset")
+            return
+        reached_server[url] += 1
+        route.continue_()
+
+    context.route("**/api/v1/**", intercept)
+    try:
+        go_online(context, page)
+        wait_until_all_sent(page)
+        expect(page.locator("#unsent")).to_have_text("Allt skickat")
+    finally:
+        context.close()
+
+    assert plan["failures_left"] == [] and set(plan["lost"]) == {"checkins", "photos"}
+    # The lost ones were sent again (the server answered 200 the second time); everything
+    # else reached the server once (the shift's URL twice: its start and its end).
+    for url, times in reached_server.items():
+        expected = 2 if url in plan["lost"].values() or "/shifts/" in url else 1
+        assert times == expected, url
+    assert counts(live_app) == {"shifts": 1, "checkins": 3, "reports": 1, "photos": 1}
+    assert ended_shifts(live_app) == 1
+
+
+def test_refused_entry_needs_attention_with_the_server_message(live_server, live_app, browser):
+    context = guard_context(browser)
+    page = context.new_page()
+    try:
+        login(page, live_server.url)
+        start_shift(page)
+        check_in_with_code(page, "S999")  # no such code: the server answers 422
+        check_in_with_code(page, "S101")
+        wait_for_unsent(page, 1)  # the shift and the good check-in went, the bad one stays
+        page.get_by_role("link", name="1 osänd").click()
+        item = page.locator(".log-item.needs_attention")
+        expect(item).to_have_count(1)
+        expect(item.locator(".state")).to_have_text("behöver åtgärd")
+        expect(item).to_contain_text("Okänd kod. Kontrollera koden som står under QR-koden.")
+        expect(page.locator(".log-item.sent")).to_have_count(2)
+
+        # Not dropped: after more passes, a reload and a retry it is still there, still refused.
+        page.get_by_role("button", name="Skicka nu").click()
+        reload(page)
+        before = outbox_entries(page)
+        assert len(before) == 1 and before[0]["state"] == "needs_attention"
+        item.get_by_role("button", name="Försök igen").click()
+        wait_for_outbox(page, 1, "needs_attention", min_attempts=before[0]["attempts"] + 1)
+        expect(page.locator(".log-item.needs_attention")).to_have_count(1)
+        entries = outbox_entries(page)
+        assert len(entries) == 1
+        assert entries[0]["state"] == "needs_attention" and entries[0]["lastStatus"] == 422
+        assert entries[0]["body"]["checkpoint_code"] == "S999"
+    finally:
+        context.close()
+    assert counts(live_app)["checkins"] == 1
+
+
+def test_session_lost_offline_asks_for_login_and_loses_nothing(live_server, live_app, browser):
+    context = guard_context(browser)
+    page = context.new_page()
+    token = checkpoint_token(live_app, "S110")
+    puts = []
+    page.on("request", lambda request: request.method == "PUT" and puts.append(request.url))
+    try:
+        record_offline_shift(page, context, live_server.url, token)
+        context.clear_cookies()  # the session cookie is gone (expired, cleared)
+        go_online(context, page)
+
+        expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+        expect(page.locator("#login-banner")).to_be_visible()
+        assert unsent_count(page) == ENTRIES_OF_SMALL_SHIFT
+        assert puts == []  # nothing was sent without a session
+        assert counts(live_app)["shifts"] == 0
+
+        page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+        wait_until_all_sent(page)
+        expect(page.locator("#login-banner")).to_be_hidden()
+    finally:
+        context.close()
+    assert counts(live_app) == {"shifts": 1, "checkins": 3, "reports": 1, "photos": 1}
+    assert ended_shifts(live_app) == 1
+
+
+def test_offline_entries_survive_going_offline_again(live_server, live_app, browser):
+    """Half a sync: the network drops in the middle; the rest waits and goes later."""
+    context = guard_context(browser)
+    page = context.new_page()
+    token = checkpoint_token(live_app, "S110")
+    try:
+        record_offline_shift(page, context, live_server.url, token)
+        sent = []
+
+        def cut_after_three(route, request):
+            if request.method == "PUT" and len(sent) >= 3:
+                route.abort("internetdisconnected")
+                return
+            if request.method == "PUT":
+                sent.append(request.url)
+            route.continue_()
+
+        context.route("**/api/v1/**", cut_after_three)
+        go_online(context, page)
+        wait_for_unsent(page, ENTRIES_OF_SMALL_SHIFT - 3)
+        go_offline(context, page)
+        context.unroute("**/api/v1/**")
+        reload(page)
+        assert unsent_count(page) == ENTRIES_OF_SMALL_SHIFT - 3
+        go_online(context, page)
+        wait_until_all_sent(page)
+    finally:
+        context.close()
+    assert counts(live_app) == {"shifts": 1, "checkins": 3, "reports": 1, "photos": 1}

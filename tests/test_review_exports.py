@@ -1,0 +1,161 @@
+"""Exports: the CSV of a range of nights (Excel-friendly) and the PDF "Nattrapport"."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zlib
+
+import pytest
+
+from patrol.review import export_pdf
+from tests.review_support import NIGHT, demo_places, login_page_client, sync_shift
+
+
+@pytest.fixture
+def places(seeded):
+    return demo_places(seeded)
+
+
+@pytest.fixture
+def synced(api_as, places):
+    return sync_shift(api_as("guard"), places)
+
+
+@pytest.fixture
+def boss(seeded):
+    return login_page_client(seeded, "supervisor")
+
+
+def post(client, url, **form):
+    return client.post(url, data={"csrf_token": client.csrf, **form})
+
+
+def test_csv_is_utf8_with_bom_swedish_headers_one_row_per_report(boss, synced, api_as, places):
+    post(
+        boss,
+        f"/review/reports/{synced['lighting']}/correct",
+        category="vandalism",
+        level="disturbance",
+    )
+    post(boss, f"/review/reports/{synced['lighting']}/approve", comment="Ok")
+    # A report of another night stays out of a one-night export.
+    sync_shift(
+        api_as("guard2"),
+        places,
+        started="2026-11-25T19:40:00+01:00",
+        ended="2026-11-26T03:00:00+01:00",
+        night_day="2026-11-25",
+        next_day="2026-11-26",
+    )
+    response = boss.get(f"/review/export.csv?from={NIGHT}&to={NIGHT}")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 2
+    assert {
+        "Natt",
+        "Väktare",
+        "Fastighet",
+        "Kategori (väktare)",
+        "Nivå (väktare)",
+        "Kategori (korrigerad)",
+        "Fotolänkar",
+    } <= set(rows[0])
+    lighting = next(r for r in rows if r["Rapport-id"] == synced["lighting"])
+    assert lighting["Natt"] == "2026-11-23"
+    assert lighting["Tid (telefon)"] == "2026-11-23 20:12"  # Stockholm time
+    assert lighting["Kategori (väktare)"] == "Trasig belysning"
+    assert lighting["Nivå (väktare)"] == "Förebyggande"
+    assert lighting["Kategori (korrigerad)"] == "Skadegörelse"
+    assert lighting["Nivå (korrigerad)"] == "Pågående störning"
+    assert lighting["Status"] == "granskad" and lighting["Kommentar"] == "Ok"
+    assert lighting["Foton"] == "1" and lighting["Foton som saknas"] == "1"
+    assert lighting["Fotolänkar"] == (
+        f"http://localhost/api/v1/reports/{synced['lighting']}/photos/{synced['photo']}"
+    )
+    assert lighting["Beskrivning"] == "Trasig lampa i trapphuset, plan 2."
+    # English page language changes nothing in the file.
+    english = boss.get(f"/review/export.csv?from={NIGHT}&to={NIGHT}&lang=en").data
+    assert english.decode("utf-8-sig").splitlines()[0] == raw.decode("utf-8-sig").splitlines()[0]
+
+
+def test_csv_neutralises_formulas_in_guard_text(boss, api_as, places):
+    from tests.review_support import new_id
+
+    guard = api_as("guard")
+    shift = new_id()
+    guard.put(f"/api/v1/shifts/{shift}", json={"started_at": "2026-11-23T20:00:00+01:00"})
+    report = new_id()
+    response = guard.put(
+        f"/api/v1/reports/{report}",
+        json={
+            "shift_id": shift,
+            "property_id": places["p1"],
+            "category": "other",
+            "level": "preventive",
+            "description": '=HYPERLINK("http://x")',
+            "occurred_at": "2026-11-23T21:00:00+01:00",
+            "photo_ids": [],
+        },
+    )
+    assert response.status_code == 201
+    body = boss.get(f"/review/export.csv?from={NIGHT}&to={NIGHT}").data.decode("utf-8-sig")
+    (row,) = list(csv.DictReader(io.StringIO(body), delimiter=";"))
+    assert row["Beskrivning"] == '\'=HYPERLINK("http://x")'
+
+
+def test_csv_refuses_bad_ranges_with_a_message(boss, seeded):
+    for query, message in (
+        ("", "Ange första och sista natten"),
+        (f"?from={NIGHT}", "Ange första och sista natten"),
+        ("?from=2026-13-01&to=2026-13-02", "ÅÅÅÅ-MM-DD"),
+        ("?from=2026-11-24&to=2026-11-23", "får inte vara före"),
+        ("?from=2024-01-01&to=2026-01-01", "Högst 366 nätter"),
+    ):
+        response = boss.get("/review/export.csv" + query)
+        assert response.status_code == 400, query
+        assert message in response.get_data(as_text=True), query
+    empty = boss.get("/review/export.csv?from=2026-01-01&to=2026-01-02")
+    assert empty.status_code == 200 and len(empty.data.decode("utf-8-sig").splitlines()) == 1
+
+
+def pdf_streams(data: bytes) -> str:
+    """The PDF's decompressed content streams as text (to look for drawn text and images)."""
+    out = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            out.append(zlib.decompress(match.group(1)).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(out)
+
+
+def test_night_pdf_has_summary_timeline_and_photos(boss, synced, seeded):
+    response = boss.get(f"/review/nights/{NIGHT}.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    data = response.data
+    assert data.startswith(b"%PDF-")
+    assert data.count(b"/Subtype /Image") == 1  # the one photo that arrived
+    if export_pdf.find_font():
+        assert b"DejaVu" in data  # a Unicode font is embedded for å, ä, ö
+    pages = len(re.findall(rb"/Type /Page\b", data))
+    assert pages >= 2  # summary and timelines, then the reports
+    assert boss.get("/review/nights/2026-02-30.pdf").status_code == 404
+
+
+def test_night_pdf_falls_back_to_a_core_font_without_dejavu(boss, synced, seeded, monkeypatch):
+    monkeypatch.setattr(export_pdf, "FONT_CANDIDATES", ())
+    response = boss.get(f"/review/nights/{NIGHT}.pdf")
+    assert response.status_code == 200
+    data = response.data
+    assert b"DejaVu" not in data and b"/Helvetica" in data
+    streams = pdf_streams(data)
+    # Latin-1 keeps the Swedish letters: "Trasig belysning", "Förebyggande", "Väktare".
+    assert "F\xf6rebyggande" in streams and "Nattrapport" in streams
+    assert export_pdf.latin1("Ångström – ok ✓") == "Ångström - ok ?"
