@@ -210,16 +210,20 @@ def test_acute_report_reaches_supervisor_and_guards_on_shift_decrypted(
         assert payload["type"] == "acute"
         assert payload["title"] == f"Akut händelse: Brand eller rök, {prop['name']}"
         assert payload["body"] == "Rök i trapphus B."
-        assert payload["url"].endswith(f"#report-{report_id}")
+        assert payload["url"] == (
+            f"/review/reports/{report_id}" if subscriber is to_supervisor else "/"
+        )
         assert payload["tag"] == f"acute-{report_id}"
         assert request.headers["TTL"] == "1800"
         assert request.headers["Urgency"] == "high"
         claims = verify_vapid(request, VAPID_PUBLIC, push_service.origin)
         assert claims["sub"] == SUBJECT
     assert {m.status for m in messages(push_app)} == {"sent"}
-    # The page the notification opens shows the report.
-    page = supervisor.get(payload["url"].split("#")[0])
-    assert page.status_code == 200 and f'id="report-{report_id}"' in page.text
+    # The page the supervisor's notification opens shows the report.
+    page = supervisor.get(f"/review/reports/{report_id}")
+    assert page.status_code == 200 and "Rök i trapphus B." in page.text
+    alerts = supervisor.get("/push/alerts")
+    assert f'id="report-{report_id}"' in alerts.text
 
 
 def test_acute_alert_written_in_the_subscribers_language(push_app, api_as, push_service):

@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext, lazy_gettext
+from werkzeug.routing import BuildError
 
 from patrol.auth.models import User
 from patrol.db import db, utcnow
@@ -197,19 +198,27 @@ def on_report_created(report: Report) -> None:
     guard_id = report.shift.guard_id if report.shift else None
     recipients = reviewer_ids() | guards_on_shift(prop.area_id)
 
-    def render(_user: User) -> dict:
+    def render(user: User) -> dict:
         category = str(CATEGORY_LABELS.get(report.category, report.category))
         return {
             "title": gettext(
                 "Acute event: %(category)s, %(property)s", category=category, property=prop.name
             ),
             "body": (report.description or "")[:200] or prop.address,
-            "url": url_for("push.alerts_page") + f"#report-{report.id}",
+            "url": report_link(report) if user.is_reviewer else "/",
             "tag": f"acute-{report.id}",
             "id": str(report.id),
         }
 
     queue_push(recipients, "acute", render, exclude=guard_id)
+
+
+def report_link(report: Report) -> str:
+    """The supervisor's page of the report (review package), or the alert page's entry."""
+    try:
+        return url_for("review.report", report_id=report.id)
+    except BuildError:
+        return url_for("push.alerts_page") + f"#report-{report.id}"
 
 
 def position_text(lat, lon, accuracy_m) -> str:
