@@ -59,7 +59,7 @@ def test_public_key_is_served_for_subscribing(push_app, client):
 def test_without_a_key_the_public_key_answers_503(client):
     response = client.get("/api/v1/push/key")
     assert response.status_code == 503
-    assert response.json["error"] == "service_unavailable" or response.json["message"]
+    assert response.json["message"] == "Aviseringar är inte inställda på den här servern."
 
 
 def test_push_keys_command_writes_a_private_key_file_once(app, client):
@@ -320,9 +320,7 @@ def test_sos_is_idempotent_pushed_high_and_listed_until_acknowledged(
         request = only(push_service.received(sub.path))
         payload = sub.decrypt(request)
         assert payload["type"] == "sos"
-        assert payload["title"] == "SOS: Demo Väktare behöver hjälp" or payload["title"].startswith(
-            "SOS: "
-        )
+        assert payload["title"] == "SOS: Väktare Demo behöver hjälp"
         assert "55.58712, 13.01471" in payload["body"] and "8 m" in payload["body"]
         assert request.headers["Urgency"] == "high" and request.headers["TTL"] == "600"
     assert push_service.received(to_sender.path) == []
@@ -376,9 +374,7 @@ def test_extra_round_to_guards_on_shift_with_and_without_push(push_app, api_as, 
     assert guard.put(f"/api/v1/dispatches/{new_id()}", json=body).status_code == 403
     created = supervisor.put(f"/api/v1/dispatches/{dispatch_id}", json=body)
     assert created.status_code == 201, created.json
-    assert {g["name"] for g in created.json["guards"]} == {"Demo Väktare", "guard2"} or len(
-        created.json["guards"]
-    ) == 2
+    assert {g["name"] for g in created.json["guards"]} == {"Väktare Demo", "guard2"}
     assert supervisor.put(f"/api/v1/dispatches/{dispatch_id}", json=body).status_code == 200
     changed = body | {"message": "Annat"}
     assert supervisor.put(f"/api/v1/dispatches/{dispatch_id}", json=changed).status_code == 409
