@@ -26,6 +26,11 @@ from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
 from patrol.sync import clock_flags, conflict, put_record
 
+# Marshmallow schemas keep no per-call state: one instance each serves every request.
+REPORT_IN_SCHEMA = ReportIn()
+REPORT_OUT_SCHEMA = ReportOut()
+PHOTO_OUT_SCHEMA = PhotoOut()
+
 bp = Blueprint("reports", __name__)
 
 REPORT_CONTENT_FIELDS = (
@@ -63,7 +68,7 @@ def readable_report(report_id: uuid.UUID) -> Report:
 @roles_required(*PATROL_ROLES)
 @documented(request=ReportIn, responses={200: ReportOut, 201: ReportOut}, summary="Report")
 def put_report(report_id: uuid.UUID):
-    data = ReportIn().load(json_body())
+    data = REPORT_IN_SCHEMA.load(json_body())
     shift = own_shift(data["shift_id"])
     prop = db.session.get(Property, data["property_id"])
     if prop is None:
@@ -92,14 +97,14 @@ def put_report(report_id: uuid.UUID):
         wanted=report_content(values),
         on_create=lambda r: report_created.send(r),
     )
-    return jsonify(ReportOut().dump(report)), status
+    return jsonify(REPORT_OUT_SCHEMA.dump(report)), status
 
 
 @bp.get("/api/v1/reports/<uuid:report_id>")
 @roles_required(*PATROL_ROLES)
 @documented(responses={200: ReportOut}, summary="A report, with the photos still missing")
 def get_report(report_id: uuid.UUID):
-    return jsonify(ReportOut().dump(readable_report(report_id)))
+    return jsonify(REPORT_OUT_SCHEMA.dump(readable_report(report_id)))
 
 
 # --- photos --------------------------------------------------------------------------------
@@ -221,12 +226,12 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
             store.delete(storage_key)
             store.delete(thumbnail_key)
         return same_photo_or_conflict(existing, report, sha256)
-    return jsonify(PhotoOut().dump(photo)), 201
+    return jsonify(PHOTO_OUT_SCHEMA.dump(photo)), 201
 
 
 def same_photo_or_conflict(existing: Photo, report: Report, sha256: str):
     if existing.report_id == report.id and existing.sha256 == sha256:
-        return jsonify(PhotoOut().dump(existing)), 200
+        return jsonify(PHOTO_OUT_SCHEMA.dump(existing)), 200
     raise conflict()
 
 

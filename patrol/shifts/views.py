@@ -19,6 +19,12 @@ from patrol.shifts.schemas import CheckInIn, CheckInOut, ShiftIn, ShiftOut
 from patrol.sites.models import Checkpoint
 from patrol.sync import clock_flags, conflict, distance_m, put_record
 
+# Marshmallow schemas keep no per-call state: one instance each serves every request.
+SHIFT_IN_SCHEMA = ShiftIn()
+SHIFT_OUT_SCHEMA = ShiftOut()
+CHECKIN_IN_SCHEMA = CheckInIn()
+CHECKIN_OUT_SCHEMA = CheckInOut()
+
 bp = Blueprint("shifts", __name__)
 
 PATROL_ROLES = ("guard", "supervisor", "admin")
@@ -65,7 +71,7 @@ def shift_content(started_at, ended_at, note) -> dict:
     summary="Start (ended_at null), confirm, or end a shift",
 )
 def put_shift(shift_id: uuid.UUID):
-    data = ShiftIn().load(json_body())
+    data = SHIFT_IN_SCHEMA.load(json_body())
     flags, offset = clock_flags()
     wanted = shift_content(data["started_at"], data["ended_at"], data["note"])
     values = {
@@ -90,7 +96,7 @@ def put_shift(shift_id: uuid.UUID):
         if error.status != 409:
             raise
         shift, status = end_shift(shift_id, data)
-    return jsonify(ShiftOut().dump(shift)), status
+    return jsonify(SHIFT_OUT_SCHEMA.dump(shift)), status
 
 
 def end_shift(shift_id: uuid.UUID, data: dict) -> tuple[Shift, int]:
@@ -133,7 +139,7 @@ def get_shift(shift_id: uuid.UUID):
         raise ApiError(404)
     if shift.guard_id != current_user.id and not current_user.is_reviewer:
         raise ApiError(403)
-    return jsonify(ShiftOut().dump(shift))
+    return jsonify(SHIFT_OUT_SCHEMA.dump(shift))
 
 
 # --- check-ins -----------------------------------------------------------------------------
@@ -206,7 +212,7 @@ def presence_flags(checkpoint: Checkpoint, data: dict) -> tuple[list[str], float
 @roles_required(*PATROL_ROLES)
 @documented(request=CheckInIn, responses={200: CheckInOut, 201: CheckInOut}, summary="Check in")
 def put_checkin(checkin_id: uuid.UUID):
-    data = CheckInIn().load(json_body())
+    data = CHECKIN_IN_SCHEMA.load(json_body())
     shift = own_shift(data["shift_id"])
     checkpoint = resolve_checkpoint(data)
     check_within_shift(shift, data["occurred_at"])
@@ -234,4 +240,4 @@ def put_checkin(checkin_id: uuid.UUID):
         ),
         wanted=checkin_content(shift.id, checkpoint.id, data),
     )
-    return jsonify(CheckInOut().dump(checkin)), status
+    return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin)), status
