@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests import push_fixtures
+
 pytestmark = pytest.mark.browser
 
 NOTIFICATIONS_JS = """async (tag) => {
@@ -111,3 +113,50 @@ def test_a_foreign_url_in_a_payload_never_leaves_the_site(app_page, live_server)
     worker.evaluate(CLICK_JS, "a-1")
     page.wait_for_url(live_server.url + "/", timeout=10000)
     assert json.dumps(page.url).find("evil") == -1
+
+
+def test_a_real_acute_alert_delivered_as_a_trusted_push(app_page, live_app, live_server):
+    """The whole chain: the server queues an acute alert, the worker encrypts and sends it with
+    pywebpush to the loopback push service, the subscriber decrypts it, and Chromium's DevTools
+    delivers those bytes to the service worker as a real (trusted) push event."""
+    from tests.conftest import Api
+    from tests.push_fixtures import drain, first_property, put_report, start_shift, subscribe
+    from tests.push_service import LoopbackPushService
+
+    page, worker = app_page
+    service = LoopbackPushService().start()
+    try:
+        live_app.config.update(push_fixtures.push_config(service))
+        guard, supervisor = Api(live_app), Api(live_app)
+        assert guard.login("guard").status_code == 200
+        assert supervisor.login("supervisor").status_code == 200
+        subscriber = subscribe(supervisor, service)
+        report_id = put_report(guard, start_shift(guard), first_property(live_app))
+        drain(live_app)
+        payload = subscriber.decrypt(service.received(subscriber.path)[0])
+    finally:
+        service.stop()
+
+    cdp = page.context.new_cdp_session(page)
+    registrations = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(100):
+        if registrations:
+            break
+        page.wait_for_timeout(50)
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": live_server.url,
+            "registrationId": registrations[0]["registrationId"],
+            "data": json.dumps(payload),
+        },
+    )
+    (shown,) = wait_for_notifications(page, worker, f"acute-{report_id}")
+    assert shown["title"].startswith("Akut händelse: Brand eller rök, ")
+    assert shown["data"]["url"] == f"/review/reports/{report_id}"
+    assert shown["vibrate"] == [300, 150, 300, 150, 300]
