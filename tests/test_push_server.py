@@ -597,3 +597,19 @@ def test_retry_after_in_seconds_or_as_a_date(header, low, high):
         assert value is None
     else:
         assert low <= value <= high
+
+
+def test_open_sos_stays_at_the_top_of_natten_until_acknowledged(push_app, api_as):
+    guard, supervisor = api_as("guard"), api_as("supervisor")
+    sos_id = new_id()
+    body = {"occurred_at": iso(now()), "lat": 55.5871, "lon": 13.0147, "accuracy_m": 12}
+    assert guard.put(f"/api/v1/sos/{sos_id}", json=body).status_code == 201
+    page = supervisor.get("/review/").get_data(as_text=True)
+    assert f'id="sos-{sos_id}"' in page
+    assert page.index('id="open-sos"') < page.index("<h1")
+    assert "js/push/sos-board.js" in page
+    response = supervisor.post(
+        f"/push/sos/{sos_id}/acknowledge", data={"csrf_token": supervisor.csrf, "next": "/review/"}
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith("/review/")
+    assert f'id="sos-{sos_id}"' not in supervisor.get("/review/").get_data(as_text=True)
