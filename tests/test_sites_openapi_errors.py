@@ -126,3 +126,12 @@ def test_security_headers(client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/api/v1/me").headers["Cache-Control"] == "no-store"
+
+
+def test_local_path_never_leaves_the_site():
+    from patrol.security import local_path
+
+    assert local_path("/review/?night=2026-11-23", "/") == "/review/?night=2026-11-23"
+    for hostile in ("//evil.example/", "https://evil.example/", "/\\evil.example", "review", ""):
+        assert local_path(hostile, "/fallback") == "/fallback"
+    assert local_path(None, "/fallback") == "/fallback"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -17,7 +15,7 @@ from patrol.auth.schemas import LoginSchema, MeSchema
 from patrol.db import db
 from patrol.errors import ApiError
 from patrol.openapi import documented
-from patrol.security import public
+from patrol.security import local_path, public
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -45,16 +43,6 @@ def home_for(user: User) -> str:
     return "/review/" if user.is_reviewer else "/"
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only local paths: never redirect a login to another site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 # --- pages ---------------------------------------------------------------------------------
 
 
@@ -75,7 +63,7 @@ def login_page():
                 error, status = failure.message, failure.status
             else:
                 start_session(user)
-                return redirect(safe_next(request.args.get("next")) or home_for(user))
+                return redirect(local_path(request.args.get("next"), home_for(user)))
     elif current_user.is_authenticated:
         return redirect(home_for(current_user))
     return render_template("auth/login.html", error=error, username=username), status

@@ -37,7 +37,7 @@ from patrol.push.schemas import (
     SubscriptionOut,
 )
 from patrol.reports.models import Report
-from patrol.security import public, roles_required
+from patrol.security import local_path, public, roles_required
 from patrol.shifts.models import Shift
 from patrol.shifts.views import PATROL_ROLES, json_body
 from patrol.sites.models import Property
@@ -440,10 +440,7 @@ def sos_page():
 @reviewer_page
 def acknowledge_sos_page(sos_id: uuid.UUID):
     acknowledge_sos(sos_id)
-    back = request.form.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):  # only our own pages
-        back = url_for("push.alerts_page")
-    return redirect(back, 303)
+    return redirect(local_path(request.form.get("next"), url_for("push.alerts_page")), 303)
 
 
 @bp.post("/push/dispatches")

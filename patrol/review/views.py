@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -39,6 +38,7 @@ from patrol.review.queries import (
     rows_where,
     shift_log,
 )
+from patrol.security import local_path
 from patrol.shifts.models import Shift, night_of
 from patrol.sites.models import Area, Property
 
@@ -111,15 +111,6 @@ def default_night() -> date:
     current = current_night()
     latest = db.session.scalar(sa.select(sa.func.max(Shift.night)).where(Shift.night <= current))
     return latest or current
-
-
-def safe_local(target: str | None, fallback: str) -> str:
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 # --- Natten -------------------------------------------------------------------------------
@@ -469,6 +460,6 @@ def theme():
     chosen = request.form.get("theme")
     if chosen not in ("dark", "light"):
         raise ApiError(400, gettext("Choose the dark or the light theme."))
-    response = redirect(safe_local(request.form.get("next"), url_for("review.tonight")))
+    response = redirect(local_path(request.form.get("next"), url_for("review.tonight")))
     response.set_cookie(THEME_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
     return response
