@@ -4,6 +4,7 @@ the extra-round task on the home screen, acknowledged and completed through the 
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -153,9 +154,20 @@ def test_extra_round_shows_on_home_and_is_acknowledged_and_done(guard_page, live
     task.get_by_role("button", name="Klar").click()
     task.get_by_text("Klar ").wait_for()
     context.set_offline(False)
-    page.wait_for_function("() => document.querySelector('#unsent').dataset.count === '0'")
-    with live_app.app_context():
-        actions = db.session.scalars(
-            sa.select(DispatchResponse.action).where(DispatchResponse.dispatch_id == dispatch_id)
-        ).all()
-        assert sorted(actions) == ["acknowledged", "completed"]
+
+    # The counter can still read 0 for a moment before the redraw that shows the two new
+    # entries, so wait on the server itself, not on the screen.
+    def arrived() -> list[str]:
+        with live_app.app_context():
+            return sorted(
+                db.session.scalars(
+                    sa.select(DispatchResponse.action).where(
+                        DispatchResponse.dispatch_id == dispatch_id
+                    )
+                ).all()
+            )
+
+    deadline = time.monotonic() + 30
+    while arrived() != ["acknowledged", "completed"] and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert arrived() == ["acknowledged", "completed"]
