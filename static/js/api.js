@@ -85,5 +85,6 @@ export async function sendEntry(entry, csrfToken) {
     headers["Content-Type"] = headers["Content-Type"] || "application/json";
   }
   const response = await request(entry.url, { method: entry.method, headers, body, cache: "no-store" });
-  return { status: response.status, body: await jsonOrNull(response) };
+  const retryAfter = Number(response.headers.get("Retry-After")) || 0;
+  return { status: response.status, body: await jsonOrNull(response), retryAfter };
 }

@@ -43,7 +43,7 @@ export async function render(container, ctx) {
   const unsentLine = h("p", { class: "unsent-line", id: "home-unsent" });
   const updateUnsent = async () => {
     const n = await outboxCount();
-    unsentLine.textContent = n ? t("n_unsent", { n }) : t("all_sent");
+    unsentLine.textContent = n === 0 ? t("all_sent") : n === 1 ? t("one_unsent") : t("n_unsent", { n });
     unsentLine.classList.toggle("pending", n > 0);
   };
   updateUnsent();
@@ -105,6 +105,7 @@ export async function render(container, ctx) {
   );
   footer.querySelector("#logout").addEventListener("click", () => ctx.logout());
 
-  container.append(status, actions, extra, outboxCard, footer);
+  const offline = navigator.onLine ? null : h("p", { class: "notice offline-note" }, t("offline_note"));
+  container.append(status, offline, actions, extra, outboxCard, footer);
   return stopWatching;
 }

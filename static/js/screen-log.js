@@ -14,7 +14,11 @@ function kindText(item) {
   if (item.kind === "shift_start") return t("kind_shift_start");
   if (item.kind === "shift_end") return t("kind_shift_end");
   if (item.kind === "checkin") return `${t("kind_checkin")} (${t(`method_${item.method}`)})`;
-  if (item.kind === "report") return `${t("kind_report")}${item.photoCount ? ` · ${item.photoCount} ${t("photos").toLowerCase()}` : ""}`;
+  if (item.kind === "report") {
+    const n = item.photoCount || 0;
+    if (!n) return t("kind_report");
+    return `${t("kind_report")} · ${n === 1 ? t("photo_count_one") : t("photo_count_many", { n })}`;
+  }
   return item.kind;
 }
 

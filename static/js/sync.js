@@ -107,16 +107,11 @@ function schedule(entries) {
   timer = setTimeout(() => requestSync(), delay);
 }
 
-function retryAfter(response) {
-  const value = response.body && response.body.retry_after;
-  return Number(value) || 0;
-}
-
-async function backoff(entry, status, message) {
+async function backoff(entry, status, message, retryAfterSeconds = 0) {
   const attempts = (entry.attempts || 0) + 1;
   await outbox.update(entry.id, {
     attempts,
-    nextAttemptAt: Date.now() + backoffDelay(attempts, status === 429 ? 1 : 0),
+    nextAttemptAt: Date.now() + backoffDelay(attempts, retryAfterSeconds),
     lastStatus: status,
     lastMessage: message,
   });
@@ -195,7 +190,7 @@ async function runPass() {
         setState({ needsLogin: true });
         break;
       } else if (status >= 500 || status === 408 || status === 429) {
-        await backoff(entry, status, api.errorMessage(response.body, status));
+        await backoff(entry, status, api.errorMessage(response.body, status), response.retryAfter);
         result.failed += 1;
       } else {
         await outbox.update(entry.id, {
