@@ -5,6 +5,10 @@
 // Entry: {id, method, url, headers, body, kind, label, createdAt, priority, dependsOn,
 //         state: "waiting" | "needs_attention", attempts, nextAttemptAt, lastStatus, lastMessage}
 //
+// A Blob body (a photo) is kept in the "bodies" store under the entry's id and the entry
+// says `bodyRef: id`: scheduling reads every entry often, and reading Blobs along would make
+// the browser hand out a blob handle each time. sync.js loads the body with bodyOf(entry).
+//
 // Order (DESIGN 5): higher priority first, then oldest first; an entry whose `dependsOn`
 // parent is still in the outbox waits (a photo waits for its report). An entry leaves the
 // outbox only after a 2xx answer (sync.js calls remove()).
@@ -58,6 +62,7 @@ export function makeEntry(fields) {
     url: fields.url,
     headers: fields.headers || {},
     body: fields.body === undefined ? null : fields.body,
+    bodyRef: null,
     kind: fields.kind || "request",
     label: fields.label || `${fields.method} ${fields.url}`,
     createdAt: fields.createdAt || nextCreatedAt(),
@@ -73,24 +78,43 @@ export function makeEntry(fields) {
 }
 
 /**
+ * Store entries inside a transaction the caller holds over "outbox" and "bodies" (records.js
+ * writes its log line and state in the same transaction). Blob bodies go to "bodies".
+ */
+export async function putEntries(stores, entries) {
+  for (const entry of entries) {
+    if (entry.body instanceof Blob) {
+      await stores.bodies.put(entry.body, entry.id);
+      await stores.outbox.put({ ...entry, body: null, bodyRef: entry.id });
+    } else {
+      await stores.outbox.put(entry);
+    }
+  }
+}
+
+/**
  * Queue one request; resolves with the stored entry once it is safely in IndexedDB.
  * Then asks for a sync pass (sync.js listens for outbox changes).
  */
 export async function enqueue(fields) {
-  const entry = makeEntry(fields);
-  await transaction("outbox", "readwrite", (s) => s.outbox.put(entry));
-  notifyChanged();
+  const [entry] = await enqueueAll([fields]);
   return entry;
 }
 
 /** Queue several entries in one transaction: all or none (a report and its photos). */
 export async function enqueueAll(fieldsList) {
   const entries = fieldsList.map(makeEntry);
-  await transaction("outbox", "readwrite", async (s) => {
-    for (const entry of entries) await s.outbox.put(entry);
-  });
+  await transaction(["outbox", "bodies"], "readwrite", (s) => putEntries(s, entries));
   notifyChanged();
   return entries;
+}
+
+/** The body to send: the JSON object, or the Blob from the "bodies" store. */
+export async function bodyOf(entry) {
+  if (!entry.bodyRef) return entry.body;
+  const blob = await transaction("bodies", "readonly", (s) => s.bodies.get(entry.bodyRef));
+  if (!blob) throw new Error(`outbox body ${entry.bodyRef} is missing`);
+  return blob;
 }
 
 export function list() {
@@ -111,23 +135,40 @@ export function sortEntries(entries) {
   );
 }
 
-/** The entry to send next at time `now`, or null (waiting, due, parent already delivered). */
-export async function take(now = Date.now()) {
-  const entries = await list();
-  const present = new Set(entries.map((e) => e.id));
+/**
+ * The entry to send next from `entries` (sorted, see list()) at time `now`, or null: waiting,
+ * due, not in `skip` (in flight or already handled), and its parent (dependsOn) not in
+ * `present` (the ids still in the outbox).
+ */
+export function nextDue(entries, present, skip = new Set(), now = Date.now()) {
   return (
     entries.find(
       (e) =>
         e.state === "waiting" &&
+        !skip.has(e.id) &&
         (e.nextAttemptAt || 0) <= now &&
         !(e.dependsOn && present.has(e.dependsOn))
     ) || null
   );
 }
 
-/** Delivered (2xx): the only way an entry leaves the outbox. */
+/** The entry to send next, read fresh from IndexedDB (see nextDue). */
+export async function take(now = Date.now(), skip = new Set()) {
+  const entries = await list();
+  return nextDue(entries, new Set(entries.map((e) => e.id)), skip, now);
+}
+
+/** Delivered (2xx): the only way an entry leaves the outbox (with its body). */
 export async function remove(id) {
-  await transaction("outbox", "readwrite", (s) => s.outbox.delete(id));
+  await transaction(
+    ["outbox", "bodies"],
+    "readwrite",
+    async (s) => {
+      await s.outbox.delete(id);
+      await s.bodies.delete(id);
+    },
+    "relaxed"
+  );
   notifyChanged();
 }
 

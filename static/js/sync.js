@@ -17,6 +17,8 @@ import * as outbox from "./outbox.js";
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
 const POLL_WHILE_PENDING_MS = 30 * 1000;
+// Requests in flight at once during a pass (browsers allow 6 per host; leave room for reads).
+const LANES = 3;
 
 const completeCallbacks = new Set();
 const stateListeners = new Set();
@@ -117,6 +119,83 @@ async function backoff(entry, status, message, retryAfterSeconds = 0) {
   });
 }
 
+/** Deliver one entry; apply the rules of DESIGN 5 to the answer. */
+async function deliver(entry, pass) {
+  const result = pass.result;
+  let response;
+  let csrfRetried = false;
+  let body;
+  try {
+    body = await outbox.bodyOf(entry);
+  } catch (error) {
+    // The browser lost the stored photo: show it to the guard, never drop it silently.
+    await outbox.update(entry.id, { state: "needs_attention", lastStatus: 0, lastMessage: String(error.message || error) });
+    result.failed += 1;
+    return;
+  }
+  for (;;) {
+    try {
+      response = await api.sendEntry(entry, pass.csrf, body);
+    } catch (error) {
+      if (!(error instanceof api.NetworkError)) throw error;
+      response = null;
+    }
+    if (response && response.status === 403 && response.body && response.body.error === "csrf" && !csrfRetried) {
+      // The token went stale: one fresh token, one retry.
+      csrfRetried = true;
+      try {
+        pass.csrf = (await api.getMe()).csrf_token;
+      } catch (_) {
+        response = null;
+        break;
+      }
+      continue;
+    }
+    break;
+  }
+  if (response === null) {
+    // No answer: the request may or may not have arrived. The PUT is idempotent, so
+    // sending it again later is safe. Stop: without a network the rest fails too.
+    await backoff(entry, 0, null);
+    result.offline = true;
+    pass.stop = true;
+    return;
+  }
+  const status = response.status;
+  if (status >= 200 && status < 300) {
+    await outbox.remove(entry.id);
+    result.sent += 1;
+  } else if (status === 401) {
+    await outbox.update(entry.id, { lastStatus: 401, lastMessage: api.errorMessage(response.body, status) });
+    result.needsLogin = true;
+    pass.stop = true;
+    setState({ needsLogin: true });
+  } else if (status >= 500 || status === 408 || status === 429) {
+    await backoff(entry, status, api.errorMessage(response.body, status), response.retryAfter);
+    result.failed += 1;
+  } else {
+    await outbox.update(entry.id, {
+      state: "needs_attention",
+      attempts: (entry.attempts || 0) + 1,
+      lastStatus: status,
+      lastMessage: api.errorMessage(response.body, status),
+    });
+    result.failed += 1;
+  }
+}
+
+/** One lane of a round: take the next due entry of the round's snapshot until none is left. */
+async function lane(pass, round) {
+  while (!pass.stop) {
+    const entry = outbox.nextDue(round.entries, round.present, round.taken);
+    if (!entry) return;
+    round.taken.add(entry.id); // synchronous: no other lane can take it now
+    const sentBefore = pass.result.sent;
+    await deliver(entry, pass);
+    if (pass.result.sent > sentBefore) round.present.delete(entry.id); // frees its children
+  }
+}
+
 async function runPass() {
   const result = { sent: 0, failed: 0, needsLogin: false, offline: false, pending: 0 };
   let entries = await outbox.list();
@@ -147,60 +226,19 @@ async function runPass() {
       return;
     }
     setState({ needsLogin: false });
-    let csrf = me.csrf_token;
+    const pass = { csrf: me.csrf_token, stop: false, result };
 
+    // A few lanes deliver in parallel, each taking the next due entry in order (priority,
+    // then oldest) that is not in flight and whose parent has been delivered. A lane that
+    // finds nothing ends; a round is repeated while the previous one delivered something
+    // (a delivered report frees its photos).
     for (;;) {
-      const entry = await outbox.take();
-      if (!entry) break;
-      let response;
-      let csrfRetried = false;
-      for (;;) {
-        try {
-          response = await api.sendEntry(entry, csrf);
-        } catch (error) {
-          if (!(error instanceof api.NetworkError)) throw error;
-          response = null;
-        }
-        if (response && response.status === 403 && response.body && response.body.error === "csrf" && !csrfRetried) {
-          csrfRetried = true;
-          try {
-            csrf = (await api.getMe()).csrf_token;
-          } catch (_) {
-            response = null;
-            break;
-          }
-          continue;
-        }
-        break;
-      }
-      if (response === null) {
-        // No answer: the request may or may not have arrived. The PUT is idempotent, so
-        // sending it again later is safe. Stop: without a network the rest fails too.
-        await backoff(entry, 0, null);
-        result.offline = true;
-        break;
-      }
-      const status = response.status;
-      if (status >= 200 && status < 300) {
-        await outbox.remove(entry.id);
-        result.sent += 1;
-      } else if (status === 401) {
-        await outbox.update(entry.id, { lastStatus: 401, lastMessage: api.errorMessage(response.body, status) });
-        result.needsLogin = true;
-        setState({ needsLogin: true });
-        break;
-      } else if (status >= 500 || status === 408 || status === 429) {
-        await backoff(entry, status, api.errorMessage(response.body, status), response.retryAfter);
-        result.failed += 1;
-      } else {
-        await outbox.update(entry.id, {
-          state: "needs_attention",
-          attempts: (entry.attempts || 0) + 1,
-          lastStatus: status,
-          lastMessage: api.errorMessage(response.body, status),
-        });
-        result.failed += 1;
-      }
+      const before = result.sent;
+      // One read of the outbox per round; entries queued meanwhile go in the next round.
+      const entries = await outbox.list();
+      const round = { entries, present: new Set(entries.map((e) => e.id)), taken: new Set() };
+      await Promise.all(Array.from({ length: LANES }, () => lane(pass, round)));
+      if (pass.stop || result.sent === before) break;
     }
   } finally {
     entries = await outbox.list();

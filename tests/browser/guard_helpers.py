@@ -82,35 +82,39 @@ def idb_value(page: Page, key: str):
 
 
 def outbox_entries(page: Page) -> list[dict]:
-    """The outbox as plain data: id, url, kind, state, lastStatus, lastMessage, dependsOn, and
-    for Blob bodies their size and SHA-256 (computed here from the stored bytes)."""
+    """The outbox as plain data: id, url, kind, state, attempts, lastStatus, lastMessage,
+    dependsOn, headers, meta, the JSON body, and for Blob bodies (kept in the "bodies" store)
+    their size, type and SHA-256 computed here from the stored bytes."""
     return page.evaluate(
         """() => new Promise((resolve, reject) => {
             const open = indexedDB.open("nattpatrull");
             open.onerror = () => reject(open.error);
             open.onsuccess = () => {
-              const tx = open.result.transaction("outbox", "readonly");
+              const tx = open.result.transaction(["outbox", "bodies"], "readonly");
               const all = tx.objectStore("outbox").getAll();
-              all.onsuccess = async () => {
+              const blobs = tx.objectStore("bodies").getAll();
+              const keys = tx.objectStore("bodies").getAllKeys();
+              tx.oncomplete = async () => {
                 open.result.close();
+                const byId = new Map(keys.result.map((k, i) => [k, blobs.result[i]]));
                 const out = [];
                 for (const e of all.result) {
-                  const item = {id: e.id, url: e.url, method: e.method, kind: e.kind, attempts: e.attempts,
-                    state: e.state, lastStatus: e.lastStatus, lastMessage: e.lastMessage,
-                    dependsOn: e.dependsOn, headers: e.headers, meta: e.meta};
-                  if (e.body instanceof Blob) {
-                    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", await e.body.arrayBuffer()));
+                  const item = {id: e.id, url: e.url, method: e.method, kind: e.kind,
+                    attempts: e.attempts, state: e.state, lastStatus: e.lastStatus,
+                    lastMessage: e.lastMessage, dependsOn: e.dependsOn, headers: e.headers,
+                    meta: e.meta, body: e.body};
+                  const blob = e.bodyRef ? byId.get(e.bodyRef) : null;
+                  if (blob) {
+                    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
                     item.bodySha256 = Array.from(hash, b => b.toString(16).padStart(2, "0")).join("");
-                    item.bodySize = e.body.size;
-                    item.bodyType = e.body.type;
-                  } else {
-                    item.body = e.body;
+                    item.bodySize = blob.size;
+                    item.bodyType = blob.type;
                   }
                   out.push(item);
                 }
                 resolve(out);
               };
-              all.onerror = () => reject(all.error);
+              tx.onerror = () => reject(tx.error);
             };
           })"""
     )
