@@ -179,18 +179,24 @@ async function registerServiceWorker() {
 
 // --- session and sites -------------------------------------------------------------------
 
+const SITES_REFRESH_MS = 10 * 60 * 1000;
+let sitesRefreshedAt = 0;
+
 /** The sites cache for offline check-ins and reports, refreshed with If-None-Match. */
 export async function refreshSites() {
   if (!navigator.onLine) return;
+  sitesRefreshedAt = Date.now();
   try {
     const etag = await getValue("sitesEtag");
     const answer = await api.getSites(etag);
     if (answer.status === 200) {
       await setValue("sites", answer.sites);
       await setValue("sitesEtag", answer.etag);
+    } else if (answer.status !== 304) {
+      sitesRefreshedAt = 0; // try again after the next sync pass
     }
   } catch (_) {
-    // offline: keep the cached copy
+    sitesRefreshedAt = 0; // offline: keep the cached copy, try again later
   }
 }
 
@@ -245,6 +251,12 @@ async function start() {
   });
   window.addEventListener("offline", updateNetState);
   onOutboxChange(updateUnsent);
+  // Keep the sites cache fresh while the app is used online (new checkpoints, renamed ones).
+  sync.onSyncComplete((result) => {
+    if (state.user && !result.offline && !result.needsLogin && Date.now() - sitesRefreshedAt > SITES_REFRESH_MS) {
+      refreshSites();
+    }
+  });
   sync.onSyncState(() => {
     updateNetState();
     updateUnsent();

@@ -22,8 +22,8 @@ let lastCreatedAt = 0;
 let channel = null;
 try {
   channel = new BroadcastChannel("nattpatrull-outbox");
-  channel.onmessage = () => {
-    for (const fn of listeners) fn();
+  channel.onmessage = (event) => {
+    for (const fn of listeners) fn(event.data);
   };
 } catch (_) {
   // no BroadcastChannel: single-tab updates only
@@ -35,16 +35,19 @@ function nextCreatedAt() {
   return lastCreatedAt;
 }
 
-/** Tell listeners the outbox changed (records.js writes entries in its own transactions). */
-export function notifyChanged() {
+/**
+ * Tell listeners the outbox changed: fn({added}) where `added` says new entries were queued
+ * (records.js writes entries in its own transactions and calls this with added: true).
+ */
+export function notifyChanged(change = { added: false }) {
   for (const fn of listeners) {
     try {
-      fn();
+      fn(change);
     } catch (error) {
       console.error(error);
     }
   }
-  if (channel) channel.postMessage("changed");
+  if (channel) channel.postMessage(change);
 }
 
 /** Call fn() whenever the outbox changes (in this tab or another). Returns an unsubscribe. */
@@ -105,7 +108,7 @@ export async function enqueue(fields) {
 export async function enqueueAll(fieldsList) {
   const entries = fieldsList.map(makeEntry);
   await transaction(["outbox", "bodies"], "readwrite", (s) => putEntries(s, entries));
-  notifyChanged();
+  notifyChanged({ added: true });
   return entries;
 }
 
@@ -173,7 +176,7 @@ export async function remove(id) {
 }
 
 /** Put an entry back with changed fields (backoff, needs attention, retry). */
-export async function update(id, changes) {
+export async function update(id, changes, change = { added: false }) {
   const entry = await transaction("outbox", "readwrite", async (s) => {
     const current = await s.outbox.get(id);
     if (!current) return null;
@@ -181,13 +184,14 @@ export async function update(id, changes) {
     await s.outbox.put(next);
     return next;
   });
-  notifyChanged();
+  notifyChanged(change);
   return entry;
 }
 
 /** The guard asked to try again: back to waiting, due now (attempts keep counting). */
-export function retry(id) {
-  return update(id, { state: "waiting", nextAttemptAt: 0 });
+export async function retry(id) {
+  const entry = await update(id, { state: "waiting", nextAttemptAt: 0 }, { added: true });
+  return entry;
 }
 
 /** Make every waiting entry due now ("Skicka nu"). Entries needing attention stay as they are. */
@@ -199,5 +203,5 @@ export async function makeAllDue() {
       }
     }
   });
-  notifyChanged();
+  notifyChanged({ added: true });
 }

@@ -78,7 +78,7 @@ async function record(build) {
     return { entries, log: plan.log };
   }).then((result) => {
     // Tell the counter and the sync engine (outbox.js listeners).
-    notifyChanged();
+    notifyChanged({ added: true });
     return result;
   });
 }

@@ -153,6 +153,7 @@ export async function render(container, ctx) {
 
   // --- choose from the list (manual) -----------------------------------------------------
   const properties = allProperties(siteData);
+  if (!properties.length) sections.push(h("p", { class: "alert warning" }, t("sites_missing")));
   const propertySelect = select("property", properties.map((p) => [p.id, p.name]), "", t("choose"));
   const checkpointSelect = select("checkpoint", [], "", t("choose"));
   const fillCheckpoints = () => {

@@ -186,6 +186,7 @@ export async function render(container, ctx) {
   });
 
   const sections = [h("section", { class: "card" }, heading)];
+  if (!properties.length) sections[0].append(h("p", { class: "alert warning" }, t("sites_missing")));
   if (restored) sections[0].append(h("p", { class: "notice" }, t("draft_restored")));
   sections[0].append(form);
   container.append(...sections, back);

@@ -26,6 +26,11 @@ const stateListeners = new Set();
 let running = null;
 let again = false;
 let timer = null;
+let currentPass = null;
+// Consecutive passes that could not reach the server: the timer backs off as well, so a
+// phone with a dead network does not call the server (and wake the radio) every few ms.
+let networkFailures = 0;
+let passBackoffUntil = 0;
 
 /** What the screens show: syncing now, login needed, last error. */
 export const syncState = {
@@ -83,6 +88,7 @@ export function requestSync() {
 
 /** "Skicka nu": everything waiting becomes due at once, then a pass. */
 export async function sendNow() {
+  passBackoffUntil = 0;
   await outbox.makeAllDue();
   return requestSync();
 }
@@ -98,15 +104,31 @@ export function loggedIn() {
   return sendNow();
 }
 
+/**
+ * The timer trigger: the next pass when the earliest sendable entry is due. None while
+ * offline (the `online` event starts the pass), while a login is needed, or when every
+ * waiting entry hangs on a parent that needs the guard's attention.
+ */
 function schedule(entries) {
   clearTimeout(timer);
   timer = null;
-  const waiting = entries.filter((e) => e.state === "waiting");
-  if (!waiting.length || syncState.needsLogin) return;
-  const now = Date.now();
-  const due = Math.min(...waiting.map((e) => e.nextAttemptAt || 0));
-  const delay = Math.min(Math.max(due - now, 50), POLL_WHILE_PENDING_MS);
+  if (syncState.needsLogin || !navigator.onLine) return;
+  const present = new Set(entries.map((e) => e.id));
+  const ready = entries.filter((e) => e.state === "waiting" && !(e.dependsOn && present.has(e.dependsOn)));
+  if (!ready.length) return;
+  const due = Math.max(Math.min(...ready.map((e) => e.nextAttemptAt || 0)), passBackoffUntil);
+  const delay = Math.min(Math.max(due - Date.now(), 50), POLL_WHILE_PENDING_MS);
   timer = setTimeout(() => requestSync(), delay);
+}
+
+function networkFailed() {
+  networkFailures += 1;
+  passBackoffUntil = Date.now() + backoffDelay(networkFailures);
+}
+
+function networkWorked() {
+  networkFailures = 0;
+  passBackoffUntil = 0;
 }
 
 async function backoff(entry, status, message, retryAfterSeconds = 0) {
@@ -159,6 +181,7 @@ async function deliver(entry, pass) {
     await backoff(entry, 0, null);
     result.offline = true;
     pass.stop = true;
+    networkFailed();
     return;
   }
   const status = response.status;
@@ -187,6 +210,13 @@ async function deliver(entry, pass) {
 /** One lane of a round: take the next due entry of the round's snapshot until none is left. */
 async function lane(pass, round) {
   while (!pass.stop) {
+    if (round.stale) {
+      // Something was queued during the round (an SOS, say): re-read so its priority counts.
+      round.stale = false;
+      const fresh = await outbox.list();
+      round.entries = fresh;
+      round.present = new Set(fresh.map((e) => e.id));
+    }
     const entry = outbox.nextDue(round.entries, round.present, round.taken);
     if (!entry) return;
     round.taken.add(entry.id); // synchronous: no other lane can take it now
@@ -218,15 +248,18 @@ async function runPass() {
       me = await api.getMe();
     } catch (_) {
       result.offline = true;
+      networkFailed();
       return;
     }
+    networkWorked();
     if (!me.user) {
       result.needsLogin = true;
       setState({ needsLogin: true });
       return;
     }
     setState({ needsLogin: false });
-    const pass = { csrf: me.csrf_token, stop: false, result };
+    const pass = { csrf: me.csrf_token, stop: false, result, round: null };
+    currentPass = pass;
 
     // A few lanes deliver in parallel, each taking the next due entry in order (priority,
     // then oldest) that is not in flight and whose parent has been delivered. A lane that
@@ -236,11 +269,13 @@ async function runPass() {
       const before = result.sent;
       // One read of the outbox per round; entries queued meanwhile go in the next round.
       const entries = await outbox.list();
-      const round = { entries, present: new Set(entries.map((e) => e.id)), taken: new Set() };
+      const round = { entries, present: new Set(entries.map((e) => e.id)), taken: new Set(), stale: false };
+      pass.round = round;
       await Promise.all(Array.from({ length: LANES }, () => lane(pass, round)));
       if (pass.stop || result.sent === before) break;
     }
   } finally {
+    currentPass = null;
     entries = await outbox.list();
     result.pending = entries.length;
     setState({ syncing: false, lastPassAt: Date.now(), lastResult: result });
@@ -265,9 +300,15 @@ export function startSyncTriggers() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") requestSync();
   });
-  outbox.onOutboxChange(() => {
-    if (!running) requestSync();
-    if (!navigator.onLine) registerBackgroundSync();
+  outbox.onOutboxChange((change) => {
+    if (change && change.added) {
+      if (running) {
+        again = true;
+        if (currentPass && currentPass.round) currentPass.round.stale = true;
+      }
+      if (!navigator.onLine) registerBackgroundSync();
+      if (!running) requestSync();
+    }
   });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.addEventListener("message", (event) => {

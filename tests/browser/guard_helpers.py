@@ -58,10 +58,20 @@ def wait_ready(page: Page) -> None:
 
 def wait_for_service_worker(page: Page) -> None:
     """The worker controls the page: the shell and its files are precached."""
-    page.wait_for_function(
-        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
-        timeout=30_000,
-    )
+    try:
+        page.wait_for_function(
+            "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+            timeout=30_000,
+        )
+    except Exception:
+        # Say why in the CI log: installing, waiting, redundant (a precache fetch failed)...
+        state = page.evaluate(
+            """() => navigator.serviceWorker.getRegistration().then(r => r ? {
+                installing: r.installing && r.installing.state,
+                waiting: r.waiting && r.waiting.state,
+                active: r.active && r.active.state} : null)"""
+        )
+        raise AssertionError(f"service worker not controlling the page: {state}") from None
 
 
 def idb_value(page: Page, key: str):
@@ -128,6 +138,7 @@ def wait_for_outbox(
     page.wait_for_function(
         """([count, state, minAttempts]) => new Promise(resolve => {
             const open = indexedDB.open("nattpatrull");
+            open.onupgradeneeded = () => open.transaction.abort();  // the app creates it
             open.onerror = () => resolve(false);
             open.onsuccess = () => {
               const all = open.result.transaction("outbox").objectStore("outbox").getAll();
@@ -150,13 +161,15 @@ def wait_for_sites(page: Page) -> None:
     page.wait_for_function(
         """() => new Promise(resolve => {
             const open = indexedDB.open("nattpatrull");
+            open.onupgradeneeded = () => open.transaction.abort();  // the app creates it
             open.onerror = () => resolve(false);
             open.onsuccess = () => {
+              const database = open.result;
               try {
-                const get = open.result.transaction("kv").objectStore("kv").get("sites");
-                get.onsuccess = () => { open.result.close(); resolve(Boolean(get.result && get.result.areas && get.result.areas.length)); };
-                get.onerror = () => resolve(false);
-              } catch (e) { resolve(false); }
+                const get = database.transaction("kv").objectStore("kv").get("sites");
+                get.onsuccess = () => { database.close(); resolve(Boolean(get.result && get.result.areas && get.result.areas.length)); };
+                get.onerror = () => { database.close(); resolve(false); };
+              } catch (e) { database.close(); resolve(false); }
             };
           })""",
         timeout=30_000,
