@@ -72,7 +72,7 @@ export async function render(container, ctx) {
     return;
   }
 
-  const sections = [h("section", { class: "card" }, heading)];
+  const sections = [h("header", { class: "screen-title" }, heading)];
 
   // --- scan ------------------------------------------------------------------------------
   let stopScan = () => {};
