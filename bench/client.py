@@ -296,21 +296,43 @@ def timed_sync(context, page) -> float:
     return page.evaluate("() => window.__benchDone", None)
 
 
-def timed_raw_puts(page) -> float:
-    """The same bodies and headers, PUT one after another to the raw sink."""
-    return page.evaluate(
+def queue_for_sink(page) -> None:
+    """The same entries again, pointed at the sink: the sync engine's own cost, with the
+    server's work taken out (new ids, same order, same dependencies, same bodies)."""
+    page.evaluate(
         """async () => {
-            const me = await (await fetch("/api/v1/me", { cache: "no-store" })).json();
-            const t0 = performance.now();
-            for (const e of window.__benchBodies) {
-              const headers = { ...e.headers, "X-CSRFToken": me.csrf_token, "X-Client-Time": new Date().toISOString() };
-              let body = e.body;
-              if (!(body instanceof Blob)) { body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
-              const response = await fetch(`/bench/sink/${e.id}`, { method: "PUT", headers, body });
-              if (response.status !== 204) throw new Error(`sink answered ${response.status}`);
-            }
-            return performance.now() - t0;
+            const { enqueueAll } = await import("/static/js/outbox.js");
+            const ids = new Map(window.__benchBodies.map(e => [e.id, crypto.randomUUID()]));
+            await enqueueAll(window.__benchBodies.map(e => ({
+              id: ids.get(e.id), method: e.method, url: `/bench/sink/${ids.get(e.id)}`,
+              headers: e.headers, body: e.body, kind: e.kind, label: e.label,
+              createdAt: e.createdAt, dependsOn: e.dependsOn ? ids.get(e.dependsOn) : null,
+            })));
         }"""
+    )
+
+
+def timed_raw_puts(page, lanes: int = 1) -> float:
+    """The same bodies and headers PUT to the raw sink: one after another (lanes=1), or
+    with as many requests in flight as the sync engine uses (lanes=3)."""
+    return page.evaluate(
+        """async (lanes) => {
+            const me = await (await fetch("/api/v1/me", { cache: "no-store" })).json();
+            const queue = [...window.__benchBodies];
+            const t0 = performance.now();
+            const worker = async () => {
+              for (let e; (e = queue.shift()); ) {
+                const headers = { ...e.headers, "X-CSRFToken": me.csrf_token, "X-Client-Time": new Date().toISOString() };
+                let body = e.body;
+                if (!(body instanceof Blob)) { body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
+                const response = await fetch(`/bench/sink/${e.id}`, { method: "PUT", headers, body });
+                if (response.status !== 204) throw new Error(`sink answered ${response.status}`);
+              }
+            };
+            await Promise.all(Array.from({ length: lanes }, worker));
+            return performance.now() - t0;
+        }""",
+        lanes,
     )
 
 
@@ -344,6 +366,10 @@ def main() -> None:
             snapshot_bodies(page)
             sync_ms = timed_sync(context, page)
             raw_ms = timed_raw_puts(page)
+            raw3_ms = timed_raw_puts(page, lanes=3)
+            context.set_offline(True)
+            queue_for_sink(page)
+            engine_ms = timed_sync(context, page)
             browser.close()
         server.shutdown()
         server_seconds = dict(app.extensions["bench_put_seconds"])
@@ -382,6 +408,15 @@ def main() -> None:
     print(
         f"   time inside the server for those PUTs (summed over requests): "
         f"API {server_seconds['api'] * 1000:.0f} ms, sink {server_seconds['sink'] * 1000:.0f} ms"
+    )
+    print(
+        f"   raw PUTs with 3 in flight (as the sync engine): {raw3_ms:.0f} ms; "
+        f"sync / that: {sync_ms / raw3_ms:.2f}"
+    )
+    print(
+        f"   the sync engine alone (same entries through the outbox, PUT to the sink): "
+        f"{engine_ms:.0f} ms; / raw sequential {engine_ms / raw_ms:.2f}; "
+        f"/ raw 3 in flight {engine_ms / raw3_ms:.2f}"
     )
 
 

@@ -9,7 +9,7 @@ import { deleteValue, getValue, setValue } from "./db.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { count as outboxCount, onOutboxChange } from "./outbox.js";
 import * as sync from "./sync.js";
-import { notice } from "./ui.js";
+import { coalesce } from "./ui.js";
 import * as checkinScreen from "./screen-checkin.js";
 import * as endShiftScreen from "./screen-end-shift.js";
 import * as homeScreen from "./screen-home.js";
@@ -250,7 +250,7 @@ async function start() {
     checkSession();
   });
   window.addEventListener("offline", updateNetState);
-  onOutboxChange(updateUnsent);
+  onOutboxChange(coalesce(updateUnsent));
   // Keep the sites cache fresh while the app is used online (new checkpoints, renamed ones).
   sync.onSyncComplete((result) => {
     if (state.user && !result.offline && !result.needsLogin && Date.now() - sitesRefreshedAt > SITES_REFRESH_MS) {

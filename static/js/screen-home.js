@@ -9,7 +9,7 @@ import { formatTime, t } from "./i18n.js";
 import { count as outboxCount, onOutboxChange } from "./outbox.js";
 import { currentShift, isOpen, startShift } from "./records.js";
 import { sendNow } from "./sync.js";
-import { h, notice } from "./ui.js";
+import { coalesce, h, notice } from "./ui.js";
 
 export const NAME = "home";
 
@@ -47,7 +47,7 @@ export async function render(container, ctx) {
     unsentLine.classList.toggle("pending", n > 0);
   };
   updateUnsent();
-  const stopWatching = onOutboxChange(updateUnsent);
+  const stopWatching = onOutboxChange(coalesce(updateUnsent));
 
   const startButton = h("button", { type: "button", class: "primary big" }, t("start_shift"));
   startButton.addEventListener("click", async () => {

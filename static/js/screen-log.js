@@ -6,7 +6,7 @@ import { formatTime, t } from "./i18n.js";
 import { onOutboxChange, retry } from "./outbox.js";
 import { currentShift, tonightsLog } from "./records.js";
 import { requestSync, sendNow } from "./sync.js";
-import { h } from "./ui.js";
+import { coalesce, h } from "./ui.js";
 
 export const NAME = "log";
 
@@ -55,7 +55,7 @@ export async function render(container) {
     }
   };
   await draw();
-  const stop = onOutboxChange(draw);
+  const stop = onOutboxChange(coalesce(draw, 250));
 
   container.append(
     h("section", { class: "card" }, h("h1", {}, t("log_title")), sendButton),
