@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser.guard_helpers import (
     PHONE,
     go_online,
     guard_context,
+    login,
     record_offline_shift,
     unsent_count,
     wait_ready,
@@ -149,3 +151,28 @@ def test_login_page_of_the_server_leads_into_the_app(live_server, browser):
         expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
     finally:
         context.close()
+
+
+def test_qr_code_scanned_before_the_shift_starts_it_there(live_server, live_app, browser):
+    from patrol.db import db
+    from patrol.shifts.models import CheckIn
+
+    token = checkpoint_token(live_app, "S110")
+    context = guard_context(browser)
+    page = context.new_page()
+    try:
+        login(page, live_server.url)
+        page.goto(f"{live_server.url}/c/{token}")
+        wait_ready(page)
+        expect(page.get_by_text("Starta passet först.")).to_be_visible()
+        page.get_by_role("button", name="Starta pass").click()
+        expect(page.get_by_text("Soprum")).to_be_visible()
+        page.get_by_role("button", name="Checka in").click()
+        expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
+        assert page.url == live_server.url + "/"  # the token does not stay in the history
+        wait_until_all_sent(page)
+    finally:
+        context.close()
+    with live_app.app_context():
+        checkin = db.session.scalars(sa.select(CheckIn)).one()
+        assert checkin.method == "qr" and checkin.checkpoint.short_code == "S110"
