@@ -9,7 +9,7 @@
 //
 // Triggers: app start, `online`, `visibilitychange` (visible), a timer while entries wait,
 // Background Sync (the service worker asks the window), an outbox change, and "Skicka nu".
-// One pass at a time; a trigger during a pass runs one more pass after it.
+// One pass at a time (across tabs too); a trigger during a pass runs one more pass after it.
 
 import * as api from "./api.js";
 import * as outbox from "./outbox.js";
@@ -19,6 +19,7 @@ const MAX_DELAY_MS = 5 * 60 * 1000;
 const POLL_WHILE_PENDING_MS = 30 * 1000;
 // Requests in flight at once during a pass (browsers allow 6 per host; leave room for reads).
 const LANES = 3;
+const LOCK_RETRY_MS = 1000;
 
 const completeCallbacks = new Set();
 const stateListeners = new Set();
@@ -77,7 +78,7 @@ export function requestSync() {
     try {
       do {
         again = false;
-        await runPass();
+        await runPassAlone();
       } while (again);
     } finally {
       running = null;
@@ -224,6 +225,25 @@ async function lane(pass, round) {
     await deliver(entry, pass);
     if (pass.result.sent > sentBefore) round.present.delete(entry.id); // frees its children
   }
+}
+
+/**
+ * One pass, and only one across all of the app's tabs (Web Locks): two tabs sending the same
+ * entries would be harmless (idempotent PUTs) but wasteful. A tab that finds the lock taken
+ * leaves the work to the tab holding it.
+ */
+async function runPassAlone() {
+  if (!navigator.locks) return runPass();
+  return navigator.locks.request("nattpatrull-sync", { ifAvailable: true }, async (lock) => {
+    if (lock) {
+      await runPass();
+    } else {
+      // Another tab (or this tab's previous page, still unloading) is syncing: look again
+      // shortly, in case it goes away before it has finished.
+      clearTimeout(timer);
+      timer = setTimeout(() => requestSync(), LOCK_RETRY_MS);
+    }
+  });
 }
 
 async function runPass() {

@@ -1,7 +1,7 @@
 """Helpers for browser tests of the guard app (reusable by other features' tests).
 
-Everything waits on conditions (Playwright's expect / wait_for_function), never on fixed
-sleeps: CI runs on a small, busy machine.
+Everything waits on conditions (Playwright's expect / wait_for_function, and poll() for
+asynchronous checks such as IndexedDB), never on fixed sleeps: CI runs on a small, busy machine.
 
 Typical use:
 
@@ -22,9 +22,11 @@ from __future__ import annotations
 # an expression with eval(), which the app's Content-Security-Policy (rightly) forbids.
 import io
 import random
+import time
 
 from PIL import Image, ImageDraw
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import TEST_PASSWORD
 
@@ -32,6 +34,28 @@ PHONE = {"width": 390, "height": 844}
 # Södra Sofielund, Malmö: near the demo properties.
 MALMO = {"latitude": 55.5937, "longitude": 13.0101, "accuracy": 12}
 SYNC_TIMEOUT_MS = 90_000
+
+
+def poll(page: Page, script: str, arg=None, timeout: int = 30_000, what: str = "condition"):
+    """Evaluate `script` (an async JS function) until it returns something truthy.
+
+    page.wait_for_function does not await a returned Promise (a Promise is truthy), and
+    IndexedDB is only reachable asynchronously, so waits on IndexedDB poll here instead:
+    a wait on a condition, re-checked every 100 ms, never a fixed sleep."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            value = page.evaluate(script, arg)
+        except PlaywrightError as error:
+            # The page navigated (an update reloads it): check again in the new document.
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} ms waiting for {what}")
+        page.wait_for_timeout(100)
 
 
 def guard_context(browser, **options) -> BrowserContext:
@@ -135,7 +159,8 @@ def wait_for_outbox(
 ) -> None:
     """Wait until the outbox holds `count` entries, all in `state` (if given) and each tried
     at least `min_attempts` times."""
-    page.wait_for_function(
+    poll(
+        page,
         """([count, state, minAttempts]) => new Promise(resolve => {
             const open = indexedDB.open("nattpatrull");
             open.onupgradeneeded = () => open.transaction.abort();  // the app creates it
@@ -151,14 +176,16 @@ def wait_for_outbox(
               all.onerror = () => resolve(false);
             };
           })""",
-        arg=[count, state, min_attempts],
+        [count, state, min_attempts],
         timeout=timeout,
+        what=f"{count} outbox entries in state {state} tried {min_attempts}+ times",
     )
 
 
 def wait_for_sites(page: Page) -> None:
     """The sites cache (properties, checkpoints, token hashes) is in IndexedDB."""
-    page.wait_for_function(
+    poll(
+        page,
         """() => new Promise(resolve => {
             const open = indexedDB.open("nattpatrull");
             open.onupgradeneeded = () => open.transaction.abort();  // the app creates it
@@ -172,7 +199,7 @@ def wait_for_sites(page: Page) -> None:
               } catch (e) { database.close(); resolve(false); }
             };
           })""",
-        timeout=30_000,
+        what="the sites cache",
     )
 
 

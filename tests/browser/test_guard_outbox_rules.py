@@ -16,6 +16,7 @@ from tests.browser.guard_helpers import (
     login,
     record_offline_shift,
     unsent_count,
+    wait_for_unsent,
     wait_ready,
     wait_until_all_sent,
 )
@@ -23,7 +24,7 @@ from tests.browser.test_guard_offline_night import checkpoint_token
 from tests.browser.test_guard_sync_failures import ENTRIES_OF_SMALL_SHIFT, counts
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 
 def test_order_priority_then_oldest_and_children_wait_for_parents(live_server, browser):
@@ -124,7 +125,7 @@ def test_killed_browser_keeps_the_outbox(live_server, live_app, playwright_insta
     context = playwright_instance.chromium.launch_persistent_context(profile, **options)
     page = context.pages[0]
     record_offline_shift(page, context, live_server.url, token)
-    assert unsent_count(page) == ENTRIES_OF_SMALL_SHIFT
+    wait_for_unsent(page, ENTRIES_OF_SMALL_SHIFT)
     context.close()  # the whole browser goes away, offline, with everything queued
     assert counts(live_app)["shifts"] == 0
 

@@ -26,7 +26,7 @@ from tests.browser.guard_helpers import (
 )
 from tests.browser.test_guard_offline_night import checkpoint_token
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 SMALLEST_TARGET_PX = 48
 

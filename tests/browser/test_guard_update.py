@@ -8,9 +8,16 @@ import dataclasses
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import guard_context, home, login, open_report, start_shift
+from tests.browser.guard_helpers import (
+    guard_context,
+    home,
+    login,
+    open_report,
+    poll,
+    start_shift,
+)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 CACHE_NAMES = "() => caches.keys()"
 
@@ -37,8 +44,10 @@ def test_new_version_banner_waits_for_the_guard_and_replaces_the_cache(
         open_report(page)
         page.get_by_label("Beskrivning").fill("Halvskriven rapport.")
         page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
-        page.wait_for_function(
-            "() => navigator.serviceWorker.getRegistration().then(r => Boolean(r && r.waiting))"
+        poll(
+            page,
+            "() => navigator.serviceWorker.getRegistration().then(r => Boolean(r && r.waiting))",
+            what="the new worker waiting",
         )
         # Never in the middle of a form.
         expect(page.locator("#update-banner")).to_be_hidden()
@@ -49,10 +58,12 @@ def test_new_version_banner_waits_for_the_guard_and_replaces_the_cache(
         expect(banner).to_contain_text("Ny version finns")
         banner.get_by_role("button", name="Ny version finns").click()
 
-        page.wait_for_function(
+        poll(
+            page,
             """([fresh, stale]) => caches.keys().then(names =>
                  names.includes(fresh) && !names.includes(stale))""",
-            arg=[f"nattpatrull-shell-{new_version}", f"nattpatrull-shell-{old.version}"],
+            [f"nattpatrull-shell-{new_version}", f"nattpatrull-shell-{old.version}"],
+            what="the new cache replacing the old one",
         )
         expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
         expect(page.locator("#update-banner")).to_be_hidden()
