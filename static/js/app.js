@@ -100,9 +100,13 @@ async function onLoggedIn(me) {
 
 // --- top bar -----------------------------------------------------------------------------
 
+let unsentAsked = 0;
+
 async function updateUnsent() {
   const element = document.getElementById("unsent");
+  const mine = ++unsentAsked;
   const n = await outboxCount();
+  if (mine !== unsentAsked) return; // a newer count is on its way
   element.textContent = n === 0 ? t("unsent_none") : n === 1 ? t("unsent_one") : t("unsent_many", { n });
   element.dataset.count = String(n);
   element.classList.toggle("pending", n > 0);
@@ -125,7 +129,7 @@ function updateChrome() {
   loginBanner.hidden = !(state.user && sync.syncState.needsLogin);
   document.getElementById("login-text").textContent = t("login_needed");
   document.getElementById("update-text").textContent = t("new_version");
-  document.getElementById("update-apply").textContent = t("new_version");
+  document.getElementById("update-apply").textContent = t("apply_update");
   updateNetState();
   updateUnsent();
 }

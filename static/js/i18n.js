@@ -37,6 +37,7 @@ const STRINGS = {
     state_needs_attention: "behöver åtgärd",
     state_checked_at_sync: "kontrolleras vid synk",
     new_version: "Ny version finns",
+    apply_update: "Uppdatera nu",
     // levels (DESIGN 8)
     level_preventive: "Förebyggande",
     level_disturbance: "Pågående störning",
@@ -157,6 +158,7 @@ const STRINGS = {
     state_needs_attention: "needs attention",
     state_checked_at_sync: "checked at sync",
     new_version: "New version available",
+    apply_update: "Update now",
     level_preventive: "Preventive",
     level_disturbance: "Ongoing disturbance",
     level_acute: "Acute serious event",

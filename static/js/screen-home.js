@@ -41,13 +41,17 @@ export async function render(container, ctx) {
   }
 
   const unsentLine = h("p", { class: "unsent-line", id: "home-unsent" });
+  let asked = 0;
   const updateUnsent = async () => {
+    const mine = ++asked;
     const n = await outboxCount();
+    if (mine !== asked) return; // a newer count is on its way
     unsentLine.textContent = n === 0 ? t("all_sent") : n === 1 ? t("one_unsent") : t("n_unsent", { n });
     unsentLine.classList.toggle("pending", n > 0);
   };
-  updateUnsent();
+  // Listen first, then read: a change between the two is never missed.
   const stopWatching = onOutboxChange(coalesce(updateUnsent));
+  updateUnsent();
 
   const startButton = h("button", { type: "button", class: "primary big" }, t("start_shift"));
   startButton.addEventListener("click", async () => {
@@ -106,6 +110,6 @@ export async function render(container, ctx) {
   footer.querySelector("#logout").addEventListener("click", () => ctx.logout());
 
   const offline = navigator.onLine ? null : h("p", { class: "notice offline-note" }, t("offline_note"));
-  container.append(status, offline, actions, extra, outboxCard, footer);
+  container.append(...[status, offline, actions, extra, outboxCard, footer].filter(Boolean));
   return stopWatching;
 }

@@ -28,8 +28,11 @@ export async function render(container) {
   const sendButton = h("button", { type: "button", class: "primary big" }, t("send_now"));
   sendButton.addEventListener("click", () => sendNow());
 
+  let asked = 0;
   const draw = async () => {
+    const mine = ++asked;
     const items = await tonightsLog(shift && shift.id);
+    if (mine !== asked) return; // a newer drawing is on its way
     list.replaceChildren();
     if (!items.length) list.append(h("li", { class: "muted" }, t("log_empty")));
     for (const item of items) {
@@ -54,8 +57,9 @@ export async function render(container) {
       list.append(entry);
     }
   };
-  await draw();
+  // Listen first, then draw: a change between the two is never missed.
   const stop = onOutboxChange(coalesce(draw, 250));
+  await draw();
 
   container.append(
     h("section", { class: "card" }, h("h1", {}, t("log_title")), sendButton),

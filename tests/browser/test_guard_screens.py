@@ -32,7 +32,10 @@ SMALLEST_TARGET_PX = 48
 
 
 def check_layout(page) -> None:
-    """No sideways scrolling; every visible control of the screen is at least 48 px high."""
+    """No sideways scrolling; every visible control of the screen is at least 48 px high;
+    no "null"/"undefined" leaking into the text."""
+    text = page.locator("body").inner_text()
+    assert "null" not in text and "undefined" not in text and "{" not in text, text
     width = page.evaluate("() => document.documentElement.scrollWidth")
     if width > PHONE["width"]:
         page.screenshot(path="test-output/guard-overflow.png")

@@ -145,7 +145,9 @@ def test_refused_entry_needs_attention_with_the_server_message(live_server, live
     assert counts(live_app)["checkins"] == 1
 
 
-def test_session_lost_offline_asks_for_login_and_loses_nothing(live_server, live_app, browser):
+def test_session_lost_offline_asks_for_login_and_loses_nothing(
+    live_server, live_app, browser, output_dir
+):
     context = guard_context(browser)
     page = context.new_page()
     token = checkpoint_token(live_app, "S110")
@@ -158,6 +160,7 @@ def test_session_lost_offline_asks_for_login_and_loses_nothing(live_server, live
 
         expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
         expect(page.locator("#login-banner")).to_be_visible()
+        page.screenshot(path=str(output_dir / "guard-login-session-lost-online.png"))
         wait_for_unsent(page, ENTRIES_OF_SMALL_SHIFT)
         assert puts == []  # nothing was sent without a session
         assert counts(live_app)["shifts"] == 0

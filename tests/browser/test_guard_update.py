@@ -23,7 +23,7 @@ CACHE_NAMES = "() => caches.keys()"
 
 
 def test_new_version_banner_waits_for_the_guard_and_replaces_the_cache(
-    live_server, live_app, browser
+    live_server, live_app, browser, output_dir
 ):
     context = guard_context(browser)
     page = context.new_page()
@@ -56,7 +56,8 @@ def test_new_version_banner_waits_for_the_guard_and_replaces_the_cache(
         banner = page.locator("#update-banner")
         expect(banner).to_be_visible()
         expect(banner).to_contain_text("Ny version finns")
-        banner.get_by_role("button", name="Ny version finns").click()
+        page.screenshot(path=str(output_dir / "guard-update-banner-online.png"))
+        banner.get_by_role("button", name="Uppdatera nu").click()
 
         poll(
             page,
