@@ -161,14 +161,39 @@ export async function take(now = Date.now(), skip = new Set()) {
   return nextDue(entries, new Set(entries.map((e) => e.id)), skip, now);
 }
 
-/** Delivered (2xx): the only way an entry leaves the outbox (with its body). */
-export async function remove(id) {
+/**
+ * Delivered (2xx): the only way an entry leaves the outbox (with its body). Takes the entry
+ * or its id; with the entry, a JSON entry's removal does not touch the "bodies" store.
+ */
+export async function remove(entryOrId) {
+  const id = typeof entryOrId === "string" ? entryOrId : entryOrId.id;
+  const withBody = typeof entryOrId === "string" || Boolean(entryOrId.bodyRef);
+  await transaction(
+    withBody ? ["outbox", "bodies"] : ["outbox"],
+    "readwrite",
+    async (s) => {
+      await s.outbox.delete(id);
+      if (withBody) await s.bodies.delete(id);
+    },
+    "relaxed"
+  );
+  notifyChanged();
+}
+
+/**
+ * Several delivered entries at once (the sync engine batches its removals: one transaction
+ * for many). Until they are removed they would only be sent again, and PUTs are idempotent.
+ */
+export async function removeMany(entries) {
+  if (!entries.length) return;
   await transaction(
     ["outbox", "bodies"],
     "readwrite",
     async (s) => {
-      await s.outbox.delete(id);
-      await s.bodies.delete(id);
+      for (const entry of entries) {
+        await s.outbox.delete(entry.id);
+        if (entry.bodyRef) await s.bodies.delete(entry.id);
+      }
     },
     "relaxed"
   );

@@ -20,6 +20,8 @@ const POLL_WHILE_PENDING_MS = 30 * 1000;
 // Requests in flight at once during a pass (browsers allow 6 per host; leave room for reads).
 const LANES = 3;
 const LOCK_RETRY_MS = 1000;
+// Delivered entries are removed from IndexedDB this many at a time (and at the end of a round).
+const REMOVE_BATCH = 10;
 
 const completeCallbacks = new Set();
 const stateListeners = new Set();
@@ -187,8 +189,11 @@ async function deliver(entry, pass) {
   }
   const status = response.status;
   if (status >= 200 && status < 300) {
-    await outbox.remove(entry.id);
+    // Delivered. Removed from IndexedDB in batches (see flushDelivered); until then it is
+    // known as delivered in memory, which is what frees its children.
+    pass.delivered.push(entry);
     result.sent += 1;
+    if (pass.delivered.length >= REMOVE_BATCH) await flushDelivered(pass);
   } else if (status === 401) {
     await outbox.update(entry.id, { lastStatus: 401, lastMessage: api.errorMessage(response.body, status) });
     result.needsLogin = true;
@@ -208,12 +213,19 @@ async function deliver(entry, pass) {
   }
 }
 
+/** Remove the entries delivered so far from the outbox, in one transaction. */
+async function flushDelivered(pass) {
+  const batch = pass.delivered.splice(0);
+  await outbox.removeMany(batch);
+}
+
 /** One lane of a round: take the next due entry of the round's snapshot until none is left. */
 async function lane(pass, round) {
   while (!pass.stop) {
     if (round.stale) {
       // Something was queued during the round (an SOS, say): re-read so its priority counts.
       round.stale = false;
+      await flushDelivered(pass);
       const fresh = await outbox.list();
       round.entries = fresh;
       round.present = new Set(fresh.map((e) => e.id));
@@ -278,7 +290,7 @@ async function runPass() {
       return;
     }
     setState({ needsLogin: false });
-    const pass = { csrf: me.csrf_token, stop: false, result, round: null };
+    const pass = { csrf: me.csrf_token, stop: false, result, round: null, delivered: [] };
     currentPass = pass;
 
     // A few lanes deliver in parallel, each taking the next due entry in order (priority,
@@ -292,9 +304,11 @@ async function runPass() {
       const round = { entries, present: new Set(entries.map((e) => e.id)), taken: new Set(), stale: false };
       pass.round = round;
       await Promise.all(Array.from({ length: LANES }, () => lane(pass, round)));
+      await flushDelivered(pass);
       if (pass.stop || result.sent === before) break;
     }
   } finally {
+    if (currentPass) await flushDelivered(currentPass).catch((error) => console.error(error));
     currentPass = null;
     entries = await outbox.list();
     result.pending = entries.length;
