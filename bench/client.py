@@ -313,8 +313,8 @@ def queue_for_sink(page) -> None:
 
 
 def timed_raw_puts(page, lanes: int = 1) -> float:
-    """The same bodies and headers PUT to the raw sink: one after another (lanes=1), or
-    with as many requests in flight as the sync engine uses (lanes=3)."""
+    """The same bodies and headers PUT to the raw sink: one after another (lanes=1, as the
+    sync engine sends them), or with `lanes` requests in flight."""
     return page.evaluate(
         """async (lanes) => {
             const me = await (await fetch("/api/v1/me", { cache: "no-store" })).json();
@@ -409,10 +409,7 @@ def main() -> None:
         f"   time inside the server for those PUTs (summed over requests): "
         f"API {server_seconds['api'] * 1000:.0f} ms, sink {server_seconds['sink'] * 1000:.0f} ms"
     )
-    print(
-        f"   raw PUTs with 3 in flight (as the sync engine): {raw3_ms:.0f} ms; "
-        f"sync / that: {sync_ms / raw3_ms:.2f}"
-    )
+    print(f"   raw PUTs with 3 in flight: {raw3_ms:.0f} ms; sync / that: {sync_ms / raw3_ms:.2f}")
     print(
         f"   the sync engine alone (same entries through the outbox, PUT to the sink): "
         f"{engine_ms:.0f} ms; / raw sequential {engine_ms / raw_ms:.2f}; "
