@@ -11,8 +11,9 @@
  * - Writes and photos are never cached here: the page's outbox owns them.
  * - Background Sync "outbox": asks the open app windows to run a sync pass.
  *
- * Other features may add their own handlers with importScripts() below (e.g. push).
+ * Other features add their own handlers with importScripts() right below (e.g. push).
  */
+// importScripts("/static/js/sw-push.js");  <- such lines go here
 const VERSION = "__VERSION__";
 const PRECACHE_URLS = __PRECACHE_URLS__;
 const SHELL_CACHE = `nattpatrull-shell-${VERSION}`;

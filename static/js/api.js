@@ -72,18 +72,22 @@ export async function getSites(etag) {
   return { status: 200, sites: await response.json(), etag: raw.replace(/^W\//, "").replace(/"/g, "") };
 }
 
-/** Send one outbox entry; returns {status, body}. Throws NetworkError when no answer came. */
-export async function sendEntry(entry, csrfToken) {
+/**
+ * Send one outbox entry with its body (a JSON object or a Blob); returns {status, body,
+ * retryAfter}. Throws NetworkError when no answer came.
+ */
+export async function sendEntry(entry, csrfToken, entryBody = entry.body) {
   const headers = {
     ...entry.headers,
     "X-CSRFToken": csrfToken,
     "X-Client-Time": new Date().toISOString(),
   };
-  let body = entry.body;
+  let body = entryBody;
   if (body !== null && body !== undefined && !(body instanceof Blob)) {
     body = JSON.stringify(body);
     headers["Content-Type"] = headers["Content-Type"] || "application/json";
   }
   const response = await request(entry.url, { method: entry.method, headers, body, cache: "no-store" });
-  return { status: response.status, body: await jsonOrNull(response) };
+  const retryAfter = Number(response.headers.get("Retry-After")) || 0;
+  return { status: response.status, body: await jsonOrNull(response), retryAfter };
 }

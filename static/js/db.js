@@ -1,7 +1,8 @@
 // IndexedDB for the guard app: a tiny promise wrapper (no library needed for this much).
 //
 // Stores:
-//   outbox  pending requests with their bodies (JSON or Blob), key "id"   (outbox.js)
+//   outbox  pending requests (JSON bodies inline), key "id"               (outbox.js)
+//   bodies  the Blob bodies of outbox entries (photos), key = entry id     (outbox.js)
 //   kv      small values: user, sites, sites ETag, current shift, report draft, ...
 //   log     what the guard recorded, per shift, for "Tonight's log", key "id"
 //
@@ -9,7 +10,7 @@
 // change from another tab): every call goes through db(), which reopens it when needed.
 
 const DB_NAME = "nattpatrull";
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 let opening = null;
 
@@ -20,6 +21,9 @@ function openDatabase() {
       const database = request.result;
       if (!database.objectStoreNames.contains("outbox")) {
         database.createObjectStore("outbox", { keyPath: "id" });
+      }
+      if (!database.objectStoreNames.contains("bodies")) {
+        database.createObjectStore("bodies");
       }
       if (!database.objectStoreNames.contains("kv")) {
         database.createObjectStore("kv");
@@ -67,14 +71,18 @@ function requestPromise(request) {
 /**
  * Run fn(stores) in one transaction over the named stores; resolves with fn's result once
  * the transaction has committed. Retries once on a connection the browser closed under us.
+ *
+ * Read-write transactions are "strict" by default: what a guard records is on disk before
+ * the app says it is saved. Callers may pass "relaxed" where a loss on power failure is
+ * harmless (removing a delivered entry: at worst it is sent again, and PUTs are idempotent).
  */
-export async function transaction(storeNames, mode, fn) {
+export async function transaction(storeNames, mode, fn, durability = "strict") {
   const names = Array.isArray(storeNames) ? storeNames : [storeNames];
   for (let attempt = 0; ; attempt++) {
     let database;
     try {
       database = await db();
-      const tx = database.transaction(names, mode);
+      const tx = database.transaction(names, mode, mode === "readwrite" ? { durability } : undefined);
       const done = new Promise((resolve, reject) => {
         tx.oncomplete = resolve;
         tx.onerror = () => reject(tx.error);

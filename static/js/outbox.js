@@ -5,6 +5,10 @@
 // Entry: {id, method, url, headers, body, kind, label, createdAt, priority, dependsOn,
 //         state: "waiting" | "needs_attention", attempts, nextAttemptAt, lastStatus, lastMessage}
 //
+// A Blob body (a photo) is kept in the "bodies" store under the entry's id and the entry
+// says `bodyRef: id`: scheduling reads every entry often, and reading Blobs along would make
+// the browser hand out a blob handle each time. sync.js loads the body with bodyOf(entry).
+//
 // Order (DESIGN 5): higher priority first, then oldest first; an entry whose `dependsOn`
 // parent is still in the outbox waits (a photo waits for its report). An entry leaves the
 // outbox only after a 2xx answer (sync.js calls remove()).
@@ -18,8 +22,8 @@ let lastCreatedAt = 0;
 let channel = null;
 try {
   channel = new BroadcastChannel("nattpatrull-outbox");
-  channel.onmessage = () => {
-    for (const fn of listeners) fn();
+  channel.onmessage = (event) => {
+    for (const fn of listeners) fn(event.data);
   };
 } catch (_) {
   // no BroadcastChannel: single-tab updates only
@@ -31,16 +35,19 @@ function nextCreatedAt() {
   return lastCreatedAt;
 }
 
-/** Tell listeners the outbox changed (records.js writes entries in its own transactions). */
-export function notifyChanged() {
+/**
+ * Tell listeners the outbox changed: fn({added}) where `added` says new entries were queued
+ * (records.js writes entries in its own transactions and calls this with added: true).
+ */
+export function notifyChanged(change = { added: false }) {
   for (const fn of listeners) {
     try {
-      fn();
+      fn(change);
     } catch (error) {
       console.error(error);
     }
   }
-  if (channel) channel.postMessage("changed");
+  if (channel) channel.postMessage(change);
 }
 
 /** Call fn() whenever the outbox changes (in this tab or another). Returns an unsubscribe. */
@@ -58,6 +65,7 @@ export function makeEntry(fields) {
     url: fields.url,
     headers: fields.headers || {},
     body: fields.body === undefined ? null : fields.body,
+    bodyRef: null,
     kind: fields.kind || "request",
     label: fields.label || `${fields.method} ${fields.url}`,
     createdAt: fields.createdAt || nextCreatedAt(),
@@ -73,24 +81,43 @@ export function makeEntry(fields) {
 }
 
 /**
+ * Store entries inside a transaction the caller holds over "outbox" and "bodies" (records.js
+ * writes its log line and state in the same transaction). Blob bodies go to "bodies".
+ */
+export async function putEntries(stores, entries) {
+  for (const entry of entries) {
+    if (entry.body instanceof Blob) {
+      await stores.bodies.put(entry.body, entry.id);
+      await stores.outbox.put({ ...entry, body: null, bodyRef: entry.id });
+    } else {
+      await stores.outbox.put(entry);
+    }
+  }
+}
+
+/**
  * Queue one request; resolves with the stored entry once it is safely in IndexedDB.
  * Then asks for a sync pass (sync.js listens for outbox changes).
  */
 export async function enqueue(fields) {
-  const entry = makeEntry(fields);
-  await transaction("outbox", "readwrite", (s) => s.outbox.put(entry));
-  notifyChanged();
+  const [entry] = await enqueueAll([fields]);
   return entry;
 }
 
 /** Queue several entries in one transaction: all or none (a report and its photos). */
 export async function enqueueAll(fieldsList) {
   const entries = fieldsList.map(makeEntry);
-  await transaction("outbox", "readwrite", async (s) => {
-    for (const entry of entries) await s.outbox.put(entry);
-  });
-  notifyChanged();
+  await transaction(["outbox", "bodies"], "readwrite", (s) => putEntries(s, entries));
+  notifyChanged({ added: true });
   return entries;
+}
+
+/** The body to send: the JSON object, or the Blob from the "bodies" store. */
+export async function bodyOf(entry) {
+  if (!entry.bodyRef) return entry.body;
+  const blob = await transaction("bodies", "readonly", (s) => s.bodies.get(entry.bodyRef));
+  if (!blob) throw new Error(`outbox body ${entry.bodyRef} is missing`);
+  return blob;
 }
 
 export function list() {
@@ -111,28 +138,70 @@ export function sortEntries(entries) {
   );
 }
 
-/** The entry to send next at time `now`, or null (waiting, due, parent already delivered). */
-export async function take(now = Date.now()) {
-  const entries = await list();
-  const present = new Set(entries.map((e) => e.id));
+/**
+ * The entry to send next from `entries` (sorted, see list()) at time `now`, or null: waiting,
+ * due, not in `skip` (in flight or already handled), and its parent (dependsOn) not in
+ * `present` (the ids still in the outbox).
+ */
+export function nextDue(entries, present, skip = new Set(), now = Date.now()) {
   return (
     entries.find(
       (e) =>
         e.state === "waiting" &&
+        !skip.has(e.id) &&
         (e.nextAttemptAt || 0) <= now &&
         !(e.dependsOn && present.has(e.dependsOn))
     ) || null
   );
 }
 
-/** Delivered (2xx): the only way an entry leaves the outbox. */
-export async function remove(id) {
-  await transaction("outbox", "readwrite", (s) => s.outbox.delete(id));
+/** The entry to send next, read fresh from IndexedDB (see nextDue). */
+export async function take(now = Date.now(), skip = new Set()) {
+  const entries = await list();
+  return nextDue(entries, new Set(entries.map((e) => e.id)), skip, now);
+}
+
+/**
+ * Delivered (2xx): the only way an entry leaves the outbox (with its body). Takes the entry
+ * or its id; with the entry, a JSON entry's removal does not touch the "bodies" store.
+ */
+export async function remove(entryOrId) {
+  const id = typeof entryOrId === "string" ? entryOrId : entryOrId.id;
+  const withBody = typeof entryOrId === "string" || Boolean(entryOrId.bodyRef);
+  await transaction(
+    withBody ? ["outbox", "bodies"] : ["outbox"],
+    "readwrite",
+    async (s) => {
+      await s.outbox.delete(id);
+      if (withBody) await s.bodies.delete(id);
+    },
+    "relaxed"
+  );
+  notifyChanged();
+}
+
+/**
+ * Several delivered entries at once (the sync engine batches its removals: one transaction
+ * for many). Until they are removed they would only be sent again, and PUTs are idempotent.
+ */
+export async function removeMany(entries) {
+  if (!entries.length) return;
+  await transaction(
+    ["outbox", "bodies"],
+    "readwrite",
+    async (s) => {
+      for (const entry of entries) {
+        await s.outbox.delete(entry.id);
+        if (entry.bodyRef) await s.bodies.delete(entry.id);
+      }
+    },
+    "relaxed"
+  );
   notifyChanged();
 }
 
 /** Put an entry back with changed fields (backoff, needs attention, retry). */
-export async function update(id, changes) {
+export async function update(id, changes, change = { added: false }) {
   const entry = await transaction("outbox", "readwrite", async (s) => {
     const current = await s.outbox.get(id);
     if (!current) return null;
@@ -140,13 +209,14 @@ export async function update(id, changes) {
     await s.outbox.put(next);
     return next;
   });
-  notifyChanged();
+  notifyChanged(change);
   return entry;
 }
 
 /** The guard asked to try again: back to waiting, due now (attempts keep counting). */
-export function retry(id) {
-  return update(id, { state: "waiting", nextAttemptAt: 0 });
+export async function retry(id) {
+  const entry = await update(id, { state: "waiting", nextAttemptAt: 0 }, { added: true });
+  return entry;
 }
 
 /** Make every waiting entry due now ("Skicka nu"). Entries needing attention stay as they are. */
@@ -158,5 +228,5 @@ export async function makeAllDue() {
       }
     }
   });
-  notifyChanged();
+  notifyChanged({ added: true });
 }

@@ -8,7 +8,7 @@
 // queued (the server answers 422 for an unknown shift); photos wait for their report (404).
 
 import { getValue, logItemsForShift, transaction } from "./db.js";
-import { makeEntry, notifyChanged, onOutboxChange, list as listOutbox } from "./outbox.js";
+import { makeEntry, notifyChanged, onOutboxChange, putEntries, list as listOutbox } from "./outbox.js";
 
 // --- sites cache -------------------------------------------------------------------------
 
@@ -60,7 +60,7 @@ export function isOpen(shift) {
  * {entries: [fields], log: item, kv: {key: value}}; `present` = ids still in the outbox.
  */
 async function record(build) {
-  return transaction(["outbox", "kv", "log"], "readwrite", async (stores) => {
+  return transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (stores) => {
     const present = new Set((await stores.outbox.getAll()).map((e) => e.id));
     const plan = await build(stores, present);
     const entries = plan.entries.map(makeEntry);
@@ -69,8 +69,8 @@ async function record(build) {
       if (typeof entry.dependsOn === "string" && entry.dependsOn.startsWith("@")) {
         entry.dependsOn = entries[Number(entry.dependsOn.slice(1))].id;
       }
-      await stores.outbox.put(entry);
     }
+    await putEntries(stores, entries);
     if (plan.log) {
       await stores.log.put({ ...plan.log, entryIds: entries.map((e) => e.id), createdAt: Date.now() });
     }
@@ -78,7 +78,7 @@ async function record(build) {
     return { entries, log: plan.log };
   }).then((result) => {
     // Tell the counter and the sync engine (outbox.js listeners).
-    notifyChanged();
+    notifyChanged({ added: true });
     return result;
   });
 }

@@ -5,7 +5,7 @@
 
 import { currentLocation } from "./geo.js";
 import { t } from "./i18n.js";
-import { allProperties, checkIn, checkpointForToken, currentShift, isOpen, sites } from "./records.js";
+import { allProperties, checkIn, checkpointForToken, currentShift, isOpen, sites, startShift } from "./records.js";
 import { field, h, notice, select } from "./ui.js";
 
 export const NAME = "checkin";
@@ -29,7 +29,15 @@ export async function render(container, ctx) {
   const back = h("a", { href: "/", class: "button back", "data-nav": true }, t("back"));
 
   if (!isOpen(shift)) {
-    container.append(h("section", { class: "card" }, heading, h("p", { class: "alert" }, t("needs_shift")), back));
+    // A QR code scanned before the shift was started: start it here and carry on.
+    const start = h("button", { type: "button", class: "primary big" }, t("start_shift"));
+    start.addEventListener("click", async () => {
+      start.disabled = true;
+      await startShift();
+      notice(t("shift_started"));
+      ctx.rerender();
+    });
+    container.append(h("section", { class: "card" }, heading, h("p", { class: "alert" }, t("needs_shift")), start), back);
     return;
   }
 
@@ -72,7 +80,7 @@ export async function render(container, ctx) {
     return;
   }
 
-  const sections = [h("section", { class: "card" }, heading)];
+  const sections = [h("header", { class: "screen-title" }, heading)];
 
   // --- scan ------------------------------------------------------------------------------
   let stopScan = () => {};
@@ -153,6 +161,7 @@ export async function render(container, ctx) {
 
   // --- choose from the list (manual) -----------------------------------------------------
   const properties = allProperties(siteData);
+  if (!properties.length) sections.push(h("p", { class: "alert warning" }, t("sites_missing")));
   const propertySelect = select("property", properties.map((p) => [p.id, p.name]), "", t("choose"));
   const checkpointSelect = select("checkpoint", [], "", t("choose"));
   const fillCheckpoints = () => {

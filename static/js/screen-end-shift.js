@@ -23,7 +23,7 @@ export async function render(container, ctx) {
     "form",
     { class: "stack", novalidate: true, id: "end-shift-form" },
     unsent
-      ? h("p", { class: "alert warning", role: "alert", id: "unsent-warning" }, t("end_warning", { n: unsent }))
+      ? h("p", { class: "alert warning", role: "alert", id: "unsent-warning" }, unsent === 1 ? t("end_warning_one") : t("end_warning", { n: unsent }))
       : h("p", { class: "notice" }, t("end_all_sent")),
     field("end-note", t("end_note"), note),
     button

@@ -9,7 +9,7 @@ import { formatTime, t } from "./i18n.js";
 import { count as outboxCount, onOutboxChange } from "./outbox.js";
 import { currentShift, isOpen, startShift } from "./records.js";
 import { sendNow } from "./sync.js";
-import { h, notice } from "./ui.js";
+import { coalesce, h, notice } from "./ui.js";
 
 export const NAME = "home";
 
@@ -41,13 +41,17 @@ export async function render(container, ctx) {
   }
 
   const unsentLine = h("p", { class: "unsent-line", id: "home-unsent" });
+  let asked = 0;
   const updateUnsent = async () => {
+    const mine = ++asked;
     const n = await outboxCount();
-    unsentLine.textContent = n ? t("n_unsent", { n }) : t("all_sent");
+    if (mine !== asked) return; // a newer count is on its way
+    unsentLine.textContent = n === 0 ? t("all_sent") : n === 1 ? t("one_unsent") : t("n_unsent", { n });
     unsentLine.classList.toggle("pending", n > 0);
   };
+  // Listen first, then read: a change between the two is never missed.
+  const stopWatching = onOutboxChange(coalesce(updateUnsent));
   updateUnsent();
-  const stopWatching = onOutboxChange(updateUnsent);
 
   const startButton = h("button", { type: "button", class: "primary big" }, t("start_shift"));
   startButton.addEventListener("click", async () => {
@@ -105,6 +109,7 @@ export async function render(container, ctx) {
   );
   footer.querySelector("#logout").addEventListener("click", () => ctx.logout());
 
-  container.append(status, actions, extra, outboxCard, footer);
+  const offline = navigator.onLine ? null : h("p", { class: "notice offline-note" }, t("offline_note"));
+  container.append(...[status, offline, actions, extra, outboxCard, footer].filter(Boolean));
   return stopWatching;
 }

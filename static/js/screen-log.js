@@ -6,7 +6,7 @@ import { formatTime, t } from "./i18n.js";
 import { onOutboxChange, retry } from "./outbox.js";
 import { currentShift, tonightsLog } from "./records.js";
 import { requestSync, sendNow } from "./sync.js";
-import { h } from "./ui.js";
+import { coalesce, h } from "./ui.js";
 
 export const NAME = "log";
 
@@ -14,7 +14,11 @@ function kindText(item) {
   if (item.kind === "shift_start") return t("kind_shift_start");
   if (item.kind === "shift_end") return t("kind_shift_end");
   if (item.kind === "checkin") return `${t("kind_checkin")} (${t(`method_${item.method}`)})`;
-  if (item.kind === "report") return `${t("kind_report")}${item.photoCount ? ` · ${item.photoCount} ${t("photos").toLowerCase()}` : ""}`;
+  if (item.kind === "report") {
+    const n = item.photoCount || 0;
+    if (!n) return t("kind_report");
+    return `${t("kind_report")} · ${n === 1 ? t("photo_count_one") : t("photo_count_many", { n })}`;
+  }
   return item.kind;
 }
 
@@ -24,8 +28,11 @@ export async function render(container) {
   const sendButton = h("button", { type: "button", class: "primary big" }, t("send_now"));
   sendButton.addEventListener("click", () => sendNow());
 
+  let asked = 0;
   const draw = async () => {
+    const mine = ++asked;
     const items = await tonightsLog(shift && shift.id);
+    if (mine !== asked) return; // a newer drawing is on its way
     list.replaceChildren();
     if (!items.length) list.append(h("li", { class: "muted" }, t("log_empty")));
     for (const item of items) {
@@ -50,8 +57,9 @@ export async function render(container) {
       list.append(entry);
     }
   };
+  // Listen first, then draw: a change between the two is never missed.
+  const stop = onOutboxChange(coalesce(draw, 250));
   await draw();
-  const stop = onOutboxChange(draw);
 
   container.append(
     h("section", { class: "card" }, h("h1", {}, t("log_title")), sendButton),

@@ -49,6 +49,7 @@ export function render(container, ctx) {
       { class: "card narrow-card" },
       h("h1", {}, t("login_title")),
       h("p", { class: "lead" }, ctx.user ? t("login_needed") : t("login_lead")),
+      navigator.onLine ? null : h("p", { class: "alert warning" }, t("login_offline")),
       form
     )
   );

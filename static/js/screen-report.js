@@ -6,7 +6,7 @@ import { getValue, setValue } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { CATEGORIES, LEVELS, t } from "./i18n.js";
 import { preparePhoto } from "./photos.js";
-import { allProperties, currentShift, isOpen, saveReport, sites } from "./records.js";
+import { allProperties, currentShift, isOpen, saveReport, sites, startShift } from "./records.js";
 import { field, h, notice, select } from "./ui.js";
 
 export const NAME = "report";
@@ -18,7 +18,15 @@ export async function render(container, ctx) {
   const heading = h("h1", {}, t("report_title"));
   const back = h("a", { href: "/", class: "button back", "data-nav": true }, t("back"));
   if (!isOpen(shift)) {
-    container.append(h("section", { class: "card" }, heading, h("p", { class: "alert" }, t("needs_shift")), back));
+    // A QR code scanned before the shift was started: start it here and carry on.
+    const start = h("button", { type: "button", class: "primary big" }, t("start_shift"));
+    start.addEventListener("click", async () => {
+      start.disabled = true;
+      await startShift();
+      notice(t("shift_started"));
+      ctx.rerender();
+    });
+    container.append(h("section", { class: "card" }, heading, h("p", { class: "alert" }, t("needs_shift")), start), back);
     return;
   }
 
@@ -186,6 +194,7 @@ export async function render(container, ctx) {
   });
 
   const sections = [h("section", { class: "card" }, heading)];
+  if (!properties.length) sections[0].append(h("p", { class: "alert warning" }, t("sites_missing")));
   if (restored) sections[0].append(h("p", { class: "notice" }, t("draft_restored")));
   sections[0].append(form);
   container.append(...sections, back);

@@ -8,8 +8,15 @@
 //  other 4xx                -> stays, state "needs_attention" with the server's message
 //
 // Triggers: app start, `online`, `visibilitychange` (visible), a timer while entries wait,
-// Background Sync (the service worker asks the window), an outbox change, and "Skicka nu".
-// One pass at a time; a trigger during a pass runs one more pass after it.
+// Background Sync (the service worker asks an open window), an outbox change, "Skicka nu".
+// One pass at a time (across tabs too); a trigger during a pass runs one more pass after it.
+//
+// Order: entry by entry in outbox order (priority, then oldest); an entry never starts before
+// its parent (dependsOn) has been delivered. LANES > 1 would send that many at once (safe:
+// every PUT is idempotent under its own UUID); measured against the single-process test
+// server it gained nothing (bench/client.py), so the strict order of DESIGN 5 stays.
+//
+// Other features: onSyncComplete(fn) runs after each pass; outbox.enqueue() queues a request.
 
 import * as api from "./api.js";
 import * as outbox from "./outbox.js";
@@ -17,6 +24,11 @@ import * as outbox from "./outbox.js";
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
 const POLL_WHILE_PENDING_MS = 30 * 1000;
+// Requests in flight at once during a pass (see "Order" above).
+const LANES = 1;
+const LOCK_RETRY_MS = 1000;
+// Delivered entries are removed from IndexedDB this many at a time (and at the end of a round).
+const REMOVE_BATCH = 10;
 
 const completeCallbacks = new Set();
 const stateListeners = new Set();
@@ -24,6 +36,11 @@ const stateListeners = new Set();
 let running = null;
 let again = false;
 let timer = null;
+let currentPass = null;
+// Consecutive passes that could not reach the server: the timer backs off as well, so a
+// phone with a dead network does not call the server (and wake the radio) every few ms.
+let networkFailures = 0;
+let passBackoffUntil = 0;
 
 /** What the screens show: syncing now, login needed, last error. */
 export const syncState = {
@@ -70,7 +87,7 @@ export function requestSync() {
     try {
       do {
         again = false;
-        await runPass();
+        await runPassAlone();
       } while (again);
     } finally {
       running = null;
@@ -81,6 +98,7 @@ export function requestSync() {
 
 /** "Skicka nu": everything waiting becomes due at once, then a pass. */
 export async function sendNow() {
+  passBackoffUntil = 0;
   await outbox.makeAllDue();
   return requestSync();
 }
@@ -96,29 +114,154 @@ export function loggedIn() {
   return sendNow();
 }
 
+/**
+ * The timer trigger: the next pass when the earliest sendable entry is due. None while
+ * offline (the `online` event starts the pass), while a login is needed, or when every
+ * waiting entry hangs on a parent that needs the guard's attention.
+ */
 function schedule(entries) {
   clearTimeout(timer);
   timer = null;
-  const waiting = entries.filter((e) => e.state === "waiting");
-  if (!waiting.length || syncState.needsLogin) return;
-  const now = Date.now();
-  const due = Math.min(...waiting.map((e) => e.nextAttemptAt || 0));
-  const delay = Math.min(Math.max(due - now, 50), POLL_WHILE_PENDING_MS);
+  if (syncState.needsLogin || !navigator.onLine) return;
+  const present = new Set(entries.map((e) => e.id));
+  const ready = entries.filter((e) => e.state === "waiting" && !(e.dependsOn && present.has(e.dependsOn)));
+  if (!ready.length) return;
+  const due = Math.max(Math.min(...ready.map((e) => e.nextAttemptAt || 0)), passBackoffUntil);
+  const delay = Math.min(Math.max(due - Date.now(), 50), POLL_WHILE_PENDING_MS);
   timer = setTimeout(() => requestSync(), delay);
 }
 
-function retryAfter(response) {
-  const value = response.body && response.body.retry_after;
-  return Number(value) || 0;
+function networkFailed() {
+  networkFailures += 1;
+  passBackoffUntil = Date.now() + backoffDelay(networkFailures);
 }
 
-async function backoff(entry, status, message) {
+function networkWorked() {
+  networkFailures = 0;
+  passBackoffUntil = 0;
+}
+
+async function backoff(entry, status, message, retryAfterSeconds = 0) {
   const attempts = (entry.attempts || 0) + 1;
   await outbox.update(entry.id, {
     attempts,
-    nextAttemptAt: Date.now() + backoffDelay(attempts, status === 429 ? 1 : 0),
+    nextAttemptAt: Date.now() + backoffDelay(attempts, retryAfterSeconds),
     lastStatus: status,
     lastMessage: message,
+  });
+}
+
+/** Deliver one entry; apply the rules of DESIGN 5 to the answer. */
+async function deliver(entry, pass) {
+  const result = pass.result;
+  let response;
+  let csrfRetried = false;
+  let body;
+  try {
+    body = await outbox.bodyOf(entry);
+  } catch (error) {
+    // The browser lost the stored photo: show it to the guard, never drop it silently.
+    await outbox.update(entry.id, { state: "needs_attention", lastStatus: 0, lastMessage: String(error.message || error) });
+    result.failed += 1;
+    return;
+  }
+  for (;;) {
+    try {
+      response = await api.sendEntry(entry, pass.csrf, body);
+    } catch (error) {
+      if (!(error instanceof api.NetworkError)) throw error;
+      response = null;
+    }
+    if (response && response.status === 403 && response.body && response.body.error === "csrf" && !csrfRetried) {
+      // The token went stale: one fresh token, one retry.
+      csrfRetried = true;
+      try {
+        pass.csrf = (await api.getMe()).csrf_token;
+      } catch (_) {
+        response = null;
+        break;
+      }
+      continue;
+    }
+    break;
+  }
+  if (response === null) {
+    // No answer: the request may or may not have arrived. The PUT is idempotent, so
+    // sending it again later is safe. Stop: without a network the rest fails too.
+    await backoff(entry, 0, null);
+    result.offline = true;
+    pass.stop = true;
+    networkFailed();
+    return;
+  }
+  const status = response.status;
+  if (status >= 200 && status < 300) {
+    // Delivered. Removed from IndexedDB in batches (see flushDelivered); until then it is
+    // known as delivered in memory, which is what frees its children.
+    pass.delivered.push(entry);
+    result.sent += 1;
+    if (pass.delivered.length >= REMOVE_BATCH) await flushDelivered(pass);
+  } else if (status === 401) {
+    await outbox.update(entry.id, { lastStatus: 401, lastMessage: api.errorMessage(response.body, status) });
+    result.needsLogin = true;
+    pass.stop = true;
+    setState({ needsLogin: true });
+  } else if (status >= 500 || status === 408 || status === 429) {
+    await backoff(entry, status, api.errorMessage(response.body, status), response.retryAfter);
+    result.failed += 1;
+  } else {
+    await outbox.update(entry.id, {
+      state: "needs_attention",
+      attempts: (entry.attempts || 0) + 1,
+      lastStatus: status,
+      lastMessage: api.errorMessage(response.body, status),
+    });
+    result.failed += 1;
+  }
+}
+
+/** Remove the entries delivered so far from the outbox, in one transaction. */
+async function flushDelivered(pass) {
+  const batch = pass.delivered.splice(0);
+  await outbox.removeMany(batch);
+}
+
+/** One lane of a round: take the next due entry of the round's snapshot until none is left. */
+async function lane(pass, round) {
+  while (!pass.stop) {
+    if (round.stale) {
+      // Something was queued during the round (an SOS, say): re-read so its priority counts.
+      round.stale = false;
+      await flushDelivered(pass);
+      const fresh = await outbox.list();
+      round.entries = fresh;
+      round.present = new Set(fresh.map((e) => e.id));
+    }
+    const entry = outbox.nextDue(round.entries, round.present, round.taken);
+    if (!entry) return;
+    round.taken.add(entry.id); // synchronous: no other lane can take it now
+    const sentBefore = pass.result.sent;
+    await deliver(entry, pass);
+    if (pass.result.sent > sentBefore) round.present.delete(entry.id); // frees its children
+  }
+}
+
+/**
+ * One pass, and only one across all of the app's tabs (Web Locks): two tabs sending the same
+ * entries would be harmless (idempotent PUTs) but wasteful. A tab that finds the lock taken
+ * leaves the work to the tab holding it.
+ */
+async function runPassAlone() {
+  if (!navigator.locks) return runPass();
+  return navigator.locks.request("nattpatrull-sync", { ifAvailable: true }, async (lock) => {
+    if (lock) {
+      await runPass();
+    } else {
+      // Another tab (or this tab's previous page, still unloading) is syncing: look again
+      // shortly, in case it goes away before it has finished.
+      clearTimeout(timer);
+      timer = setTimeout(() => requestSync(), LOCK_RETRY_MS);
+    }
   });
 }
 
@@ -144,70 +287,36 @@ async function runPass() {
       me = await api.getMe();
     } catch (_) {
       result.offline = true;
+      networkFailed();
       return;
     }
+    networkWorked();
     if (!me.user) {
       result.needsLogin = true;
       setState({ needsLogin: true });
       return;
     }
     setState({ needsLogin: false });
-    let csrf = me.csrf_token;
+    const pass = { csrf: me.csrf_token, stop: false, result, round: null, delivered: [] };
+    currentPass = pass;
 
+    // A few lanes deliver in parallel, each taking the next due entry in order (priority,
+    // then oldest) that is not in flight and whose parent has been delivered. A lane that
+    // finds nothing ends; a round is repeated while the previous one delivered something
+    // (a delivered report frees its photos).
     for (;;) {
-      const entry = await outbox.take();
-      if (!entry) break;
-      let response;
-      let csrfRetried = false;
-      for (;;) {
-        try {
-          response = await api.sendEntry(entry, csrf);
-        } catch (error) {
-          if (!(error instanceof api.NetworkError)) throw error;
-          response = null;
-        }
-        if (response && response.status === 403 && response.body && response.body.error === "csrf" && !csrfRetried) {
-          csrfRetried = true;
-          try {
-            csrf = (await api.getMe()).csrf_token;
-          } catch (_) {
-            response = null;
-            break;
-          }
-          continue;
-        }
-        break;
-      }
-      if (response === null) {
-        // No answer: the request may or may not have arrived. The PUT is idempotent, so
-        // sending it again later is safe. Stop: without a network the rest fails too.
-        await backoff(entry, 0, null);
-        result.offline = true;
-        break;
-      }
-      const status = response.status;
-      if (status >= 200 && status < 300) {
-        await outbox.remove(entry.id);
-        result.sent += 1;
-      } else if (status === 401) {
-        await outbox.update(entry.id, { lastStatus: 401, lastMessage: api.errorMessage(response.body, status) });
-        result.needsLogin = true;
-        setState({ needsLogin: true });
-        break;
-      } else if (status >= 500 || status === 408 || status === 429) {
-        await backoff(entry, status, api.errorMessage(response.body, status));
-        result.failed += 1;
-      } else {
-        await outbox.update(entry.id, {
-          state: "needs_attention",
-          attempts: (entry.attempts || 0) + 1,
-          lastStatus: status,
-          lastMessage: api.errorMessage(response.body, status),
-        });
-        result.failed += 1;
-      }
+      const before = result.sent;
+      // One read of the outbox per round; entries queued meanwhile go in the next round.
+      const entries = await outbox.list();
+      const round = { entries, present: new Set(entries.map((e) => e.id)), taken: new Set(), stale: false };
+      pass.round = round;
+      await Promise.all(Array.from({ length: LANES }, () => lane(pass, round)));
+      await flushDelivered(pass);
+      if (pass.stop || result.sent === before) break;
     }
   } finally {
+    if (currentPass) await flushDelivered(currentPass).catch((error) => console.error(error));
+    currentPass = null;
     entries = await outbox.list();
     result.pending = entries.length;
     setState({ syncing: false, lastPassAt: Date.now(), lastResult: result });
@@ -232,9 +341,15 @@ export function startSyncTriggers() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") requestSync();
   });
-  outbox.onOutboxChange(() => {
-    if (!running) requestSync();
-    if (!navigator.onLine) registerBackgroundSync();
+  outbox.onOutboxChange((change) => {
+    if (change && change.added) {
+      if (running) {
+        again = true;
+        if (currentPass && currentPass.round) currentPass.round.stale = true;
+      }
+      if (!navigator.onLine) registerBackgroundSync();
+      if (!running) requestSync();
+    }
   });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.addEventListener("message", (event) => {

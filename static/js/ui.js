@@ -70,3 +70,18 @@ export function notice(text, kind = "ok") {
   box.hidden = !text;
   if (text) noticeTimer = setTimeout(() => (box.hidden = true), 8000);
 }
+
+/**
+ * fn, called at most once per `ms` however often the returned function is called (the
+ * counters and the log redraw on every outbox change; a sync pass changes it 150 times).
+ */
+export function coalesce(fn, ms = 150) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
+  };
+}

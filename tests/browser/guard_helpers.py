@@ -1,7 +1,7 @@
 """Helpers for browser tests of the guard app (reusable by other features' tests).
 
-Everything waits on conditions (Playwright's expect / wait_for_function), never on fixed
-sleeps: CI runs on a small, busy machine.
+Everything waits on conditions (Playwright's expect / wait_for_function, and poll() for
+asynchronous checks such as IndexedDB), never on fixed sleeps: CI runs on a small, busy machine.
 
 Typical use:
 
@@ -22,9 +22,11 @@ from __future__ import annotations
 # an expression with eval(), which the app's Content-Security-Policy (rightly) forbids.
 import io
 import random
+import time
 
 from PIL import Image, ImageDraw
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import TEST_PASSWORD
 
@@ -32,6 +34,28 @@ PHONE = {"width": 390, "height": 844}
 # Södra Sofielund, Malmö: near the demo properties.
 MALMO = {"latitude": 55.5937, "longitude": 13.0101, "accuracy": 12}
 SYNC_TIMEOUT_MS = 90_000
+
+
+def poll(page: Page, script: str, arg=None, timeout: int = 30_000, what: str = "condition"):
+    """Evaluate `script` (an async JS function) until it returns something truthy.
+
+    page.wait_for_function does not await a returned Promise (a Promise is truthy), and
+    IndexedDB is only reachable asynchronously, so waits on IndexedDB poll here instead:
+    a wait on a condition, re-checked every 100 ms, never a fixed sleep."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            value = page.evaluate(script, arg)
+        except PlaywrightError as error:
+            # The page navigated (an update reloads it): check again in the new document.
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} ms waiting for {what}")
+        page.wait_for_timeout(100)
 
 
 def guard_context(browser, **options) -> BrowserContext:
@@ -58,10 +82,20 @@ def wait_ready(page: Page) -> None:
 
 def wait_for_service_worker(page: Page) -> None:
     """The worker controls the page: the shell and its files are precached."""
-    page.wait_for_function(
-        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
-        timeout=30_000,
-    )
+    try:
+        page.wait_for_function(
+            "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+            timeout=30_000,
+        )
+    except Exception:
+        # Say why in the CI log: installing, waiting, redundant (a precache fetch failed)...
+        state = page.evaluate(
+            """() => navigator.serviceWorker.getRegistration().then(r => r ? {
+                installing: r.installing && r.installing.state,
+                waiting: r.waiting && r.waiting.state,
+                active: r.active && r.active.state} : null)"""
+        )
+        raise AssertionError(f"service worker not controlling the page: {state}") from None
 
 
 def idb_value(page: Page, key: str):
@@ -82,35 +116,39 @@ def idb_value(page: Page, key: str):
 
 
 def outbox_entries(page: Page) -> list[dict]:
-    """The outbox as plain data: id, url, kind, state, lastStatus, lastMessage, dependsOn, and
-    for Blob bodies their size and SHA-256 (computed here from the stored bytes)."""
+    """The outbox as plain data: id, url, kind, state, attempts, lastStatus, lastMessage,
+    dependsOn, headers, meta, the JSON body, and for Blob bodies (kept in the "bodies" store)
+    their size, type and SHA-256 computed here from the stored bytes."""
     return page.evaluate(
         """() => new Promise((resolve, reject) => {
             const open = indexedDB.open("nattpatrull");
             open.onerror = () => reject(open.error);
             open.onsuccess = () => {
-              const tx = open.result.transaction("outbox", "readonly");
+              const tx = open.result.transaction(["outbox", "bodies"], "readonly");
               const all = tx.objectStore("outbox").getAll();
-              all.onsuccess = async () => {
+              const blobs = tx.objectStore("bodies").getAll();
+              const keys = tx.objectStore("bodies").getAllKeys();
+              tx.oncomplete = async () => {
                 open.result.close();
+                const byId = new Map(keys.result.map((k, i) => [k, blobs.result[i]]));
                 const out = [];
                 for (const e of all.result) {
-                  const item = {id: e.id, url: e.url, method: e.method, kind: e.kind, attempts: e.attempts,
-                    state: e.state, lastStatus: e.lastStatus, lastMessage: e.lastMessage,
-                    dependsOn: e.dependsOn, headers: e.headers, meta: e.meta};
-                  if (e.body instanceof Blob) {
-                    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", await e.body.arrayBuffer()));
+                  const item = {id: e.id, url: e.url, method: e.method, kind: e.kind,
+                    attempts: e.attempts, state: e.state, lastStatus: e.lastStatus,
+                    lastMessage: e.lastMessage, dependsOn: e.dependsOn, headers: e.headers,
+                    meta: e.meta, body: e.body};
+                  const blob = e.bodyRef ? byId.get(e.bodyRef) : null;
+                  if (blob) {
+                    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
                     item.bodySha256 = Array.from(hash, b => b.toString(16).padStart(2, "0")).join("");
-                    item.bodySize = e.body.size;
-                    item.bodyType = e.body.type;
-                  } else {
-                    item.body = e.body;
+                    item.bodySize = blob.size;
+                    item.bodyType = blob.type;
                   }
                   out.push(item);
                 }
                 resolve(out);
               };
-              all.onerror = () => reject(all.error);
+              tx.onerror = () => reject(tx.error);
             };
           })"""
     )
@@ -121,9 +159,11 @@ def wait_for_outbox(
 ) -> None:
     """Wait until the outbox holds `count` entries, all in `state` (if given) and each tried
     at least `min_attempts` times."""
-    page.wait_for_function(
+    poll(
+        page,
         """([count, state, minAttempts]) => new Promise(resolve => {
             const open = indexedDB.open("nattpatrull");
+            open.onupgradeneeded = () => open.transaction.abort();  // the app creates it
             open.onerror = () => resolve(false);
             open.onsuccess = () => {
               const all = open.result.transaction("outbox").objectStore("outbox").getAll();
@@ -136,26 +176,30 @@ def wait_for_outbox(
               all.onerror = () => resolve(false);
             };
           })""",
-        arg=[count, state, min_attempts],
+        [count, state, min_attempts],
         timeout=timeout,
+        what=f"{count} outbox entries in state {state} tried {min_attempts}+ times",
     )
 
 
 def wait_for_sites(page: Page) -> None:
     """The sites cache (properties, checkpoints, token hashes) is in IndexedDB."""
-    page.wait_for_function(
+    poll(
+        page,
         """() => new Promise(resolve => {
             const open = indexedDB.open("nattpatrull");
+            open.onupgradeneeded = () => open.transaction.abort();  // the app creates it
             open.onerror = () => resolve(false);
             open.onsuccess = () => {
+              const database = open.result;
               try {
-                const get = open.result.transaction("kv").objectStore("kv").get("sites");
-                get.onsuccess = () => { open.result.close(); resolve(Boolean(get.result && get.result.areas && get.result.areas.length)); };
-                get.onerror = () => resolve(false);
-              } catch (e) { resolve(false); }
+                const get = database.transaction("kv").objectStore("kv").get("sites");
+                get.onsuccess = () => { database.close(); resolve(Boolean(get.result && get.result.areas && get.result.areas.length)); };
+                get.onerror = () => { database.close(); resolve(false); };
+              } catch (e) { database.close(); resolve(false); }
             };
           })""",
-        timeout=30_000,
+        what="the sites cache",
     )
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 from tests.browser.guard_helpers import wait_for_service_worker, wait_ready
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 
 def test_installable_with_no_errors_and_icons_that_load(live_server, playwright_instance, tmp_path):

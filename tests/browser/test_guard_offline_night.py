@@ -28,12 +28,12 @@ from tests.browser.guard_helpers import (
     reload,
     save_report,
     start_shift,
-    unsent_count,
+    wait_for_unsent,
     wait_until_all_sent,
     write_report,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 
 def checkpoint_token(app, short_code: str) -> str:
@@ -119,9 +119,9 @@ def test_offline_night_arrives_exactly_once(live_server, live_app, browser):
         reload(page)
         reload(page)
         # 1 shift + 3 check-ins + 3 reports + 6 photos, nothing sent while offline.
-        assert unsent_count(page) == 13
+        wait_for_unsent(page, 13)
         end_shift(page)
-        assert unsent_count(page) == 14
+        wait_for_unsent(page, 14)
         expect(page.get_by_text("Passet avslutades")).to_be_visible()
 
         queued = outbox_entries(page)

@@ -20,7 +20,6 @@ from tests.browser.guard_helpers import (
     record_offline_shift,
     reload,
     start_shift,
-    unsent_count,
     wait_for_outbox,
     wait_for_unsent,
     wait_until_all_sent,
@@ -28,7 +27,7 @@ from tests.browser.guard_helpers import (
 from tests.browser.test_guard_offline_night import checkpoint_token
 from tests.conftest import TEST_PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 # record_offline_shift: shift start + 3 check-ins + 1 report + 1 photo + shift end.
 ENTRIES_OF_SMALL_SHIFT = 7
@@ -63,7 +62,7 @@ def test_server_errors_and_a_lost_answer_still_deliver_everything_once(
     page = context.new_page()
     token = checkpoint_token(live_app, "S110")
     record_offline_shift(page, context, live_server.url, token)
-    assert unsent_count(page) == ENTRIES_OF_SMALL_SHIFT
+    wait_for_unsent(page, ENTRIES_OF_SMALL_SHIFT)
 
     attempts = Counter()  # PUT URL -> attempts seen on the wire
     reached_server = Counter()  # PUT URL -> requests the server answered
@@ -122,7 +121,8 @@ def test_refused_entry_needs_attention_with_the_server_message(live_server, live
         check_in_with_code(page, "S999")  # no such code: the server answers 422
         check_in_with_code(page, "S101")
         wait_for_unsent(page, 1)  # the shift and the good check-in went, the bad one stays
-        page.get_by_role("link", name="1 osänd").click()
+        expect(page.locator("#unsent")).to_have_text("1 osänd")
+        page.locator("#unsent").click()
         item = page.locator(".log-item.needs_attention")
         expect(item).to_have_count(1)
         expect(item.locator(".state")).to_have_text("behöver åtgärd")
@@ -146,7 +146,9 @@ def test_refused_entry_needs_attention_with_the_server_message(live_server, live
     assert counts(live_app)["checkins"] == 1
 
 
-def test_session_lost_offline_asks_for_login_and_loses_nothing(live_server, live_app, browser):
+def test_session_lost_offline_asks_for_login_and_loses_nothing(
+    live_server, live_app, browser, output_dir
+):
     context = guard_context(browser)
     page = context.new_page()
     token = checkpoint_token(live_app, "S110")
@@ -159,7 +161,8 @@ def test_session_lost_offline_asks_for_login_and_loses_nothing(live_server, live
 
         expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
         expect(page.locator("#login-banner")).to_be_visible()
-        assert unsent_count(page) == ENTRIES_OF_SMALL_SHIFT
+        page.screenshot(path=str(output_dir / "guard-login-session-lost-online.png"))
+        wait_for_unsent(page, ENTRIES_OF_SMALL_SHIFT)
         assert puts == []  # nothing was sent without a session
         assert counts(live_app)["shifts"] == 0
 
@@ -197,7 +200,7 @@ def test_offline_entries_survive_going_offline_again(live_server, live_app, brow
         go_offline(context, page)
         context.unroute("**/api/v1/**")
         reload(page)
-        assert unsent_count(page) == ENTRIES_OF_SMALL_SHIFT - 3
+        wait_for_unsent(page, ENTRIES_OF_SMALL_SHIFT - 3)
         go_online(context, page)
         wait_until_all_sent(page)
     finally:

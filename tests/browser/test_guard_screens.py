@@ -1,0 +1,157 @@
+"""Screenshots of every guard screen at 390x844, Swedish, dark, online and offline
+(issue 3, test 6), written to test-output/. Each screen is also checked for the basics of a
+one-thumb night app: no sideways scrolling and touch targets of at least 48 px."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.guard_helpers import (
+    PHONE,
+    camera_photo,
+    check_in_with_code,
+    fill_report,
+    go_offline,
+    go_online,
+    guard_context,
+    home,
+    login,
+    open_report,
+    reload,
+    save_report,
+    start_shift,
+    wait_for_unsent,
+    wait_ready,
+)
+from tests.browser.test_guard_offline_night import checkpoint_token
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+SMALLEST_TARGET_PX = 48
+
+
+def check_layout(page) -> None:
+    """No sideways scrolling; every visible control of the screen is at least 48 px high;
+    no "null"/"undefined" leaking into the text."""
+    text = page.locator("body").inner_text()
+    assert "null" not in text and "undefined" not in text and "{" not in text, text
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        page.screenshot(path="test-output/guard-overflow.png")
+    assert width <= PHONE["width"], f"page is {width}px wide"
+    too_small = page.evaluate(
+        """min => Array.from(document.querySelectorAll(
+              'button, a.button, .app-bar a, input:not([type=radio]):not([type=file]), select, textarea, label.button'))
+            .filter(e => e.offsetParent !== null && !e.closest('[hidden]'))
+            .map(e => [e.textContent.trim() || e.name || e.id, e.getBoundingClientRect().height])
+            .filter(([, h]) => h < min)""",
+        SMALLEST_TARGET_PX,
+    )
+    assert too_small == [], too_small
+
+
+def shoot(page, output_dir, name: str) -> None:
+    wait_ready(page)
+    check_layout(page)
+    page.screenshot(path=str(output_dir / f"guard-{name}.png"), full_page=True)
+
+
+def test_screenshots_of_every_screen(live_server, live_app, browser, output_dir):
+    token = checkpoint_token(live_app, "S110")
+    base = live_server.url
+    context = guard_context(browser)
+    page = context.new_page()
+    try:
+        # --- online ---------------------------------------------------------------------
+        page.goto(base + "/")
+        wait_ready(page)
+        expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+        shoot(page, output_dir, "login-online")
+        login(page, base)
+        shoot(page, output_dir, "home-no-shift-online")
+        start_shift(page)
+        wait_for_unsent(page, 0)
+        expect(page.locator("#home-unsent")).to_have_text("Allt är skickat till servern.")
+        shoot(page, output_dir, "home-online")
+        page.get_by_role("link", name="Checka in").click()
+        shoot(page, output_dir, "checkin-online")
+        page.goto(f"{base}/c/{token}")
+        expect(page.get_by_text("Soprum")).to_be_visible()
+        shoot(page, output_dir, "checkin-qr-online")
+        page.get_by_role("button", name="Checka in").click()
+        open_report(page)
+        fill_report(
+            page,
+            category="Trasig dörr eller lås",
+            level="Pågående störning",
+            description="Porten går inte i lås.",
+            photos=(camera_photo(11, 1600, 1200), camera_photo(12, 1200, 1600)),
+        )
+        shoot(page, output_dir, "report-online")
+        save_report(page)
+        wait_for_unsent(page, 0)
+        expect(page.locator("#unsent")).to_have_text("Allt skickat")
+        page.locator("#unsent").click()
+        expect(page.locator(".log-item.sent")).to_have_count(3)
+        shoot(page, output_dir, "log-online")
+        home(page)
+        page.get_by_role("link", name="Avsluta pass").click()
+        shoot(page, output_dir, "end-shift-online")
+
+        # --- offline --------------------------------------------------------------------
+        go_offline(context, page)
+        page.goto(base + "/")
+        wait_ready(page)
+        check_in_with_code(page, "S999")  # unknown: checked at sync, refused later
+        shoot(page, output_dir, "home-offline")
+        page.get_by_role("link", name="Checka in").click()
+        shoot(page, output_dir, "checkin-offline")
+        page.goto(f"{base}/c/{token}")
+        shoot(page, output_dir, "checkin-qr-offline")
+        home(page)
+        open_report(page)
+        fill_report(
+            page,
+            category="Klotter",
+            level="Akut allvarlig händelse",
+            description="Nytt klotter i trapphuset.",
+            photos=(camera_photo(13, 1600, 1200),),
+        )
+        shoot(page, output_dir, "report-offline")
+        save_report(page)
+        expect(page.locator("#unsent")).to_have_text("3 osända")
+        page.locator("#unsent").click()
+        expect(page.locator(".log-item.checked_at_sync")).to_have_count(1)
+        shoot(page, output_dir, "log-offline")
+        home(page)
+        page.get_by_role("link", name="Avsluta pass").click()
+        expect(page.locator("#unsent-warning")).to_contain_text("3 poster är inte skickade än")
+        shoot(page, output_dir, "end-shift-offline")
+
+        # Back online: the unknown code comes back as "behöver åtgärd".
+        go_online(context, page)
+        wait_for_unsent(page, 1)
+        expect(page.locator("#unsent")).to_have_text("1 osänd")
+        page.locator("#unsent").click()
+        expect(page.locator(".log-item.needs_attention")).to_have_count(1)
+        shoot(page, output_dir, "log-needs-attention-online")
+
+        # English, same screen.
+        page.get_by_role("button", name="English").click()
+        expect(page.get_by_role("heading", name="Tonight's log")).to_be_visible()
+        expect(page.locator(".log-item.needs_attention .state")).to_have_text("needs attention")
+        shoot(page, output_dir, "log-english-online")
+        page.get_by_role("button", name="Svenska").click()
+
+        # Logged out while offline: the login screen, offline.
+        home(page)
+        go_offline(context, page)
+        page.get_by_role("button", name="Logga ut").click()
+        expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+        reload(page)
+        shoot(page, output_dir, "login-offline")
+    finally:
+        context.close()
+    for name in ("home-online", "report-offline", "log-needs-attention-online"):
+        assert (output_dir / f"guard-{name}.png").stat().st_size > 5000
