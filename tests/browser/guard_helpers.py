@@ -216,6 +216,9 @@ def wait_for_unsent(page: Page, count: int, timeout: int = SYNC_TIMEOUT_MS) -> N
 
 
 def wait_until_all_sent(page: Page, timeout: int = SYNC_TIMEOUT_MS) -> None:
+    """The outbox in IndexedDB is empty, and the screen says so. The counter alone is not
+    enough: right after a record is saved it can still read 0 until the next redraw."""
+    wait_for_outbox(page, 0, timeout=timeout)
     wait_for_unsent(page, 0, timeout)
 
 
