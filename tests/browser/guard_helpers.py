@@ -81,7 +81,16 @@ def wait_ready(page: Page) -> None:
 
 
 def wait_for_service_worker(page: Page) -> None:
-    """The worker controls the page: the shell and its files are precached."""
+    """The worker controls the page: the shell and its files are precached.
+
+    Chromium can activate the worker and run clients.claim() while this document is still
+    settling, leaving it uncontrolled although the worker is active (a real phone is still
+    fine: its next navigation goes through the worker). So once the worker is ready, a page
+    that is still uncontrolled is reloaded, which puts it under the active worker."""
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()
+        wait_ready(page)
     try:
         page.wait_for_function(
             "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
