@@ -285,11 +285,6 @@ def check_in_with_code(page: Page, code: str) -> None:
 
 def check_in_from_list(page: Page, property_name: str, checkpoint_label: str) -> None:
     _open_checkin(page)
-    print(
-        "DEBUG options:",
-        page.get_by_label("Fastighet").inner_html()[:300],
-        page.locator("#screen").inner_text()[:500],
-    )
     page.get_by_label("Fastighet").select_option(label=property_name)
     page.get_by_label("Kontrollpunkt").select_option(label=checkpoint_label)
     page.locator("#list-form").get_by_role("button", name="Checka in").click()
