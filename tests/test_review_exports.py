@@ -159,3 +159,17 @@ def test_night_pdf_falls_back_to_a_core_font_without_dejavu(boss, synced, seeded
     # Latin-1 keeps the Swedish letters: "Trasig belysning", "Förebyggande", "Väktare".
     assert "F\xf6rebyggande" in streams and "Nattrapport" in streams
     assert export_pdf.latin1("Ångström – ok ✓") == "Ångström - ok ?"
+
+
+def test_synthetic_night_with_photo_files_makes_a_pdf_with_its_photos(boss, seeded):
+    """The bench's seeding path: photo files written through the photo store."""
+    from datetime import date
+
+    from patrol.review.synthetic import seed_night
+
+    night = date(2026, 10, 6)
+    with seeded.app_context():
+        seed_night(night, shifts=1, checkins=2, reports=3, photos=2, photo_files=True, seed=5)
+    response = boss.get(f"/review/nights/{night}.pdf")
+    assert response.status_code == 200
+    assert response.data.count(b"/Subtype /Image") == 2

@@ -139,8 +139,7 @@ def seed_night(
             key = f"{report_id}/{pid}"
             if store is not None:
                 data = small_jpeg(len(photo_rows) + seed * 100_000)
-                store.save(f"{key}.jpg", data)
-                store.save(f"{key}.thumb.jpg", data)
+                store.save((f"{key}.jpg", data), (f"{key}.thumb.jpg", data))
             photo_rows.append(
                 {
                     "id": pid,
