@@ -64,3 +64,11 @@ def test_constraints_live_in_the_database(empty_database_url):
             )
     finally:
         engine.dispose()
+
+
+def test_one_head_so_the_next_revision_has_a_single_parent():
+    from alembic.script import ScriptDirectory
+
+    from patrol.db import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1
