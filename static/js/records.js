@@ -236,6 +236,43 @@ export async function saveReport(shift, form, photos, location, titleText) {
   }));
 }
 
+/**
+ * The guard corrects a typed code the server did not know (422 "Okänd kod"). A refused
+ * check-in was never stored, so the same entry, under the same id, goes again with the new
+ * code; its log line shows the new code. Other refusals are left for "Försök igen".
+ */
+export function correctableCode(item) {
+  return (
+    item.kind === "checkin" &&
+    item.method === "code" &&
+    item.attention.length > 0 &&
+    item.attention.every((e) => e.lastStatus === 422 && e.body && e.body.checkpoint_code)
+  );
+}
+
+export async function correctTypedCode(item, code) {
+  const clean = code.trim().toUpperCase();
+  if (!clean || !correctableCode(item)) return false;
+  await transaction(["outbox", "log"], "readwrite", async (s) => {
+    for (const pending of item.attention) {
+      const entry = await s.outbox.get(pending.id);
+      if (!entry) continue;
+      await s.outbox.put({
+        ...entry,
+        body: { ...entry.body, checkpoint_code: clean },
+        label: clean,
+        state: "waiting",
+        nextAttemptAt: 0,
+        lastMessage: null,
+      });
+    }
+    const logItem = await s.log.get(item.id);
+    if (logItem) await s.log.put({ ...logItem, title: clean });
+  });
+  notifyChanged({ added: true });
+  return true;
+}
+
 // --- tonight's log -----------------------------------------------------------------------
 
 /**

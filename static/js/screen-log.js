@@ -4,7 +4,7 @@
 
 import { formatTime, t } from "./i18n.js";
 import { onOutboxChange, retry } from "./outbox.js";
-import { currentShift, tonightsLog } from "./records.js";
+import { correctTypedCode, correctableCode, currentShift, tonightsLog } from "./records.js";
 import { requestSync, sendNow } from "./sync.js";
 import { coalesce, h } from "./ui.js";
 
@@ -22,6 +22,32 @@ function kindText(item) {
   return item.kind;
 }
 
+/** A mistyped code: type it again here; the same check-in goes again with the new code. */
+function codeCorrection(item) {
+  const inputId = `fix-code-${item.id}`;
+  const input = h("input", {
+    id: inputId,
+    name: "code",
+    value: item.title || "",
+    autocomplete: "off",
+    autocapitalize: "characters",
+    inputmode: "text",
+    required: true,
+  });
+  const form = h(
+    "form",
+    { class: "fix-code" },
+    h("label", { for: inputId }, t("code")),
+    input,
+    h("button", { type: "submit", class: "primary" }, t("save"))
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (await correctTypedCode(item, input.value)) requestSync();
+  });
+  return form;
+}
+
 export async function render(container) {
   const shift = await currentShift();
   const list = h("ol", { class: "log-list", id: "log-list" });
@@ -30,6 +56,12 @@ export async function render(container) {
 
   let asked = 0;
   const draw = async () => {
+    // Never redraw under the guard's fingers: a code being corrected would be wiped.
+    const typing = document.activeElement;
+    if (typing && typing.tagName === "INPUT" && list.contains(typing)) {
+      setTimeout(draw, 1000);
+      return;
+    }
     const mine = ++asked;
     const items = await tonightsLog(shift && shift.id);
     if (mine !== asked) return; // a newer drawing is on its way
@@ -53,6 +85,7 @@ export async function render(container) {
           requestSync();
         });
         entry.append(retryButton);
+        if (correctableCode(item)) entry.append(codeCorrection(item));
       }
       list.append(entry);
     }

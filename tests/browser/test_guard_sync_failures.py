@@ -206,3 +206,35 @@ def test_offline_entries_survive_going_offline_again(live_server, live_app, brow
     finally:
         context.close()
     assert counts(live_app) == {"shifts": 1, "checkins": 3, "reports": 1, "photos": 1}
+
+
+def test_a_mistyped_code_is_corrected_in_the_log_and_then_arrives(
+    live_server, live_app, browser, output_dir
+):
+    context = guard_context(browser)
+    page = context.new_page()
+    try:
+        login(page, live_server.url)
+        start_shift(page)
+        check_in_with_code(page, "S99")  # one digit short: the server answers 422
+        wait_for_outbox(page, 1, "needs_attention", min_attempts=1)
+        page.locator("#unsent").click()
+        item = page.locator(".log-item.needs_attention")
+        expect(item).to_contain_text("Okänd kod. Kontrollera koden som står under QR-koden.")
+        code = item.get_by_label("Kod")
+        expect(code).to_have_value("S99")
+        code.fill("s101")
+        page.screenshot(path=str(output_dir / "guard-log-fix-code-online.png"), full_page=True)
+        item.get_by_role("button", name="Spara").click()
+        wait_until_all_sent(page)
+        expect(page.locator(".log-item.needs_attention")).to_have_count(0)
+        expect(page.locator(".log-item", has_text="S101")).to_contain_text("skickad")
+    finally:
+        context.close()
+    assert counts(live_app)["checkins"] == 1
+    with live_app.app_context():
+        from patrol.db import db
+        from patrol.shifts.models import CheckIn
+
+        checkin = db.session.scalars(sa.select(CheckIn)).one()
+        assert checkin.method == "code" and checkin.checkpoint.short_code == "S101"
