@@ -16,7 +16,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from patrol.errors import ApiError
-from patrol.extensions import csrf
+from patrol.extensions import csrf, login_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -58,6 +58,32 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorate
+
+
+def require_owner_or_reviewer(owner_id: int) -> None:
+    """A guard's own record, or any record for supervisors and admins; 403 otherwise."""
+    if owner_id != current_user.id and not current_user.is_reviewer:
+        raise ApiError(403)
+
+
+def reviewer_page_check():
+    """For supervisor pages: anonymous visitors go to the login page (the login manager's
+    redirect), guards and owners get 403. Returns the redirect, or None to go on."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_reviewer:
+        raise ApiError(403)
+    return None
+
+
+def reviewer_page(view: Callable) -> Callable:
+    """A page for supervisors and admins (see reviewer_page_check)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        return reviewer_page_check() or view(*args, **kwargs)
+
+    return wrapped
 
 
 def _view_is_public(app: Flask) -> bool:

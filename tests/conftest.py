@@ -105,6 +105,18 @@ def client(app):
     return app.test_client()
 
 
+def give_everyone_the_test_password() -> None:
+    """The demo users (password `nattpatrull`, hashed with production cost) get the test
+    password, hashed with the tests' cheap Argon2 parameters. Needs an app context."""
+    from patrol.auth.models import User
+    from patrol.auth.passwords import hash_password
+    from patrol.db import db
+
+    for user in db.session.scalars(sa.select(User)):
+        user.password_hash = hash_password(TEST_PASSWORD)
+    db.session.commit()
+
+
 @pytest.fixture
 def seeded(app):
     """The demo area with its properties and checkpoints, and users of every role:
@@ -128,13 +140,7 @@ def seeded(app):
                 role,
                 organization_id=org.id if role == "owner" else None,
             )
-        # The demo users get the test password too.
-        from patrol.auth.models import User
-        from patrol.auth.passwords import hash_password
-
-        for user in db.session.scalars(sa.select(User)):
-            user.password_hash = hash_password(TEST_PASSWORD)
-        db.session.commit()
+        give_everyone_the_test_password()
     return app
 
 
@@ -223,13 +229,7 @@ def live_app(migrated_databases, tmp_path):
     application = make_test_app(migrated_databases["sqlite"], tmp_path)
     with application.app_context():
         seed_demo()
-        from patrol.auth.models import User
-        from patrol.auth.passwords import hash_password
-        from patrol.db import db
-
-        for user in db.session.scalars(sa.select(User)):
-            user.password_hash = hash_password(TEST_PASSWORD)
-        db.session.commit()
+        give_everyone_the_test_password()
     engine = application.extensions["patrol_db"][0]
     yield application
     empty_all_tables(engine)

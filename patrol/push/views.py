@@ -7,7 +7,6 @@ idempotent PUT, 201/200/409 through `patrol.sync.put_record`.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from datetime import timedelta
 
@@ -37,7 +36,13 @@ from patrol.push.schemas import (
     SubscriptionOut,
 )
 from patrol.reports.models import Report
-from patrol.security import local_path, public, roles_required
+from patrol.security import (
+    local_path,
+    public,
+    require_owner_or_reviewer,
+    reviewer_page,
+    roles_required,
+)
 from patrol.shifts.models import Shift
 from patrol.shifts.views import PATROL_ROLES, json_body
 from patrol.sites.models import Property
@@ -358,8 +363,7 @@ def get_sos(sos_id: uuid.UUID):
     alert = db.session.get(SosAlert, sos_id)
     if alert is None:
         raise ApiError(404)
-    if alert.guard_id != current_user.id and not current_user.is_reviewer:
-        raise ApiError(403)
+    require_owner_or_reviewer(alert.guard_id)
     return jsonify(SosOut().dump(alert))
 
 
@@ -385,18 +389,6 @@ def acknowledge_sos_api(sos_id: uuid.UUID):
 
 
 # --- the supervisor's page ------------------------------------------------------------------
-
-
-def reviewer_page(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
-        if not current_user.is_reviewer:
-            raise ApiError(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.get("/push/alerts")

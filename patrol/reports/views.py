@@ -20,7 +20,7 @@ from patrol.reports.images import ACCEPTED_CONTENT_TYPES, EXTENSIONS, clean_phot
 from patrol.reports.models import Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
 from patrol.reports.storage import photo_store
-from patrol.security import roles_required
+from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.views import PATROL_ROLES, check_within_shift, json_body, own_shift
 from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
@@ -59,8 +59,7 @@ def readable_report(report_id: uuid.UUID) -> Report:
     report = db.session.get(Report, report_id)
     if report is None:
         raise ApiError(404)
-    if report.shift.guard_id != current_user.id and not current_user.is_reviewer:
-        raise ApiError(403)
+    require_owner_or_reviewer(report.shift.guard_id)
     return report
 
 

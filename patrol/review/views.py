@@ -22,7 +22,6 @@ from sqlalchemy.orm import joinedload
 
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
-from patrol.extensions import login_manager
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
 from patrol.review.labels import template_labels
@@ -38,7 +37,7 @@ from patrol.review.queries import (
     rows_where,
     shift_log,
 )
-from patrol.security import local_path
+from patrol.security import local_path, reviewer_page_check
 from patrol.shifts.models import Shift, night_of
 from patrol.sites.models import Area, Property
 
@@ -57,11 +56,7 @@ THEME_COOKIE = "theme"
 def reviewers_only():
     """Anonymous visitors go to the login page; guards and owners get 403 (owners will get
     their own view of approved reports later)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_reviewer:
-        raise ApiError(403)
-    return None
+    return reviewer_page_check()
 
 
 @bp.context_processor

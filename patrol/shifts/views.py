@@ -13,7 +13,7 @@ from flask_login import current_user
 from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
-from patrol.security import roles_required
+from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import CheckIn, Shift, night_of
 from patrol.shifts.schemas import CheckInIn, CheckInOut, ShiftIn, ShiftOut
 from patrol.sites.models import Checkpoint
@@ -137,8 +137,7 @@ def get_shift(shift_id: uuid.UUID):
     shift = db.session.get(Shift, shift_id)
     if shift is None:
         raise ApiError(404)
-    if shift.guard_id != current_user.id and not current_user.is_reviewer:
-        raise ApiError(403)
+    require_owner_or_reviewer(shift.guard_id)
     return jsonify(SHIFT_OUT_SCHEMA.dump(shift))
 
 

@@ -5,7 +5,8 @@
 
 import { currentLocation } from "./geo.js";
 import { t } from "./i18n.js";
-import { allProperties, checkIn, checkpointForToken, currentShift, isOpen, sites, startShift } from "./records.js";
+import { allProperties, checkIn, checkpointForToken, currentShift, isOpen, sites } from "./records.js";
+import { startShiftHere } from "./needs-shift.js";
 import { field, h, notice, select } from "./ui.js";
 
 export const NAME = "checkin";
@@ -29,15 +30,7 @@ export async function render(container, ctx) {
   const back = h("a", { href: "/", class: "button back", "data-nav": true }, t("back"));
 
   if (!isOpen(shift)) {
-    // A QR code scanned before the shift was started: start it here and carry on.
-    const start = h("button", { type: "button", class: "primary big" }, t("start_shift"));
-    start.addEventListener("click", async () => {
-      start.disabled = true;
-      await startShift();
-      notice(t("shift_started"));
-      ctx.rerender();
-    });
-    container.append(h("section", { class: "card" }, heading, h("p", { class: "alert" }, t("needs_shift")), start), back);
+    container.append(startShiftHere(heading, ctx), back);
     return;
   }
 

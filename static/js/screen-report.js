@@ -6,7 +6,8 @@ import { getValue, setValue } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { CATEGORIES, LEVELS, t } from "./i18n.js";
 import { preparePhoto } from "./photos.js";
-import { allProperties, currentShift, isOpen, saveReport, sites, startShift } from "./records.js";
+import { allProperties, currentShift, isOpen, saveReport, sites } from "./records.js";
+import { startShiftHere } from "./needs-shift.js";
 import { field, h, notice, select } from "./ui.js";
 
 export const NAME = "report";
@@ -18,15 +19,7 @@ export async function render(container, ctx) {
   const heading = h("h1", {}, t("report_title"));
   const back = h("a", { href: "/", class: "button back", "data-nav": true }, t("back"));
   if (!isOpen(shift)) {
-    // A QR code scanned before the shift was started: start it here and carry on.
-    const start = h("button", { type: "button", class: "primary big" }, t("start_shift"));
-    start.addEventListener("click", async () => {
-      start.disabled = true;
-      await startShift();
-      notice(t("shift_started"));
-      ctx.rerender();
-    });
-    container.append(h("section", { class: "card" }, heading, h("p", { class: "alert" }, t("needs_shift")), start), back);
+    container.append(startShiftHere(heading, ctx), back);
     return;
   }
 
