@@ -7,7 +7,7 @@ import re
 import shutil
 from types import SimpleNamespace
 
-from patrol.guard.views import SCREEN_PATHS, build_shell_manifest
+from patrol.guard.pages import SCREEN_PATHS, build_shell_manifest
 
 
 def test_every_screen_url_serves_the_same_shell_bytes(client):

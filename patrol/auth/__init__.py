@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from flask import Flask, redirect, request, url_for
 from flask.cli import with_appcontext
 
-from patrol.auth.models import ROLES, User
+from patrol.auth.models import User
 from patrol.auth.passwords import hash_password
+from patrol.auth.roles import ROLES
 from patrol.db import db
 from patrol.errors import ApiError
 from patrol.extensions import login_manager

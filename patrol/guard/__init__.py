@@ -12,7 +12,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from patrol.guard.views import bp, build_shell_manifest
+    from patrol.guard.pages import bp, build_shell_manifest
 
     app.extensions["patrol_guard_shell"] = build_shell_manifest(app)
     app.register_blueprint(bp)

@@ -13,11 +13,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask_babel import force_locale, gettext
 from werkzeug.routing import BuildError
 
 from patrol.auth.models import User
+from patrol.auth.roles import REVIEWER_ROLES
 from patrol.db import db, utcnow
+from patrol.labels import CATEGORY_LABELS
 from patrol.push.models import PushMessage, PushSubscription
 from patrol.reports.models import Report
 from patrol.shifts.models import CheckIn, Shift
@@ -44,21 +46,6 @@ FLOWS = {
 # A shift left open longer than this is forgotten, not "on shift" (the longest is 9.5 h).
 OPEN_SHIFT_LIMIT = timedelta(hours=16)
 
-CATEGORY_LABELS = {
-    "lighting": lazy_gettext("Broken lighting"),
-    "door_lock": lazy_gettext("Broken door or lock"),
-    "window": lazy_gettext("Broken window"),
-    "graffiti": lazy_gettext("Graffiti"),
-    "vandalism": lazy_gettext("Vandalism"),
-    "litter": lazy_gettext("Litter or bulky waste"),
-    "water_leak": lazy_gettext("Water leak"),
-    "elevator": lazy_gettext("Elevator out of order"),
-    "disturbance": lazy_gettext("Disturbance"),
-    "intrusion": lazy_gettext("Intruders in the property"),
-    "fire_smoke": lazy_gettext("Fire or smoke"),
-    "other": lazy_gettext("Other"),
-}
-
 
 # --- recipients -------------------------------------------------------------------------------
 
@@ -66,9 +53,7 @@ CATEGORY_LABELS = {
 def reviewer_ids() -> set[int]:
     """Active supervisors and admins."""
     return set(
-        db.session.scalars(
-            sa.select(User.id).where(User.role.in_(("supervisor", "admin")), User.active)
-        )
+        db.session.scalars(sa.select(User.id).where(User.role.in_(REVIEWER_ROLES), User.active))
     )
 
 

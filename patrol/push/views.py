@@ -16,6 +16,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from patrol.auth.models import User
+from patrol.auth.roles import PATROL_ROLES, REVIEWER_ROLES
 from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
@@ -43,14 +44,13 @@ from patrol.security import (
     reviewer_page,
     roles_required,
 )
+from patrol.shifts.api import json_body
 from patrol.shifts.models import Shift
-from patrol.shifts.views import PATROL_ROLES, json_body
 from patrol.sites.models import Property
 from patrol.sync import put_record
 
 bp = Blueprint("push", __name__, template_folder="templates")
 
-REVIEWER_ROLES = ("supervisor", "admin")
 # How long an extra round stays on the guards' lists.
 DISPATCH_WINDOW = timedelta(hours=16)
 

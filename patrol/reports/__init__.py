@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from patrol.reports import storage
-    from patrol.reports.views import bp
+    from patrol.reports.api import bp
 
     storage.init_app(app)
     app.register_blueprint(bp)

@@ -6,6 +6,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from patrol.review.views import bp
+    from patrol.review.pages import bp
 
     app.register_blueprint(bp)

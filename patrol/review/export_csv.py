@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale, format_datetime
 
+from patrol.labels import CATEGORY_LABELS, FLAG_SHORT, LEVEL_LABELS, STATUS_LABELS
 from patrol.reports.models import Report
-from patrol.review.labels import CATEGORY_LABELS, FLAG_SHORT, LEVEL_LABELS, STATUS_LABELS
 from patrol.review.queries import rows_where
 from patrol.shifts.models import Shift
 

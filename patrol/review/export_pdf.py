@@ -21,14 +21,14 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from patrol.db import utcnow
-from patrol.reports.storage import photo_store
-from patrol.review.labels import (
+from patrol.labels import (
     CATEGORY_LABELS,
     FLAG_SHORT,
     LEVEL_LABELS,
     METHOD_LABELS,
     STATUS_LABELS,
 )
+from patrol.reports.storage import photo_store
 from patrol.review.queries import night_checkins, night_rows
 
 FONT_CANDIDATES = (

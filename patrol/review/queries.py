@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from patrol.db import db
+from patrol.labels import LEVEL_ORDER
 from patrol.reports.models import Photo, Report
-from patrol.review.labels import LEVEL_ORDER
 from patrol.review.models import ReportReview, WorkOrder
 from patrol.shifts.models import CHECKIN_FLAGS, CheckIn, Shift
 from patrol.sites.models import Checkpoint, Property

@@ -4,6 +4,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from patrol.shifts.views import bp
+    from patrol.shifts.api import bp
 
     app.register_blueprint(bp)

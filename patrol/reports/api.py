@@ -13,6 +13,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from patrol.auth.roles import PATROL_ROLES
 from patrol.db import db
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
@@ -21,7 +22,7 @@ from patrol.reports.models import Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
 from patrol.reports.storage import photo_store
 from patrol.security import require_owner_or_reviewer, roles_required
-from patrol.shifts.views import PATROL_ROLES, check_within_shift, json_body, own_shift
+from patrol.shifts.api import check_within_shift, json_body, own_shift
 from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
 from patrol.sync import clock_flags, conflict, put_record

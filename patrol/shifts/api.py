@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
 
+from patrol.auth.roles import PATROL_ROLES
 from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
@@ -26,8 +27,6 @@ CHECKIN_IN_SCHEMA = CheckInIn()
 CHECKIN_OUT_SCHEMA = CheckInOut()
 
 bp = Blueprint("shifts", __name__)
-
-PATROL_ROLES = ("guard", "supervisor", "admin")
 
 
 def json_body() -> dict:

@@ -22,9 +22,9 @@ from sqlalchemy.orm import joinedload
 
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
+from patrol.labels import template_labels
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
-from patrol.review.labels import template_labels
 from patrol.review.models import PRIORITIES, ReportReview, ReviewEvent, WorkOrder
 from patrol.review.queries import (
     ReportRow,

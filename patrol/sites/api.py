@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from patrol.auth.roles import SITES_READER_ROLES
 from patrol.db import db
 from patrol.openapi import documented
 from patrol.security import roles_required
@@ -40,7 +41,7 @@ def visible_areas() -> list[Area]:
 
 
 @bp.get("/api/v1/sites")
-@roles_required("guard", "supervisor", "admin", "owner")
+@roles_required(*SITES_READER_ROLES)
 @documented(responses={200: SitesOut, 304: None}, summary="Sites for the offline cache (ETag)")
 def sites():
     body = json.dumps(
