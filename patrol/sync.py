@@ -25,6 +25,14 @@ from patrol.errors import ApiError
 Row = TypeVar("Row", bound=Base)
 
 
+def json_body() -> dict:
+    """The request's JSON object (400 for anything else)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, gettext("The body must be a JSON object."))
+    return body
+
+
 def put_record(
     model: type[Row],
     record_id: uuid.UUID,

@@ -20,8 +20,8 @@ from patrol.push.models import PushMessage, PushSubscription, SosAlert
 from patrol.push.worker import PushWorker
 from patrol.signals import report_created
 from patrol.sites.models import Area, Checkpoint, Property
-from tests import push_fixtures
-from tests.push_fixtures import (
+from tests.support import push as push_fixtures
+from tests.support.push import (
     SUBJECT,
     VAPID_PUBLIC,
     drain,
@@ -35,7 +35,7 @@ from tests.push_fixtures import (
     start_shift,
     subscribe,
 )
-from tests.push_service import LoopbackPushService, Subscriber, verify_vapid
+from tests.support.push_service import LoopbackPushService, Subscriber, verify_vapid
 
 # Fixtures shared by the push tests.
 push_app = push_fixtures.push_app
@@ -80,8 +80,7 @@ def test_push_keys_command_writes_a_private_key_file_once(app, client):
     "subject",
     ["mailto:ops@localhost", "https://localhost", "https://localhost:8443", "mailto:a@127.0.0.1"],
 )
-def test_localhost_subject_is_refused_outside_development(subject, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATROL_INSTANCE_PATH", str(tmp_path))
+def test_localhost_subject_is_refused_outside_development(subject, tmp_path):
     with pytest.raises(PushConfigError, match="localhost"):
         create_app(
             {
@@ -89,7 +88,8 @@ def test_localhost_subject_is_refused_outside_development(subject, tmp_path, mon
                 "SECRET_KEY": "x" * 32,
                 "VAPID_SUBJECT": subject,
                 "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3",
-            }
+            },
+            instance_path=tmp_path,
         )
     assert check_subject(subject, "development") == subject
 

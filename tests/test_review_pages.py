@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from patrol.db import db
 from patrol.reports.models import Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
-from tests.review_support import NIGHT, demo_places, login_page_client, sync_shift
+from tests.support.review import NIGHT, demo_places, login_page_client, sync_shift
 
 NIGHT_URL = f"/review/nights/{NIGHT.isoformat()}"
 
@@ -297,7 +297,7 @@ def test_report_list_refuses_bad_filters_with_messages(boss, synced):
 
 
 def test_report_list_paginates(boss, seeded):
-    from patrol.review.synthetic import seed_night
+    from tests.support.synthetic import seed_night
 
     with seeded.app_context():
         seed_night(NIGHT, shifts=2, checkins=0, reports=120, photos=0)

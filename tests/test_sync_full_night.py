@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import CheckIn, Shift
-from tests.conftest import Api
-from tests.images import digest, jpeg_bytes
+from tests.support.app import Api
+from tests.support.images import digest, jpeg_bytes
 
 
 def test_a_night_synced_then_replayed_gives_the_same_answers(seeded):

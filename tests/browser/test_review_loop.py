@@ -25,7 +25,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import (
+from tests.support.app import TEST_PASSWORD
+from tests.support.guard_browser import (
     camera_photo,
     check_in_from_list,
     check_in_with_code,
@@ -39,7 +40,6 @@ from tests.browser.guard_helpers import (
     wait_until_all_sent,
     write_report,
 )
-from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
