@@ -46,12 +46,12 @@ class Defaults:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
 
-    # Login limits (DESIGN 5a): failures per account and per address in a sliding window.
+    # Login limits (architecture §5a): failures per account and per address in a sliding window.
     LOGIN_FAILURES_PER_ACCOUNT = 10
     LOGIN_FAILURES_PER_ADDRESS = 50
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
-    # Sync rules (DESIGN 5a).
+    # Sync rules (architecture §5a).
     SHIFT_END_GRACE = timedelta(minutes=15)
     CLOCK_SKEW_LIMIT = timedelta(minutes=5)
 

@@ -1,4 +1,4 @@
-"""The server side of the sync contract (DESIGN 5, 5a), shared by every record type.
+"""The server side of the sync contract (architecture §5, §5a), shared by every record type.
 
 A record is PUT to its own URL under the UUID the phone gave it. The first arrival creates it
 (201); the same content again is the phone retrying after a lost answer (200); other content

@@ -1,4 +1,4 @@
-"""PUT/GET /api/v1/reports/<uuid> and its photos (DESIGN 5, 5a)."""
+"""PUT/GET /api/v1/reports/<uuid> and its photos (architecture §5, §5a)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PUT /api/v1/shifts/<uuid> and PUT /api/v1/checkins/<uuid> (DESIGN 5, 5a)."""
+"""PUT /api/v1/shifts/<uuid> and PUT /api/v1/checkins/<uuid> (architecture §5, §5a)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shift rules the shift, check-in and report routes share (DESIGN 5a): whose shift it is,
+"""Shift rules the shift, check-in and report routes share (architecture §5a): whose shift it is,
 whether a record falls within it, how a shift ends, which checkpoint a check-in names and what
 the supervisor should notice about it."""
 
