@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     )
     load_config(app, overrides)
 
-    from patrol import i18n, migrate, openapi, security
+    from patrol import i18n, migrate, openapi, params, security
     from patrol.db import db
     from patrol.errors import register_error_handlers
 
@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     migrate.init_app(app)  # flask db upgrade / revision
     i18n.init_app(app)
     security.init_app(app)
+    params.init_app(app)  # ASCII, column-bounded <int:...>; no NUL in query strings or forms
     register_error_handlers(app)
 
     from patrol import auth, guard, push, reports, review, schedule, shifts, sites

@@ -54,6 +54,9 @@ class Defaults:
     # Sync rules (architecture §5a).
     SHIFT_END_GRACE = timedelta(minutes=15)
     CLOCK_SKEW_LIMIT = timedelta(minutes=5)
+    # A record's time later than the server's clock, or before its shift began, by more than
+    # this is flagged "implausible_time" (architecture §2.3).
+    IMPLAUSIBLE_TIME_MARGIN = timedelta(hours=1)
 
     # The server clock: None is the real time; tests set one with `patrol.db.set_clock`.
     CLOCK = None

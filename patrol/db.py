@@ -128,7 +128,10 @@ def make_engine(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # Sessions in UTC whatever the server's default: a stored time at the calendar's edge
+    # (9999-12-31 23:59 UTC) would not fit in year 9999 of a zone east of UTC when read back.
+    connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 db = Database()

@@ -39,6 +39,9 @@ FLAG_LABELS = {
     "out_of_radius": _l("Out of radius: farther from the checkpoint than its radius allows"),
     "no_location": _l("No location: the phone had no position"),
     "clock_skew": _l("Clock skew: the phone's clock differed from the server's by over 5 minutes"),
+    "implausible_time": _l(
+        "Implausible time: later than the server's clock, or before the shift began"
+    ),
 }
 
 FLAG_SHORT = {
@@ -46,6 +49,7 @@ FLAG_SHORT = {
     "out_of_radius": _l("out of radius"),
     "no_location": _l("no location"),
     "clock_skew": _l("clock skew"),
+    "implausible_time": _l("implausible time"),
 }
 
 STATUS_LABELS = {"new": _l("new"), "reviewed": _l("reviewed")}

@@ -29,8 +29,11 @@ CONTENT_SECURITY_POLICY = (
 
 def local_path(target: str | None, fallback: str) -> str:
     """`target` when it is a path on this site, else `fallback`: a `next=` parameter must never
-    send a user to another site (an open redirect)."""
+    send a user to another site (an open redirect), nor carry a control character (CR/LF would
+    split the Location header)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
         return fallback
     parts = urlsplit(target)
     return fallback if parts.scheme or parts.netloc else target

@@ -8,6 +8,7 @@ insert; the database's primary key lets exactly one win, and the loser compares 
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections.abc import Callable
@@ -25,11 +26,68 @@ from patrol.errors import ApiError
 Row = TypeVar("Row", bound=Base)
 
 
+# A JSON body the server takes apart: no deeper than this, no number longer than this.
+MAX_JSON_DEPTH = 16
+MAX_JSON_NUMBER_CHARS = 32
+
+
+class _RefusedJson(ValueError):
+    """A JSON body the parser accepts but the server does not (see `json_body`)."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _RefusedJson(gettext("A name appears twice in the same JSON object."))
+    return dict(pairs)
+
+
+def _bounded_number(text: str) -> int | float:
+    if len(text) > MAX_JSON_NUMBER_CHARS:
+        raise _RefusedJson(gettext("A number in the body is too long."))
+    number = float(text) if any(c in text for c in ".eE") else int(text)
+    if isinstance(number, float) and not math.isfinite(number):
+        raise _RefusedJson(gettext("A number in the body is too large."))
+    return number
+
+
+def _refuse_constant(name: str):
+    raise _RefusedJson(gettext("NaN and Infinity are not JSON numbers."))
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deeply `value` nests lists and objects, counting no further than `limit` + 1."""
+    if limit < 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
 def json_body() -> dict:
-    """The request's JSON object (400 for anything else)."""
-    body = request.get_json(silent=True)
+    """The request's JSON object, or 400 with a message: not JSON, not an object, nested
+    deeper than MAX_JSON_DEPTH, a number too long or not finite, or a name twice in one
+    object (which value would count?). Text the database cannot hold is the schema's job
+    (`patrol.fields.Text`)."""
+    if not request.is_json:
+        raise ApiError(400, gettext("The body must be a JSON object."))
+    try:
+        body = json.loads(
+            request.get_data(cache=True),
+            object_pairs_hook=_no_duplicate_keys,
+            parse_int=_bounded_number,
+            parse_float=_bounded_number,
+            parse_constant=_refuse_constant,
+        )
+    except _RefusedJson as refused:
+        raise ApiError(400, str(refused)) from None
+    except RecursionError:
+        raise ApiError(400, gettext("The JSON body is nested too deeply.")) from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise ApiError(400, gettext("The body must be a JSON object.")) from None
     if not isinstance(body, dict):
         raise ApiError(400, gettext("The body must be a JSON object."))
+    if _depth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ApiError(400, gettext("The JSON body is nested too deeply."))
     return body
 
 
@@ -104,6 +162,16 @@ def clock_flags() -> tuple[list[str], float | None]:
     if offset is not None and abs(offset) > limit.total_seconds():
         return ["clock_skew"], round(offset, 3)
     return [], None
+
+
+def time_flags(moment: datetime, not_before: datetime | None = None) -> list[str]:
+    """["implausible_time"] for a time a guard cannot have meant, accepted and flagged for the
+    supervisor (architecture §2.3): later than the server's clock, or before its shift began,
+    by more than IMPLAUSIBLE_TIME_MARGIN. Times outside 2000-2099 never get here (422)."""
+    margin: timedelta = current_app.config["IMPLAUSIBLE_TIME_MARGIN"]
+    if moment > utcnow() + margin or (not_before is not None and moment < not_before - margin):
+        return ["implausible_time"]
+    return []
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, jsonify, session
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -10,6 +10,7 @@ from patrol.auth.actions import authenticate, start_session
 from patrol.auth.schemas import LoginSchema, MeSchema
 from patrol.openapi import documented
 from patrol.security import public
+from patrol.sync import json_body
 
 bp = Blueprint("auth_api", __name__)
 
@@ -34,7 +35,7 @@ def me():
     summary="Log in (sets the session cookie); needs X-CSRFToken from /api/v1/me",
 )
 def create_session():
-    data = LoginSchema().load(request.get_json(silent=True) or {})
+    data = LoginSchema().load(json_body())
     user = authenticate(data["username"].strip(), data["password"])
     start_session(user)
     return jsonify(me_payload())

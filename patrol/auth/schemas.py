@@ -2,13 +2,15 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from patrol.fields import Text
+
 
 class LoginSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    username = Text(required=True, validate=validate.Length(min=1, max=80))
+    password = Text(required=True, validate=validate.Length(min=1, max=256))
 
 
 class UserSchema(Schema):

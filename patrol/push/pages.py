@@ -11,6 +11,7 @@ from flask_babel import gettext
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.labels import CATEGORY_LABELS
+from patrol.params import row_id
 from patrol.push import queue
 from patrol.push.actions import (
     DISPATCH_WINDOW,
@@ -72,11 +73,9 @@ def acknowledge_sos_page(sos_id: uuid.UUID):
 @bp.post("/push/dispatches")
 @reviewer_page
 def dispatch_form():
-    try:
-        property_id = int(request.form.get("property_id", ""))
-    except ValueError:
-        property_id = -1
-    guard_ids = [int(g) for g in request.form.getlist("guard_ids") if g.isdigit()]
+    # An unknown or unreadable property is -1: create_dispatch answers "Unknown property.".
+    property_id = row_id(request.form.get("property_id")) or -1
+    guard_ids = [row_id(g) or -1 for g in request.form.getlist("guard_ids") if g.strip()]
     try:
         create_dispatch(
             uuid.uuid4(),

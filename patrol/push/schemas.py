@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from patrol.fields import UTCDateTime
+from patrol.fields import RowId, Text, UTCDateTime
 from patrol.push.keys import b64url_decode
 from patrol.push.models import RESPONSE_ACTIONS
 from patrol.shifts.schemas import LocationFields
@@ -19,8 +19,8 @@ class SubscriptionKeys(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    p256dh = fields.String(required=True, validate=validate.Length(max=128))
-    auth = fields.String(required=True, validate=validate.Length(max=64))
+    p256dh = Text(required=True, validate=validate.Length(max=128))
+    auth = Text(required=True, validate=validate.Length(max=64))
 
     @validates("p256dh")
     def uncompressed_p256_point(self, value, **_):
@@ -40,13 +40,17 @@ class SubscriptionIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    endpoint = fields.Url(
+    endpoint = Text(
         required=True,
-        schemes={"https", "http"},
-        require_tld=False,
-        validate=validate.Length(max=1024),
+        validate=[
+            validate.Length(max=1024),
+            validate.URL(schemes={"https", "http"}, require_tld=False),
+        ],
     )
-    expirationTime = fields.Integer(load_default=None, allow_none=True)  # noqa: N815
+    # Milliseconds since 1970 (JavaScript); not stored.
+    expirationTime = fields.Integer(  # noqa: N815
+        load_default=None, allow_none=True, validate=validate.Range(0, 2**53)
+    )
     keys = fields.Nested(SubscriptionKeys, required=True)
 
 
@@ -54,7 +58,7 @@ class SubscriptionDeleteIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    endpoint = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    endpoint = Text(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class SubscriptionOut(Schema):
@@ -71,10 +75,10 @@ class DispatchIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    property_id = fields.Integer(required=True)
-    message = fields.String(load_default="", validate=validate.Length(max=2000))
+    property_id = RowId(required=True)
+    message = Text(load_default="", validate=validate.Length(max=2000))
     # Empty or absent: every guard on shift now.
-    guard_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
+    guard_ids = fields.List(RowId(), load_default=None, allow_none=True)
 
 
 class DispatchGuardOut(Schema):
@@ -97,9 +101,9 @@ class DispatchOut(Schema):
 
 class DispatchResponseIn(LocationFields):
     dispatch_id = fields.UUID(required=True)
-    action = fields.String(required=True, validate=validate.OneOf(RESPONSE_ACTIONS))
+    action = Text(required=True, validate=validate.OneOf(RESPONSE_ACTIONS))
     occurred_at = UTCDateTime(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class DispatchResponseOut(Schema):
@@ -114,7 +118,7 @@ class DispatchResponseOut(Schema):
 class SosIn(LocationFields):
     shift_id = fields.UUID(load_default=None, allow_none=True)
     occurred_at = UTCDateTime(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class SosOut(Schema):

@@ -25,7 +25,7 @@ from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.rules import check_within_shift, own_shift
 from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
-from patrol.sync import clock_flags, conflict, json_body, put_record
+from patrol.sync import clock_flags, conflict, json_body, put_record, time_flags
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
 REPORT_IN_SCHEMA = ReportIn()
@@ -83,7 +83,7 @@ def put_report(report_id: uuid.UUID):
     values["description"] = values["description"] or ""
     values.update(
         photo_ids=sorted(str(p) for p in data["photo_ids"] or ()),
-        flags=flags,
+        flags=flags + time_flags(data["occurred_at"], shift.started_at),
         clock_offset_s=offset,
     )
     report, status = put_record(

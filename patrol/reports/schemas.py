@@ -3,7 +3,7 @@
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from patrol.fields import RowId, UTCDateTime
+from patrol.fields import RowId, Text, UTCDateTime
 from patrol.reports.models import CATEGORIES, LEVELS, MAX_PHOTOS_PER_REPORT
 from patrol.shifts.schemas import LocationFields
 
@@ -12,11 +12,9 @@ class ReportIn(LocationFields):
     shift_id = fields.UUID(required=True)
     property_id = RowId(required=True)
     checkpoint_id = RowId(load_default=None, allow_none=True)
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    description = fields.String(
-        load_default="", allow_none=True, validate=validate.Length(max=4000)
-    )
+    category = Text(required=True, validate=validate.OneOf(CATEGORIES))
+    level = Text(required=True, validate=validate.OneOf(LEVELS))
+    description = Text(load_default="", allow_none=True, validate=validate.Length(max=4000))
     occurred_at = UTCDateTime(required=True)
     photo_ids = fields.List(fields.UUID(), load_default=list, allow_none=True)
 

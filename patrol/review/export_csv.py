@@ -10,8 +10,9 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 
+from patrol.i18n import local_time
 from patrol.labels import CATEGORY_LABELS, FLAG_SHORT, LEVEL_LABELS, STATUS_LABELS
 from patrol.reports.models import Report
 from patrol.review.queries import rows_where
@@ -67,8 +68,8 @@ def night_range_csv(first: date, last: date) -> str:
                 (
                     report.shift.night.isoformat(),
                     str(report.id),
-                    format_datetime(report.occurred_at, TIME),
-                    format_datetime(report.received_at, TIME),
+                    local_time(report.occurred_at, TIME),
+                    local_time(report.received_at, TIME),
                     report.shift.guard.display_name,
                     report.property.area.name,
                     report.property.name,

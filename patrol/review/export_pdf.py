@@ -16,11 +16,12 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from patrol.db import utcnow
+from patrol.i18n import local_time
 from patrol.labels import (
     CATEGORY_LABELS,
     FLAG_SHORT,
@@ -114,7 +115,7 @@ def night_report_pdf(night: date) -> bytes:
         pdf = NightPdf(f"Nattrapport {night.isoformat()}")
         pdf.add_page()
         pdf.text_line(f"Nattrapport – natten som började {night.isoformat()}", 18, True, 9)
-        pdf.text_line(f"Skapad {format_datetime(utcnow(), 'yyyy-MM-dd HH:mm')} (Stockholmstid)", 9)
+        pdf.text_line(f"Skapad {local_time(utcnow(), 'yyyy-MM-dd HH:mm')} (Stockholmstid)", 9)
 
         levels = defaultdict(int)
         for row in rows:
@@ -135,12 +136,12 @@ def night_report_pdf(night: date) -> bytes:
         for shift in shifts:
             pdf.heading(
                 f"Pass: {shift.guard.display_name}, "
-                f"{format_datetime(shift.started_at, 'HH:mm')}–"
-                + (format_datetime(shift.ended_at, "HH:mm") if shift.ended_at else "pågår"),
+                f"{local_time(shift.started_at, 'HH:mm')}–"
+                + (local_time(shift.ended_at, "HH:mm") if shift.ended_at else "pågår"),
                 12,
             )
             for kind, at, item in sorted(by_shift[shift.id], key=lambda e: (e[1], e[0])):
-                time = format_datetime(at, "HH:mm")
+                time = local_time(at, "HH:mm")
                 if kind == "checkin":
                     flags = ", ".join(str(FLAG_SHORT.get(f, f)) for f in item.flags)
                     text = (
@@ -177,7 +178,7 @@ def write_report(pdf: NightPdf, row, store) -> None:
     pdf.set_text_color(0)
     place = report.property.name + (f", {report.checkpoint.label}" if report.checkpoint else "")
     pdf.text_line(
-        f"{format_datetime(report.occurred_at, 'yyyy-MM-dd HH:mm')} · {place} · "
+        f"{local_time(report.occurred_at, 'yyyy-MM-dd HH:mm')} · {place} · "
         f"{report.shift.guard.display_name} · Status: {STATUS_LABELS[report.review_status]}",
         9,
     )

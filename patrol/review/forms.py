@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext
 
+from patrol.params import iso_date, positive_int, row_id
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES
 from patrol.review.models import PRIORITIES
 
@@ -18,11 +19,9 @@ MAX_COMMENT = 2000
 MAX_EXPORT_NIGHTS = 366
 
 
-def parse_date(text: str | None) -> date | None:
-    """YYYY-MM-DD or None; raises ValueError on anything else."""
-    if text is None or text.strip() == "":
-        return None
-    return date.fromisoformat(text.strip())
+# The reports list has at most this many pages (a bigger page number would only be an
+# overflowing OFFSET).
+MAX_PAGE = 100_000
 
 
 @dataclass
@@ -60,7 +59,7 @@ def read_report_filters(args) -> ReportFilters:
     errors = filters.errors
     for name, attr in (("from", "night_from"), ("to", "night_to")):
         try:
-            setattr(filters, attr, parse_date(args.get(name)))
+            setattr(filters, attr, iso_date(args.get(name)))
         except ValueError:
             errors[name] = gettext("Give the date as YYYY-MM-DD.")
     if filters.night_from and filters.night_to and filters.night_from > filters.night_to:
@@ -68,8 +67,8 @@ def read_report_filters(args) -> ReportFilters:
     for name, attr in (("area", "area_id"), ("property", "property_id")):
         value = (args.get(name) or "").strip()
         if value:
-            if value.isdigit():
-                setattr(filters, attr, int(value))
+            if row_id(value) is not None:
+                setattr(filters, attr, row_id(value))
             else:
                 errors[name] = gettext("Choose from the list.")
     for name, allowed in (("category", CATEGORIES), ("level", LEVELS), ("status", REVIEW_STATUSES)):
@@ -85,9 +84,9 @@ def read_report_filters(args) -> ReportFilters:
             filters.needs_repair = repair == "yes"
         else:
             errors["repair"] = gettext("Choose from the list.")
-    page = (args.get("page") or "1").strip()
-    if page.isdigit() and int(page) >= 1:
-        filters.page = int(page)
+    page = positive_int(args.get("page") or "1", MAX_PAGE)
+    if page is not None:
+        filters.page = page
     else:
         errors["page"] = gettext("The page must be a whole number from 1.")
     return filters
@@ -138,7 +137,7 @@ def read_work_order(form) -> tuple[dict, dict]:
 
 def read_export_range(args) -> tuple[tuple[date, date] | None, str | None]:
     try:
-        first, last = parse_date(args.get("from")), parse_date(args.get("to"))
+        first, last = iso_date(args.get("from")), iso_date(args.get("to"))
     except ValueError:
         return None, gettext("Give the nights as YYYY-MM-DD (from= and to=).")
     if first is None or last is None:

@@ -16,13 +16,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.labels import template_labels
+from patrol.params import iso_date
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
 from patrol.review.models import PRIORITIES, WorkOrder
@@ -68,14 +69,6 @@ def labels():
     return template_labels() | {"CATEGORIES": CATEGORIES, "LEVELS": LEVELS}
 
 
-@bp.app_template_filter("sthlm")
-def stockholm_time(value: datetime | None, pattern: str = "HH:mm") -> str:
-    """A UTC instant as Stockholm wall time (BABEL_DEFAULT_TIMEZONE)."""
-    if value is None:
-        return "–"
-    return format_datetime(value, pattern)
-
-
 @bp.app_template_filter("delay")
 def delay(received: datetime | None, occurred: datetime | None) -> str:
     """How long after the phone's time the server received a record: "+4 min"."""
@@ -94,9 +87,12 @@ def delay(received: datetime | None, occurred: datetime | None) -> str:
 
 def parse_night(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        night = iso_date(text)
     except ValueError:
         abort(404)
+    if night is None:
+        abort(404)
+    return night
 
 
 # --- Natten -------------------------------------------------------------------------------
@@ -107,7 +103,7 @@ def tonight():
     chosen = request.args.get("night")
     if chosen is not None:  # the date picker (a GET form, no JavaScript needed)
         try:
-            return redirect(url_for("review.night", night=forms.parse_date(chosen).isoformat()))
+            return redirect(url_for("review.night", night=iso_date(chosen).isoformat()))
         except (ValueError, AttributeError):
             flash(gettext("Give the date as YYYY-MM-DD."), "error")
             return render_night(default_night()), 400

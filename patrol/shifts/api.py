@@ -21,7 +21,7 @@ from patrol.shifts.rules import (
     resolve_checkpoint,
 )
 from patrol.shifts.schemas import CheckInIn, CheckInOut, ShiftIn, ShiftOut
-from patrol.sync import clock_flags, json_body, put_record
+from patrol.sync import clock_flags, json_body, put_record, time_flags
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
 SHIFT_IN_SCHEMA = ShiftIn()
@@ -57,7 +57,7 @@ def put_shift(shift_id: uuid.UUID):
         "ended_received_at": utcnow() if data["ended_at"] else None,
         "night": night_of(data["started_at"]),
         "note": data["note"] or None,
-        "flags": flags,
+        "flags": flags + time_flags(data["started_at"]),
         "clock_offset_s": offset,
     }
 
@@ -122,7 +122,7 @@ def put_checkin(checkin_id: uuid.UUID):
         "lon": data["lon"],
         "accuracy_m": data["accuracy_m"],
         "distance_m": distance,
-        "flags": flags + skew,
+        "flags": flags + skew + time_flags(data["occurred_at"], shift.started_at),
         "clock_offset_s": offset,
     }
     checkin, status = put_record(

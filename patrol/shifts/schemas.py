@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from patrol.fields import RowId, UTCDateTime
+from patrol.fields import RowId, Text, UTCDateTime
 from patrol.shifts.models import CHECKIN_METHODS
 
 
@@ -31,7 +31,7 @@ class ShiftIn(Schema):
 
     started_at = UTCDateTime(required=True)
     ended_at = UTCDateTime(load_default=None, allow_none=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
     @validates_schema
     def end_after_start(self, data, **_):
@@ -51,14 +51,14 @@ class ShiftOut(Schema):
 
 class CheckInIn(LocationFields):
     shift_id = fields.UUID(required=True)
-    checkpoint_token = fields.String(
+    checkpoint_token = Text(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
     )
-    checkpoint_code = fields.String(
+    checkpoint_code = Text(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=16)
     )
     checkpoint_id = RowId(load_default=None, allow_none=True)
-    method = fields.String(required=True, validate=validate.OneOf(CHECKIN_METHODS))
+    method = Text(required=True, validate=validate.OneOf(CHECKIN_METHODS))
     occurred_at = UTCDateTime(required=True)
 
     @validates_schema
