@@ -53,6 +53,9 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     return app
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
 def load_config(app: Flask, overrides: dict | None) -> None:
     from patrol.config import Defaults
 
@@ -66,6 +69,13 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         if production:
             raise RuntimeError("PATROL_SECRET_KEY must be set when PATROL_ENV=production")
         app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    if production and len(str(app.config["SECRET_KEY"])) < MIN_SECRET_KEY_LENGTH:
+        # Sessions and CSRF tokens are signed with it: a short key can be guessed offline.
+        raise RuntimeError(
+            f"PATROL_SECRET_KEY must have at least {MIN_SECRET_KEY_LENGTH} characters "
+            "when PATROL_ENV=production (e.g. python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))')"
+        )
     # Unless PATROL_SESSION_COOKIE_SECURE (or a test) decided, the session cookie travels
     # only over HTTPS in production.
     if app.config["SESSION_COOKIE_SECURE"] is None:

@@ -46,6 +46,10 @@ class Defaults:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
 
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none; the headers
+    # are ignored). With 1, the login limit per address counts the client's real address.
+    TRUSTED_PROXIES = 0
+
     # Login limits (architecture §5a): failures per account and per address in a sliding window.
     LOGIN_FAILURES_PER_ACCOUNT = 10
     LOGIN_FAILURES_PER_ADDRESS = 50

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from patrol.errors import ApiError
 from patrol.extensions import csrf, login_manager
@@ -172,6 +173,11 @@ class DrainRequestBody:
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.wsgi_app = DrainRequestBody(app.wsgi_app)
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
+    if proxies:
+        # Behind N proxies: request.remote_addr (the login limit per address) and the scheme
+        # come from the headers the last N proxies added; without, those headers are ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.before_request
     def check_login_then_csrf():

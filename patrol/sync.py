@@ -72,7 +72,7 @@ def json_body() -> dict:
         raise ApiError(400, gettext("The body must be a JSON object."))
     try:
         body = json.loads(
-            request.get_data(cache=True),
+            request.get_data(cache=True).decode("utf-8"),  # strict: RFC 8259 JSON is UTF-8
             object_pairs_hook=_no_duplicate_keys,
             parse_int=_bounded_number,
             parse_float=_bounded_number,
@@ -82,7 +82,7 @@ def json_body() -> dict:
         raise ApiError(400, str(refused)) from None
     except RecursionError:
         raise ApiError(400, gettext("The JSON body is nested too deeply.")) from None
-    except ValueError:  # not JSON, or not UTF-8
+    except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError)
         raise ApiError(400, gettext("The body must be a JSON object.")) from None
     if not isinstance(body, dict):
         raise ApiError(400, gettext("The body must be a JSON object."))

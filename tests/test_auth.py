@@ -236,7 +236,10 @@ def test_seed_demo_refuses_production(app):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "guard" in result.output
     prod = make_test_app(
-        app.config["DATABASE_URL"], Path(app.instance_path).parent, ENV="production"
+        app.config["DATABASE_URL"],
+        Path(app.instance_path).parent,
+        ENV="production",
+        SECRET_KEY="x" * 32,
     )
     result = prod.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0

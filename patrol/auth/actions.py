@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request, session
+from flask import g, request, session
 from flask_babel import gettext
 from flask_login import login_user
 
@@ -13,11 +13,23 @@ from patrol.auth.passwords import hash_password, verify_password
 from patrol.db import db
 from patrol.errors import ApiError
 
+# Where Flask-WTF keeps the CSRF token: in the session, and cached on `g` for the request.
+CSRF_FIELD = "csrf_token"
+
 
 def authenticate(username: str, password: str) -> User:
-    """The active user with these credentials, or ApiError 401 / 429."""
-    address = request.remote_addr or "unknown"
-    limits.check_login_allowed(username, address)
+    """The active user with these credentials, or ApiError 401 / 429.
+
+    The account is locked for the attempt (`limits.lock_account`), so attempts on one account
+    are counted one at a time: 40 wrong passwords at once across workers verify exactly as
+    many passwords as the limit allows, and the rest answer 429."""
+    address = (request.remote_addr or "unknown")[:64]  # the column's width
+    limits.lock_account(username)
+    try:
+        limits.check_login_allowed(username, address)
+    except ApiError:
+        db.session.rollback()  # ends the lock
+        raise
     user = db.session.scalar(
         sa.select(User).where(sa.func.lower(User.username) == username.lower())
     )
@@ -29,6 +41,10 @@ def authenticate(username: str, password: str) -> User:
 
 
 def start_session(user: User) -> None:
+    """Log `user` in for a shift, with a new CSRF token: a token seen before the login (by
+    another page, another person at the same browser) is worth nothing after it."""
+    session.pop(CSRF_FIELD, None)
+    g.pop(CSRF_FIELD, None)
     session.permanent = True  # PERMANENT_SESSION_LIFETIME: a whole shift
     login_user(user)
 

@@ -7,6 +7,7 @@ good by guessing at their username.
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import sqlalchemy as sa
@@ -34,6 +35,20 @@ def _seconds_until_below_limit(column, value: str, limit: int) -> int | None:
     return max(1, math.ceil((oldest_counted + window - utcnow()).total_seconds()))
 
 
+def lock_account(username: str) -> None:
+    """Hold the account's login lock until the current transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock on the lower-cased username (any username:
+    unknown ones are limited too). SQLite: the old failures are deleted first, which takes the
+    database's write lock (one writer at a time) for the rest of the transaction."""
+    name = username.lower()
+    window = current_app.config["LOGIN_FAILURE_WINDOW"]
+    if db.engine.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - window))
+
+
 def check_login_allowed(username: str, address: str) -> None:
     config = current_app.config
     waits = [
@@ -56,8 +71,6 @@ def check_login_allowed(username: str, address: str) -> None:
 
 
 def record_failure(username: str, address: str) -> None:
-    window = current_app.config["LOGIN_FAILURE_WINDOW"]
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - window))
     db.session.add(LoginFailure(username=username.lower(), address=address))
     db.session.commit()
 

@@ -4,13 +4,17 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from patrol.fields import Text
 
+# The users table's username column and a generous password length.
+MAX_USERNAME = 80
+MAX_PASSWORD = 256
+
 
 class LoginSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    username = Text(required=True, validate=validate.Length(min=1, max=80))
-    password = Text(required=True, validate=validate.Length(min=1, max=256))
+    username = Text(required=True, validate=validate.Length(min=1, max=MAX_USERNAME))
+    password = Text(required=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
 
 
 class UserSchema(Schema):

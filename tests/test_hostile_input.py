@@ -1,0 +1,647 @@
+"""Hostile input never breaks anything (issue 15, points 1-6), checked by class, for every
+route in the URL map: a new route is covered, or the coverage test below fails.
+
+The classes: text no database can hold (lone surrogates, NUL), times at the calendar's edges,
+integers beyond their column, pathological JSON (deep nesting, huge numbers, NaN, duplicate
+names, bytes that are not UTF-8), hostile query strings and path parts (other scripts' digits,
+empty values, 20-digit numbers, impossible dates, CR/LF in `next`), and rows already stored
+with extreme times. Each one must answer a clear 4xx (JSON under /api/) and store nothing;
+never a 5xx. Each test runs on SQLite and, with TEST_DATABASE_URL, PostgreSQL.
+
+What every class reached and what it answered is written to test-output/hostile-input-*.txt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from flask import Request
+from marshmallow import Schema, fields
+from werkzeug.datastructures import ImmutableMultiDict
+
+import patrol.fields
+from patrol.db import Base, db
+from tests.support import push as push_fixtures
+from tests.support.app import TEST_PASSWORD, Api
+from tests.support.images import digest, jpeg_bytes
+from tests.support.push_service import Subscriber
+from tests.support.review import demo_places, sync_shift
+
+push_app = push_fixtures.push_app
+push_service = push_fixtures.push_service
+
+# --- the classes -------------------------------------------------------------------------------
+
+TEXT_VALUES = {"lone surrogate": "ab\ud800", "trailing surrogate": "\udfff", "NUL": "a\x00b"}
+TIME_VALUES = {
+    "year 1 +01:00": "0001-01-01T00:00:00+01:00",
+    "year 1 UTC": "0001-01-01T00:00:00Z",
+    "year 9999 -01:00": "9999-12-31T23:59:59-01:00",
+    "year 9999 UTC": "9999-12-31T23:59:59Z",
+    "year 9999 +14:00": "9999-12-31T23:59:59+14:00",
+    "impossible date": "2026-02-30T12:00:00Z",
+}
+INT_VALUES = {"2^63": 2**63, "-2^63-1": -(2**63) - 1, "10^30": 10**30}
+
+
+def int_values(field: fields.Integer) -> dict:
+    """Beyond the field's own range (2^31 for a row id), and beyond any database integer."""
+    bounds = [v for v in field.validators if getattr(v, "max", None) is not None]
+    edge = {"max + 1": bounds[0].max + 1, "min - 1": bounds[0].min - 1} if bounds else {}
+    return INT_VALUES | edge
+
+
+FLOAT_VALUES = {"1e308": 1e308, "-1e308": -1e308}
+
+
+def raw_bodies(baseline: dict) -> dict[str, bytes]:
+    """Pathological JSON, each built around the endpoint's valid body."""
+    text = json.dumps(baseline)
+    inner = text[1:-1]
+    return {
+        "deep arrays": b"[" * 100_000 + b"]" * 100_000,
+        "deep objects": b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        "40 levels in an unknown field": json.dumps(
+            baseline | {"extra": json.loads("[" * 40 + "]" * 40)}
+        ).encode(),
+        "5000-digit integer": ("{" + inner + ', "extra": 1' + "0" * 5000 + "}").encode(),
+        "1e999": ("{" + inner + ', "extra": 1e999}').encode(),
+        "NaN": ("{" + inner + ', "extra": NaN}').encode(),
+        "duplicate names": ("{" + inner + ', "extra": 1, "extra": 2}').encode(),
+        "not UTF-8": ("{" + inner + ', "extra": "').encode() + b'\xff\xfe"}',
+        "CESU surrogate bytes": ("{" + inner + ', "extra": "').encode() + b'\xed\xa0\x80"}',
+        "top-level array": b"[]",
+    }
+
+
+QUERY_VALUES = {
+    "empty": "",
+    "blank": " ",
+    "Arabic-Indic digits": "١٢",
+    "superscript two": "²",
+    "20 digits": "99999999999999999999",
+    "2^31": "2147483648",
+    "negative": "-1",
+    "impossible date": "2026-02-30",
+    "year 9999": "9999-12-31",
+    "year 1": "0001-01-01",
+    "Arabic-Indic date": "٢٠٢٦-١١-٢٣",
+    "NUL": "a\x00b",
+    "CR/LF": "/review/\r\nSet-Cookie: x=1",
+    "long": "x" * 5000,
+}
+PATH_VALUES = {
+    "int": ["0", "2147483648", "99999999999999999999", "١٢", "²"],
+    "default": [
+        "2026-02-30",
+        "٢٠٢٦-١١-٢٣",
+        "99999999999999999999",
+        "9999-12-31",
+        "0001-01-01",
+        "%00",
+    ],
+}
+# Parameters tried on every route besides those a route is seen to read.
+COMMON_PARAMETERS = ("next", "lang")
+# Logging out would end the session the other requests use: those run on their own client.
+LOGOUT = {"auth.logout_page", "auth_api.delete_session"}
+SKIP = {"static"}
+PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+# --- recording which parameters a view reads ----------------------------------------------------
+
+READ: set[str] = set()
+
+
+class RecordingArgs(ImmutableMultiDict):
+    """Query and form values that remember which names a view asked for."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002
+        READ.add(key)
+        return super().get(key, default, type)
+
+    def getlist(self, key, type=None):  # noqa: A002
+        READ.add(key)
+        return super().getlist(key, type)
+
+    def __getitem__(self, key):
+        READ.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        READ.add(key)
+        return super().__contains__(key)
+
+
+class RecordingRequest(Request):
+    parameter_storage_class = RecordingArgs
+
+
+# --- the world the requests run in ---------------------------------------------------------------
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+@pytest.fixture
+def world(push_app, api_as, push_service):
+    """A guard's ended shift with reports and a photo, an open shift, a work order, an SOS, an
+    extra round, and clients: guard, supervisor, anonymous."""
+    push_app.request_class = RecordingRequest
+    guard, boss = api_as("guard"), api_as("supervisor")
+    places = demo_places(push_app)
+    ids = sync_shift(guard, places)
+    now = datetime.now(UTC)
+    ids["open_shift"] = str(uuid.uuid4())
+    response = guard.put(
+        f"/api/v1/shifts/{ids['open_shift']}", json={"started_at": iso(now - timedelta(hours=1))}
+    )
+    assert response.status_code == 201
+    response = boss.post(
+        f"/review/reports/{ids['lighting']}/work-order",
+        data={"what": "Byt lampa", "place": "Plan 2", "priority": "high"},
+    )
+    assert response.status_code == 302, response.data
+    with push_app.app_context():
+        from patrol.auth.models import User
+        from patrol.review.models import WorkOrder
+
+        ids["order"] = db.session.scalar(sa.select(WorkOrder.id))
+        ids["guard_id"] = db.session.scalar(sa.select(User.id).where(User.username == "guard"))
+    ids["sos"] = str(uuid.uuid4())
+    response = guard.put(
+        f"/api/v1/sos/{ids['sos']}", json={"occurred_at": iso(now), "note": "Hjälp"}
+    )
+    assert response.status_code == 201
+    ids["dispatch"] = str(uuid.uuid4())
+    response = boss.put(
+        f"/api/v1/dispatches/{ids['dispatch']}",
+        json={"property_id": places["p1"], "guard_ids": [ids["guard_id"]]},
+    )
+    assert response.status_code == 201, response.json
+    response = guard.put(
+        f"/api/v1/dispatch-responses/{uuid.uuid4()}",
+        json={"dispatch_id": ids["dispatch"], "action": "acknowledged", "occurred_at": iso(now)},
+    )
+    assert response.status_code == 201, response.json
+    anonymous = Api(push_app)
+    anonymous.refresh_csrf()
+    subscriber = Subscriber(push_service)
+    return {
+        "app": push_app,
+        "ids": ids,
+        "places": places,
+        "now": now,
+        "clients": {"guard": guard, "supervisor": boss, "anonymous": anonymous},
+        "subscriber": subscriber,
+    }
+
+
+def baselines(world) -> dict[str, tuple[str, dict]]:
+    """A valid body (and who sends it) for every JSON endpoint that takes one."""
+    ids, places, now = world["ids"], world["places"], world["now"]
+    position = {"lat": 55.59, "lon": 13.01, "accuracy_m": 8.0}
+    return {
+        "auth_api.create_session": (
+            "anonymous",
+            {"username": "guard", "password": TEST_PASSWORD},
+        ),
+        "shifts.put_shift": (
+            "guard",
+            {"started_at": iso(now - timedelta(minutes=30)), "ended_at": None, "note": "Pass"},
+        ),
+        "shifts.put_checkin": (
+            "guard",
+            {
+                "shift_id": ids["open_shift"],
+                "checkpoint_id": places["cp2"],
+                "checkpoint_token": None,
+                "checkpoint_code": None,
+                "method": "manual",
+                "occurred_at": iso(now - timedelta(minutes=5)),
+                **position,
+            },
+        ),
+        "reports.put_report": (
+            "guard",
+            {
+                "shift_id": ids["open_shift"],
+                "property_id": places["p1"],
+                "checkpoint_id": places["cp1"],
+                "category": "graffiti",
+                "level": "preventive",
+                "description": "Klotter på porten.",
+                "occurred_at": iso(now - timedelta(minutes=5)),
+                "photo_ids": [str(uuid.uuid4())],
+                **position,
+            },
+        ),
+        "push_api.subscribe": ("guard", world["subscriber"].to_json()),
+        "push_api.unsubscribe": ("guard", {"endpoint": world["subscriber"].endpoint}),
+        "push_api.put_dispatch": (
+            "supervisor",
+            {"property_id": places["p2"], "message": "Extra runda", "guard_ids": [ids["guard_id"]]},
+        ),
+        "push_api.put_dispatch_response": (
+            "guard",
+            {
+                "dispatch_id": ids["dispatch"],
+                "action": "completed",
+                "occurred_at": iso(now),
+                "note": "Klart",
+                **position,
+            },
+        ),
+        "push_api.put_sos": (
+            "guard",
+            {"shift_id": ids["open_shift"], "occurred_at": iso(now), "note": "SOS", **position},
+        ),
+    }
+
+
+def form_baseline(world) -> dict[str, str]:
+    """Valid form values by field name, so that one hostile field at a time meets a form
+    that would otherwise go through."""
+    ids, places = world["ids"], world["places"]
+    return {
+        "username": "guard",
+        "password": TEST_PASSWORD,
+        "comment": "Ok",
+        "category": "vandalism",
+        "level": "disturbance",
+        "what": "Byt lampa",
+        "place": "Plan 2",
+        "priority": "normal",
+        "note": "Klart",
+        "show": "open",
+        "theme": "dark",
+        "next": "/review/",
+        "property_id": str(places["p1"]),
+        "guard_ids": str(ids["guard_id"]),
+        "message": "Extra runda",
+    }
+
+
+def routes(app):
+    """(rule, endpoint, method) for every route of the app but Flask's static files."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, rule.endpoint, method
+
+
+def client_for(world, endpoint: str) -> Api:
+    view = world["app"].view_functions[endpoint]
+    roles = getattr(view, "patrol_roles", None)
+    if endpoint.startswith("auth"):
+        return world["clients"]["anonymous"]
+    if roles is not None and "guard" in roles:
+        return world["clients"]["guard"]
+    return world["clients"]["supervisor"]
+
+
+def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] | None = None):
+    """The rule's URL with real values: new UUIDs for records a PUT creates, the world's rows
+    elsewhere; `override` replaces one path part with a raw (already quoted) value."""
+    ids, places = world["ids"], world["places"]
+    existing = {
+        "report_id": ids["lighting"],
+        "photo_id": ids["photo"],
+        "shift_id": ids["shift"],
+        "sos_id": ids["sos"],
+        "dispatch_id": ids["dispatch"],
+        "order_id": str(ids["order"]),
+        "property_id": str(places["p1"]),
+        "night": "2026-11-23",
+        "token": places["cp1_token"],
+    }
+
+    def value(match):
+        converter, name = match.group(1) or "default", match.group(2)
+        if override and override[0] == name:
+            return override[1]
+        if method == "PUT" and converter == "uuid" and not rule.rule.endswith("<uuid:photo_id>"):
+            return str(uuid.uuid4())
+        if rule.rule.endswith("<uuid:photo_id>") and method == "PUT":
+            return {"report_id": ids["lighting"], "photo_id": ids["missing_photo"]}[name]
+        return quote(existing[name], safe="")
+
+    return PARAM.sub(value, rule.rule)
+
+
+def request(client: Api, method: str, url: str, **kw):
+    return getattr(client.client, method.lower())(
+        url, headers=client.headers(kw.pop("headers", None)), **kw
+    )
+
+
+def row_counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {
+            table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def assert_clear_refusal(response, what: str, statuses=(400, 422)) -> None:
+    assert response.status_code in statuses, (what, response.status_code, response.data[:300])
+    body = response.get_json()
+    assert body and body["error"] and body["message"], (what, response.data[:300])
+
+
+class Findings:
+    """What each class reached and answered, written for the report."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.seen: dict[tuple[str, str], Counter] = defaultdict(Counter)
+
+    def add(self, hostile_class: str, route: str, status: int) -> None:
+        self.seen[(hostile_class, route)][status] += 1
+
+    def write(self, output_dir, dialect: str) -> None:
+        lines = [
+            f"{cls:34} {route:55} {dict(sorted(statuses.items()))}"
+            for (cls, route), statuses in sorted(self.seen.items())
+        ]
+        (output_dir / f"hostile-input-{self.name}-{dialect}.txt").write_text("\n".join(lines))
+
+
+# --- the schemas use the shared fields ------------------------------------------------------------
+
+
+def input_schemas(app) -> dict[str, type[Schema]]:
+    found = {}
+    for endpoint, view in app.view_functions.items():
+        doc = getattr(view, "openapi", None)
+        if doc and doc["request"] is not None:
+            found[endpoint] = doc["request"]
+    return found
+
+
+def leaf_fields(schema: Schema, prefix=""):
+    for name, field in schema.fields.items():
+        if isinstance(field, fields.Nested):
+            yield from leaf_fields(field.schema, f"{prefix}{name}.")
+        elif isinstance(field, fields.List):
+            yield f"{prefix}{name}[]", field.inner
+        else:
+            yield f"{prefix}{name}", field
+
+
+def test_every_input_schema_reads_text_and_times_through_the_bounded_fields(app):
+    """A plain marshmallow String or DateTime in an input schema would let NUL, lone
+    surrogates or year 9999 through; ids must be bounded to their column."""
+    for endpoint, schema_class in input_schemas(app).items():
+        for name, field in leaf_fields(schema_class()):
+            where = f"{endpoint}: {name}"
+            if isinstance(field, fields.String):
+                assert isinstance(field, patrol.fields.Text), where
+            if isinstance(field, fields.DateTime):
+                assert isinstance(field, patrol.fields.UTCDateTime), where
+            if isinstance(field, fields.Integer):
+                assert any(v.max is not None for v in field.validators), where
+
+
+# --- 2, 3, 5: every field of every JSON body -----------------------------------------------------
+
+
+def mutations(schema: Schema, body: dict):
+    """(field path, class, body) with one field of the valid body set to a hostile value."""
+    for name, field in schema.fields.items():
+        if isinstance(field, fields.Nested):
+            for path, cls, inner in mutations(field.schema, body.get(name) or {}):
+                yield f"{name}.{path}", cls, body | {name: inner}
+            continue
+        wrap = (lambda v: [v]) if isinstance(field, fields.List) else (lambda v: v)
+        leaf = field.inner if isinstance(field, fields.List) else field
+        if isinstance(leaf, fields.DateTime):
+            values = TIME_VALUES
+        elif isinstance(leaf, fields.String | fields.UUID):
+            values = TEXT_VALUES
+        elif isinstance(leaf, fields.Integer):
+            values = int_values(leaf) | {k: v for k, v in TEXT_VALUES.items() if k == "NUL"}
+        elif isinstance(leaf, fields.Float):
+            values = FLOAT_VALUES
+        else:
+            continue
+        for cls, value in values.items():
+            yield name, cls, body | {name: wrap(value)}
+
+
+def test_every_json_endpoint_refuses_each_hostile_value_in_each_field(world, output_dir):
+    app = world["app"]
+    bodies = baselines(world)
+    schemas = input_schemas(app)
+    assert set(schemas) <= set(bodies), (
+        f"a JSON endpoint without a baseline body here: {sorted(set(schemas) - set(bodies))}"
+    )
+    findings = Findings("fields")
+    rules = {endpoint: (rule, method) for rule, endpoint, method in routes(app)}
+    for endpoint, schema_class in sorted(schemas.items()):
+        rule, method = rules[endpoint]
+        who, body = bodies[endpoint]
+        client = client_for(world, endpoint)
+        before = row_counts(app)
+        for field_path, cls, hostile in mutations(schema_class(), body):
+            response = request(
+                client, method, path_for(world, rule, endpoint, method), json=hostile
+            )
+            assert_clear_refusal(response, f"{endpoint} {field_path} {cls}", statuses=(400, 422))
+            findings.add(cls, f"{method} {rule.rule}", response.status_code)
+        assert row_counts(app) == before, endpoint
+        # The valid body goes through: the hostile values above met a working endpoint.
+        response = request(client, method, path_for(world, rule, endpoint, method), json=body)
+        assert response.status_code < 300, (endpoint, response.status_code, response.get_json())
+        # A phone's clock header at the calendar's edge is accepted (and flagged), never a 5xx.
+        for cls, value in TIME_VALUES.items():
+            response = request(
+                client,
+                method,
+                path_for(world, rule, endpoint, method),
+                json=body,
+                headers={"X-Client-Time": value},
+            )
+            assert response.status_code < 500, (endpoint, cls)
+            findings.add(f"X-Client-Time {cls}", f"{method} {rule.rule}", response.status_code)
+    findings.write(output_dir, db_dialect(app))
+
+
+def db_dialect(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
+
+
+# --- 4: pathological JSON ---------------------------------------------------------------------
+
+
+def test_every_json_endpoint_refuses_pathological_json(world, output_dir):
+    app = world["app"]
+    bodies = baselines(world)
+    findings = Findings("json")
+    before = row_counts(app)
+    for rule, endpoint, method in routes(app):
+        if not rule.rule.startswith("/api/") or method == "GET" or endpoint in LOGOUT:
+            continue
+        if endpoint not in bodies:
+            continue  # takes no JSON (photo bytes, an empty POST): see the query-string test
+        client = client_for(world, endpoint)
+        for cls, raw in raw_bodies(bodies[endpoint][1]).items():
+            response = request(
+                client,
+                method,
+                path_for(world, rule, endpoint, method),
+                data=raw,
+                content_type="application/json",
+            )
+            assert_clear_refusal(response, f"{endpoint} {cls}", statuses=(400,))
+            findings.add(cls, f"{method} {rule.rule}", response.status_code)
+    assert row_counts(app) == before
+    findings.write(output_dir, db_dialect(app))
+
+
+# --- 6: query strings and path parts of every route -------------------------------------------
+
+
+def test_every_route_survives_hostile_query_strings_path_parts_and_forms(world, output_dir):
+    app = world["app"]
+    findings = Findings("query-path-form")
+    valid_form = form_baseline(world)
+    checked = set()
+    for rule, endpoint, method in routes(app):
+        if endpoint in LOGOUT:
+            continue
+        client = client_for(world, endpoint)
+        url = path_for(world, rule, endpoint, method)
+        api = rule.rule.startswith("/api/")
+        form = method == "POST" and not api
+        # Which names does the view read? Ask it once, then feed each name.
+        READ.clear()
+        request(client, method, url, data=dict(valid_form) if form else None)
+        names = sorted(READ - {"csrf_token"} | set(COMMON_PARAMETERS))
+        for name in names:
+            for cls, value in QUERY_VALUES.items():
+                if form:
+                    kw = {"data": valid_form | {name: value}}
+                else:
+                    kw = {"query_string": {name: value}}
+                if endpoint.startswith("auth"):  # a login turns the client into a user
+                    client = Api(app)
+                    client.refresh_csrf()
+                response = request(client, method, url, **kw)
+                what = f"{method} {rule.rule} {name}={cls}"
+                assert response.status_code < 500, (what, response.data[:300])
+                location = response.headers.get("Location", "")
+                assert "\r" not in location and "\n" not in location, what
+                if api and response.status_code >= 400:
+                    assert response.get_json()["error"], what
+                findings.add(
+                    f"{'form' if form else 'query'} {cls}",
+                    f"{method} {rule.rule}",
+                    response.status_code,
+                )
+        for match in PARAM.finditer(rule.rule):
+            converter, name = match.group(1) or "default", match.group(2)
+            if converter == "uuid":
+                continue
+            for value in PATH_VALUES.get(converter, PATH_VALUES["default"]):
+                hostile_url = path_for(world, rule, endpoint, method, override=(name, value))
+                response = request(client, method, hostile_url)
+                assert response.status_code < 500, (hostile_url, response.data[:300])
+                assert response.status_code != 200 or converter == "default", hostile_url
+                findings.add(f"path {value!r}", f"{method} {rule.rule}", response.status_code)
+        checked.add(endpoint)
+    assert checked | LOGOUT >= set(app.view_functions) - SKIP
+    findings.write(output_dir, db_dialect(app))
+
+
+def test_the_logout_routes_survive_hostile_query_strings(world):
+    app = world["app"]
+    for rule, endpoint, method in routes(app):
+        if endpoint not in LOGOUT:
+            continue
+        for cls, value in QUERY_VALUES.items():
+            client = Api(app)
+            assert client.login("supervisor").status_code == 200
+            response = request(client, method, rule.rule, query_string={"next": value})
+            assert response.status_code < 500, (endpoint, cls)
+
+
+def test_photo_upload_refuses_hostile_digests_and_survives_hostile_clock_headers(world):
+    guard, ids = world["clients"]["guard"], world["ids"]
+    url = f"/api/v1/reports/{ids['lighting']}/photos/{ids['missing_photo']}"
+    image = jpeg_bytes(64, 48)
+    for value in ("sha-256=:" + "A" * 10_000 + ":", "sha-256=:!!!:", "sha-256=", "ä", ""):
+        response = guard.put(
+            url, data=image, headers={"Content-Type": "image/jpeg", "Content-Digest": value}
+        )
+        assert_clear_refusal(response, value, statuses=(400,))
+    for value in TIME_VALUES.values():
+        response = guard.put(
+            url,
+            data=image,
+            headers={
+                "Content-Type": "image/jpeg",
+                "Content-Digest": digest(image),
+                "X-Client-Time": value,
+            },
+        )
+        assert response.status_code in (200, 201), response.get_json()
+
+
+# --- 1: rows already stored with extreme values ------------------------------------------------
+
+EXTREMES = {
+    "year 1": datetime(1, 1, 1, 0, 0, tzinfo=UTC),
+    "year 9999": datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+}
+
+
+@pytest.mark.parametrize("extreme", sorted(EXTREMES))
+def test_every_page_and_export_renders_rows_stored_with_extreme_times(world, extreme):
+    """Rows written before client times were bounded (a report dated 9999 took every
+    supervisor page down): every GET route still answers, on both databases."""
+    app, ids = world["app"], world["ids"]
+    moment = EXTREMES[extreme]
+    with app.app_context():
+        from patrol.push.models import DispatchResponse, SosAlert
+        from patrol.reports.models import Report
+        from patrol.shifts.models import CheckIn, Shift
+
+        shift_id = uuid.UUID(ids["open_shift"])
+        db.session.execute(sa.update(Shift).where(Shift.id == shift_id).values(started_at=moment))
+        db.session.execute(sa.update(CheckIn).values(occurred_at=moment, received_at=moment))
+        db.session.execute(sa.update(Report).values(occurred_at=moment))
+        db.session.execute(
+            sa.update(Shift)
+            .where(Shift.id == uuid.UUID(ids["shift"]))
+            .values(started_at=moment, ended_at=moment, ended_received_at=moment)
+        )
+        db.session.execute(sa.update(SosAlert).values(occurred_at=moment, received_at=moment))
+        db.session.execute(sa.update(DispatchResponse).values(occurred_at=moment))
+        db.session.commit()
+    answered = {}
+    for rule, endpoint, method in routes(app):
+        if method != "GET":
+            continue
+        client = client_for(world, endpoint)
+        url = path_for(world, rule, endpoint, method)
+        if endpoint == "review.export_csv":
+            url += "?from=2026-11-01&to=2026-11-30"
+        response = request(client, method, url)
+        answered[url] = response.status_code
+        assert response.status_code < 500, (url, response.data[:300])
+    assert answered["/review/"] == 200
+    assert answered["/review/nights/2026-11-23.pdf"] == 200
+    assert answered[f"/review/reports/{ids['lighting']}"] == 200
+    assert answered["/push/alerts"] == 200
