@@ -312,3 +312,50 @@ def test_review_query_counts_do_not_grow_with_nights_or_routes(api_as, seeded):
         shift_id = start_shift(guard, local(2026, 11, day, 19, 35))
         check_in(guard, shift_id, cps[0]["id"], local(2026, 11, day, 20, 0))
     assert count_queries(seeded, pages) == small
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def test_the_rounds_csv_has_one_row_per_expected_visit(api_as, seeded):
+    import csv
+    import io
+
+    cps = demo_checkpoints(seeded)
+    route_id = make_route(seeded, [c["id"] for c in cps])
+    walk_first_round(seeded, api_as("guard"), route_id, cps)
+    set_clock(seeded, MORNING)
+    supervisor = api_as("supervisor")
+    response = supervisor.get(f"/review/nights/{NIGHT.isoformat()}/rounds.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["Natt", "Runda", "Rundans nummer"]
+    assert len(body) == 6
+    outcome = header.index("Utfall")
+    assert [r[outcome] for r in body] == ["I tid", "Överhoppad", "I tid"] + ["Missad"] * 3
+    assert body[1][header.index("Skäl")] == "Avspärrat av polis eller räddningstjänst"
+    assert supervisor.get("/review/nights/2026-02-30/rounds.csv").status_code == 404
+    assert api_as("guard").get(f"/review/nights/{NIGHT}/rounds.csv").status_code == 403
+
+
+def test_the_night_pdf_carries_the_compliance_figures(api_as, seeded, monkeypatch):
+    import re
+    import zlib
+
+    from patrol.review import export_pdf
+
+    monkeypatch.setattr(export_pdf, "FONT_CANDIDATES", ())  # Latin-1 core font: readable text
+    cps = demo_checkpoints(seeded)
+    route_id = make_route(seeded, [c["id"] for c in cps])
+    walk_first_round(seeded, api_as("guard"), route_id, cps)
+    set_clock(seeded, MORNING)
+    response = api_as("supervisor").get(f"/review/nights/{NIGHT}.pdf")
+    assert response.status_code == 200
+    streams = "\n".join(
+        zlib.decompress(m.group(1)).decode("latin-1")
+        for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", response.data, re.S)
+    )
+    assert "Rundor" in streams
+    assert "Kv\xe4llsrundan: 2 planerade, 1 genomf\xf6rda" in streams
+    assert "Avsp\xe4rrat av polis" in streams

@@ -3,10 +3,10 @@ the duty supervisor, and the plans (/admin/routes: admins write, supervisors rea
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import format_datetime
 from sqlalchemy.orm import joinedload
 
@@ -138,3 +138,25 @@ def now_page():
     if request.args.get("part") == "board":  # what static/js/review/now.js refreshes
         return render_template("rounds/_now_board.html", **board)
     return render_template("rounds/now.html", **board)
+
+
+# --- the night's compliance as CSV -------------------------------------------------------------
+
+
+@bp.get("/review/nights/<night>/rounds.csv")
+@reviewer_page
+def compliance_csv_page(night: str):
+    from patrol.rounds.exports import compliance_csv
+
+    try:
+        night_date = date.fromisoformat(night)
+    except ValueError:
+        abort(404)
+    return Response(
+        compliance_csv(night_date),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="rundor-{night_date.isoformat()}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
