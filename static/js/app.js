@@ -16,6 +16,7 @@ import * as homeScreen from "./screen-home.js";
 import * as logScreen from "./screen-log.js";
 import * as loginScreen from "./screen-login.js";
 import * as reportScreen from "./screen-report.js";
+import * as roundsScreen from "./screen-rounds.js"; // issue 12: tonight's rounds (home block in rounds.js)
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
 const ROUTES = {
@@ -24,9 +25,10 @@ const ROUTES = {
   "/report": reportScreen,
   "/log": logScreen,
   "/end-shift": endShiftScreen,
+  "/rounds": roundsScreen,
 };
 // Screens with a form: an update never reloads the app under the guard's thumb there.
-const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen]);
+const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, roundsScreen]);
 
 const state = {
   user: null,
