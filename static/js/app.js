@@ -199,6 +199,7 @@ export async function refreshSites() {
     if (answer.status === 200) {
       await setValue("sites", answer.sites);
       await setValue("sitesEtag", answer.etag);
+      window.dispatchEvent(new Event("sites-updated")); // e.g. tonight's rounds (rounds.js)
     } else if (answer.status !== 304) {
       sitesRefreshedAt = 0; // try again after the next sync pass
     }
@@ -249,7 +250,8 @@ async function start() {
     const link = event.target.closest("a[data-nav]");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
     event.preventDefault();
-    navigate(new URL(link.href).pathname);
+    const url = new URL(link.href);
+    navigate(url.pathname + url.search); // /rounds?route=<id> keeps its query
   });
   window.addEventListener("popstate", () => render());
   window.addEventListener("online", () => {

@@ -36,6 +36,7 @@ const TEXT = {
     start_round: "Starta runda",
     started: "Startad {time}",
     checked_in_at: "Incheckad {time}",
+    unresolved: "+{n} kontrolleras vid synk",
     skipped: "Överhoppad: {reason}",
     skip: "Hoppa över",
     check_in: "Checka in",
@@ -77,6 +78,7 @@ const TEXT = {
     start_round: "Start round",
     started: "Started {time}",
     checked_in_at: "Checked in {time}",
+    unresolved: "+{n} checked at sync",
     skipped: "Skipped: {reason}",
     skip: "Skip",
     check_in: "Check in",
@@ -123,6 +125,17 @@ export function duration(ms) {
 /** The night (the evening's date, YYYY-MM-DD) of a moment: Stockholm time minus 12 hours. */
 export function nightOf(ms) {
   return new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Stockholm" }).format(new Date(ms - 12 * 3600 * 1000));
+}
+
+/** Typed-code check-ins of this shift the phone cannot place (the server resolves them). */
+export async function unresolvedCheckins(shift, fromMs, toMs) {
+  if (!shift) return 0;
+  const items = await logItemsForShift(shift.id);
+  return items.filter((item) => {
+    if (item.kind !== "checkin" || item.checkpointId) return false;
+    const at = Date.parse(item.at || new Date(item.createdAt).toISOString());
+    return fromMs <= at && at <= toMs;
+  }).length;
 }
 
 /** Check-ins at recognised checkpoints and skips of this shift: [{checkpointId, at, kind, reason}]. */
@@ -245,7 +258,7 @@ export async function roundStart(routeId, round) {
 
 // --- the home screen's block ---------------------------------------------------------------
 
-function roundLine(route, m, now, index) {
+function roundLine(route, m, now, index, unresolved) {
   const when =
     m.round.opensMs > now
       ? tr("opens_at", { time: formatTime(m.round.opens) })
@@ -256,7 +269,8 @@ function roundLine(route, m, now, index) {
     "li",
     { class: `round-item round-${m.status}`, dataset: { route: String(route.id), round: String(m.round.index) } },
     h("p", {}, h("strong", {}, route.name), ` – ${tr("round", { n: m.round.index })}, ${when}`),
-    h("p", { class: "round-progress" }, tr("progress", { done: m.done, total: m.total }))
+    h("p", { class: "round-progress" }, tr("progress", { done: m.done, total: m.total })),
+    unresolved ? h("p", { class: "state checked_at_sync" }, tr("unresolved", { n: unresolved })) : null
   );
   if (m.next && m.round.opensMs <= now) {
     const known = index.get(m.next.stop.checkpoint_id);
@@ -275,6 +289,7 @@ function roundLine(route, m, now, index) {
 }
 
 export async function drawRounds(section) {
+  if (section.isConnected) section.dataset.shown = "1"; // attached once: forget it when gone
   const siteData = await sites();
   const shift = await currentShift();
   const routes = siteData.routes || [];
@@ -287,7 +302,10 @@ export async function drawRounds(section) {
     const matched = matchRounds(route, visits, now);
     planned += matched.length;
     const current = currentRound(matched, now);
-    if (current) list.append(roundLine(route, current, now, index));
+    if (!current) continue;
+    const unresolved =
+      current.round.opensMs <= now ? await unresolvedCheckins(shift, current.round.opensMs, current.round.closesMs) : 0;
+    list.append(roundLine(route, current, now, index, unresolved));
   }
   // Extra rounds dispatched by a supervisor, in the same list (their card has the buttons).
   const tasks = (await getValue("dispatches")) || [];
@@ -308,14 +326,29 @@ export async function drawRounds(section) {
   const empty = list.children.length
     ? null
     : h("p", { class: "muted" }, planned ? tr("no_more") : tr("none_tonight"));
-  section.replaceChildren(h("h2", { id: "rounds-title" }, tr("title")), list, empty);
+  section.replaceChildren(...[h("h2", { id: "rounds-title" }, tr("title")), list, empty].filter(Boolean));
   section.hidden = !planned && !tasks.length;
 }
+
+// Home cards on the page, redrawn when the plans arrive and every half minute ("om 12 min").
+const mounted = new Set();
+const REDRAW_MS = 30_000;
+
+function redrawAll() {
+  for (const section of [...mounted]) {
+    if (section.isConnected) drawRounds(section);
+    else if (section.dataset.shown) mounted.delete(section);
+  }
+}
+
+window.addEventListener("sites-updated", redrawAll);
+setInterval(redrawAll, REDRAW_MS);
 
 addHomeExtension((container, ctx) => {
   if (!ctx.user) return;
   const section = h("section", { class: "card rounds-card", id: "rounds-card", "aria-labelledby": "rounds-title", hidden: true });
   // Before the SOS button and the other blocks: the round is the night's main task.
   container.prepend(section);
+  mounted.add(section);
   drawRounds(section);
 });

@@ -18,6 +18,7 @@ import {
   skipCheckpoint,
   startRound,
   tr,
+  unresolvedCheckins,
 } from "./rounds.js";
 import { h, notice } from "./ui.js";
 
@@ -89,6 +90,8 @@ export async function render(container, ctx) {
     h("p", {}, `${tr("round", { n: round.index })}: ${formatTime(round.opens)}–${formatTime(round.due)}`),
     h("p", { class: "round-progress big-figure", id: "round-progress" }, tr("progress", { done: current.done, total: current.total }))
   );
+  const unresolved = await unresolvedCheckins(shift, round.opensMs, round.closesMs);
+  if (unresolved) head.append(h("p", { class: "state checked_at_sync" }, tr("unresolved", { n: unresolved })));
   if (started) {
     head.append(h("p", { class: "muted" }, tr("started", { time: formatTime(started) })));
   } else if (!current.done && round.opensMs <= now) {
