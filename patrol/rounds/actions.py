@@ -9,7 +9,7 @@ makes it fire once, across every worker host, and a worker that was down catches
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import format_datetime, gettext
 
@@ -93,3 +93,65 @@ UNREPORTED_JOB = Job(
     keys=closed_round_keys,
     look_back_nights=2,
 )
+
+
+# --- saving a plan (the admin's route editor) -------------------------------------------------
+
+
+def earliest_valid_from(route_id: int | None, now: datetime) -> date:
+    """The first night a new plan version may start: tonight while none of tonight's rounds of
+    the plan in force has opened, else tomorrow. So no night that has begun is ever
+    re-planned, and its compliance stays measured against the plan it started with."""
+    from patrol.shifts.models import night_of
+
+    tonight = night_of(now)
+    if route_id is not None:
+        plan = plan_in_force(load_plans([route_id]).get(route_id, []), tonight)
+        if any(r.opens <= now for r in expected_rounds(plan, tonight)):
+            return tonight + timedelta(days=1)
+    return tonight
+
+
+def save_plan(route: Route | None, area_id: int, values: dict, by_user_id: int) -> Route:
+    """Create the route or update its name, minutes and active flag, and write the plan
+    version valid from `values["valid_from"]` (replacing a version for that same night,
+    which has not begun). Commits."""
+    import sqlalchemy as sa
+
+    from patrol.rounds.models import RouteCheckpoint, Schedule
+
+    if route is None:
+        route = Route(area_id=area_id)
+        db.session.add(route)
+    route.name = values["name"]
+    route.expected_minutes = values["expected_minutes"]
+    route.active = values["active"]
+    db.session.flush()
+    same_night = db.session.scalar(
+        sa.select(Schedule).where(
+            Schedule.route_id == route.id, Schedule.valid_from == values["valid_from"]
+        )
+    )
+    if same_night is not None:
+        for stop in same_night.checkpoints:
+            db.session.delete(stop)
+        db.session.delete(same_night)
+        db.session.flush()
+    schedule = Schedule(
+        route_id=route.id,
+        valid_from=values["valid_from"],
+        weekdays=values["weekdays"],
+        window_start=values["window_start"],
+        window_end=values["window_end"],
+        rounds_per_night=values["rounds_per_night"],
+        interval_minutes=values["interval_minutes"],
+        tolerance_minutes=values["tolerance_minutes"],
+        created_by_id=by_user_id,
+    )
+    schedule.checkpoints = [
+        RouteCheckpoint(position=i, checkpoint_id=cp, instructions=text or None)
+        for i, (cp, text) in enumerate(values["stops"], start=1)
+    ]
+    db.session.add(schedule)
+    db.session.commit()
+    return route

@@ -6,23 +6,42 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import format_datetime
-from sqlalchemy.orm import joinedload
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_datetime, gettext
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
+from patrol.auth.roles import ADMIN_ROLES
 from patrol.db import db, utcnow
+from patrol.errors import ApiError
 from patrol.rounds import timeline
+from patrol.rounds.actions import earliest_valid_from, save_plan
+from patrol.rounds.forms import PlanForm, apply_op, check_form, form_from_schedule, read_form
 from patrol.rounds.models import RoundSkip, Route
 from patrol.rounds.rules import (
     OUTCOME_LABELS,
     ROUND_STATUS_LABELS,
     SKIP_REASONS,
     THRESHOLDS,
+    load_plans,
     night_compliance,
+    plan_in_force,
     route_history,
+    wall_instant,
 )
 from patrol.security import reviewer_page
 from patrol.shifts.models import CheckIn, Shift, night_of
+from patrol.sites.models import Area, Property
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
 
@@ -160,3 +179,146 @@ def compliance_csv_page(night: str):
             "Cache-Control": "no-store",
         },
     )
+
+
+# --- plans: /admin/routes (admins write, supervisors read) -------------------------------------
+# Served here until the admin package has its own home for them; the layout is the review one.
+
+
+def can_edit() -> bool:
+    return current_user.role in ADMIN_ROLES
+
+
+def require_editor() -> None:
+    if not can_edit():
+        raise ApiError(403)
+
+
+def area_choices():
+    """Areas with their properties and checkpoints, for the editor's "Lägg till" list."""
+    return db.session.scalars(
+        sa.select(Area)
+        .options(selectinload(Area.properties).selectinload(Property.checkpoints))
+        .order_by(Area.name)
+    ).all()
+
+
+@bp.get("/admin/routes")
+@reviewer_page
+def admin_routes():
+    routes = db.session.scalars(
+        sa.select(Route).options(joinedload(Route.area)).order_by(Route.name)
+    ).all()
+    plans = load_plans()
+    tonight = night_of(utcnow())
+    current = {r.id: plan_in_force(plans.get(r.id, []), tonight) for r in routes}
+    upcoming = {r.id: [p for p in plans.get(r.id, []) if p.valid_from > tonight] for r in routes}
+    return render_template(
+        "rounds/admin_routes.html",
+        routes=routes,
+        current=current,
+        upcoming=upcoming,
+        can_edit=can_edit(),
+    )
+
+
+def render_editor(route, form: PlanForm, area, status: int = 200):
+    checkpoints = {c.id: (p, c) for p in area.properties for c in p.checkpoints}
+    return (
+        render_template(
+            "rounds/admin_route.html",
+            route=route,
+            form=form,
+            area=area,
+            areas=area_choices() if route is None else [area],
+            checkpoints=checkpoints,
+            can_edit=can_edit(),
+            versions=route.schedules if route else [],
+        ),
+        status,
+    )
+
+
+def chosen_area(route, data) -> Area:
+    if route is not None:
+        return db.session.get(Area, route.area_id)
+    raw = (data or {}).get("area", "")
+    area = db.session.get(Area, int(raw)) if str(raw).isdigit() else None
+    return area or db.session.scalar(sa.select(Area).order_by(Area.name))
+
+
+@bp.get("/admin/routes/new")
+@reviewer_page
+def admin_route_new():
+    require_editor()
+    area = chosen_area(None, request.args)
+    if area is None:
+        abort(404)
+    form = PlanForm(valid_from=earliest_valid_from(None, utcnow()).isoformat())
+    return render_editor(None, form, area)
+
+
+@bp.get("/admin/routes/<int:route_id>")
+@reviewer_page
+def admin_route(route_id: int):
+    route = db.session.get(Route, route_id)
+    if route is None:
+        abort(404)
+    latest = route.schedules[-1] if route.schedules else None
+    earliest = earliest_valid_from(route.id, utcnow())
+    form = form_from_schedule(route, latest, earliest) if latest else PlanForm(name=route.name)
+    return render_editor(route, form, chosen_area(route, None))
+
+
+@bp.post("/admin/routes/new")
+@bp.post("/admin/routes/<int:route_id>")
+@reviewer_page
+def admin_route_save(route_id: int | None = None):
+    require_editor()
+    route = None
+    if route_id is not None:
+        route = db.session.get(Route, route_id)
+        if route is None:
+            abort(404)
+    area = chosen_area(route, request.form)
+    if area is None:
+        abort(404)
+    form = read_form(request.form)
+    op = request.form.get("op", "save")
+    if op != "save":
+        apply_op(form, op, request.form.get("add_checkpoint"))
+        return render_editor(route, form, area)
+    now = utcnow()
+    earliest = earliest_valid_from(route.id if route else None, now)
+    allowed = {c.id for p in area.properties for c in p.checkpoints}
+    values = check_form(form, allowed, earliest)
+    if (
+        values is not None
+        and values["valid_from"] == night_of(now)
+        and wall_instant(values["valid_from"], values["window_start"]) <= now
+    ):
+        form.errors["valid_from"] = gettext(
+            "Tonight's window has already opened: the change can start tomorrow at the earliest."
+        )
+        values = None
+    if values is not None:
+        clash = db.session.scalar(
+            sa.select(Route.id).where(
+                Route.area_id == area.id,
+                Route.name == values["name"],
+                Route.id != (route.id if route else -1),
+            )
+        )
+        if clash is not None:
+            form.errors["name"] = gettext("The area already has a route with this name.")
+            values = None
+    if values is None:
+        return render_editor(route, form, area, 422)
+    saved = save_plan(route, area.id, values, current_user.id)
+    flash(
+        gettext(
+            "The route is saved. The plan applies from the night of %(date)s.",
+            date=values["valid_from"].isoformat(),
+        )
+    )
+    return redirect(url_for("rounds.admin_route", route_id=saved.id))
