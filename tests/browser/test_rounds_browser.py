@@ -166,3 +166,65 @@ def test_a_round_walked_offline_shows_completed_with_a_skip_and_the_next_as_miss
     expect(page.locator('.route-night [data-round="2"]')).to_have_attribute("data-status", "missed")
     page.locator("#rounds").screenshot(path=str(SHOTS / "natten-rounds-390x844.png"))
     phone.close()
+
+
+def test_just_nu_refreshes_itself_and_the_plans_pages_look_right(browser, live_server, live_app):
+    """'Just nu' on a phone: a check-in that arrives while the page is open appears at the
+    next refresh (the page's clock moved with page.clock, no sleeping), and the guard is
+    flagged "ej hörd" once the server's clock is past the limit. Screenshots of Just nu, a
+    route's history and the route editor."""
+    from tests.conftest import Api
+    from tests.support.rounds import check_in, start_shift
+
+    places = route_checkpoints(live_app)
+    route_id = make_route(live_app, places["ids"], valid_from=date(2026, 11, 16))
+    set_clock(live_app, local(2026, 11, 23, 20, 0))
+    guard = Api(live_app)
+    assert guard.login("guard").status_code == 200
+    shift_id = start_shift(guard, local(2026, 11, 23, 19, 35))
+
+    context = browser.new_context(viewport=PHONE, color_scheme="dark", locale="sv-SE")
+    context.clock.install(time=local(2026, 11, 23, 20, 0))
+    page = context.new_page()
+    page.goto(live_server.url + "/review/now")
+    page.get_by_label("Användarnamn").fill("supervisor")
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Just nu")).to_be_visible()
+    card = page.locator('[data-guard="guard"]')
+    expect(card).to_contain_text("Senast hörd 20:00")
+    expect(page.get_by_text("Ingen runda pågår.")).to_be_visible()
+
+    set_clock(live_app, local(2026, 11, 23, 20, 10))
+    check_in(guard, shift_id, places["ids"][0], local(2026, 11, 23, 20, 10))
+    context.clock.run_for(31_000)
+    expect(card).to_contain_text("Senast hörd 20:10")
+    expect(card).to_contain_text("1 av 3")
+    expect(card).to_contain_text("nästa: Trapphus A")
+    shoot(page, "just-nu-390x844")
+
+    set_clock(live_app, local(2026, 11, 23, 21, 11))
+    context.clock.run_for(31_000)
+    expect(card.locator(".not-heard")).to_have_text("ej hörd")
+    context.close()
+
+    set_clock(live_app, local(2026, 11, 24, 12, 0))
+    desk = browser.new_context(viewport=DESK, color_scheme="dark", locale="sv-SE")
+    page = desk.new_page()
+    page.goto(live_server.url + f"/review/routes/{route_id}")
+    page.get_by_label("Användarnamn").fill("admin")
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Kvällsrundan")).to_be_visible()
+    expect(page.locator('tr[data-night="2026-11-23"]')).to_be_visible()
+    shoot(page, "route-history-1366x900")
+    page.goto(live_server.url + f"/admin/routes/{route_id}")
+    expect(page.get_by_role("heading", name="Kvällsrundan")).to_be_visible()
+    # Reordering by keyboard: focus "Ner" on the first stop and press Enter.
+    first = page.locator(".stop-list li").first
+    expect(first).to_contain_text("Entré")
+    first.get_by_role("button", name="Flytta Entré ner").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".stop-list li").first).to_contain_text("Trapphus A")
+    shoot(page, "route-editor-1366x900")
+    desk.close()
