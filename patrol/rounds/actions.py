@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 
 from patrol.auth.models import User
 from patrol.db import db, utcnow
@@ -21,6 +21,7 @@ from patrol.rounds.rules import (
     expected_rounds,
     load_plans,
     load_visits,
+    local_hhmm,
     plan_in_force,
     route_night,
 )
@@ -74,8 +75,8 @@ def alert_if_unreported(night: date, key: str) -> str:
             "body": gettext(
                 "Its window %(opens)s–%(closes)s closed with nothing reported. "
                 "It may have been walked offline.",
-                opens=format_datetime(found.round.opens, "HH:mm"),
-                closes=format_datetime(found.round.due, "HH:mm"),
+                opens=local_hhmm(found.round.opens),
+                closes=local_hhmm(found.round.due),
             ),
             "url": f"/review/nights/{night.isoformat()}#route-{route_id}",
             "tag": f"round-{night.isoformat()}-{key}",

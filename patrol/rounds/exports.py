@@ -9,13 +9,14 @@ import csv
 import io
 from datetime import date
 
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 
 from patrol.rounds.rules import (
     OUTCOME_LABELS,
     ROUND_STATUS_LABELS,
     SKIP_REASONS,
     compliance_rows,
+    local_hhmm,
     night_compliance,
 )
 
@@ -48,14 +49,14 @@ def compliance_csv(night: date) -> str:
                     row["night"],
                     safe_cell(row["route"]),
                     row["round"],
-                    format_datetime(row["round_opens"], "HH:mm"),
-                    format_datetime(row["round_due"], "HH:mm"),
+                    local_hhmm(row["round_opens"]),
+                    local_hhmm(row["round_due"]),
                     str(ROUND_STATUS_LABELS[row["round_status"]]),
                     row["position"],
                     safe_cell(row["property"]),
                     safe_cell(row["checkpoint"]),
                     str(OUTCOME_LABELS[row["outcome"]]),
-                    format_datetime(row["at"], "HH:mm") if row["at"] else "",
+                    local_hhmm(row["at"]) if row["at"] else "",
                     str(SKIP_REASONS[row["skip_reason"]]) if row["skip_reason"] else "",
                     safe_cell(row["skip_text"]),
                 )
@@ -106,8 +107,8 @@ def write_pdf_section(pdf, night: date) -> None:
                         note += f": {c.visit.reason_text})" if c.visit.reason_text else ")"
                     notes.append(note)
             pdf.text_line(
-                f"  Runda {r.round.index} {format_datetime(r.round.opens, 'HH:mm')}–"
-                f"{format_datetime(r.round.due, 'HH:mm')}: {ROUND_STATUS_LABELS[r.status]} "
+                f"  Runda {r.round.index} {local_hhmm(r.round.opens)}–"
+                f"{local_hhmm(r.round.due)}: {ROUND_STATUS_LABELS[r.status]} "
                 f"({r.done} av {len(r.checkpoints)})" + (" – " + "; ".join(notes) if notes else ""),
                 9,
                 height=4.5,

@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -34,6 +34,7 @@ from patrol.rounds.rules import (
     SKIP_REASONS,
     THRESHOLDS,
     load_plans,
+    local_hhmm,
     night_compliance,
     plan_in_force,
     route_history,
@@ -50,17 +51,12 @@ HISTORY_NIGHTS = 30
 OPEN_SHIFT_LIMIT = timedelta(hours=16)
 
 
-def format_time(moment) -> str:
-    return format_datetime(moment, "HH:mm") if moment else "–"
-
-
 def template_helpers() -> dict:
     """What the rounds templates use, also when another package's page includes them."""
     return {
-        "format_time": format_time,
+        "format_time": local_hhmm,
         "axis_for": timeline.axis_for,
-        "bands": timeline.bands,
-        "ticks": timeline.ticks,
+        "timeline_svg": timeline.timeline_svg,
         "OUTCOME_LABELS": OUTCOME_LABELS,
         "ROUND_STATUS_LABELS": ROUND_STATUS_LABELS,
         "SKIP_REASONS": SKIP_REASONS,
@@ -87,7 +83,6 @@ def route_page(route_id: int):
         "rounds/route.html",
         route=route,
         history=history,
-        axis=timeline.axis_for(history.nights),
         nights=HISTORY_NIGHTS,
     )
 

@@ -120,6 +120,12 @@ class ExpectedRound:
         return f"{self.route_id}:{self.index}"
 
 
+def local_hhmm(moment: datetime | None) -> str:
+    """Stockholm wall time "HH:MM" of an instant (the project's one time zone; much cheaper
+    than a locale-aware formatter, which matters for a CSV of thousands of visits)."""
+    return moment.astimezone(STOCKHOLM).strftime("%H:%M") if moment else "–"
+
+
 def night_clock(t: time) -> int:
     """Minutes since the night's noon: orders times within a night (19:30 < 23:00 < 04:00)."""
     return ((t.hour - 12) % 24) * 60 + t.minute
@@ -320,9 +326,17 @@ class RouteNight:
 def route_night(
     versions: Sequence[Plan], night: date, visits: Iterable[Visit], now: datetime
 ) -> RouteNight:
+    """One route's night. Only visits at the checkpoints of the plan in force count (also as
+    extra visits): another route's check-ins are none of this route's business."""
     route_id = versions[0].route_id if versions else 0
-    rounds = expected_rounds(plan_in_force(versions, night), night)
-    outcomes, extra = match_round_visits(rounds, visits, now)
+    plan = plan_in_force(versions, night)
+    rounds = expected_rounds(plan, night)
+    if not rounds:
+        return RouteNight(route_id, night, [], [])
+    wanted = set(plan.checkpoint_ids)
+    outcomes, extra = match_round_visits(
+        rounds, [v for v in visits if v.checkpoint_id in wanted], now
+    )
     return RouteNight(route_id, night, outcomes, extra)
 
 
