@@ -43,6 +43,10 @@ def compliance_csv(night: date) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADERS)
     with force_locale("sv"):
+        # Resolved once: a lazy label looks its catalog up on every use.
+        outcomes = {k: str(v) for k, v in OUTCOME_LABELS.items()}
+        statuses = {k: str(v) for k, v in ROUND_STATUS_LABELS.items()}
+        reasons = {k: str(v) for k, v in SKIP_REASONS.items()}
         for row in compliance_rows(night):
             writer.writerow(
                 (
@@ -51,13 +55,13 @@ def compliance_csv(night: date) -> str:
                     row["round"],
                     local_hhmm(row["round_opens"]),
                     local_hhmm(row["round_due"]),
-                    str(ROUND_STATUS_LABELS[row["round_status"]]),
+                    statuses[row["round_status"]],
                     row["position"],
                     safe_cell(row["property"]),
                     safe_cell(row["checkpoint"]),
-                    str(OUTCOME_LABELS[row["outcome"]]),
+                    outcomes[row["outcome"]],
                     local_hhmm(row["at"]) if row["at"] else "",
-                    str(SKIP_REASONS[row["skip_reason"]]) if row["skip_reason"] else "",
+                    reasons[row["skip_reason"]] if row["skip_reason"] else "",
                     safe_cell(row["skip_text"]),
                 )
             )

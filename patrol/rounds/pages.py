@@ -57,9 +57,10 @@ def template_helpers() -> dict:
         "format_time": local_hhmm,
         "axis_for": timeline.axis_for,
         "timeline_svg": timeline.timeline_svg,
-        "OUTCOME_LABELS": OUTCOME_LABELS,
-        "ROUND_STATUS_LABELS": ROUND_STATUS_LABELS,
-        "SKIP_REASONS": SKIP_REASONS,
+        # Resolved once per page: a lazy label looks its catalog up on every use.
+        "OUTCOME_LABELS": {k: str(v) for k, v in OUTCOME_LABELS.items()},
+        "ROUND_STATUS_LABELS": {k: str(v) for k, v in ROUND_STATUS_LABELS.items()},
+        "SKIP_REASONS": {k: str(v) for k, v in SKIP_REASONS.items()},
     }
 
 

@@ -61,11 +61,12 @@ def timeline_svg(rn: RouteNight, axis: Axis, label: str) -> Markup:
             f'<line class="hour" x1="{x}%" x2="{x}%" y1="6" y2="40"/>'
             f'<text class="hour-label" x="{x}%" y="54" text-anchor="middle">{text}</text>'
         )
+    statuses = {k: str(v) for k, v in ROUND_STATUS_LABELS.items()}
     for r in rn.rounds:
         opens, due, closes = axis.x(r.round.opens), axis.x(r.round.due), axis.x(r.round.closes)
         title = escape(
             f"{gettext('Round %(n)d', n=r.round.index)} {local_hhmm(r.round.opens)}–"
-            f"{local_hhmm(r.round.due)}: {ROUND_STATUS_LABELS[r.status]}"
+            f"{local_hhmm(r.round.due)}: {statuses[r.status]}"
         )
         parts.append(
             f'<rect class="band band-{r.status}" x="{opens}%" y="10" width="{round(due - opens, 2)}%"'
