@@ -42,9 +42,8 @@ ROUTES, CHECKPOINTS, ROUNDS = 20, 40, 3
 
 
 def make_app(tmp: Path, name: str, database_url: str | None):
-    os.environ["PATROL_INSTANCE_PATH"] = str(tmp / f"instance-{name}")
     from patrol import create_app
-    from patrol.db import upgrade_database
+    from patrol.migrate import upgrade_database
 
     url = database_url or "sqlite:///" + str(tmp / f"{name}.sqlite3")
     upgrade_database(url)
@@ -57,7 +56,8 @@ def make_app(tmp: Path, name: str, database_url: str | None):
             "PASSWORD_HASH_TIME_COST": 1,
             "PASSWORD_HASH_MEMORY_KIB": 1024,
             "SESSION_COOKIE_SECURE": False,
-        }
+        },
+        instance_path=tmp / f"instance-{name}",
     )
 
 
@@ -192,7 +192,9 @@ def measure(app, client, url: str, runs: int) -> tuple[float, float, int]:
     """(median wall milliseconds, median CPU milliseconds of this process, SQL statements of
     one request). CPU time shows the server's own work when other programs share the cores;
     with SQLite in-process it includes the database's work too."""
-    engine = app.extensions["patrol_db"][0]
+    from patrol.db import engine_of
+
+    engine = engine_of(app)
     client.get(url)  # warm-up: template compilation, caches
     statements = []
 

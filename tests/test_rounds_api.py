@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from patrol.db import db, set_clock
+from patrol.db import db, engine_of, set_clock
 from patrol.push.models import PushMessage, PushSubscription
 from patrol.rounds.rules import compliance_rows, night_compliance
 from patrol.schedule.rules import run_due_jobs
@@ -278,7 +278,7 @@ def test_sites_carry_tonights_routes_and_the_etag_follows_them(api_as, seeded):
 
 
 def count_queries(app, fn) -> int:
-    engine = app.extensions["patrol_db"][0]
+    engine = engine_of(app)
     seen = []
 
     def before(*_args, **_kw):

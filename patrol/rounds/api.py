@@ -20,8 +20,8 @@ from patrol.rounds.models import RoundSkip, Route
 from patrol.rounds.rules import load_plans, plan_in_force
 from patrol.rounds.schemas import RoundSkipIn, RoundSkipOut
 from patrol.security import roles_required
-from patrol.shifts.api import check_within_shift, json_body, own_shift  # MERGE: shifts.rules/sync
-from patrol.sync import clock_flags, put_record
+from patrol.shifts.rules import check_within_shift, own_shift
+from patrol.sync import clock_flags, json_body, put_record
 
 SKIP_IN_SCHEMA = RoundSkipIn()
 SKIP_OUT_SCHEMA = RoundSkipOut()

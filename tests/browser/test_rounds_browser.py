@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from patrol.db import set_clock
-from tests.browser.guard_helpers import (
+from tests.support.app import TEST_PASSWORD
+from tests.support.guard_browser import (
     check_in_with_code,
     go_offline,
     go_online,
@@ -30,7 +31,6 @@ from tests.browser.guard_helpers import (
     start_shift,
     wait_until_all_sent,
 )
-from tests.conftest import TEST_PASSWORD
 from tests.support.rounds import local, make_route
 
 pytestmark = pytest.mark.browser
@@ -173,7 +173,7 @@ def test_just_nu_refreshes_itself_and_the_plans_pages_look_right(browser, live_s
     next refresh (the page's clock moved with page.clock, no sleeping), and the guard is
     flagged "ej hörd" once the server's clock is past the limit. Screenshots of Just nu, a
     route's history and the route editor."""
-    from tests.conftest import Api
+    from tests.support.app import Api
     from tests.support.rounds import check_in, start_shift
 
     places = route_checkpoints(live_app)
