@@ -359,3 +359,28 @@ def test_the_night_pdf_carries_the_compliance_figures(api_as, seeded, monkeypatc
     assert "Rundor" in streams
     assert "Kv\xe4llsrundan: 2 planerade, 1 genomf\xf6rda" in streams
     assert "Avsp\xe4rrat av polis" in streams
+
+
+# --- the shift log's anomalies ---------------------------------------------------------------------
+
+
+def test_the_shift_log_explains_anomalies_in_words(api_as, seeded):
+    from patrol.rounds.rules import THRESHOLDS
+
+    cps = demo_checkpoints(seeded, 8)
+    make_route(seeded, [c["id"] for c in cps[:3]])
+    guard = api_as("guard")
+    shift_id = start_shift(guard, local(2026, 11, 23, 18, 0))
+    # A burst: one checkpoint after another every few seconds (a sheet of codes, not a walk).
+    for i in range(THRESHOLDS.burst_count):
+        check_in(
+            guard, shift_id, cps[4 + i]["id"], local(2026, 11, 23, 21, 0).replace(second=5 * i)
+        )
+    # Before the first window opens at 19:30: outside every planned window.
+    check_in(guard, shift_id, cps[0]["id"], local(2026, 11, 23, 18, 30))
+    html = api_as("supervisor").get(f"/review/shifts/{shift_id}").get_data(as_text=True)
+    assert "Avvikelser" in html
+    assert (
+        f"{THRESHOLDS.burst_count} incheckningar vid olika kontrollpunkter inom 15 sekunder" in html
+    )
+    assert "utanför nattens alla planerade rundfönster" in html

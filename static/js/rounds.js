@@ -246,7 +246,9 @@ export async function skipCheckpoint(shift, route, known, reasonCode, reasonText
 
 /** An explicit start of a round (kept on the phone: it orders the guard's own view). */
 export async function startRound(routeId, round) {
-  const starts = (await getValue(STARTS_KEY)) || {};
+  const all = (await getValue(STARTS_KEY)) || {};
+  // Only tonight's starts are kept: older nights' are of no use to the guard.
+  const starts = Object.fromEntries(Object.entries(all).filter(([key]) => key.startsWith(`${round.night}:`)));
   starts[`${round.night}:${routeId}:${round.index}`] = new Date().toISOString();
   await setValue(STARTS_KEY, starts);
 }
