@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from patrol.db import Base, UTCDateTime, enum_column, utcnow
 
-MESSAGE_KINDS = ("acute", "sos", "sos_ack", "dispatch", "test")
+# round_unreported: a planned round whose window closed with nothing reported (rounds package).
+MESSAGE_KINDS = ("acute", "sos", "sos_ack", "dispatch", "test", "round_unreported")
 # pending: waiting to be sent (or re-sent after next_attempt_at); sending: claimed by a worker
 # until claimed_until; sent: the push service accepted it; gone: the subscription expired
 # (404/410) and was removed; failed: refused for good, out of attempts, or past its TTL.

@@ -40,6 +40,8 @@ FLOWS = {
     "sos_ack": Flow(ttl_s=10 * 60, urgency="high"),
     "acute": Flow(ttl_s=30 * 60, urgency="high"),
     "dispatch": Flow(ttl_s=4 * 3600, urgency="normal"),
+    # A round not reported (rounds package): worth reading until the morning review.
+    "round_unreported": Flow(ttl_s=6 * 3600, urgency="normal"),
     "test": Flow(ttl_s=5 * 60, urgency="normal"),
 }
 

@@ -31,6 +31,7 @@ from patrol.labels import (
 )
 from patrol.reports.storage import photo_store
 from patrol.review.queries import night_checkins, night_rows
+from patrol.rounds.exports import write_pdf_section as write_rounds_section
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -132,6 +133,7 @@ def night_report_pdf(night: date) -> bytes:
         pdf.text_line(f"Ej granskade: {unreviewed}   Foton som inte kommit fram: {missing}")
         flagged = sum(1 for c in checkins if c.flags)
         pdf.text_line(f"Incheckningar med flaggor: {flagged}")
+        write_rounds_section(pdf, night)  # planned rounds' compliance (patrol/rounds)
 
         for shift in shifts:
             pdf.heading(

@@ -11,8 +11,9 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from patrol.auth.roles import SITES_READER_ROLES
-from patrol.db import db
+from patrol.db import db, utcnow
 from patrol.openapi import documented
+from patrol.rounds.rules import phone_routes
 from patrol.security import roles_required
 from patrol.sites.models import Area, Property
 from patrol.sites.schemas import SitesOut
@@ -44,8 +45,12 @@ def visible_areas() -> list[Area]:
 @roles_required(*SITES_READER_ROLES)
 @documented(responses={200: SitesOut, 304: None}, summary="Sites for the offline cache (ETag)")
 def sites():
+    # Planned rounds travel with the sites (patrol/rounds); owners do not patrol.
+    routes = phone_routes(utcnow()) if current_user.role != "owner" else []
     body = json.dumps(
-        SitesOut().dump({"areas": visible_areas()}), ensure_ascii=False, sort_keys=True
+        SitesOut().dump({"areas": visible_areas(), "routes": routes}),
+        ensure_ascii=False,
+        sort_keys=True,
     ).encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
     response = Response(body, mimetype="application/json")

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from patrol.rounds.schemas import RouteForPhoneOut
+
 
 class CheckpointOut(Schema):
     id = fields.Integer()
@@ -31,3 +33,5 @@ class AreaOut(Schema):
 
 class SitesOut(Schema):
     areas = fields.List(fields.Nested(AreaOut))
+    # Planned rounds for tonight and the next night (patrol/rounds).
+    routes = fields.List(fields.Nested(RouteForPhoneOut))

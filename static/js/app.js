@@ -16,6 +16,7 @@ import * as homeScreen from "./screen-home.js";
 import * as logScreen from "./screen-log.js";
 import * as loginScreen from "./screen-login.js";
 import * as reportScreen from "./screen-report.js";
+import * as roundsScreen from "./screen-rounds.js"; // issue 12: tonight's rounds (home block in rounds.js)
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
 const ROUTES = {
@@ -24,9 +25,10 @@ const ROUTES = {
   "/report": reportScreen,
   "/log": logScreen,
   "/end-shift": endShiftScreen,
+  "/rounds": roundsScreen,
 };
 // Screens with a form: an update never reloads the app under the guard's thumb there.
-const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen]);
+const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, roundsScreen]);
 
 const state = {
   user: null,
@@ -197,6 +199,7 @@ export async function refreshSites() {
     if (answer.status === 200) {
       await setValue("sites", answer.sites);
       await setValue("sitesEtag", answer.etag);
+      window.dispatchEvent(new Event("sites-updated")); // e.g. tonight's rounds (rounds.js)
     } else if (answer.status !== 304) {
       sitesRefreshedAt = 0; // try again after the next sync pass
     }
@@ -247,7 +250,8 @@ async function start() {
     const link = event.target.closest("a[data-nav]");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
     event.preventDefault();
-    navigate(new URL(link.href).pathname);
+    const url = new URL(link.href);
+    navigate(url.pathname + url.search); // /rounds?route=<id> keeps its query
   });
   window.addEventListener("popstate", () => render());
   window.addEventListener("online", () => {

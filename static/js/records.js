@@ -59,7 +59,7 @@ export function isOpen(shift) {
  * Write entries + log item + local state atomically. `build(stores, present)` returns
  * {entries: [fields], log: item, kv: {key: value}}; `present` = ids still in the outbox.
  */
-async function record(build) {
+export async function record(build) {
   return transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (stores) => {
     const present = new Set((await stores.outbox.getAll()).map((e) => e.id));
     const plan = await build(stores, present);
@@ -83,7 +83,7 @@ async function record(build) {
   });
 }
 
-function shiftDependency(shift, present) {
+export function shiftDependency(shift, present) {
   return shift.startEntryId && present.has(shift.startEntryId) ? shift.startEntryId : null;
 }
 
@@ -182,6 +182,9 @@ export async function checkIn(shift, how, known, location) {
       // Not recognised on the phone: the server decides ("kontrolleras vid synk").
       checkedAtSync: !known,
       hasLocation: location.lat !== null,
+      // For tonight's rounds (rounds.js): which checkpoint, and when.
+      checkpointId: known ? known.checkpoint.id : null,
+      at: occurredAt,
     },
     kv,
   }));

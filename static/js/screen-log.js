@@ -5,6 +5,7 @@
 import { formatTime, t } from "./i18n.js";
 import { onOutboxChange, retry } from "./outbox.js";
 import { correctTypedCode, correctableCode, currentShift, tonightsLog } from "./records.js";
+import { tr as roundsText } from "./rounds.js";
 import { requestSync, sendNow } from "./sync.js";
 import { coalesce, h } from "./ui.js";
 
@@ -19,6 +20,7 @@ function kindText(item) {
     if (!n) return t("kind_report");
     return `${t("kind_report")} · ${n === 1 ? t("photo_count_one") : t("photo_count_many", { n })}`;
   }
+  if (item.kind === "skip") return roundsText("kind_skip"); // a round's checkpoint (rounds.js)
   return item.kind;
 }
 

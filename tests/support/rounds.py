@@ -1,0 +1,110 @@
+"""Helpers for the rounds tests: a planned route on the demo area, and a guard's shift,
+check-ins and skips sent through the real sync API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from patrol.db import db
+from patrol.rounds.models import Route, RouteCheckpoint, Schedule
+from patrol.sites.models import Area, Checkpoint, Property
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def local(y, mo, d, h, mi=0) -> datetime:
+    return datetime(y, mo, d, h, mi, tzinfo=STOCKHOLM)
+
+
+def demo_checkpoints(app, count: int = 3) -> list[dict]:
+    """The first `count` demo checkpoints (id, label, short code, token), in id order."""
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Checkpoint).order_by(Checkpoint.id).limit(count))
+        return [
+            {"id": c.id, "label": c.label, "code": c.short_code, "token": c.token} for c in rows
+        ]
+
+
+def make_route(
+    app,
+    checkpoint_ids: list[int],
+    *,
+    name: str = "Kvällsrundan",
+    valid_from: date = date(2026, 1, 1),
+    weekdays=range(7),
+    window: tuple[time, time] = (time(19, 30), time(4, 0)),
+    rounds_per_night: int | None = 2,
+    interval_minutes: int | None = None,
+    tolerance_minutes: int = 15,
+    route_id: int | None = None,
+) -> int:
+    """A route on the demo area with one plan version (or a new version of `route_id`)."""
+    with app.app_context():
+        if route_id is None:
+            area = db.session.scalar(sa.select(Area).order_by(Area.id))
+            route = Route(area_id=area.id, name=name, expected_minutes=40)
+            db.session.add(route)
+            db.session.flush()
+            route_id = route.id
+        schedule = Schedule(
+            route_id=route_id,
+            valid_from=valid_from,
+            weekdays=list(weekdays),
+            window_start=window[0],
+            window_end=window[1],
+            rounds_per_night=rounds_per_night,
+            interval_minutes=interval_minutes,
+            tolerance_minutes=tolerance_minutes,
+        )
+        schedule.checkpoints = [
+            RouteCheckpoint(position=i, checkpoint_id=cp, instructions=f"Kontrollera dörr {i}")
+            for i, cp in enumerate(checkpoint_ids, start=1)
+        ]
+        db.session.add(schedule)
+        db.session.commit()
+        return route_id
+
+
+def start_shift(api, started: datetime) -> str:
+    shift_id = new_id()
+    response = api.put(f"/api/v1/shifts/{shift_id}", json={"started_at": started.isoformat()})
+    assert response.status_code == 201, response.json
+    return shift_id
+
+
+def check_in(api, shift_id: str, checkpoint_id: int, at: datetime) -> None:
+    response = api.put(
+        f"/api/v1/checkins/{new_id()}",
+        json={
+            "shift_id": shift_id,
+            "checkpoint_id": checkpoint_id,
+            "method": "manual",
+            "occurred_at": at.isoformat(),
+        },
+    )
+    assert response.status_code == 201, response.json
+
+
+def skip(api, shift_id: str, route_id: int, checkpoint_id: int, at: datetime, /, **more):
+    """PUT a skip; `more` overrides any field of the body."""
+    body = {
+        "shift_id": shift_id,
+        "route_id": route_id,
+        "checkpoint_id": checkpoint_id,
+        "reason_code": "locked",
+        "occurred_at": at.isoformat(),
+    } | more
+    return api.put(f"/api/v1/skips/{new_id()}", json=body)
+
+
+def first_property_name(app) -> str:
+    with app.app_context():
+        return db.session.scalar(sa.select(Property.name).order_by(Property.id))
