@@ -1,7 +1,7 @@
 /* Nattpatrull service worker (classic script, scope "/").
  *
- * The server fills in VERSION (a hash of the content of every precached file) and the precache
- * list when it serves this file, so a new deployment yields new worker bytes, the browser
+ * The server fills in VERSION (a hash of the content of every precached file), the precache
+ * list and the screen paths when it serves this file, so a new deployment yields new worker bytes, the browser
  * installs it, and it waits until the guard taps "Ny version finns" (never mid-form).
  *
  * - Navigations to the guard screens (and /c/<token> from a scanned QR code) answer with the
@@ -11,17 +11,17 @@
  * - Writes and photos are never cached here: the page's outbox owns them.
  * - Background Sync "outbox": asks the open app windows to run a sync pass.
  *
- * Other features add their own handlers with importScripts() right below (e.g. push).
+ * Other features add their own handlers with importScripts() at the end (push).
  */
-// importScripts("/static/js/sw-push.js");  <- such lines go here
 const VERSION = "__VERSION__";
 const PRECACHE_URLS = __PRECACHE_URLS__;
 const SHELL_CACHE = `nattpatrull-shell-${VERSION}`;
 const API_CACHE = "nattpatrull-api";
 const CACHE_PREFIX = "nattpatrull-shell-";
 
-// The URLs whose navigation the shell answers (see patrol/guard/views.py SCREEN_PATHS).
-const SHELL_PATHS = new Set(["/", "/checkin", "/report", "/log", "/end-shift"]);
+// The URLs whose navigation the shell answers: the server fills them in from its one list
+// (patrol/guard/pages.py SCREENS).
+const SHELL_PATHS = new Set(__SCREEN_PATHS__);
 // API reads that are kept for offline use. Not /api/v1/me: an old copy would tell the app
 // the wrong login state and carry a stale CSRF token. Photos are never cached by the worker.
 const CACHED_API_READS = new Set(["/api/v1/sites"]);

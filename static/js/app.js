@@ -2,8 +2,9 @@
 // worker registration with the "Ny version finns" banner, login state, and sync start-up.
 //
 // Screens are modules with `render(container, ctx)`; they may return a cleanup function.
-// URLs: / (home), /checkin, /c/<token> (a scanned QR code), /report, /log, /end-shift.
+// URLs: the server's SCREENS (/app-data.js), and /c/<token> (a scanned QR code).
 
+import { SCREENS } from "/app-data.js";
 import * as api from "./api.js";
 import { deleteValue, getValue, setValue } from "./db.js";
 import { language, setLanguage, t } from "./i18n.js";
@@ -18,13 +19,10 @@ import * as loginScreen from "./screen-login.js";
 import * as reportScreen from "./screen-report.js";
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
-const ROUTES = {
-  "/": homeScreen,
-  "/checkin": checkinScreen,
-  "/report": reportScreen,
-  "/log": logScreen,
-  "/end-shift": endShiftScreen,
-};
+// Path -> screen module; the paths are the server's (SCREENS, keyed by each module's NAME).
+const ROUTES = Object.fromEntries(
+  [homeScreen, checkinScreen, reportScreen, logScreen, endShiftScreen].map((screen) => [SCREENS[screen.NAME], screen])
+);
 // Screens with a form: an update never reloads the app under the guard's thumb there.
 const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen]);
 

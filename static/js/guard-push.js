@@ -4,7 +4,7 @@
 // syncs), and messages from the service worker (sw-push.js).
 
 import { refreshDispatches, mountDispatchTasks } from "./dispatch-tasks.js";
-import { language } from "./i18n.js";
+import { t } from "./i18n.js";
 import { mountPushControl, refreshSubscription } from "./push.js";
 import { addHomeExtension } from "./screen-home.js";
 import { checkSosAcknowledged, mountSosButton, sosAcknowledged } from "./sos.js";
@@ -21,7 +21,7 @@ addHomeExtension((container, ctx) => {
   const pushControl = h("div", { class: "push-control" });
   container.append(
     h("section", { class: "card push-card", "aria-labelledby": "push-title" },
-      h("h2", { id: "push-title" }, language() === "en" ? "Notifications" : "Aviseringar"), pushControl)
+      h("h2", { id: "push-title" }, t("push_title")), pushControl)
   );
   mountPushControl(pushControl);
   refreshDispatches();

@@ -1,5 +1,9 @@
-// The guard app's words, Swedish first (DESIGN 8), English beside them.
-// Both languages are in this one precached file: switching works offline.
+// The guard app's words, Swedish first (DESIGN 8), English beside them: every module of the
+// app (and push.js on the supervisor's pages) takes its text from here.
+// Both languages are in this one precached file: switching works offline. Category and level
+// labels come from the server's one list (patrol/labels.py) through /app-data.js.
+
+import { CATEGORY_LABELS, LEVEL_LABELS } from "/app-data.js";
 
 const STRINGS = {
   sv: {
@@ -38,23 +42,6 @@ const STRINGS = {
     state_checked_at_sync: "kontrolleras vid synk",
     new_version: "Ny version finns",
     apply_update: "Uppdatera nu",
-    // levels (DESIGN 8)
-    level_preventive: "Förebyggande",
-    level_disturbance: "Pågående störning",
-    level_acute: "Akut allvarlig händelse",
-    // categories (DESIGN 8)
-    cat_lighting: "Trasig belysning",
-    cat_door_lock: "Trasig dörr eller lås",
-    cat_window: "Krossad ruta",
-    cat_graffiti: "Klotter",
-    cat_vandalism: "Skadegörelse",
-    cat_litter: "Nedskräpning eller grovsopor",
-    cat_water_leak: "Vattenläcka",
-    cat_elevator: "Hiss ur funktion",
-    cat_disturbance: "Störning",
-    cat_intrusion: "Obehöriga i fastigheten",
-    cat_fire_smoke: "Brand eller rök",
-    cat_other: "Övrigt",
     // screens
     login_title: "Logga in",
     login_lead: "Logga in en gång före passet. Sedan fungerar appen utan nät hela natten.",
@@ -125,6 +112,43 @@ const STRINGS = {
     method_manual: "manuell",
     location_none: "utan position",
     sent_at: "skickad",
+    // extra rounds
+    dispatch_title: "Extra rundor",
+    dispatch_from: "Från {name} kl. {time}",
+    dispatch_acknowledge: "Kvittera",
+    dispatch_complete: "Klar",
+    dispatch_acknowledged: "Kvitterad {time} – på väg",
+    dispatch_completed: "Klar {time}",
+    dispatch_acknowledged_label: "Extra runda kvitterad",
+    dispatch_completed_label: "Extra runda klar",
+    // SOS
+    sos_title: "Larm",
+    sos_button: "SOS",
+    sos_hint: "Håll inne knappen i 2 sekunder, eller tryck och bekräfta.",
+    sos_confirm_question: "Skicka SOS till arbetsledare och väktare i tjänst?",
+    sos_confirm: "Ja, skicka SOS",
+    sos_cancel: "Avbryt",
+    sos_countdown: "SOS skickas om {n} s",
+    sos_cancelled: "SOS avbrutet. Inget skickades.",
+    sos_queued: "SOS väntar på nät – skickas först av allt.",
+    sos_sent: "SOS skickat. Arbetsledaren är larmad.",
+    sos_acknowledged: "SOS kvitterat av {name}. Hjälp är på väg.",
+    sos_with_position: "Med din position (±{m} m).",
+    sos_no_position: "Utan position.",
+    kind_sos: "SOS",
+    // notifications
+    push_title: "Aviseringar",
+    push_enable: "Aktivera aviseringar",
+    push_disable: "Stäng av aviseringar",
+    push_on: "Aviseringar är på för den här enheten.",
+    push_off: "Aviseringar är av. Larm och extra rundor syns ändå i appen när den synkar.",
+    push_working: "Aktiverar …",
+    push_unsupported: "Den här webbläsaren kan inte ta emot aviseringar. Larm och extra rundor syns i appen när den synkar.",
+    push_ios: "På iPhone och iPad: lägg först till appen på hemskärmen (Dela → Lägg till på hemskärmen) och öppna den därifrån. Då kan du aktivera aviseringar.",
+    push_denied: "Aviseringar är blockerade för den här sidan. Tillåt dem i webbläsarens inställningar för webbplatsen.",
+    push_dismissed: "Du svarade inte på frågan om aviseringar. Tryck igen för att försöka.",
+    push_failed: "Kunde inte aktivera aviseringar: {reason}",
+    push_offline: "Ingen anslutning. Försök igen när telefonen har nät.",
   },
   en: {
     app_name: "Nattpatrull",
@@ -159,21 +183,6 @@ const STRINGS = {
     state_checked_at_sync: "checked at sync",
     new_version: "New version available",
     apply_update: "Update now",
-    level_preventive: "Preventive",
-    level_disturbance: "Ongoing disturbance",
-    level_acute: "Acute serious event",
-    cat_lighting: "Broken lighting",
-    cat_door_lock: "Broken door or lock",
-    cat_window: "Broken window",
-    cat_graffiti: "Graffiti",
-    cat_vandalism: "Vandalism",
-    cat_litter: "Litter or bulky waste",
-    cat_water_leak: "Water leak",
-    cat_elevator: "Elevator out of order",
-    cat_disturbance: "Disturbance",
-    cat_intrusion: "Unauthorised people in the property",
-    cat_fire_smoke: "Fire or smoke",
-    cat_other: "Other",
     login_title: "Log in",
     login_lead: "Log in once before the shift. Then the app works without network all night.",
     login_needed: "You are logged out. Log in again – nothing you recorded is lost.",
@@ -243,15 +252,52 @@ const STRINGS = {
     method_manual: "manual",
     location_none: "no location",
     sent_at: "sent",
+    dispatch_title: "Extra rounds",
+    dispatch_from: "From {name} at {time}",
+    dispatch_acknowledge: "Acknowledge",
+    dispatch_complete: "Done",
+    dispatch_acknowledged: "Acknowledged {time} – on the way",
+    dispatch_completed: "Done {time}",
+    dispatch_acknowledged_label: "Extra round acknowledged",
+    dispatch_completed_label: "Extra round done",
+    sos_title: "Alarm",
+    sos_button: "SOS",
+    sos_hint: "Hold the button for 2 seconds, or tap and confirm.",
+    sos_confirm_question: "Send SOS to the supervisor and the guards on shift?",
+    sos_confirm: "Yes, send SOS",
+    sos_cancel: "Cancel",
+    sos_countdown: "SOS is sent in {n} s",
+    sos_cancelled: "SOS cancelled. Nothing was sent.",
+    sos_queued: "SOS waiting for a network – it goes first of all.",
+    sos_sent: "SOS sent. The supervisor is alerted.",
+    sos_acknowledged: "SOS acknowledged by {name}. Help is on the way.",
+    sos_with_position: "With your position (±{m} m).",
+    sos_no_position: "Without a position.",
+    kind_sos: "SOS",
+    push_title: "Notifications",
+    push_enable: "Turn on notifications",
+    push_disable: "Turn off notifications",
+    push_on: "Notifications are on for this device.",
+    push_off: "Notifications are off. Alerts and extra rounds still show in the app when it syncs.",
+    push_working: "Turning on …",
+    push_unsupported: "This browser cannot receive notifications. Alerts and extra rounds show in the app when it syncs.",
+    push_ios: "On iPhone and iPad: first add the app to the home screen (Share → Add to Home Screen) and open it from there. Then you can turn on notifications.",
+    push_denied: "Notifications are blocked for this site. Allow them in the browser's site settings.",
+    push_dismissed: "You did not answer the notification question. Tap again to try.",
+    push_failed: "Could not turn on notifications: {reason}",
+    push_offline: "No connection. Try again when the phone has a network.",
   },
 };
 
 export const LANGUAGES = ["sv", "en"];
-export const CATEGORIES = [
-  "lighting", "door_lock", "window", "graffiti", "vandalism", "litter",
-  "water_leak", "elevator", "disturbance", "intrusion", "fire_smoke", "other",
-];
-export const LEVELS = ["preventive", "disturbance", "acute"];
+export const CATEGORIES = Object.keys(CATEGORY_LABELS);
+export const LEVELS = Object.keys(LEVEL_LABELS);
+
+// "cat_<key>" and "level_<key>": the server's labels.
+for (const language of LANGUAGES) {
+  for (const [key, texts] of Object.entries(CATEGORY_LABELS)) STRINGS[language][`cat_${key}`] = texts[language];
+  for (const [key, texts] of Object.entries(LEVEL_LABELS)) STRINGS[language][`level_${key}`] = texts[language];
+}
 
 function readCookie(name) {
   const match = document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));

@@ -6,9 +6,23 @@
 //
 // Dependencies: check-ins, reports and the shift's end wait while the shift's start is still
 // queued (the server answers 422 for an unknown shift); photos wait for their report (404).
+//
+// Positions: saving never waits for one. A record whose position is still being looked for
+// is saved at once, its entry marked until POSITION_WAIT_MS (see outbox.js, settlePosition).
 
 import { getValue, logItemsForShift, transaction } from "./db.js";
-import { makeEntry, notifyChanged, onOutboxChange, putEntries, list as listOutbox } from "./outbox.js";
+import {
+  makeEntry,
+  notifyChanged,
+  onOutboxChange,
+  putEntries,
+  settlePosition,
+  list as listOutbox,
+} from "./outbox.js";
+
+// How long a saved record waits for its position before it goes without one.
+export const POSITION_WAIT_MS = 10_000;
+const NO_POSITION = { lat: null, lon: null, accuracy_m: null };
 
 // --- sites cache -------------------------------------------------------------------------
 
@@ -56,14 +70,22 @@ export function isOpen(shift) {
 }
 
 /**
- * Write entries + log item + local state atomically. `build(stores, present)` returns
+ * Write entries + log item + local state atomically: what every record of the night goes
+ * through (check-ins, reports, SOS, extra-round answers). `build(stores, present)` returns
  * {entries: [fields], log: item, kv: {key: value}}; `present` = ids still in the outbox.
+ *
+ * `located` (a promise of {lat, lon, accuracy_m}, see geo.js): the entries with
+ * `position: true` are saved marked and get the position when it comes, or go without it
+ * after `waitMs`. Resolves as soon as the record is saved, never later.
  */
-async function record(build) {
-  return transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (stores) => {
+export async function record(build, { located = null, waitMs = POSITION_WAIT_MS } = {}) {
+  const positionDue = located ? Date.now() + waitMs : null;
+  const result = await transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (stores) => {
     const present = new Set((await stores.outbox.getAll()).map((e) => e.id));
     const plan = await build(stores, present);
-    const entries = plan.entries.map(makeEntry);
+    const entries = plan.entries.map(({ position, ...fields }) =>
+      makeEntry(position && positionDue ? { ...fields, positionDue } : fields)
+    );
     // Link children to parents created in the same call ("@0" = the first entry).
     for (const entry of entries) {
       if (typeof entry.dependsOn === "string" && entry.dependsOn.startsWith("@")) {
@@ -76,11 +98,29 @@ async function record(build) {
     }
     for (const [key, value] of Object.entries(plan.kv || {})) await stores.kv.put(value, key);
     return { entries, log: plan.log };
-  }).then((result) => {
-    // Tell the counter and the sync engine (outbox.js listeners).
-    notifyChanged({ added: true });
-    return result;
   });
+  // Tell the counter and the sync engine (outbox.js listeners).
+  notifyChanged({ added: true });
+  const waiting = result.entries.filter((e) => e.positionDue).map((e) => e.id);
+  if (waiting.length) awaitPosition(waiting, result.log && result.log.id, located, positionDue);
+  return result;
+}
+
+/** The position for saved entries, or none once `until` has passed (in the background). */
+async function awaitPosition(ids, logId, located, until) {
+  let timer;
+  const limit = new Promise((resolve) => (timer = setTimeout(() => resolve(NO_POSITION), until - Date.now())));
+  const location = await Promise.race([Promise.resolve(located).catch(() => NO_POSITION), limit]);
+  clearTimeout(timer);
+  try {
+    await settlePosition(ids, location, logId ? ["log"] : [], async (s, has) => {
+      const item = await s.log.get(logId);
+      if (item) await s.log.put({ ...item, hasLocation: has });
+    });
+  } catch (error) {
+    // The sync engine releases the mark when its time has passed.
+    console.error(error);
+  }
 }
 
 function shiftDependency(shift, present) {
@@ -134,11 +174,12 @@ export async function endShift(shift, note) {
  *   {code}           typed by the guard: method "code", resolved by the server
  *   {checkpointId}   chosen from the list: method "manual"
  * `known` = {property, checkpoint} when the phone recognised it, for the log and the report.
+ * `located` = a promise of the position (geo.js); the check-in does not wait for it.
  */
-export async function checkIn(shift, how, known, location) {
+export async function checkIn(shift, how, known, located) {
   const id = crypto.randomUUID();
   const occurredAt = new Date().toISOString();
-  const body = { shift_id: shift.id, occurred_at: occurredAt, ...location };
+  const body = { shift_id: shift.id, occurred_at: occurredAt, ...NO_POSITION };
   let method;
   if (how.token) {
     body.checkpoint_token = how.token;
@@ -171,6 +212,7 @@ export async function checkIn(shift, how, known, location) {
         kind: "checkin",
         label: title,
         dependsOn: shiftDependency(shift, present),
+        position: true,
       },
     ],
     log: {
@@ -181,14 +223,14 @@ export async function checkIn(shift, how, known, location) {
       method,
       // Not recognised on the phone: the server decides ("kontrolleras vid synk").
       checkedAtSync: !known,
-      hasLocation: location.lat !== null,
+      hasLocation: null, // not known yet: settled with the position
     },
     kv,
-  }));
+  }), { located });
 }
 
 /** A report with its photos: one report entry, one entry per photo depending on it. */
-export async function saveReport(shift, form, photos, location, titleText) {
+export async function saveReport(shift, form, photos, located, titleText) {
   const id = crypto.randomUUID();
   const occurredAt = new Date().toISOString();
   const photoIds = photos.map((p) => p.id);
@@ -200,7 +242,7 @@ export async function saveReport(shift, form, photos, location, titleText) {
     level: form.level,
     description: form.description || "",
     occurred_at: occurredAt,
-    ...location,
+    ...NO_POSITION,
     photo_ids: photoIds,
   };
   return record(async (_stores, present) => ({
@@ -212,6 +254,7 @@ export async function saveReport(shift, form, photos, location, titleText) {
         kind: "report",
         label: titleText,
         dependsOn: shiftDependency(shift, present),
+        position: true,
       },
       ...photos.map((photo, index) => ({
         method: "PUT",
@@ -233,7 +276,7 @@ export async function saveReport(shift, form, photos, location, titleText) {
       photoCount: photos.length,
     },
     kv: { "draft:report": null },
-  }));
+  }), { located });
 }
 
 /**

@@ -40,8 +40,8 @@ export async function render(container, ctx) {
     busy = true;
     for (const button of container.querySelectorAll("button")) button.disabled = true;
     try {
-      const location = await currentLocation();
-      await checkIn(shift, how, known, location);
+      // Saved at once; the position follows when the phone finds one (records.js).
+      await checkIn(shift, how, known, currentLocation());
       notice(message);
       ctx.navigate("/", { replace: Boolean(ctx.params.token) });
     } finally {

@@ -175,10 +175,10 @@ export async function render(container, ctx) {
     if (missing.length || pendingPhotos) return;
     saveButton.disabled = true;
     try {
-      const location = await currentLocation();
       const property = properties.find((p) => String(p.id) === draft.propertyId);
       const title = `${t(`cat_${draft.category}`)} – ${property ? property.name : ""}`;
-      await saveReport(shift, draft, draft.photos, location, title);
+      // Saved at once; the position follows when the phone finds one (records.js).
+      await saveReport(shift, draft, draft.photos, currentLocation(), title);
       notice(t("report_saved"));
       ctx.navigate("/");
     } finally {

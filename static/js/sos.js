@@ -6,10 +6,11 @@
 // older) and the position when one could be had in time. The sync engine delivers it like any
 // record: PUT /api/v1/sos/<uuid>, idempotent, kept until the server answers 2xx.
 
-import { language } from "./i18n.js";
+import { getJson } from "./api.js";
 import { currentLocation } from "./geo.js";
-import { enqueue, onOutboxChange, get as getEntry } from "./outbox.js";
-import { currentShift } from "./records.js";
+import { t } from "./i18n.js";
+import { get as getEntry, onOutboxChange } from "./outbox.js";
+import { currentShift, record } from "./records.js";
 import { requestSync } from "./sync.js";
 import { h } from "./ui.js";
 
@@ -19,65 +20,22 @@ export const CANCEL_SECONDS = 5;
 // How long past the countdown the SOS may wait for a position before it goes without one.
 const LOCATION_GRACE_MS = 1500;
 
-const TEXT = {
-  sv: {
-    title: "Larm",
-    button: "SOS",
-    hint: "Håll inne knappen i 2 sekunder, eller tryck och bekräfta.",
-    confirm_question: "Skicka SOS till arbetsledare och väktare i tjänst?",
-    confirm: "Ja, skicka SOS",
-    cancel: "Avbryt",
-    countdown: "SOS skickas om {n} s",
-    cancelled: "SOS avbrutet. Inget skickades.",
-    queued: "SOS väntar på nät – skickas först av allt.",
-    sent: "SOS skickat. Arbetsledaren är larmad.",
-    acknowledged: "SOS kvitterat av {name}. Hjälp är på väg.",
-    with_position: "Med din position (±{m} m).",
-    no_position: "Utan position.",
-  },
-  en: {
-    title: "Alarm",
-    button: "SOS",
-    hint: "Hold the button for 2 seconds, or tap and confirm.",
-    confirm_question: "Send SOS to the supervisor and the guards on shift?",
-    confirm: "Yes, send SOS",
-    cancel: "Cancel",
-    countdown: "SOS is sent in {n} s",
-    cancelled: "SOS cancelled. Nothing was sent.",
-    queued: "SOS waiting for a network – it goes first of all.",
-    sent: "SOS sent. The supervisor is alerted.",
-    acknowledged: "SOS acknowledged by {name}. Help is on the way.",
-    with_position: "With your position (±{m} m).",
-    no_position: "Without a position.",
-  },
-};
-
 function tr(key, params = {}) {
-  const value = TEXT[language()]?.[key] ?? TEXT.sv[key];
-  return value.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+  return t(`sos_${key}`, params);
 }
 
-/** The outbox fields for an SOS (exported for tests and other screens). */
-export function sosEntry({ sosId, shiftId, occurredAt, location }) {
+/** The outbox fields for an SOS: saved at once, its position added when it comes. */
+export function sosEntry({ sosId, shiftId, occurredAt }) {
   return {
     method: "PUT",
     url: `/api/v1/sos/${sosId}`,
-    body: {
-      shift_id: shiftId || null,
-      occurred_at: occurredAt,
-      lat: location?.lat ?? null,
-      lon: location?.lon ?? null,
-      accuracy_m: location?.accuracy_m ?? null,
-    },
+    body: { shift_id: shiftId || null, occurred_at: occurredAt, lat: null, lon: null, accuracy_m: null },
     kind: "sos",
     label: "SOS",
     priority: SOS_PRIORITY,
     meta: { sosId },
+    position: true,
   };
-}
-
-function withTimeout(promise, ms, fallback) {
-  return Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve(fallback), ms))]);
 }
 
 // The last SOS of this page, so the home screen shows its state again after a redraw.
@@ -166,13 +124,21 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
           return;
         }
         stop(null);
-        const location = await withTimeout(located, LOCATION_GRACE_MS, null);
         const shift = await currentShift();
-        const entry = await enqueue(sosEntry({ sosId, shiftId: shift?.id, occurredAt, location }));
-        Object.assign(last, { sosId, entryId: entry.id });
-        const where = location && location.lat !== null ? tr("with_position", { m: Math.round(location.accuracy_m ?? 0) }) : tr("no_position");
-        setStatus("queued", where);
+        const { entries } = await record(
+          async () => ({
+            entries: [sosEntry({ sosId, shiftId: shift?.id, occurredAt })],
+            log: shift ? { id: crypto.randomUUID(), shiftId: shift.id, kind: "sos", title: "SOS" } : null,
+          }),
+          { located, waitMs: LOCATION_GRACE_MS }
+        );
+        Object.assign(last, { sosId, entryId: entries[0].id });
+        setStatus("queued");
         requestSync();
+        // Say whether the position went along once it is settled.
+        const location = await Promise.race([located, new Promise((r) => setTimeout(() => r(null), LOCATION_GRACE_MS))]);
+        const where = location && location.lat !== null ? tr("with_position", { m: Math.round(location.accuracy_m ?? 0) }) : tr("no_position");
+        if (last.sosId === sosId && (last.status === "queued" || last.status === "sent")) setStatus(last.status, where);
       }, 1000),
     };
   };
@@ -216,9 +182,9 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
 export async function checkSosAcknowledged() {
   if (!last.sosId || (last.status !== "sent" && last.status !== "queued") || !navigator.onLine) return;
   try {
-    const answer = await fetch(`/api/v1/sos/${last.sosId}`, { credentials: "same-origin", cache: "no-store" });
+    const answer = await getJson(`/api/v1/sos/${last.sosId}`);
     if (!answer.ok) return;
-    const alert = await answer.json();
+    const alert = answer.body;
     if (alert.acknowledged_at) setStatus("acknowledged", alert.acknowledged_by || "");
   } catch (_) {
     // offline: next sync

@@ -11,12 +11,11 @@
 // Background Sync (the service worker asks an open window), an outbox change, "Skicka nu".
 // One pass at a time (across tabs too); a trigger during a pass runs one more pass after it.
 //
-// Order: entry by entry in outbox order (priority, then oldest); an entry never starts before
-// its parent (dependsOn) has been delivered. LANES > 1 would send that many at once (safe:
-// every PUT is idempotent under its own UUID); measured against the single-process test
-// server it gained nothing (bench/client.py), so the strict order of DESIGN 5 stays.
+// Order: one request at a time, in outbox order (priority, then oldest); an entry never starts
+// before its parent (dependsOn) has been delivered, nor while it waits for its position
+// (outbox.js: such an entry is skipped until the position came or its time passed).
 //
-// Other features: onSyncComplete(fn) runs after each pass; outbox.enqueue() queues a request.
+// Other features: onSyncComplete(fn) runs after each pass; records.js record() queues records.
 
 import * as api from "./api.js";
 import * as outbox from "./outbox.js";
@@ -24,8 +23,6 @@ import * as outbox from "./outbox.js";
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
 const POLL_WHILE_PENDING_MS = 30 * 1000;
-// Requests in flight at once during a pass (see "Order" above).
-const LANES = 1;
 const LOCK_RETRY_MS = 1000;
 // Delivered entries are removed from IndexedDB this many at a time (and at the end of a round).
 const REMOVE_BATCH = 10;
@@ -126,7 +123,9 @@ function schedule(entries) {
   const present = new Set(entries.map((e) => e.id));
   const ready = entries.filter((e) => e.state === "waiting" && !(e.dependsOn && present.has(e.dependsOn)));
   if (!ready.length) return;
-  const due = Math.max(Math.min(...ready.map((e) => e.nextAttemptAt || 0)), passBackoffUntil);
+  // An entry waiting for its position is due when that wait ends (at the latest).
+  const dueAt = (e) => Math.max(e.nextAttemptAt || 0, e.positionDue || 0);
+  const due = Math.max(Math.min(...ready.map(dueAt)), passBackoffUntil);
   const delay = Math.min(Math.max(due - Date.now(), 50), POLL_WHILE_PENDING_MS);
   timer = setTimeout(() => requestSync(), delay);
 }
@@ -226,8 +225,8 @@ async function flushDelivered(pass) {
   await outbox.removeMany(batch);
 }
 
-/** One lane of a round: take the next due entry of the round's snapshot until none is left. */
-async function lane(pass, round) {
+/** One round: send the next due entry of the round's snapshot until none is left. */
+async function sendRound(pass, round) {
   while (!pass.stop) {
     if (round.stale) {
       // Something was queued during the round (an SOS, say): re-read so its priority counts.
@@ -239,7 +238,7 @@ async function lane(pass, round) {
     }
     const entry = outbox.nextDue(round.entries, round.present, round.taken);
     if (!entry) return;
-    round.taken.add(entry.id); // synchronous: no other lane can take it now
+    round.taken.add(entry.id);
     const sentBefore = pass.result.sent;
     await deliver(entry, pass);
     if (pass.result.sent > sentBefore) round.present.delete(entry.id); // frees its children
@@ -267,6 +266,9 @@ async function runPassAlone() {
 
 async function runPass() {
   const result = { sent: 0, failed: 0, needsLogin: false, offline: false, pending: 0 };
+  // Records whose wait for a position has ended go without it (the page that saved them may
+  // be gone).
+  await outbox.releaseExpiredPositionWaits();
   let entries = await outbox.list();
   if (!entries.length) {
     clearTimeout(timer);
@@ -300,17 +302,16 @@ async function runPass() {
     const pass = { csrf: me.csrf_token, stop: false, result, round: null, delivered: [] };
     currentPass = pass;
 
-    // A few lanes deliver in parallel, each taking the next due entry in order (priority,
-    // then oldest) that is not in flight and whose parent has been delivered. A lane that
-    // finds nothing ends; a round is repeated while the previous one delivered something
-    // (a delivered report frees its photos).
+    // A round takes the next due entry in order (priority, then oldest) whose parent has been
+    // delivered, until none is left; it is repeated while the previous one delivered
+    // something (a delivered report frees its photos).
     for (;;) {
       const before = result.sent;
       // One read of the outbox per round; entries queued meanwhile go in the next round.
       const entries = await outbox.list();
       const round = { entries, present: new Set(entries.map((e) => e.id)), taken: new Set(), stale: false };
       pass.round = round;
-      await Promise.all(Array.from({ length: LANES }, () => lane(pass, round)));
+      await sendRound(pass, round);
       await flushDelivered(pass);
       if (pass.stop || result.sent === before) break;
     }
