@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 from flask_babel import force_locale
 
@@ -79,10 +80,8 @@ def test_screen_paths_reach_the_worker_from_the_one_server_list(client):
     screens = json.loads(re.search(r"export const SCREENS = (\{.*?\});", app_data).group(1))
     assert screens == SCREENS
     # No second copy of the paths in the client's sources.
-    root = client.application.static_folder
-    for name in ("app.js",):
-        text = open(f"{root}/js/{name}", encoding="utf-8").read()
-        assert '"/end-shift"' not in text and '"/checkin"' not in text
+    app_js = Path(client.application.static_folder, "js", "app.js").read_text(encoding="utf-8")
+    assert '"/end-shift"' not in app_js and '"/checkin"' not in app_js
 
 
 def test_client_labels_are_the_servers_in_both_languages(app, client):
@@ -104,7 +103,7 @@ def test_client_labels_are_the_servers_in_both_languages(app, client):
     assert served["CATEGORY_LABELS"]["intrusion"]["sv"] == "Obehöriga i fastigheten"
     assert served["LEVEL_LABELS"]["acute"]["sv"] == "Akut allvarlig händelse"
     # The client keeps no list of its own.
-    i18n = open(f"{app.static_folder}/js/i18n.js", encoding="utf-8").read()
+    i18n = Path(app.static_folder, "js", "i18n.js").read_text(encoding="utf-8")
     assert "Obehöriga" not in i18n and "cat_intrusion:" not in i18n
     assert APP_DATA_URL in json.loads(
         re.search(r"const PRECACHE_URLS = (\[.*?\]);", served_worker(client)).group(1)

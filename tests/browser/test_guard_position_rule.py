@@ -65,7 +65,9 @@ def responses_for(live_app, dispatch_id) -> list[str]:
     with live_app.app_context():
         return sorted(
             db.session.scalars(
-                sa.select(DispatchResponse.action).where(DispatchResponse.dispatch_id == dispatch_id)
+                sa.select(DispatchResponse.action).where(
+                    DispatchResponse.dispatch_id == dispatch_id
+                )
             ).all()
         )
 
