@@ -55,6 +55,10 @@ class Defaults:
     # Bodies larger than this are refused before the view runs (photos are the largest).
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    # The supervisor on duty: the guard app's "Ring arbetsledaren" (a tel: link) beside a
+    # pending SOS. Empty: only "Ring 112" is offered.
+    DUTY_PHONE = ""
+
     # Push (issue 5).
     VAPID_SUBJECT = None
     PUSH_ALLOWED_HOSTS = ""

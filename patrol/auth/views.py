@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
@@ -81,7 +90,8 @@ def logout_page():
 
 def me_payload():
     user = current_user if current_user.is_authenticated else None
-    return MeSchema().dump({"user": user, "csrf_token": generate_csrf()})
+    duty_phone = (current_app.config["DUTY_PHONE"] or None) if user else None
+    return MeSchema().dump({"user": user, "csrf_token": generate_csrf(), "duty_phone": duty_phone})
 
 
 @bp.get("/api/v1/me")
