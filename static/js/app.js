@@ -7,8 +7,8 @@
 import { SCREENS } from "/app-data.js";
 import * as api from "./api.js";
 import { deleteValue, getValue, setValue } from "./db.js";
-import { language, setLanguage, t } from "./i18n.js";
-import { count as outboxCount, onOutboxChange } from "./outbox.js";
+import { language, setLanguage, t, unsentCounterText } from "./i18n.js";
+import { onOutboxChange, unsentSummary } from "./outbox.js";
 import * as sync from "./sync.js";
 import { coalesce } from "./ui.js";
 import * as checkinScreen from "./screen-checkin.js";
@@ -88,9 +88,15 @@ async function render() {
   }
 }
 
-async function onLoggedIn(me) {
+/** What the server says about the session, kept for offline use (the duty phone for SOS). */
+async function remember(me) {
   state.user = me.user;
   await setValue("user", me.user);
+  await setValue("dutyPhone", me.duty_phone || null);
+}
+
+async function onLoggedIn(me) {
+  await remember(me);
   refreshSites();
   const resumed = sync.loggedIn(); // clears "login needed" at once, then sends everything
   await render();
@@ -104,11 +110,14 @@ let unsentAsked = 0;
 async function updateUnsent() {
   const element = document.getElementById("unsent");
   const mine = ++unsentAsked;
-  const n = await outboxCount();
+  const summary = await unsentSummary();
   if (mine !== unsentAsked) return; // a newer count is on its way
-  element.textContent = n === 0 ? t("unsent_none") : n === 1 ? t("unsent_one") : t("unsent_many", { n });
-  element.dataset.count = String(n);
-  element.classList.toggle("pending", n > 0);
+  element.textContent = unsentCounterText(summary);
+  // data-count: outbox entries (requests), data-records / data-photos: what the guard sees.
+  element.dataset.count = String(summary.entries);
+  element.dataset.records = String(summary.records);
+  element.dataset.photos = String(summary.photos);
+  element.classList.toggle("pending", summary.entries > 0);
 }
 
 function updateNetState() {
@@ -208,8 +217,7 @@ async function checkSession() {
   try {
     const me = await api.getMe();
     if (me.user) {
-      state.user = me.user;
-      await setValue("user", me.user);
+      await remember(me);
       refreshSites();
       if (sync.syncState.needsLogin) sync.loggedIn();
       return "ok";

@@ -61,8 +61,11 @@ function respond(task, action) {
   }, { located }).then(() => requestSync());
 }
 
-export function mountDispatchTasks(container) {
+/** The list of extra rounds into `container`; a flag for each one waiting into `flagBox`. */
+export function mountDispatchTasks(container, flagBox) {
   const list = h("ul", { class: "dispatch-tasks" });
+  const flags = h("div", { class: "dispatch-flags" });
+  flagBox.append(flags);
   const section = h("section", { class: "card dispatch-card", "aria-labelledby": "dispatch-title", hidden: true },
     h("h2", { id: "dispatch-title" }, t("dispatch_title")), list);
   container.append(section);
@@ -78,6 +81,7 @@ export function mountDispatchTasks(container) {
     const tasks = (await getValue(TASKS_KEY)) || [];
     const done = (await getValue(DONE_KEY)) || {};
     const items = [];
+    const waiting = [];
     for (const task of tasks) {
       const mine = (task.guards && task.guards[0]) || {};
       const local = done[task.id] || {};
@@ -89,6 +93,9 @@ export function mountDispatchTasks(container) {
         : acknowledgedAt
           ? t("dispatch_acknowledged", { time: formatTime(acknowledgedAt) })
           : "";
+      if (!acknowledgedAt && !completedAt) {
+        waiting.push(h("a", { href: `#dispatch-${task.id}`, class: "banner dispatch-flag" }, t("dispatch_waiting", { place: task.property_name })));
+      }
       const actions = h("div", { class: "row" });
       // Both buttons off while an answer is being saved: one tap, one answer.
       const answer = (action) => () => {
@@ -111,6 +118,7 @@ export function mountDispatchTasks(container) {
       );
     }
     list.replaceChildren(...items);
+    flags.replaceChildren(...waiting);
     section.hidden = items.length === 0;
   };
   mounted.add(draw);

@@ -48,6 +48,8 @@ const STRINGS = {
     login_needed: "Du är utloggad. Logga in igen – inget du har registrerat går förlorat.",
     login_offline: "Ingen kontakt med servern. Första inloggningen kräver nät.",
     login_failed: "Fel användarnamn eller lösenord.",
+    username_required: "Skriv ditt användarnamn.",
+    password_required: "Skriv ditt lösenord.",
     home_title: "Nattpass",
     no_shift: "Inget pass pågår.",
     shift_running: "Pass pågår sedan {time}.",
@@ -58,8 +60,9 @@ const STRINGS = {
     extra_tasks: "Uppdrag",
     unsent_entries: "Osända poster",
     all_sent: "Allt är skickat till servern.",
-    n_unsent: "{n} poster väntar på att skickas.",
-    one_unsent: "1 post väntar på att skickas.",
+    n_unsent: "{n} registreringar väntar på att skickas.",
+    one_unsent: "1 registrering väntar på att skickas.",
+    only_photos_unsent: "Foton väntar på att skickas.",
     photo_count_one: "1 foto",
     photo_count_many: "{n} foton",
     needs_shift: "Starta passet först.",
@@ -100,8 +103,9 @@ const STRINGS = {
     kind_report: "Rapport",
     kind_photo: "Foto",
     end_title: "Avsluta pass",
-    end_warning_one: "1 post är inte skickad än. Den ligger kvar i telefonen och skickas när nätet finns.",
-    end_warning: "{n} poster är inte skickade än. De ligger kvar i telefonen och skickas när nätet finns.",
+    end_warning_one: "1 registrering är inte skickad än. Den ligger kvar i telefonen och skickas när nätet finns.",
+    end_warning: "{n} registreringar är inte skickade än. De ligger kvar i telefonen och skickas när nätet finns.",
+    end_warning_photos: "Foton är inte skickade än. De ligger kvar i telefonen och skickas när nätet finns.",
     end_all_sent: "Allt är skickat.",
     end_note: "Anteckning (valfri)",
     shift_started: "Passet har startat.",
@@ -121,6 +125,7 @@ const STRINGS = {
     dispatch_completed: "Klar {time}",
     dispatch_acknowledged_label: "Extra runda kvitterad",
     dispatch_completed_label: "Extra runda klar",
+    dispatch_waiting: "Extra runda väntar: {place}",
     // SOS
     sos_title: "Larm",
     sos_button: "SOS",
@@ -130,12 +135,19 @@ const STRINGS = {
     sos_cancel: "Avbryt",
     sos_countdown: "SOS skickas om {n} s",
     sos_cancelled: "SOS avbrutet. Inget skickades.",
-    sos_queued: "SOS väntar på nät – skickas först av allt.",
-    sos_sent: "SOS skickat. Arbetsledaren är larmad.",
-    sos_acknowledged: "SOS kvitterat av {name}. Hjälp är på väg.",
+    sos_queued: "SOS väntar på nät – skickas först av allt när telefonen får kontakt.",
+    sos_received_alerted: "SOS mottaget {time}. Arbetsledaren har fått en avisering – väntar på kvittens.",
+    sos_received_not_alerted: "SOS mottaget {time}, men ingen arbetsledare har aviseringar på. Det syns på larmsidan – ring arbetsledaren.",
+    sos_acknowledged_by: "Kvitterat av {name} {time}. Hjälp är på väg.",
+    sos_banner_title: "SOS",
+    sos_pressed_at: "tryckt {time}",
+    sos_call_112: "Ring 112",
+    sos_call_supervisor: "Ring arbetsledaren",
+    sos_close: "Stäng",
     sos_with_position: "Med din position (±{m} m).",
     sos_no_position: "Utan position.",
     kind_sos: "SOS",
+    acute_badge: "AKUT",
     // notifications
     push_title: "Aviseringar",
     push_enable: "Aktivera aviseringar",
@@ -188,6 +200,8 @@ const STRINGS = {
     login_needed: "You are logged out. Log in again – nothing you recorded is lost.",
     login_offline: "No contact with the server. The first login needs a network.",
     login_failed: "Wrong username or password.",
+    username_required: "Type your username.",
+    password_required: "Type your password.",
     home_title: "Night shift",
     no_shift: "No shift running.",
     shift_running: "Shift running since {time}.",
@@ -198,8 +212,9 @@ const STRINGS = {
     extra_tasks: "Tasks",
     unsent_entries: "Unsent entries",
     all_sent: "Everything has reached the server.",
-    n_unsent: "{n} entries waiting to be sent.",
-    one_unsent: "1 entry waiting to be sent.",
+    n_unsent: "{n} records waiting to be sent.",
+    one_unsent: "1 record waiting to be sent.",
+    only_photos_unsent: "Photos waiting to be sent.",
     photo_count_one: "1 photo",
     photo_count_many: "{n} photos",
     needs_shift: "Start the shift first.",
@@ -240,8 +255,9 @@ const STRINGS = {
     kind_report: "Report",
     kind_photo: "Photo",
     end_title: "End shift",
-    end_warning_one: "1 entry has not been sent yet. It stays on the phone and is sent when there is a network.",
-    end_warning: "{n} entries have not been sent yet. They stay on the phone and are sent when there is a network.",
+    end_warning_one: "1 record has not been sent yet. It stays on the phone and is sent when there is a network.",
+    end_warning: "{n} records have not been sent yet. They stay on the phone and are sent when there is a network.",
+    end_warning_photos: "Photos have not been sent yet. They stay on the phone and are sent when there is a network.",
     end_all_sent: "Everything has been sent.",
     end_note: "Note (optional)",
     shift_started: "The shift has started.",
@@ -260,6 +276,7 @@ const STRINGS = {
     dispatch_completed: "Done {time}",
     dispatch_acknowledged_label: "Extra round acknowledged",
     dispatch_completed_label: "Extra round done",
+    dispatch_waiting: "Extra round waiting: {place}",
     sos_title: "Alarm",
     sos_button: "SOS",
     sos_hint: "Hold the button for 2 seconds, or tap and confirm.",
@@ -268,12 +285,19 @@ const STRINGS = {
     sos_cancel: "Cancel",
     sos_countdown: "SOS is sent in {n} s",
     sos_cancelled: "SOS cancelled. Nothing was sent.",
-    sos_queued: "SOS waiting for a network – it goes first of all.",
-    sos_sent: "SOS sent. The supervisor is alerted.",
-    sos_acknowledged: "SOS acknowledged by {name}. Help is on the way.",
+    sos_queued: "SOS waiting for a network – it goes first of all when the phone has contact.",
+    sos_received_alerted: "SOS received {time}. The supervisor got a notification – waiting for acknowledgement.",
+    sos_received_not_alerted: "SOS received {time}, but no supervisor has notifications on. It shows on the alarm page – call the supervisor.",
+    sos_acknowledged_by: "Acknowledged by {name} {time}. Help is on the way.",
+    sos_banner_title: "SOS",
+    sos_pressed_at: "pressed {time}",
+    sos_call_112: "Call 112",
+    sos_call_supervisor: "Call the supervisor",
+    sos_close: "Close",
     sos_with_position: "With your position (±{m} m).",
     sos_no_position: "Without a position.",
     kind_sos: "SOS",
+    acute_badge: "ACUTE",
     push_title: "Notifications",
     push_enable: "Turn on notifications",
     push_disable: "Turn off notifications",
@@ -320,6 +344,19 @@ export function setLanguage(lang) {
   localStorage.setItem("lang", lang);
   document.cookie = `lang=${lang}; path=/; max-age=31536000; samesite=lax`;
   document.documentElement.lang = lang;
+}
+
+/** " (4 foton)" for the photos still to send with the records, "" for none. */
+export function photosSuffix(photos) {
+  if (!photos) return "";
+  return ` (${photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos })})`;
+}
+
+/** The top bar's counter: "Allt skickat", "1 osänd", "3 osända (4 foton)", "4 foton". */
+export function unsentCounterText({ records, photos }) {
+  if (!records && !photos) return t("unsent_none");
+  if (!records) return photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos });
+  return (records === 1 ? t("unsent_one") : t("unsent_many", { n: records })) + photosSuffix(photos);
 }
 
 /** The text for `key` in the current language, with {name} placeholders filled in. */

@@ -137,8 +137,15 @@ export function get(id) {
   return transaction("outbox", "readonly", (s) => s.outbox.get(id));
 }
 
-export function count() {
-  return transaction("outbox", "readonly", (s) => s.outbox.count());
+/**
+ * What the guard has recorded that has not reached the server yet, counted as the guard
+ * counts it: records (check-ins, reports, SOS, ...) and, apart, the photos that go with them.
+ * {records, photos, entries}.
+ */
+export async function unsentSummary() {
+  const entries = await transaction("outbox", "readonly", (s) => s.outbox.getAll());
+  const photos = entries.filter((e) => e.kind === "photo").length;
+  return { records: entries.length - photos, photos, entries: entries.length };
 }
 
 export function sortEntries(entries) {

@@ -2,11 +2,12 @@
 //
 // Other features add their own blocks (tasks, SOS, dispatches) with addHomeExtension(fn):
 // fn(container, ctx) is called each time the home screen is drawn, with the
-// <section id="home-extra"> element as its container.
+// <section id="home-extra"> element as its container and ctx.top, the block at the top of the
+// screen, for what must never be below the fold (the SOS button, an extra round waiting).
 
 import { getValue } from "./db.js";
-import { formatTime, t } from "./i18n.js";
-import { count as outboxCount, onOutboxChange } from "./outbox.js";
+import { formatTime, photosSuffix, t } from "./i18n.js";
+import { onOutboxChange, unsentSummary } from "./outbox.js";
 import { currentShift, isOpen, startShift } from "./records.js";
 import { sendNow } from "./sync.js";
 import { coalesce, h, notice } from "./ui.js";
@@ -44,10 +45,14 @@ export async function render(container, ctx) {
   let asked = 0;
   const updateUnsent = async () => {
     const mine = ++asked;
-    const n = await outboxCount();
+    const { records, photos } = await unsentSummary();
     if (mine !== asked) return; // a newer count is on its way
-    unsentLine.textContent = n === 0 ? t("all_sent") : n === 1 ? t("one_unsent") : t("n_unsent", { n });
-    unsentLine.classList.toggle("pending", n > 0);
+    unsentLine.textContent = !records && !photos
+      ? t("all_sent")
+      : !records
+        ? t("only_photos_unsent") + photosSuffix(photos)
+        : (records === 1 ? t("one_unsent") : t("n_unsent", { n: records })) + photosSuffix(photos);
+    unsentLine.classList.toggle("pending", records + photos > 0);
   };
   // Listen first, then read: a change between the two is never missed.
   const stopWatching = onOutboxChange(coalesce(updateUnsent));
@@ -92,9 +97,10 @@ export async function render(container, ctx) {
 
   // For other features: tasks, SOS, extra-round dispatches (issue 5).
   const extra = h("section", { id: "home-extra", class: "home-extra", "aria-label": t("extra_tasks") });
+  const top = h("div", { id: "home-top", class: "home-top" });
   for (const fn of extensions) {
     try {
-      fn(extra, ctx);
+      fn(extra, { ...ctx, top });
     } catch (error) {
       console.error(error);
     }
@@ -109,7 +115,9 @@ export async function render(container, ctx) {
   );
   footer.querySelector("#logout").addEventListener("click", () => ctx.logout());
 
-  const offline = navigator.onLine ? null : h("p", { class: "notice offline-note" }, t("offline_note"));
-  container.append(...[status, offline, actions, extra, outboxCard, footer].filter(Boolean));
+  // Shown by the stylesheet while the app is offline (body.is-offline): it follows the
+  // network both ways without a redraw.
+  const offline = h("p", { class: "notice offline-note" }, t("offline_note"));
+  container.append(...[top, status, offline, actions, extra, outboxCard, footer].filter(Boolean));
   return stopWatching;
 }

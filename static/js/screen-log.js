@@ -14,6 +14,7 @@ function kindText(item) {
   if (item.kind === "shift_start") return t("kind_shift_start");
   if (item.kind === "shift_end") return t("kind_shift_end");
   if (item.kind === "checkin") return `${t("kind_checkin")} (${t(`method_${item.method}`)})`;
+  if (item.kind === "sos") return t("kind_sos");
   if (item.kind === "report") {
     const n = item.photoCount || 0;
     if (!n) return t("kind_report");
@@ -69,11 +70,12 @@ export async function render(container) {
     if (!items.length) list.append(h("li", { class: "muted" }, t("log_empty")));
     for (const item of items) {
       const stateBadge = h("span", { class: `state ${item.state}` }, t(`state_${item.state}`));
+      const acute = item.kind === "report" && item.level === "acute" ? h("span", { class: "badge acute" }, t("acute_badge")) : null;
       const title = item.kind === "shift_start" || item.kind === "shift_end" ? "" : item.title;
       const entry = h(
         "li",
-        { class: `log-item ${item.state}`, dataset: { kind: item.kind, state: item.state } },
-        h("div", { class: "log-head" }, h("time", { datetime: new Date(item.createdAt).toISOString() }, formatTime(item.createdAt)), " ", h("strong", {}, kindText(item)), " ", stateBadge),
+        { class: `log-item ${item.state}${acute ? " acute" : ""}`, dataset: { kind: item.kind, state: item.state } },
+        h("div", { class: "log-head" }, h("time", { datetime: new Date(item.createdAt).toISOString() }, formatTime(item.createdAt)), " ", h("strong", {}, kindText(item)), " ", acute, acute ? " " : null, stateBadge),
         title ? h("div", { class: "log-title" }, title) : null,
         item.kind === "checkin" && item.hasLocation === false ? h("div", { class: "muted small" }, t("location_none")) : null
       );

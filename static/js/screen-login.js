@@ -26,6 +26,16 @@ export function render(container, ctx) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.hidden = true;
+    const missing = [
+      username.value.trim() ? null : t("username_required"),
+      password.value ? null : t("password_required"),
+    ].filter(Boolean);
+    if (missing.length) {
+      error.textContent = missing.join(" ");
+      error.hidden = false;
+      (username.value.trim() ? password : username).focus();
+      return;
+    }
     submit.disabled = true;
     try {
       const answer = await api.login(username.value.trim(), password.value);

@@ -1,17 +1,25 @@
-// The guard's SOS button (issue 5).
+// The guard's SOS (issue 5, issue 10 points 1-3).
 //
 // A deliberate gesture: press and hold for HOLD_MS, or tap and then confirm (two steps, for
 // keyboards and screen readers). Then a countdown of CANCEL_SECONDS with a big "Avbryt"; only
-// after it does the SOS enter the outbox, with the highest priority (it goes before anything
-// older) and the position when one could be had in time. The sync engine delivers it like any
-// record: PUT /api/v1/sos/<uuid>, idempotent, kept until the server answers 2xx.
+// after it does the SOS become a record (records.js): saved at once with the highest priority
+// (it goes before anything older), its position added when the phone has one. The sync engine
+// delivers it like any record: PUT /api/v1/sos/<uuid>, idempotent, kept until a 2xx answer.
+//
+// Its lifecycle is kept in IndexedDB ("sos"), so it survives reloads, and shown at the top of
+// every screen until the guard closes it after the acknowledgement:
+//   queued        on the phone, waiting for a network      "Ring 112" / "Ring arbetsledaren"
+//   received      the server has it (when, and whether any supervisor's device was notified:
+//                 without push we never claim the supervisor was alerted)
+//   acknowledged  "Kvitterat av <namn> 02:14" (by push, or by asking every 15 s while online)
 
 import { getJson } from "./api.js";
+import { getValue, setValue, deleteValue } from "./db.js";
 import { currentLocation } from "./geo.js";
-import { t } from "./i18n.js";
+import { formatTime, t } from "./i18n.js";
 import { get as getEntry, onOutboxChange } from "./outbox.js";
 import { currentShift, record } from "./records.js";
-import { requestSync } from "./sync.js";
+import { onSyncComplete, requestSync } from "./sync.js";
 import { h } from "./ui.js";
 
 export const SOS_PRIORITY = 1000;
@@ -19,6 +27,9 @@ export const HOLD_MS = 1500;
 export const CANCEL_SECONDS = 5;
 // How long past the countdown the SOS may wait for a position before it goes without one.
 const LOCATION_GRACE_MS = 1500;
+// While an SOS awaits its acknowledgement and the phone is online: ask this often.
+export const ACK_POLL_MS = 15_000;
+const STATE_KEY = "sos";
 
 function tr(key, params = {}) {
   return t(`sos_${key}`, params);
@@ -38,53 +49,139 @@ export function sosEntry({ sosId, shiftId, occurredAt }) {
   };
 }
 
-// The last SOS of this page, so the home screen shows its state again after a redraw.
-const last = { sosId: null, entryId: null, status: null, detail: "" };
+// --- the lifecycle, kept in IndexedDB -----------------------------------------------------
+
 const redraws = new Set();
 
-function setStatus(status, detail = "") {
-  Object.assign(last, { status, detail });
-  for (const fn of redraws) fn();
+/** {sosId, entryId, pressedAt, status, receivedAt, supervisorDevices, ackBy, ackAt} or null. */
+export function sosState() {
+  return getValue(STATE_KEY);
+}
+
+async function changeState(changes) {
+  const current = await sosState();
+  if (!current) return null;
+  const next = { ...current, ...changes };
+  await setValue(STATE_KEY, next);
+  redrawAll();
+  return next;
+}
+
+function redrawAll() {
+  for (const fn of [...redraws]) fn();
 }
 
 /** Called by guard-push.js when a push says a supervisor acknowledged our SOS. */
-export function sosAcknowledged(sosId, byName) {
-  if (sosId && sosId === last.sosId) setStatus("acknowledged", byName || "");
+export async function sosAcknowledged(sosId, byName) {
+  const state = await sosState();
+  if (state && sosId === state.sosId && state.status !== "acknowledged") {
+    await changeState({ status: "acknowledged", ackBy: byName || "", ackAt: new Date().toISOString() });
+    checkSosAcknowledged(); // the server's own time and name
+  }
 }
+
+/**
+ * Where is our SOS now? Still in the outbox: queued. Otherwise ask the server: received (and
+ * whether a supervisor's device was notified), acknowledged (by whom, when).
+ */
+export async function checkSosAcknowledged() {
+  const state = await sosState();
+  if (!state || (state.status === "acknowledged" && state.ackAtServer)) return;
+  if (state.entryId && (await getEntry(state.entryId))) return;
+  if (!navigator.onLine) return;
+  try {
+    const answer = await getJson(`/api/v1/sos/${state.sosId}`);
+    if (!answer.ok) return;
+    const alert = answer.body;
+    await changeState({
+      status: alert.acknowledged_at ? "acknowledged" : "received",
+      receivedAt: alert.received_at,
+      supervisorDevices: alert.supervisor_devices,
+      ackBy: alert.acknowledged_by || state.ackBy || null,
+      ackAt: alert.acknowledged_at || state.ackAt || null,
+      ackAtServer: Boolean(alert.acknowledged_at),
+    });
+  } catch (_) {
+    // offline after all: next time
+  }
+}
+
+// --- the banner at the top of every screen ------------------------------------------------
+
+function statusText(state) {
+  if (state.status === "acknowledged") {
+    return tr("acknowledged_by", { name: state.ackBy || "", time: state.ackAt ? formatTime(state.ackAt) : "" });
+  }
+  if (state.status === "received") {
+    const when = state.receivedAt ? formatTime(state.receivedAt) : "";
+    return state.supervisorDevices > 0 ? tr("received_alerted", { time: when }) : tr("received_not_alerted", { time: when });
+  }
+  return tr("queued");
+}
+
+/** The pending SOS, unmissable: mounted once into the app's banner area (app shell). */
+export function mountSosBanner(container) {
+  const banner = h("section", { id: "sos-banner", class: "banner sos-banner", role: "alert", hidden: true });
+  container.prepend(banner);
+  const draw = async () => {
+    const state = await sosState();
+    if (!state) {
+      banner.hidden = true;
+      banner.replaceChildren();
+      return;
+    }
+    const dutyPhone = await getValue("dutyPhone");
+    const done = state.status === "acknowledged";
+    const calls = done
+      ? null
+      : h("div", { class: "row sos-calls" },
+          h("a", { href: "tel:112", class: "button big danger" }, tr("call_112")),
+          dutyPhone ? h("a", { href: `tel:${dutyPhone.replace(/[^+\d]/g, "")}`, class: "button big" }, tr("call_supervisor")) : null);
+    const close = done ? h("button", { type: "button", class: "big" }, tr("close")) : null;
+    if (close) {
+      close.addEventListener("click", async () => {
+        await deleteValue(STATE_KEY);
+        redrawAll();
+      });
+    }
+    banner.className = `banner sos-banner ${state.status}`;
+    banner.dataset.status = state.status;
+    banner.replaceChildren(
+      h("p", { class: "sos-banner-title" }, h("strong", {}, tr("banner_title")), " ", tr("pressed_at", { time: formatTime(state.pressedAt) })),
+      h("p", { class: "sos-banner-status" }, statusText(state)),
+      ...[calls, close].filter(Boolean)
+    );
+    banner.hidden = false;
+  };
+  redraws.add(draw);
+  draw();
+  startAckPolling();
+}
+
+let polling = null;
+
+/** Every ACK_POLL_MS while an SOS awaits its acknowledgement and the phone is online. */
+function startAckPolling() {
+  if (polling) return;
+  polling = setInterval(async () => {
+    const state = await sosState();
+    if (state && state.status !== "acknowledged" && navigator.onLine) checkSosAcknowledged();
+  }, ACK_POLL_MS);
+}
+
+// --- the button on the home screen --------------------------------------------------------
 
 export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CANCEL_SECONDS } = {}) {
   const statusLine = h("p", { class: "sos-status", role: "status", "aria-live": "assertive" });
   const button = h("button", { type: "button", class: "sos-button", "aria-describedby": "sos-hint" }, tr("button"));
   const hint = h("p", { class: "muted small", id: "sos-hint" }, tr("hint"));
   const confirmBox = h("div", { class: "sos-confirm", hidden: true });
-  const section = h("section", { class: "card sos-card", "aria-labelledby": "sos-title" },
-    h("h2", { id: "sos-title" }, tr("title")), button, hint, confirmBox, statusLine);
+  const section = h("section", { class: "card sos-card", "aria-label": tr("title") }, button, hint, confirmBox, statusLine);
   container.append(section);
 
   let holdTimer = null;
   let held = false;
   let countdown = null;
-
-  // The home screen builds its blocks before attaching them: forget this one only once it
-  // has been on the page and left it (the screen was redrawn).
-  let shown = false;
-  const draw = () => {
-    if (section.isConnected) shown = true;
-    else if (shown) {
-      redraws.delete(draw);
-      return;
-    }
-    const texts = {
-      queued: tr("queued"),
-      sent: tr("sent"),
-      cancelled: tr("cancelled"),
-      acknowledged: tr("acknowledged", { name: last.detail }),
-    };
-    statusLine.textContent = texts[last.status] ? `${texts[last.status]} ${last.status === "queued" || last.status === "sent" ? last.detail : ""}`.trim() : "";
-    statusLine.className = `sos-status ${last.status || ""}`;
-  };
-  redraws.add(draw);
-  draw();
 
   const clearHold = () => {
     clearTimeout(holdTimer);
@@ -92,12 +189,17 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
     button.classList.remove("holding");
   };
 
+  const say = (text, kind = "") => {
+    statusLine.textContent = text;
+    statusLine.className = `sos-status ${kind}`;
+  };
+
   // Step 2: the countdown, cancellable.
   const startCountdown = () => {
     clearHold();
     if (countdown) return;
     const sosId = crypto.randomUUID();
-    const occurredAt = new Date().toISOString();
+    const pressedAt = new Date().toISOString();
     const located = currentLocation();
     let left = cancelSeconds;
     const label = h("p", { class: "sos-countdown", role: "alert" }, tr("countdown", { n: left }));
@@ -106,16 +208,19 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
     confirmBox.hidden = false;
     button.hidden = true;
     hint.hidden = true;
-    const stop = (status) => {
+    say("");
+    const stop = () => {
       clearInterval(countdown.timer);
       countdown = null;
       confirmBox.hidden = true;
       confirmBox.replaceChildren();
       button.hidden = false;
       hint.hidden = false;
-      if (status) setStatus(status);
     };
-    cancel.addEventListener("click", () => stop("cancelled"));
+    cancel.addEventListener("click", () => {
+      stop();
+      say(tr("cancelled"));
+    });
     countdown = {
       timer: setInterval(async () => {
         left -= 1;
@@ -123,22 +228,23 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
           label.textContent = tr("countdown", { n: left });
           return;
         }
-        stop(null);
+        stop();
         const shift = await currentShift();
-        const { entries } = await record(
+        // The SOS, its log line and its state on the phone: one transaction.
+        const entryId = crypto.randomUUID();
+        await record(
           async () => ({
-            entries: [sosEntry({ sosId, shiftId: shift?.id, occurredAt })],
-            log: shift ? { id: crypto.randomUUID(), shiftId: shift.id, kind: "sos", title: "SOS" } : null,
+            entries: [{ ...sosEntry({ sosId, shiftId: shift?.id, occurredAt: pressedAt }), id: entryId }],
+            log: shift ? { id: crypto.randomUUID(), shiftId: shift.id, kind: "sos", title: "SOS", sosId } : null,
+            kv: { [STATE_KEY]: { sosId, entryId, pressedAt, status: "queued" } },
           }),
           { located, waitMs: LOCATION_GRACE_MS }
         );
-        Object.assign(last, { sosId, entryId: entries[0].id });
-        setStatus("queued");
+        redrawAll();
         requestSync();
         // Say whether the position went along once it is settled.
         const location = await Promise.race([located, new Promise((r) => setTimeout(() => r(null), LOCATION_GRACE_MS))]);
-        const where = location && location.lat !== null ? tr("with_position", { m: Math.round(location.accuracy_m ?? 0) }) : tr("no_position");
-        if (last.sosId === sosId && (last.status === "queued" || last.status === "sent")) setStatus(last.status, where);
+        say(location && location.lat !== null ? tr("with_position", { m: Math.round(location.accuracy_m ?? 0) }) : tr("no_position"));
       }, 1000),
     };
   };
@@ -178,22 +284,11 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
   });
 }
 
-/** Without push: ask the server whether someone has acknowledged our SOS (after a sync). */
-export async function checkSosAcknowledged() {
-  if (!last.sosId || (last.status !== "sent" && last.status !== "queued") || !navigator.onLine) return;
-  try {
-    const answer = await getJson(`/api/v1/sos/${last.sosId}`);
-    if (!answer.ok) return;
-    const alert = answer.body;
-    if (alert.acknowledged_at) setStatus("acknowledged", alert.acknowledged_by || "");
-  } catch (_) {
-    // offline: next sync
-  }
-}
-
-// The SOS left the outbox: the server has it (2xx).
+// The SOS left the outbox (the server has it), or a pass ended: find out what happened.
 onOutboxChange(async () => {
-  if (last.entryId && last.status === "queued" && !(await getEntry(last.entryId))) {
-    setStatus("sent", last.detail);
-  }
+  const state = await sosState();
+  if (state && state.status === "queued" && !(await getEntry(state.entryId))) checkSosAcknowledged();
+});
+onSyncComplete((result) => {
+  if (result && !result.offline) checkSosAcknowledged();
 });

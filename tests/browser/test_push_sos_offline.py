@@ -108,7 +108,8 @@ def test_sos_pressed_offline_goes_first_when_back_online(guard_page, live_app, o
     page.screenshot(path=str(output_dir / "push-sos-queued-offline-390.png"))
 
     context.set_offline(False)
-    page.get_by_text("SOS skickat. Arbetsledaren är larmad.").wait_for(timeout=20000)
+    # No supervisor has push here: the phone says so instead of claiming an alert.
+    page.get_by_text("ingen arbetsledare har aviseringar på").wait_for(timeout=20000)
     page.wait_for_function("() => document.querySelector('#unsent').dataset.count === '0'")
     with live_app.app_context():
         alert = db.session.scalar(sa.select(SosAlert))
