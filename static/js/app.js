@@ -76,6 +76,8 @@ async function render() {
   state.cleanup = cleanup;
   state.screen = screen;
   container.replaceChildren(body);
+  // A new screen starts at the top, where the confirmation of what was just saved shows.
+  if (!location.hash) window.scrollTo(0, 0);
   document.body.dataset.screen = screen.NAME || "";
   const autofocus = body.querySelector("[data-autofocus]");
   if (autofocus) autofocus.focus();

@@ -47,11 +47,10 @@ export async function render(container, ctx) {
     const mine = ++asked;
     const { records, photos } = await unsentSummary();
     if (mine !== asked) return; // a newer count is on its way
+    const params = { n: records, photos: photosSuffix(photos) };
     unsentLine.textContent = !records && !photos
       ? t("all_sent")
-      : !records
-        ? t("only_photos_unsent") + photosSuffix(photos)
-        : (records === 1 ? t("one_unsent") : t("n_unsent", { n: records })) + photosSuffix(photos);
+      : t(!records ? "only_photos_unsent" : records === 1 ? "one_unsent" : "n_unsent", params);
     unsentLine.classList.toggle("pending", records + photos > 0);
   };
   // Listen first, then read: a change between the two is never missed.
