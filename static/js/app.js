@@ -97,8 +97,14 @@ async function remember(me) {
   await setValue("dutyPhone", me.duty_phone || null);
 }
 
+/** Ask the browser to keep the app's data (the outbox) under storage pressure. */
+function askForPersistentStorage() {
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+}
+
 async function onLoggedIn(me) {
   await remember(me);
+  askForPersistentStorage();
   refreshSites();
   const resumed = sync.loggedIn(); // clears "login needed" at once, then sends everything
   await render();
@@ -217,6 +223,7 @@ export async function refreshSites() {
 /** Check the session with the server when we can; a lost session asks for a login. */
 async function checkSession() {
   try {
+    if (!(await sync.settlePendingLogout())) return "offline";
     const me = await api.getMe();
     if (me.user) {
       await remember(me);
@@ -232,11 +239,9 @@ async function checkSession() {
 }
 
 export async function logout() {
-  try {
-    await api.logout();
-  } catch (_) {
-    // offline: the cookie is gone from this phone's point of view anyway
-  }
+  // Offline, the logout waits on the phone and goes first when the network is back; the
+  // outbox is kept either way and sent when its user logs in again.
+  await sync.logOut();
   await deleteValue("user");
   state.user = null;
   navigator.serviceWorker?.controller?.postMessage({ type: "CLEAR_API_CACHE" });
@@ -279,13 +284,11 @@ async function start() {
   });
 
   registerServiceWorker();
-  if (navigator.storage && navigator.storage.persist) {
-    navigator.storage.persist().catch(() => {});
-  }
 
   // Offline first: the cached user opens the app at once; the server is asked afterwards.
   state.user = (await getValue("user")) || null;
-  if (!state.user) await checkSession();
+  if (state.user) askForPersistentStorage();
+  else await checkSession();
   await render();
   sync.startSyncTriggers();
   if (state.user) checkSession();

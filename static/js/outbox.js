@@ -4,7 +4,7 @@
 //
 // Entry: {id, method, url, headers, body, kind, label, createdAt, priority, dependsOn,
 //         state: "waiting" | "needs_attention", attempts, nextAttemptAt, lastStatus, lastMessage,
-//         positionDue}
+//         positionDue, user}
 //
 // A Blob body (a photo) is kept in the "bodies" store under the entry's id and the entry
 // says `bodyRef: id`: scheduling reads every entry often, and reading Blobs along would make
@@ -86,6 +86,8 @@ export function makeEntry(fields) {
     lastMessage: null,
     meta: fields.meta || null,
     positionDue: fields.positionDue || null,
+    // The id of the user who recorded it: sent only under that user's session (sync.js).
+    user: fields.user ?? null,
   };
 }
 

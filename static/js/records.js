@@ -83,8 +83,10 @@ export async function record(build, { located = null, waitMs = POSITION_WAIT_MS 
   const result = await transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (stores) => {
     const present = new Set((await stores.outbox.getAll()).map((e) => e.id));
     const plan = await build(stores, present);
+    // Whoever is logged in on this phone recorded it: only their session sends it.
+    const user = (await stores.kv.get("user")) || null;
     const entries = plan.entries.map(({ position, ...fields }) =>
-      makeEntry(position && positionDue ? { ...fields, positionDue } : fields)
+      makeEntry({ ...fields, user: user ? user.id : null, ...(position && positionDue ? { positionDue } : {}) })
     );
     // Link children to parents created in the same call ("@0" = the first entry).
     for (const entry of entries) {

@@ -112,11 +112,42 @@ export async function render(container, ctx) {
     " ",
     h("button", { type: "button", class: "link-button", id: "logout" }, t("logout"))
   );
-  footer.querySelector("#logout").addEventListener("click", () => ctx.logout());
+  footer.querySelector("#logout").addEventListener("click", () => askBeforeLogout(footer, ctx));
 
   // Shown by the stylesheet while the app is offline (body.is-offline): it follows the
   // network both ways without a redraw.
   const offline = h("p", { class: "notice offline-note" }, t("offline_note"));
   container.append(...[top, status, offline, actions, extra, outboxCard, footer].filter(Boolean));
   return stopWatching;
+}
+
+/**
+ * "Logga ut" with unsent records, or offline, asks first (issue 10, point 4): how many records
+ * are still on the phone (they are kept, and sent when their guard logs in again), and offline,
+ * that logging in again needs the network.
+ */
+async function askBeforeLogout(footer, ctx) {
+  const { records, photos } = await unsentSummary();
+  if (!records && !photos && navigator.onLine) {
+    ctx.logout();
+    return;
+  }
+  const yes = h("button", { type: "button", class: "big danger", id: "logout-confirm" }, t("logout_anyway"));
+  const no = h("button", { type: "button", class: "big" }, t("cancel"));
+  const params = { n: records, photos: photosSuffix(photos) };
+  const box = h(
+    "section",
+    { class: "card logout-confirm", role: "alertdialog", "aria-labelledby": "logout-title" },
+    h("h2", { id: "logout-title" }, t("logout_question")),
+    records || photos
+      ? h("p", { id: "logout-unsent" }, t(!records ? "logout_unsent_photos" : records === 1 ? "logout_unsent_one" : "logout_unsent", params))
+      : null,
+    navigator.onLine ? null : h("p", { class: "alert warning", id: "logout-offline" }, t("logout_offline")),
+    h("div", { class: "row" }, yes, no)
+  );
+  yes.addEventListener("click", () => ctx.logout());
+  no.addEventListener("click", () => box.replaceWith(footer));
+  footer.replaceWith(box);
+  box.scrollIntoView({ block: "center" });
+  no.focus();
 }

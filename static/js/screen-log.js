@@ -49,6 +49,22 @@ function codeCorrection(item) {
   return form;
 }
 
+/**
+ * Whether the phone may evict the app's data (and so the unsent records) under storage
+ * pressure, and what to do about it on an iPhone.
+ */
+async function storageStatus() {
+  let persisted = null;
+  try {
+    if (navigator.storage && navigator.storage.persisted) persisted = await navigator.storage.persisted();
+  } catch (_) {
+    // unknown
+  }
+  const line = h("p", { class: `small storage-status ${persisted ? "kept" : "evictable"}`, id: "storage-status" },
+    persisted === true ? t("storage_kept") : persisted === false ? t("storage_evictable") : t("storage_unknown"));
+  return persisted ? line : h("div", {}, line, h("p", { class: "muted small" }, t("storage_iphone")));
+}
+
 export async function render(container) {
   const shift = await currentShift();
   const list = h("ol", { class: "log-list", id: "log-list" });
@@ -97,7 +113,7 @@ export async function render(container) {
   await draw();
 
   container.append(
-    h("section", { class: "card" }, h("h1", {}, t("log_title")), sendButton),
+    h("section", { class: "card" }, h("h1", {}, t("log_title")), sendButton, await storageStatus()),
     list,
     h("a", { href: "/", class: "button back", "data-nav": true }, t("back"))
   );

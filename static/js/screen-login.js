@@ -3,6 +3,7 @@
 
 import * as api from "./api.js";
 import { t } from "./i18n.js";
+import { settlePendingLogout } from "./sync.js";
 import { field, h } from "./ui.js";
 
 export const NAME = "login";
@@ -38,6 +39,8 @@ export function render(container, ctx) {
     }
     submit.disabled = true;
     try {
+      // A logout made offline reaches the server before the new login.
+      if (!(await settlePendingLogout())) throw new api.NetworkError(new Error("offline"));
       const answer = await api.login(username.value.trim(), password.value);
       if (answer.ok) {
         await ctx.onLoggedIn(answer.me);

@@ -18,6 +18,7 @@
 // Other features: onSyncComplete(fn) runs after each pass; records.js record() queues records.
 
 import * as api from "./api.js";
+import { deleteValue, getValue, setValue } from "./db.js";
 import * as outbox from "./outbox.js";
 
 const BASE_DELAY_MS = 1000;
@@ -91,6 +92,31 @@ export function requestSync() {
     }
   })();
   return running;
+}
+
+// --- logging out, also offline -------------------------------------------------------------
+
+const PENDING_LOGOUT = "pendingLogout";
+
+/**
+ * End the server session; offline, the logout is kept and sent first thing when the phone
+ * has a network again. Until then nothing is sent under the old session. True once done.
+ */
+export async function logOut() {
+  await setValue(PENDING_LOGOUT, true);
+  return settlePendingLogout();
+}
+
+/** Send a logout made offline (before a login, before a sync pass). True when none is left. */
+export async function settlePendingLogout() {
+  if (!(await getValue(PENDING_LOGOUT))) return true;
+  try {
+    await api.logout();
+  } catch (_) {
+    return false; // still offline: try again later
+  }
+  await deleteValue(PENDING_LOGOUT);
+  return true;
 }
 
 /** "Skicka nu": everything waiting becomes due at once, then a pass. */
@@ -236,7 +262,9 @@ async function sendRound(pass, round) {
       round.entries = fresh;
       round.present = new Set(fresh.map((e) => e.id));
     }
-    const entry = outbox.nextDue(round.entries, round.present, round.taken);
+    // Only what this session's user recorded: another guard's entries wait for their login.
+    const mine = round.entries.filter((e) => e.user === null || e.user === undefined || e.user === pass.user);
+    const entry = outbox.nextDue(mine, round.present, round.taken);
     if (!entry) return;
     round.taken.add(entry.id);
     const sentBefore = pass.result.sent;
@@ -286,6 +314,7 @@ async function runPass() {
     // A fresh CSRF token for this pass (DESIGN 5: never replay an old one).
     let me;
     try {
+      if (!(await settlePendingLogout())) throw new api.NetworkError(new Error("logout pending"));
       me = await api.getMe();
     } catch (_) {
       result.offline = true;
@@ -299,7 +328,7 @@ async function runPass() {
       return;
     }
     setState({ needsLogin: false });
-    const pass = { csrf: me.csrf_token, stop: false, result, round: null, delivered: [] };
+    const pass = { csrf: me.csrf_token, user: me.user.id, stop: false, result, round: null, delivered: [] };
     currentPass = pass;
 
     // A round takes the next due entry in order (priority, then oldest) whose parent has been
