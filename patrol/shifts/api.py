@@ -16,7 +16,14 @@ from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import CheckIn, Shift, night_of
-from patrol.shifts.schemas import CheckInIn, CheckInOut, ShiftIn, ShiftOut
+from patrol.shifts.schemas import (
+    CheckInIn,
+    CheckInOut,
+    CheckpointLookupIn,
+    CheckpointLookupOut,
+    ShiftIn,
+    ShiftOut,
+)
 from patrol.sites.models import Checkpoint
 from patrol.sync import clock_flags, conflict, distance_m, put_record
 
@@ -25,6 +32,8 @@ SHIFT_IN_SCHEMA = ShiftIn()
 SHIFT_OUT_SCHEMA = ShiftOut()
 CHECKIN_IN_SCHEMA = CheckInIn()
 CHECKIN_OUT_SCHEMA = CheckInOut()
+LOOKUP_IN_SCHEMA = CheckpointLookupIn()
+LOOKUP_OUT_SCHEMA = CheckpointLookupOut()
 
 bp = Blueprint("shifts", __name__)
 
@@ -239,3 +248,19 @@ def put_checkin(checkin_id: uuid.UUID):
         wanted=checkin_content(shift.id, checkpoint.id, data),
     )
     return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin)), status
+
+
+@bp.post("/api/v1/checkpoint-lookups")
+@roles_required(*PATROL_ROLES)
+@documented(
+    request=CheckpointLookupIn,
+    responses={200: CheckpointLookupOut},
+    summary="Which checkpoint a typed code or a QR/NFC token names (stores nothing)",
+)
+def lookup_checkpoint():
+    """Lets the phone say "Okänd kod" at once while online, before it saves a check-in that the
+    server would refuse. It tells a guard no more than a check-in's 422 already does."""
+    data = LOOKUP_IN_SCHEMA.load(json_body())
+    method = "qr" if data["checkpoint_token"] else "code"
+    checkpoint = resolve_checkpoint(data | {"checkpoint_id": None, "method": method})
+    return jsonify(LOOKUP_OUT_SCHEMA.dump(checkpoint))

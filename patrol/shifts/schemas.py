@@ -86,3 +86,31 @@ class CheckInOut(Schema):
     distance_m = fields.Float(allow_none=True)
     flags = fields.List(fields.String())
     clock_offset_s = fields.Float(allow_none=True)
+
+
+class CheckpointLookupIn(Schema):
+    """A scanned token or a typed code to look up before checking in (nothing is stored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    checkpoint_token = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
+    )
+    checkpoint_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=16)
+    )
+
+    @validates_schema
+    def exactly_one(self, data, **_):
+        if bool(data.get("checkpoint_token")) == bool(data.get("checkpoint_code")):
+            raise ValidationError(
+                "Send exactly one of checkpoint_token or checkpoint_code.", "checkpoint_code"
+            )
+
+
+class CheckpointLookupOut(Schema):
+    checkpoint_id = fields.Integer(attribute="id")
+    checkpoint_label = fields.String(attribute="label")
+    property_id = fields.Integer()
+    property_name = fields.Function(lambda c: c.property.name)

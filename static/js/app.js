@@ -9,6 +9,7 @@ import * as api from "./api.js";
 import { deleteValue, getValue, setValue } from "./db.js";
 import { language, setLanguage, t, unsentCounterText } from "./i18n.js";
 import { onOutboxChange, unsentSummary } from "./outbox.js";
+import { placeDeliveredCheckin } from "./records.js";
 import * as sync from "./sync.js";
 import { coalesce } from "./ui.js";
 import * as checkinScreen from "./screen-checkin.js";
@@ -269,6 +270,7 @@ async function start() {
   });
   window.addEventListener("offline", updateNetState);
   onOutboxChange(coalesce(updateUnsent));
+  sync.onDelivered(placeDeliveredCheckin);
   // Keep the sites cache fresh while the app is used online (new checkpoints, renamed ones).
   sync.onSyncComplete((result) => {
     if (state.user && !result.offline && !result.needsLogin && Date.now() - sitesRefreshedAt > SITES_REFRESH_MS) {

@@ -194,7 +194,10 @@ export async function checkIn(shift, how, known, located) {
     method = "manual";
   }
   body.method = method;
-  const title = known ? `${known.checkpoint.label} – ${known.property.name}` : how.code || "QR";
+  const place = known ? `${known.checkpoint.label} – ${known.property.name}` : null;
+  // A typed code shows with its place once the place is known (here, or after the sync).
+  const title = how.code ? (place ? `${how.code} · ${place}` : how.code) : place || "QR";
+  const logId = crypto.randomUUID();
   const kv = {};
   if (known) {
     kv.lastCheckin = {
@@ -215,10 +218,11 @@ export async function checkIn(shift, how, known, located) {
         label: title,
         dependsOn: shiftDependency(shift, present),
         position: true,
+        meta: { logId },
       },
     ],
     log: {
-      id: crypto.randomUUID(),
+      id: logId,
       shiftId: shift.id,
       kind: "checkin",
       title,
@@ -316,6 +320,22 @@ export async function correctTypedCode(item, code) {
   });
   notifyChanged({ added: true });
   return true;
+}
+
+/**
+ * A check-in the phone could not place (a typed code, offline) learns its place from the
+ * server's answer: the log shows the code and the place from then on.
+ */
+export async function placeDeliveredCheckin(entry, answer) {
+  if (entry.kind !== "checkin" || !entry.meta || !entry.meta.logId || !answer || !answer.checkpoint_label) return;
+  const property = allProperties(await sites()).find((p) => p.id === answer.property_id);
+  const place = property ? `${answer.checkpoint_label} – ${property.name}` : answer.checkpoint_label;
+  await transaction("log", "readwrite", async (s) => {
+    const item = await s.log.get(entry.meta.logId);
+    if (!item || !item.checkedAtSync) return;
+    const code = entry.body && entry.body.checkpoint_code;
+    await s.log.put({ ...item, title: code ? `${code} · ${place}` : place, checkedAtSync: false });
+  });
 }
 
 // --- tonight's log -----------------------------------------------------------------------

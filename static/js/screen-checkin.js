@@ -3,9 +3,10 @@
 // `/c/<token>` (the QR code scanned with the phone's own camera) opens this screen with the
 // checkpoint already named; the token is recognised offline by its SHA-256.
 
+import { NetworkError, sendJson } from "./api.js";
 import { currentLocation } from "./geo.js";
 import { t } from "./i18n.js";
-import { allProperties, checkIn, checkpointForToken, currentShift, isOpen, sites } from "./records.js";
+import { allProperties, checkIn, checkpointForToken, currentShift, findCheckpoint, isOpen, sites } from "./records.js";
 import { startShiftHere } from "./needs-shift.js";
 import { field, h, notice, select } from "./ui.js";
 
@@ -21,6 +22,39 @@ function tokenFromScan(text) {
     // not a URL
   }
   return text.trim();
+}
+
+// How long an online lookup may take before the check-in is saved as "kontrolleras vid synk".
+const LOOKUP_LIMIT_MS = 4000;
+
+/**
+ * Online, ask the server which checkpoint a typed code or token names (it stores nothing):
+ * {known: {property, checkpoint}}, {unknown: message}, or null when it could not be asked in
+ * time (offline, slow): then the check-in is saved and checked at sync as before.
+ */
+async function lookUp(reference, siteData) {
+  if (!navigator.onLine) return null;
+  let timer;
+  const limit = new Promise((resolve) => (timer = setTimeout(() => resolve(null), LOOKUP_LIMIT_MS)));
+  try {
+    const answer = await Promise.race([sendJson("POST", "/api/v1/checkpoint-lookups", reference), limit]);
+    if (!answer) return null;
+    if (answer.status === 422) return { unknown: answer.message || t("code_unknown") };
+    if (!answer.ok) return null;
+    const place = answer.body;
+    const cached = findCheckpoint(siteData, (c) => c.id === place.checkpoint_id);
+    return {
+      known: cached || {
+        property: { id: place.property_id, name: place.property_name },
+        checkpoint: { id: place.checkpoint_id, label: place.checkpoint_label },
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof NetworkError)) console.error(error);
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function render(container, ctx) {
@@ -52,7 +86,17 @@ export async function render(container, ctx) {
   // --- a token from /c/<token> -----------------------------------------------------------
   if (ctx.params.token) {
     const token = ctx.params.token;
-    const known = await checkpointForToken(token);
+    let known = await checkpointForToken(token);
+    // Not in the phone's list: online, the server says at once whether it knows the code.
+    const found = known ? null : await lookUp({ checkpoint_token: token }, siteData);
+    if (found && found.unknown) {
+      container.append(
+        h("section", { class: "card qr-card" }, heading, h("p", { class: "alert", role: "alert", id: "qr-unknown" }, t("code_unknown"))),
+        back
+      );
+      return;
+    }
+    if (found) known = found.known;
     const confirm = h("button", { type: "button", class: "primary big" }, t("check_in"));
     confirm.addEventListener("click", () =>
       record({ token }, known, known ? t("checked_in", { label: known.checkpoint.label }) : t("qr_unknown"))
@@ -74,6 +118,20 @@ export async function render(container, ctx) {
   }
 
   const sections = [h("header", { class: "screen-title" }, heading)];
+
+  /** A scanned token: known on the phone, named by the server, or "Okänd kod" at once. */
+  const scanError = h("p", { class: "alert", role: "alert", hidden: true, id: "scan-error" });
+  async function recordScanned(token) {
+    const known = (await checkpointForToken(token)) || null;
+    const found = known ? null : await lookUp({ checkpoint_token: token }, siteData);
+    if (found && found.unknown) {
+      scanError.textContent = t("code_unknown");
+      scanError.hidden = false;
+      return;
+    }
+    const place = known || (found && found.known);
+    await record({ token }, place, place ? t("checked_in", { label: place.checkpoint.label }) : t("qr_unknown"));
+  }
 
   // --- scan ------------------------------------------------------------------------------
   let stopScan = () => {};
@@ -104,8 +162,7 @@ export async function render(container, ctx) {
           if (codes.length) {
             const token = tokenFromScan(codes[0].rawValue);
             stopScan();
-            const known = await checkpointForToken(token);
-            await record({ token }, known, known ? t("checked_in", { label: known.checkpoint.label }) : t("qr_unknown"));
+            await recordScanned(token);
             return;
           }
           await new Promise((resolve) => setTimeout(resolve, 250));
@@ -115,7 +172,7 @@ export async function render(container, ctx) {
         stopScan();
       }
     });
-    sections.push(h("section", { class: "card" }, h("p", { class: "muted" }, t("scan_hint")), scanButton, video));
+    sections.push(h("section", { class: "card" }, h("p", { class: "muted" }, t("scan_hint")), scanButton, scanError, video));
   }
 
   // --- typed code ------------------------------------------------------------------------
@@ -128,17 +185,19 @@ export async function render(container, ctx) {
     maxlength: 64,
   });
   const codeError = h("p", { class: "alert", role: "alert", hidden: true }, t("code_required"));
+  const codeSubmit = h("button", { type: "submit", class: "primary big" }, t("check_in"));
   const codeForm = h(
     "form",
     { class: "stack", novalidate: true, id: "code-form" },
     h("h2", {}, t("type_code")),
     field("checkin-code", t("code"), codeInput),
     codeError,
-    h("button", { type: "submit", class: "primary big" }, t("check_in"))
+    codeSubmit
   );
   codeForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const code = codeInput.value.trim().toUpperCase();
+    codeError.textContent = t("code_required");
     codeError.hidden = Boolean(code);
     if (!code) return;
     // A long QR token typed by hand is still recognised offline by its hash; a short code
@@ -146,9 +205,20 @@ export async function render(container, ctx) {
     const known = code.length > 16 ? await checkpointForToken(codeInput.value.trim()) : null;
     if (known) {
       await record({ token: codeInput.value.trim() }, known, t("checked_in", { label: known.checkpoint.label }));
-    } else {
-      await record({ code }, null, t("checked_in_code", { code }));
+      return;
     }
+    // Online: "Okänd kod" at once, or the place named before saving.
+    codeSubmit.disabled = true;
+    const found = await lookUp({ checkpoint_code: code }, siteData);
+    codeSubmit.disabled = false;
+    if (found && found.unknown) {
+      codeError.textContent = found.unknown;
+      codeError.hidden = false;
+      codeInput.focus();
+      return;
+    }
+    if (found) await record({ code }, found.known, t("checked_in", { label: found.known.checkpoint.label }));
+    else await record({ code }, null, t("checked_in_code", { code }));
   });
   sections.push(h("section", { class: "card" }, codeForm));
 

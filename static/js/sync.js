@@ -29,6 +29,7 @@ const LOCK_RETRY_MS = 1000;
 const REMOVE_BATCH = 10;
 
 const completeCallbacks = new Set();
+const deliveredCallbacks = new Set();
 const stateListeners = new Set();
 
 let running = null;
@@ -66,6 +67,15 @@ export function onSyncState(fn) {
 export function onSyncComplete(fn) {
   completeCallbacks.add(fn);
   return () => completeCallbacks.delete(fn);
+}
+
+/**
+ * fn(entry, body) when an entry was delivered, with the server's answer (a typed code's
+ * check-in learns its checkpoint this way). Called once per delivery; failures are logged.
+ */
+export function onDelivered(fn) {
+  deliveredCallbacks.add(fn);
+  return () => deliveredCallbacks.delete(fn);
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random. */
@@ -225,6 +235,13 @@ async function deliver(entry, pass) {
     // known as delivered in memory, which is what frees its children.
     pass.delivered.push(entry);
     result.sent += 1;
+    for (const fn of deliveredCallbacks) {
+      try {
+        await fn(entry, response.body);
+      } catch (error) {
+        console.error(error);
+      }
+    }
     if (pass.delivered.length >= REMOVE_BATCH) await flushDelivered(pass);
   } else if (status === 401) {
     await outbox.update(entry.id, { lastStatus: 401, lastMessage: api.errorMessage(response.body, status) });
