@@ -8,13 +8,14 @@ from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
 from patrol.schedule.models import JobRun
-from patrol.shifts.models import CheckIn, Shift
+from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 
 __all__ = [
     "Area",
     "CheckIn",
     "Checkpoint",
+    "DiscardedRecord",
     "JobRun",
     "LoginFailure",
     "Organization",

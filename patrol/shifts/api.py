@@ -15,12 +15,14 @@ from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
 from patrol.security import require_owner_or_reviewer, roles_required
-from patrol.shifts.models import CheckIn, Shift, night_of
+from patrol.shifts.models import CheckIn, DiscardedRecord, Shift, night_of
 from patrol.shifts.schemas import (
     CheckInIn,
     CheckInOut,
     CheckpointLookupIn,
     CheckpointLookupOut,
+    DiscardIn,
+    DiscardOut,
     ShiftIn,
     ShiftOut,
 )
@@ -34,6 +36,9 @@ CHECKIN_IN_SCHEMA = CheckInIn()
 CHECKIN_OUT_SCHEMA = CheckInOut()
 LOOKUP_IN_SCHEMA = CheckpointLookupIn()
 LOOKUP_OUT_SCHEMA = CheckpointLookupOut()
+DISCARD_IN_SCHEMA = DiscardIn()
+DISCARD_OUT_SCHEMA = DiscardOut()
+DISCARD_FIELDS = tuple(DiscardIn().fields)
 
 bp = Blueprint("shifts", __name__)
 
@@ -264,3 +269,27 @@ def lookup_checkpoint():
     method = "qr" if data["checkpoint_token"] else "code"
     checkpoint = resolve_checkpoint(data | {"checkpoint_id": None, "method": method})
     return jsonify(LOOKUP_OUT_SCHEMA.dump(checkpoint))
+
+
+@bp.put("/api/v1/discards/<uuid:discard_id>")
+@roles_required(*PATROL_ROLES)
+@documented(
+    request=DiscardIn,
+    responses={200: DiscardOut, 201: DiscardOut},
+    summary="A record the guard threw away on the phone (never silent)",
+)
+def put_discard(discard_id: uuid.UUID):
+    values = DISCARD_IN_SCHEMA.load(json_body())
+    if values["shift_id"] is not None:
+        shift = db.session.get(Shift, values["shift_id"])
+        if shift is not None and shift.guard_id != current_user.id:
+            values["shift_id"] = None  # keep the discard, never link it to another's shift
+    row, status = put_record(
+        DiscardedRecord,
+        discard_id,
+        values | {"guard_id": current_user.id},
+        owner_id=lambda r: r.guard_id,
+        content=lambda r: {name: getattr(r, name) for name in DISCARD_FIELDS},
+        wanted=values,
+    )
+    return jsonify(DISCARD_OUT_SCHEMA.dump(row)), status

@@ -114,3 +114,37 @@ class CheckpointLookupOut(Schema):
     checkpoint_label = fields.String(attribute="label")
     property_id = fields.Integer()
     property_name = fields.Function(lambda c: c.property.name)
+
+
+class DiscardIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    shift_id = fields.UUID(load_default=None, allow_none=True)
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    record_url = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    last_status = fields.Integer(load_default=None, allow_none=True)
+    last_message = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
+    dependent_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    photo_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    recorded_at = UTCDateTime(required=True)
+    discarded_at = UTCDateTime(required=True)
+
+
+class DiscardOut(Schema):
+    id = fields.UUID()
+    guard_id = fields.Integer()
+    shift_id = fields.UUID(allow_none=True)
+    kind = fields.String()
+    label = fields.String()
+    record_url = fields.String()
+    last_status = fields.Integer(allow_none=True)
+    last_message = fields.String(allow_none=True)
+    dependent_count = fields.Integer()
+    photo_count = fields.Integer()
+    recorded_at = UTCDateTime()
+    discarded_at = UTCDateTime()
+    received_at = UTCDateTime()
