@@ -42,7 +42,9 @@ PRECACHE_GLOBS = (
     "css/app.css",
     "css/push.css",
     "js/*.js",
-    "icons/*.png",
+    # The small icon only (notifications, the page's icon); the 512 px install icons are
+    # fetched by the browser when the app is installed, online, and need no offline copy.
+    "icons/icon-192.png",
     "vendor/**/*.js",
 )
 

@@ -338,6 +338,85 @@ export async function placeDeliveredCheckin(entry, answer) {
   });
 }
 
+// --- discarding what the server refused (never silently) ----------------------------------
+
+/** The entries that hang on `ids` (a report's photos; the records of a shift not yet sent). */
+function withDependents(entries, ids) {
+  const gone = new Set(ids);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const entry of entries) {
+      if (!gone.has(entry.id) && entry.dependsOn && gone.has(entry.dependsOn)) {
+        gone.add(entry.id);
+        grew = true;
+      }
+    }
+  }
+  return entries.filter((e) => gone.has(e.id));
+}
+
+/**
+ * What discarding a log item that needs attention would throw away: {entries, photos,
+ * records: [labels of the other records that go with it]} (for the confirmation).
+ */
+export async function discardPlan(item) {
+  const entries = await listOutbox();
+  const lost = withDependents(entries, (item.entryIds || []).filter((id) => entries.some((e) => e.id === id)));
+  const own = new Set(item.entryIds || []);
+  return {
+    entries: lost,
+    photos: lost.filter((e) => e.kind === "photo").length,
+    records: lost.filter((e) => e.kind !== "photo" && !own.has(e.id)).map((e) => e.label),
+  };
+}
+
+/**
+ * Throw the item's entries away, with everything that depends on them, and queue the discard
+ * itself as a record for the server (PUT /api/v1/discards/<uuid>): one transaction. The log
+ * lines stay, marked "kasserad".
+ */
+export async function discardItem(item) {
+  const discardedAt = new Date().toISOString();
+  await transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (s) => {
+    const entries = await s.outbox.getAll();
+    const present = (item.entryIds || []).filter((id) => entries.some((e) => e.id === id));
+    if (!present.length) return;
+    const lost = withDependents(entries, present);
+    const main = entries.find((e) => e.id === present[0]);
+    const lostIds = new Set(lost.map((e) => e.id));
+    for (const entry of lost) {
+      await s.outbox.delete(entry.id);
+      if (entry.bodyRef) await s.bodies.delete(entry.id);
+    }
+    for (const line of await s.log.getAll()) {
+      if ((line.entryIds || []).some((id) => lostIds.has(id))) await s.log.put({ ...line, discarded: true });
+    }
+    const user = (await s.kv.get("user")) || null;
+    const shift = (await s.kv.get("shift")) || null;
+    const record = makeEntry({
+      method: "PUT",
+      url: `/api/v1/discards/${crypto.randomUUID()}`,
+      body: {
+        shift_id: item.shiftId || (shift && shift.id) || null,
+        kind: main.kind,
+        label: String(item.title || main.label || main.kind).slice(0, 300),
+        record_url: main.url,
+        last_status: main.lastStatus || null,
+        last_message: main.lastMessage || null,
+        dependent_count: lost.length - present.length,
+        photo_count: lost.filter((e) => e.kind === "photo").length,
+        recorded_at: new Date(item.createdAt || main.createdAt).toISOString(),
+        discarded_at: discardedAt,
+      },
+      kind: "discard",
+      label: String(item.title || main.label),
+      user: user ? user.id : null,
+    });
+    await putEntries(s, [record]);
+  });
+  notifyChanged({ added: true });
+}
+
 // --- tonight's log -----------------------------------------------------------------------
 
 /**
@@ -353,7 +432,8 @@ export async function tonightsLog(shiftId) {
       const pending = (item.entryIds || []).map((id) => byId.get(id)).filter(Boolean);
       const attention = pending.filter((e) => e.state === "needs_attention");
       let state = "sent";
-      if (attention.length) state = "needs_attention";
+      if (item.discarded) state = "discarded";
+      else if (attention.length) state = "needs_attention";
       else if (pending.length) state = item.checkedAtSync ? "checked_at_sync" : "waiting";
       return {
         ...item,

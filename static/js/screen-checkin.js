@@ -1,4 +1,5 @@
-// Check-in: scan the QR code (BarcodeDetector where the browser has it), type the short code
+// Check-in: scan the QR code (BarcodeDetector where the browser has it, else the vendored
+// jsQR), type the short code
 // printed under it, or choose property and checkpoint from the list (method "manual").
 // `/c/<token>` (the QR code scanned with the phone's own camera) opens this screen with the
 // checkpoint already named; the token is recognised offline by its SHA-256.
@@ -22,6 +23,42 @@ function tokenFromScan(text) {
     // not a URL
   }
   return text.trim();
+}
+
+/**
+ * A QR reader for video frames: the browser's own BarcodeDetector where it reads QR codes
+ * (Android Chrome), else the vendored pure-JS jsQR (iPhone Safari, Firefox, desktop Chromium),
+ * precached but loaded only now, when the scanner opens. Resolves to read(video) -> text|null.
+ */
+async function qrReader() {
+  if ("BarcodeDetector" in window) {
+    try {
+      if ((await BarcodeDetector.getSupportedFormats()).includes("qr_code")) {
+        const detector = new BarcodeDetector({ formats: ["qr_code"] });
+        return async (video) => {
+          const codes = await detector.detect(video);
+          return codes.length ? codes[0].rawValue : null;
+        };
+      }
+    } catch (_) {
+      // fall back to jsQR
+    }
+  }
+  await import("/static/vendor/jsqr/jsQR.min.js"); // a UMD bundle: it sets self.jsQR
+  const decode = self.jsQR;
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  return async (video) => {
+    if (!video.videoWidth) return null;
+    // At most 640 px on the long side: plenty for a sticker held up to the phone.
+    const scale = Math.min(1, 640 / Math.max(video.videoWidth, video.videoHeight));
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const image = context.getImageData(0, 0, canvas.width, canvas.height);
+    const code = decode(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+    return code ? code.data : null;
+  };
 }
 
 // How long an online lookup may take before the check-in is saved as "kontrolleras vid synk".
@@ -135,7 +172,7 @@ export async function render(container, ctx) {
 
   // --- scan ------------------------------------------------------------------------------
   let stopScan = () => {};
-  if ("BarcodeDetector" in window && navigator.mediaDevices) {
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     const video = h("video", { class: "scanner", playsinline: true, muted: true, hidden: true });
     const scanButton = h("button", { type: "button", class: "primary big" }, t("scan"));
     let stream = null;
@@ -150,7 +187,7 @@ export async function render(container, ctx) {
     scanButton.addEventListener("click", async () => {
       if (active) return stopScan();
       try {
-        const detector = new BarcodeDetector({ formats: ["qr_code"] });
+        const read = await qrReader();
         stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
         video.srcObject = stream;
         video.hidden = false;
@@ -158,9 +195,9 @@ export async function render(container, ctx) {
         active = true;
         scanButton.textContent = t("scan_stop");
         while (active) {
-          const codes = await detector.detect(video).catch(() => []);
-          if (codes.length) {
-            const token = tokenFromScan(codes[0].rawValue);
+          const text = await read(video).catch(() => null);
+          if (text) {
+            const token = tokenFromScan(text);
             stopScan();
             await recordScanned(token);
             return;

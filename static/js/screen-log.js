@@ -4,7 +4,7 @@
 
 import { formatTime, t } from "./i18n.js";
 import { onOutboxChange, retry } from "./outbox.js";
-import { correctTypedCode, correctableCode, currentShift, tonightsLog } from "./records.js";
+import { correctTypedCode, correctableCode, currentShift, discardItem, discardPlan, tonightsLog } from "./records.js";
 import { requestSync, sendNow } from "./sync.js";
 import { coalesce, h } from "./ui.js";
 
@@ -65,6 +65,37 @@ async function storageStatus() {
   return persisted ? line : h("div", {}, line, h("p", { class: "muted small" }, t("storage_iphone")));
 }
 
+/**
+ * "Kasta": never at once, never silently. The confirmation says what is lost, including what
+ * depends on it (a report's photos); the discard then reaches the server as a record.
+ */
+async function confirmDiscard(item, entry, discardButton) {
+  const plan = await discardPlan(item);
+  const lost = [kindText(item) + (item.title ? `: ${item.title}` : ""), ...plan.records];
+  const yes = h("button", { type: "button", class: "danger", id: `discard-yes-${item.id}` }, t("discard_confirm"));
+  const no = h("button", { type: "button" }, t("cancel"));
+  const box = h(
+    "div",
+    { class: "discard-confirm", role: "alertdialog", "aria-labelledby": `discard-title-${item.id}` },
+    h("p", { id: `discard-title-${item.id}`, class: "strong" }, t("discard_question")),
+    h("ul", {}, ...lost.map((text) => h("li", {}, text)), plan.photos ? h("li", {}, plan.photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: plan.photos })) : null),
+    h("p", { class: "muted small" }, t("discard_reported")),
+    h("div", { class: "row" }, yes, no)
+  );
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
+    await discardItem(item);
+    requestSync();
+  });
+  no.addEventListener("click", () => {
+    box.remove();
+    discardButton.hidden = false;
+  });
+  discardButton.hidden = true;
+  entry.append(box);
+  no.focus();
+}
+
 export async function render(container) {
   const shift = await currentShift();
   const list = h("ol", { class: "log-list", id: "log-list" });
@@ -75,7 +106,7 @@ export async function render(container) {
   const draw = async () => {
     // Never redraw under the guard's fingers: a code being corrected would be wiped.
     const typing = document.activeElement;
-    if (typing && typing.tagName === "INPUT" && list.contains(typing)) {
+    if ((typing && typing.tagName === "INPUT" && list.contains(typing)) || list.querySelector(".discard-confirm")) {
       setTimeout(draw, 1000);
       return;
     }
@@ -104,6 +135,9 @@ export async function render(container) {
         });
         entry.append(retryButton);
         if (correctableCode(item)) entry.append(codeCorrection(item));
+        const discardButton = h("button", { type: "button", class: "discard" }, t("discard"));
+        discardButton.addEventListener("click", () => confirmDiscard(item, entry, discardButton));
+        entry.append(discardButton);
       }
       list.append(entry);
     }
