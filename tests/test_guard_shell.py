@@ -115,3 +115,20 @@ def test_supervisor_scripts_are_not_precached_for_the_guard(client):
     urls = json.loads(re.search(r"const PRECACHE_URLS = (\[.*?\]);", source).group(1))
     assert not [url for url in urls if "/review" in url or "/js/push/" in url]
     assert client.get("/static/js/review/print.js").status_code == 200
+
+
+def test_module_worker_imports_the_sync_engine_and_the_classic_one_does_not(client):
+    """Issue 10, point 15: one source, two forms. The module form (Background Sync browsers)
+    imports the page's own sync engine; the classic one keeps importScripts and syncs through
+    the open page."""
+    classic = served_worker(client)
+    module = client.get("/service-worker-module.js")
+    assert module.status_code == 200 and module.headers["Service-Worker-Allowed"] == "/"
+    module_source = module.data.decode()
+    assert 'import { replayOutbox } from "/static/js/sw-sync.js";' in module_source
+    assert "importScripts(" not in module_source
+    assert 'importScripts("/static/js/sw-push.js");' in classic
+    assert "const replayOutbox = null;" in classic and "\nimport " not in classic
+    # Everything else is the same worker, same version.
+    version = re.search(r'const VERSION = "(\w+)";', classic).group(1)
+    assert f'const VERSION = "{version}";' in module_source

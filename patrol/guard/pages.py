@@ -31,6 +31,16 @@ SCREENS = {
 }
 SCREEN_PATHS = tuple(SCREENS.values())
 
+# The service worker's two forms (service-worker.js): the classic script imports push's
+# handlers; the module, for browsers with Background Sync, imports them and the page's own sync
+# engine (static/js/sw-sync.js) to deliver the outbox with no window open.
+MODULE_SERVICE_WORKER_URL = "/service-worker-module.js"
+FEATURE_SCRIPTS = "/* __FEATURE_SCRIPTS__ */"
+CLASSIC_FEATURES = 'const replayOutbox = null;\nimportScripts("/static/js/sw-push.js");'
+MODULE_FEATURES = (
+    'import "/static/js/sw-push.js";\nimport { replayOutbox } from "/static/js/sw-sync.js";'
+)
+
 # Server-side data the guard app needs offline, served as a JS module and precached.
 APP_DATA_URL = "/app-data.js"
 
@@ -56,6 +66,7 @@ class ShellManifest:
     urls: tuple[str, ...]
     version: str
     service_worker: bytes
+    module_service_worker: bytes
     app_data: bytes
 
 
@@ -110,8 +121,14 @@ def build_shell_manifest(app: Flask) -> ShellManifest:
         .replace("__PRECACHE_URLS__", json.dumps(list(urls)))
         .replace("__SCREEN_PATHS__", json.dumps(list(SCREEN_PATHS)))
     )
+    classic = worker.replace(FEATURE_SCRIPTS, CLASSIC_FEATURES)
+    module = worker.replace(FEATURE_SCRIPTS, MODULE_FEATURES)
     return ShellManifest(
-        urls=urls, version=version, service_worker=worker.encode(), app_data=app_data
+        urls=urls,
+        version=version,
+        service_worker=classic.encode(),
+        module_service_worker=module.encode(),
+        app_data=app_data,
     )
 
 
@@ -149,6 +166,13 @@ def checkpoint_link(token: str):
 @bp.get("/service-worker.js")
 def service_worker():
     response = Response(shell_manifest().service_worker, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return _no_cache(response)
+
+
+@bp.get(MODULE_SERVICE_WORKER_URL)
+def module_service_worker():
+    response = Response(shell_manifest().module_service_worker, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return _no_cache(response)
 

@@ -9,6 +9,7 @@ import * as api from "./api.js";
 import { deleteValue, getValue, setValue } from "./db.js";
 import { language, setLanguage, t, unsentCounterText } from "./i18n.js";
 import { onOutboxChange, unsentSummary } from "./outbox.js";
+import { serviceWorkerScript } from "./push.js";
 import { placeDeliveredCheckin } from "./records.js";
 import * as sync from "./sync.js";
 import { coalesce } from "./ui.js";
@@ -187,7 +188,8 @@ async function registerServiceWorker() {
     state.waitingWorker.postMessage({ type: "SKIP_WAITING" });
   });
   try {
-    const registration = await navigator.serviceWorker.register("/service-worker.js", { scope: "/" });
+    const worker = serviceWorkerScript();
+    const registration = await navigator.serviceWorker.register(worker.url, worker.options);
     watchForUpdates(registration);
     // Look for a new deployment whenever the guard comes back to the app.
     document.addEventListener("visibilitychange", () => {

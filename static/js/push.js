@@ -9,7 +9,16 @@
 import { getJson, sendJson } from "./api.js";
 import { t } from "./i18n.js";
 
-const SW_URL = "/service-worker.js";
+/**
+ * The app's service worker: where the browser has Background Sync (Chromium, which runs module
+ * workers too) the module form, which delivers the outbox with no window open; elsewhere the
+ * classic script, and the open page syncs (see service-worker.js).
+ */
+export function serviceWorkerScript() {
+  return "SyncManager" in self
+    ? { url: "/service-worker-module.js", options: { scope: "/", type: "module" } }
+    : { url: "/service-worker.js", options: { scope: "/" } };
+}
 
 /** The control's words (i18n.js, "push_<key>"). */
 function text(key, params = {}) {
@@ -48,7 +57,8 @@ async function send(method, body) {
 async function registration() {
   const existing = await navigator.serviceWorker.getRegistration("/");
   if (existing) return existing;
-  await navigator.serviceWorker.register(SW_URL, { scope: "/" });
+  const worker = serviceWorkerScript();
+  await navigator.serviceWorker.register(worker.url, worker.options);
   return navigator.serviceWorker.ready;
 }
 

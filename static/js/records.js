@@ -173,6 +173,7 @@ export async function endShift(shift, note) {
 /**
  * A check-in. `how` is one of
  *   {token}          from a QR code (/c/<token> or the scanner): method "qr"
+ *   {token, nfc}     from an NFC tag carrying the /c/<token> URL: method "nfc"
  *   {code}           typed by the guard: method "code", resolved by the server
  *   {checkpointId}   chosen from the list: method "manual"
  * `known` = {property, checkpoint} when the phone recognised it, for the log and the report.
@@ -185,7 +186,7 @@ export async function checkIn(shift, how, known, located) {
   let method;
   if (how.token) {
     body.checkpoint_token = how.token;
-    method = "qr";
+    method = how.nfc ? "nfc" : "qr";
   } else if (how.code) {
     body.checkpoint_code = how.code;
     method = "code";

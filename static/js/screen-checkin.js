@@ -94,6 +94,21 @@ async function lookUp(reference, siteData) {
   }
 }
 
+/** The token of a checkpoint's /c/<token> URL in an NFC tag's NDEF message, or null. */
+export function tokenFromNfc(message) {
+  for (const record of message.records || []) {
+    if (record.recordType !== "url" && record.recordType !== "absolute-url") continue;
+    const text = new TextDecoder().decode(record.data);
+    try {
+      const match = new URL(text, location.origin).pathname.match(/^\/c\/([^/]+)$/);
+      if (match) return decodeURIComponent(match[1]);
+    } catch (_) {
+      // not a URL
+    }
+  }
+  return null;
+}
+
 export async function render(container, ctx) {
   const shift = await currentShift();
   const siteData = await sites();
@@ -212,6 +227,44 @@ export async function render(container, ctx) {
     sections.push(h("section", { class: "card" }, h("p", { class: "muted" }, t("scan_hint")), scanButton, scanError, video));
   }
 
+  // --- NFC tags (Web NFC: Android Chrome) -------------------------------------------------
+  let stopNfc = () => {};
+  if ("NDEFReader" in window) {
+    const nfcStatus = h("p", { class: "muted", role: "status", id: "nfc-status" });
+    const nfcButton = h("button", { type: "button", class: "big" }, t("nfc_start"));
+    const listen = async () => {
+      if (nfcButton.hidden) return;
+      const control = new AbortController();
+      stopNfc = () => control.abort();
+      try {
+        const reader = new NDEFReader();
+        reader.addEventListener("reading", async (event) => {
+          const token = tokenFromNfc(event.message);
+          if (!token) {
+            nfcStatus.textContent = t("nfc_not_ours");
+            return;
+          }
+          control.abort();
+          const known = await checkpointForToken(token);
+          await record({ token, nfc: true }, known, known ? t("checked_in", { label: known.checkpoint.label }) : t("qr_unknown"));
+        });
+        await reader.scan({ signal: control.signal });
+        nfcButton.hidden = true;
+        nfcStatus.textContent = t("nfc_listening");
+      } catch (error) {
+        nfcStatus.textContent = t("nfc_failed");
+        console.error(error);
+      }
+    };
+    nfcButton.addEventListener("click", listen);
+    sections.push(h("section", { class: "card" }, nfcStatus, nfcButton));
+    // Already allowed: listen at once, no tap needed.
+    navigator.permissions
+      ?.query({ name: "nfc" })
+      .then((permission) => permission.state === "granted" && listen())
+      .catch(() => {});
+  }
+
   // --- typed code ------------------------------------------------------------------------
   const codeInput = h("input", {
     name: "code",
@@ -293,5 +346,8 @@ export async function render(container, ctx) {
   sections.push(h("section", { class: "card" }, listForm));
 
   container.append(...sections, back);
-  return () => stopScan();
+  return () => {
+    stopScan();
+    stopNfc();
+  };
 }
