@@ -85,6 +85,7 @@ async function confirmDiscard(item, entry, discardButton) {
   yes.addEventListener("click", async () => {
     yes.disabled = true;
     await discardItem(item);
+    box.remove(); // the redraw shows the line as "kasserad"
     requestSync();
   });
   no.addEventListener("click", () => {
