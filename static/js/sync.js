@@ -40,6 +40,12 @@ let currentPass = null;
 // phone with a dead network does not call the server (and wake the radio) every few ms.
 let networkFailures = 0;
 let passBackoffUntil = 0;
+// The user of the server session, as of the last pass: only their entries are sent (and timed).
+let sessionUser = null;
+
+function sendableBy(user) {
+  return (entry) => entry.user === null || entry.user === undefined || entry.user === user;
+}
 
 /** What the screens show: syncing now, login needed, last error. */
 export const syncState = {
@@ -157,7 +163,9 @@ function schedule(entries) {
   timer = null;
   if (syncState.needsLogin || !navigator.onLine) return;
   const present = new Set(entries.map((e) => e.id));
-  const ready = entries.filter((e) => e.state === "waiting" && !(e.dependsOn && present.has(e.dependsOn)));
+  const ready = entries
+    .filter(sendableBy(sessionUser))
+    .filter((e) => e.state === "waiting" && !(e.dependsOn && present.has(e.dependsOn)));
   if (!ready.length) return;
   // An entry waiting for its position is due when that wait ends (at the latest).
   const dueAt = (e) => Math.max(e.nextAttemptAt || 0, e.positionDue || 0);
@@ -280,7 +288,7 @@ async function sendRound(pass, round) {
       round.present = new Set(fresh.map((e) => e.id));
     }
     // Only what this session's user recorded: another guard's entries wait for their login.
-    const mine = round.entries.filter((e) => e.user === null || e.user === undefined || e.user === pass.user);
+    const mine = round.entries.filter(sendableBy(pass.user));
     const entry = outbox.nextDue(mine, round.present, round.taken);
     if (!entry) return;
     round.taken.add(entry.id);
@@ -345,6 +353,7 @@ async function runPass() {
       return;
     }
     setState({ needsLogin: false });
+    sessionUser = me.user.id;
     const pass = { csrf: me.csrf_token, user: me.user.id, stop: false, result, round: null, delivered: [] };
     currentPass = pass;
 

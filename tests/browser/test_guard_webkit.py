@@ -171,9 +171,7 @@ def test_offline_night_in_webkit(live_app, display, output_dir):
         assert counts(live_app) == (1, 0, 0)
 
         server.start()  # the server is back, same address
-        driver.execute_script(
-            "import('/static/js/sync.js').then((s) => s.sendNow())"
-        )
+        driver.execute_script("import('/static/js/sync.js').then((s) => s.sendNow())")
         wait_for(lambda: counts(live_app) == (1, 1, 1), what="both records on the server")
         wait_for(lambda: outbox_size() == 0, what="an empty outbox")
         driver.refresh()
