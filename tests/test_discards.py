@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from patrol.db import db
 from patrol.shifts.models import DiscardedRecord
-from tests.push_fixtures import iso, now, start_shift
+from tests.support.push import iso, now, start_shift
 
 
 def discard_body(shift_id: str | None) -> dict:

@@ -3,8 +3,8 @@ supervisor's device was notified, who acknowledged it and when, and the duty pho
 
 from __future__ import annotations
 
-from tests import push_fixtures
-from tests.push_fixtures import iso, new_id, now, subscribe
+from tests.support import push as push_fixtures
+from tests.support.push import iso, new_id, now, subscribe
 
 push_app = push_fixtures.push_app
 push_service = push_fixtures.push_service

@@ -3,7 +3,7 @@ which an empty login form used to get in English."""
 
 from __future__ import annotations
 
-from tests.conftest import Api
+from tests.support.app import Api
 
 
 def test_empty_login_fields_answer_in_swedish(seeded):

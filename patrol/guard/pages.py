@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_babel import force_locale
 
-from patrol import ROOT
+from patrol.config import ROOT
 from patrol.labels import CATEGORY_LABELS, LEVEL_LABELS
 
 bp = Blueprint("guard", __name__)

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import CheckIn
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     camera_photo,
     check_in_with_code,
     go_offline,

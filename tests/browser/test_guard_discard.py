@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import DiscardedRecord
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     camera_photo,
     go_offline,
     go_online,

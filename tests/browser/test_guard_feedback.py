@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     add_photo,
     camera_photo,
     fill_report,

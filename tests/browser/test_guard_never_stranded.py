@@ -15,7 +15,8 @@ from patrol.auth import create_user
 from patrol.auth.models import User
 from patrol.db import db
 from patrol.shifts.models import CheckIn, Shift
-from tests.browser.guard_helpers import (
+from tests.support.app import TEST_PASSWORD
+from tests.support.guard_browser import (
     check_in_with_code,
     go_offline,
     go_online,
@@ -29,7 +30,6 @@ from tests.browser.guard_helpers import (
     wait_ready,
     wait_until_all_sent,
 )
-from tests.conftest import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

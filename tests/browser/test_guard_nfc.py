@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.shifts.models import CheckIn
 from patrol.sites.models import Checkpoint
-from tests.browser.guard_helpers import guard_context, login, start_shift, wait_until_all_sent
+from tests.support.guard_browser import guard_context, login, start_shift, wait_until_all_sent
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.push.models import Dispatch, DispatchResponse
 from patrol.shifts.models import CheckIn
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     guard_context,
     idb_value,
     login,

@@ -18,7 +18,8 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.shifts.models import CheckIn
 from patrol.sites.models import Checkpoint
-from tests.browser.guard_helpers import (
+from tests.support.app import CHROMIUM, CHROMIUM_ARGS
+from tests.support.guard_browser import (
     MALMO,
     PHONE,
     guard_context,
@@ -26,7 +27,6 @@ from tests.browser.guard_helpers import (
     start_shift,
     wait_until_all_sent,
 )
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

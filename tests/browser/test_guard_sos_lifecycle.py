@@ -15,7 +15,7 @@ from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.push.models import Dispatch, SosAlert
 from patrol.sites.models import Property
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     PHONE,
     go_offline,
     go_online,

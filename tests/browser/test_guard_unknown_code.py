@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from patrol.db import db
 from patrol.sites.models import Checkpoint
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     check_in_with_code,
     go_offline,
     go_online,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from patrol.db import db
 from patrol.reports.models import Report
 from patrol.shifts.models import CheckIn, Shift
-from tests.conftest import TEST_PASSWORD
+from tests.support.app import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -138,7 +138,7 @@ def test_offline_night_in_webkit(live_app, display, output_dir):
         click_text("button", "Logga in")
         wait_for(lambda: "Nattpass" in driver.page_source, what="the home screen")
         # The page that registered the worker may stay uncontrolled: a reload puts it under
-        # the active worker (as tests/browser/guard_helpers.wait_for_service_worker does).
+        # the active worker (as tests/support/guard_browser.wait_for_service_worker does).
         driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "navigator.serviceWorker.ready.then(() => done(true));"
