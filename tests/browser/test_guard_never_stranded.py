@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from patrol.auth import create_user
+from patrol.auth.actions import create_user
 from patrol.auth.models import User
 from patrol.db import db
 from patrol.shifts.models import CheckIn, Shift
