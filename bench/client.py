@@ -367,13 +367,13 @@ def queue_for_sink(page) -> None:
     server's work taken out (new ids, same order, same dependencies, same bodies)."""
     page.evaluate(
         """async () => {
-            const { enqueueAll } = await import("/static/js/outbox.js");
+            const { record } = await import("/static/js/records.js");
             const ids = new Map(window.__benchBodies.map(e => [e.id, crypto.randomUUID()]));
-            await enqueueAll(window.__benchBodies.map(e => ({
+            await record(async () => ({ entries: window.__benchBodies.map(e => ({
               id: ids.get(e.id), method: e.method, url: `/bench/sink/${ids.get(e.id)}`,
               headers: e.headers, body: e.body, kind: e.kind, label: e.label,
               createdAt: e.createdAt, dependsOn: e.dependsOn ? ids.get(e.dependsOn) : null,
-            })));
+            })) }));
         }"""
     )
 

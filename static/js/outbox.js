@@ -1,6 +1,7 @@
 // The outbox: every request the phone still owes the server, kept in IndexedDB with its body
-// (a JSON object or a Blob). Generic on purpose: other features (SOS, push acknowledgements)
-// enqueue their own requests here and the same sync engine delivers them.
+// (a JSON object or a Blob). Generic on purpose: every record of the night (records.js
+// record(): check-ins, reports, SOS, extra-round answers, discards) is queued here and the
+// same sync engine delivers it.
 //
 // Entry: {id, method, url, headers, body, kind, label, createdAt, priority, dependsOn,
 //         state: "waiting" | "needs_attention", attempts, nextAttemptAt, lastStatus, lastMessage,
@@ -104,23 +105,6 @@ export async function putEntries(stores, entries) {
       await stores.outbox.put(entry);
     }
   }
-}
-
-/**
- * Queue one request; resolves with the stored entry once it is safely in IndexedDB.
- * Then asks for a sync pass (sync.js listens for outbox changes).
- */
-export async function enqueue(fields) {
-  const [entry] = await enqueueAll([fields]);
-  return entry;
-}
-
-/** Queue several entries in one transaction: all or none (a report and its photos). */
-export async function enqueueAll(fieldsList) {
-  const entries = fieldsList.map(makeEntry);
-  await transaction(["outbox", "bodies"], "readwrite", (s) => putEntries(s, entries));
-  notifyChanged({ added: true });
-  return entries;
 }
 
 /** The body to send: the JSON object, or the Blob from the "bodies" store. */

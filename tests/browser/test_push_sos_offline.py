@@ -76,13 +76,13 @@ def test_sos_pressed_offline_goes_first_when_back_online(guard_page, live_app, o
     report_id = str(uuid.uuid4())
     page.evaluate(
         """async ([reportId, shiftId, propertyId]) => {
-        const outbox = await import("/static/js/outbox.js");
-        await outbox.enqueue({
+        const { record } = await import("/static/js/records.js");
+        await record(async () => ({ entries: [{
           method: "PUT", url: `/api/v1/reports/${reportId}`, kind: "report", label: "report",
           body: { shift_id: shiftId, property_id: propertyId, category: "lighting",
                   level: "preventive", description: "Trasig lampa", photo_ids: [],
                   occurred_at: new Date().toISOString() },
-        });
+        }] }));
     }""",
         [report_id, shift_id, property_id],
     )
