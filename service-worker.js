@@ -1,27 +1,32 @@
-/* Nattpatrull service worker (classic script, scope "/").
+/* Nattpatrull service worker (scope "/"), served in two forms from this one source
+ * (patrol/guard/pages.py): a classic script at /service-worker.js, and a module at
+ * /service-worker-module.js for browsers with Background Sync (Chromium), which imports the
+ * page's own sync engine so that it can deliver the outbox with no window open.
  *
- * The server fills in VERSION (a hash of the content of every precached file) and the precache
- * list when it serves this file, so a new deployment yields new worker bytes, the browser
- * installs it, and it waits until the guard taps "Ny version finns" (never mid-form).
+ * The server fills in VERSION (a hash of the content of every precached file), the precache
+ * list, the screen paths and the lines marked below when it serves this file, so a new
+ * deployment yields new worker bytes, the browser installs it, and it waits until the guard
+ * taps "Ny version finns" (never mid-form).
  *
  * - Navigations to the guard screens (and /c/<token> from a scanned QR code) answer with the
  *   cached shell: the app opens with no network at all.
  * - Precached static files: cache first (they are versioned by the cache name).
  * - API reads (GET /api/...): network first, the cached copy when offline.
  * - Writes and photos are never cached here: the page's outbox owns them.
- * - Background Sync "outbox": asks the open app windows to run a sync pass.
+ * - Background Sync "outbox": an open app window runs the sync pass; with no window open, the
+ *   module worker runs it itself (sw-sync.js, the same modules as the page).
  *
- * Other features add their own handlers with importScripts() right below (e.g. push).
+ * Other features add their own handlers in the lines the server fills in at the end (push).
  */
-// importScripts("/static/js/sw-push.js");  <- such lines go here
 const VERSION = "__VERSION__";
 const PRECACHE_URLS = __PRECACHE_URLS__;
 const SHELL_CACHE = `nattpatrull-shell-${VERSION}`;
 const API_CACHE = "nattpatrull-api";
 const CACHE_PREFIX = "nattpatrull-shell-";
 
-// The URLs whose navigation the shell answers (see patrol/guard/views.py SCREEN_PATHS).
-const SHELL_PATHS = new Set(["/", "/checkin", "/report", "/log", "/end-shift"]);
+// The URLs whose navigation the shell answers: the server fills them in from its one list
+// (patrol/guard/pages.py SCREENS).
+const SHELL_PATHS = new Set(__SCREEN_PATHS__);
 // API reads that are kept for offline use. Not /api/v1/me: an old copy would tell the app
 // the wrong login state and carry a stale CSRF token. Photos are never cached by the worker.
 const CACHED_API_READS = new Set(["/api/v1/sites"]);
@@ -117,14 +122,19 @@ self.addEventListener("fetch", (event) => {
 
 self.addEventListener("sync", (event) => {
   if (event.tag !== "outbox") return;
-  // The outbox lives in the page's modules; an open window runs the pass and answers.
-  event.waitUntil(
-    self.clients.matchAll({ type: "window" }).then((windows) => {
-      for (const client of windows) client.postMessage({ type: "SYNC_NOW" });
-    })
-  );
+  event.waitUntil(syncOutbox());
 });
 
+async function syncOutbox() {
+  const windows = await self.clients.matchAll({ type: "window" });
+  if (windows.length || !replayOutbox) {
+    // The outbox lives in the page's modules; an open window runs the pass.
+    for (const client of windows) client.postMessage({ type: "SYNC_NOW" });
+    return;
+  }
+  await replayOutbox();
+}
+
 // Push notifications, SOS and extra rounds (issue 5): push, notificationclick,
-// pushsubscriptionchange.
-importScripts("/static/js/sw-push.js");
+// pushsubscriptionchange; and the outbox replay where the worker is a module.
+/* __FEATURE_SCRIPTS__ */

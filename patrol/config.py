@@ -75,6 +75,10 @@ class Defaults:
     # Bodies larger than this are refused before the view runs (photos are the largest).
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    # The supervisor on duty: the guard app's "Ring arbetsledaren" (a tel: link) beside a
+    # pending SOS. Empty: only "Ring 112" is offered.
+    DUTY_PHONE = ""
+
     # Push. VAPID_SUBJECT: "mailto:" or "https:"; push stays off outside development until set.
     VAPID_SUBJECT = None
     # Push-service hosts ("host" or "host:port", comma-separated) beside the well-known ones.

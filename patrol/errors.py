@@ -89,6 +89,10 @@ _PATTERNS = (
         N_("Must be at most %(max)s."),
     ),
     (
+        re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"),
+        N_("Must be %(min)s to %(max)s characters long."),
+    ),
+    (
         re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"),
         N_("Longer than %(max)s characters."),
     ),

@@ -9,13 +9,14 @@ from patrol.reports.models import Photo, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
 from patrol.rounds.models import RoundSkip, Route, RouteCheckpoint, Schedule
 from patrol.schedule.models import JobRun
-from patrol.shifts.models import CheckIn, Shift
+from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 
 __all__ = [
     "Area",
     "CheckIn",
     "Checkpoint",
+    "DiscardedRecord",
     "JobRun",
     "LoginFailure",
     "Organization",

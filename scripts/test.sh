@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine and runs the whole suite:
 # a virtualenv in .venv with the app and its test extras (python3-venv from apt-get when
-# Debian's python3 lacks it), and Debian's chromium for the browser tests (apt-get, when
-# missing). Extra arguments go to pytest.
+# Debian's python3 lacks it), and Debian's chromium, webkit2gtk-driver and xvfb for the
+# browser tests (apt-get, when missing). Extra arguments go to pytest.
 # With TEST_DATABASE_URL set, every database test runs on PostgreSQL as well as SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 source scripts/venv.sh  # .venv, with Debian's python3-venv installed when missing
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium fonts-dejavu-core
+fi
+# WebKit, the iPhone's engine family: WebKitWebDriver with WebKitGTK's MiniBrowser on a
+# virtual display (tests/browser/test_guard_webkit.py).
+if [ ! -x /usr/bin/WebKitWebDriver ] || ! command -v Xvfb >/dev/null; then
+  apt_install webkit2gtk-driver xvfb xauth
 fi
 
 .venv/bin/python -m pip install -q --upgrade pip

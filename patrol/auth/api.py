@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, session
+from flask import Blueprint, current_app, jsonify, session
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -17,7 +17,8 @@ bp = Blueprint("auth_api", __name__)
 
 def me_payload():
     user = current_user if current_user.is_authenticated else None
-    return MeSchema().dump({"user": user, "csrf_token": generate_csrf()})
+    duty_phone = (current_app.config["DUTY_PHONE"] or None) if user else None
+    return MeSchema().dump({"user": user, "csrf_token": generate_csrf(), "duty_phone": duty_phone})
 
 
 @bp.get("/api/v1/me")

@@ -27,3 +27,5 @@ class UserSchema(Schema):
 class MeSchema(Schema):
     user = fields.Nested(UserSchema, allow_none=True)
     csrf_token = fields.String()
+    # The supervisor on duty (PATROL_DUTY_PHONE), for logged-in users only; null when unset.
+    duty_phone = fields.String(allow_none=True)

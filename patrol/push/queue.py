@@ -236,6 +236,22 @@ def queue_sos(alert) -> None:
     queue_push(recipients, "sos", render, exclude=alert.guard_id)
 
 
+def supervisor_messages_for_sos(alert) -> int:
+    """How many of the SOS's push messages went to supervisors' and admins' devices: zero
+    means nobody who can acknowledge it was notified (no push set up), which the guard's phone
+    must say rather than claim the supervisor was alerted."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(PushMessage)
+        .join(User, User.id == PushMessage.user_id)
+        .where(
+            PushMessage.kind == "sos",
+            PushMessage.payload["id"].as_string() == str(alert.id),
+            User.role.in_(REVIEWER_ROLES),
+        )
+    )
+
+
 def queue_sos_acknowledged(alert, by: User) -> None:
     """Tell the guard that someone has seen the SOS."""
 

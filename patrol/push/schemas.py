@@ -5,6 +5,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from patrol.fields import RowId, Text, UTCDateTime
 from patrol.push.keys import b64url_decode
 from patrol.push.models import RESPONSE_ACTIONS
+from patrol.push.queue import supervisor_messages_for_sos
 from patrol.shifts.schemas import LocationFields
 
 
@@ -136,3 +137,5 @@ class SosOut(Schema):
     acknowledged_by = fields.Function(
         lambda a: a.acknowledged_by.display_name if a.acknowledged_by else None
     )
+    # Supervisors' and admins' devices the SOS was pushed to (0: push is not set up for any).
+    supervisor_devices = fields.Function(supervisor_messages_for_sos)

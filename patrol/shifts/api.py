@@ -12,7 +12,7 @@ from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.openapi import documented
 from patrol.security import require_owner_or_reviewer, roles_required
-from patrol.shifts.models import CheckIn, Shift, night_of
+from patrol.shifts.models import CheckIn, DiscardedRecord, Shift, night_of
 from patrol.shifts.rules import (
     check_within_shift,
     end_shift,
@@ -20,7 +20,16 @@ from patrol.shifts.rules import (
     presence_flags,
     resolve_checkpoint,
 )
-from patrol.shifts.schemas import CheckInIn, CheckInOut, ShiftIn, ShiftOut
+from patrol.shifts.schemas import (
+    CheckInIn,
+    CheckInOut,
+    CheckpointLookupIn,
+    CheckpointLookupOut,
+    DiscardIn,
+    DiscardOut,
+    ShiftIn,
+    ShiftOut,
+)
 from patrol.sync import clock_flags, json_body, put_record, time_flags
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
@@ -28,6 +37,11 @@ SHIFT_IN_SCHEMA = ShiftIn()
 SHIFT_OUT_SCHEMA = ShiftOut()
 CHECKIN_IN_SCHEMA = CheckInIn()
 CHECKIN_OUT_SCHEMA = CheckInOut()
+LOOKUP_IN_SCHEMA = CheckpointLookupIn()
+LOOKUP_OUT_SCHEMA = CheckpointLookupOut()
+DISCARD_IN_SCHEMA = DiscardIn()
+DISCARD_OUT_SCHEMA = DiscardOut()
+DISCARD_FIELDS = tuple(DiscardIn().fields)
 
 bp = Blueprint("shifts", __name__)
 
@@ -136,3 +150,43 @@ def put_checkin(checkin_id: uuid.UUID):
         wanted=checkin_content(shift.id, checkpoint.id, data),
     )
     return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin)), status
+
+
+@bp.post("/api/v1/checkpoint-lookups")
+@roles_required(*PATROL_ROLES)
+@documented(
+    request=CheckpointLookupIn,
+    responses={200: CheckpointLookupOut},
+    summary="Which checkpoint a typed code or a QR/NFC token names (stores nothing)",
+)
+def lookup_checkpoint():
+    """Lets the phone say "Okänd kod" at once while online, before it saves a check-in that the
+    server would refuse. It tells a guard no more than a check-in's 422 already does."""
+    data = LOOKUP_IN_SCHEMA.load(json_body())
+    method = "qr" if data["checkpoint_token"] else "code"
+    checkpoint = resolve_checkpoint(data | {"checkpoint_id": None, "method": method})
+    return jsonify(LOOKUP_OUT_SCHEMA.dump(checkpoint))
+
+
+@bp.put("/api/v1/discards/<uuid:discard_id>")
+@roles_required(*PATROL_ROLES)
+@documented(
+    request=DiscardIn,
+    responses={200: DiscardOut, 201: DiscardOut},
+    summary="A record the guard threw away on the phone (never silent)",
+)
+def put_discard(discard_id: uuid.UUID):
+    values = DISCARD_IN_SCHEMA.load(json_body())
+    if values["shift_id"] is not None:
+        shift = db.session.get(Shift, values["shift_id"])
+        if shift is not None and shift.guard_id != current_user.id:
+            values["shift_id"] = None  # keep the discard, never link it to another's shift
+    row, status = put_record(
+        DiscardedRecord,
+        discard_id,
+        values | {"guard_id": current_user.id},
+        owner_id=lambda r: r.guard_id,
+        content=lambda r: {name: getattr(r, name) for name in DISCARD_FIELDS},
+        wanted=values,
+    )
+    return jsonify(DISCARD_OUT_SCHEMA.dump(row)), status

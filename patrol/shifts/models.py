@@ -72,3 +72,32 @@ def night_of(started_at: datetime) -> date:
     from zoneinfo import ZoneInfo
 
     return (started_at.astimezone(ZoneInfo(STOCKHOLM)) - timedelta(hours=12)).date()
+
+
+class DiscardedRecord(Base):
+    """A record the guard chose to throw away on the phone after the server refused it (issue 10,
+    point 5). The phone never drops anything silently: the discard itself is a record, so the
+    supervisor sees what was lost, with the server's last answer and how many photos went
+    with it. The shift is kept without a foreign key (the discarded record may be the shift's
+    own start, which the server never got)."""
+
+    __tablename__ = "discarded_records"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    guard_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    shift_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, index=True)
+    # What it was: checkin, report, sos, shift, dispatch_response, ... and its own words.
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    label: Mapped[str] = mapped_column(sa.String(300))
+    # The URL it would have been PUT to (its UUID), and the server's last answer.
+    record_url: Mapped[str] = mapped_column(sa.String(300))
+    last_status: Mapped[int | None]
+    last_message: Mapped[str | None] = mapped_column(sa.Text)
+    # Entries that depended on it and were thrown away with it (a report's photos).
+    dependent_count: Mapped[int] = mapped_column(default=0)
+    photo_count: Mapped[int] = mapped_column(default=0)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    discarded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    guard = relationship("User")

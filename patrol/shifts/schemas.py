@@ -86,3 +86,65 @@ class CheckInOut(Schema):
     distance_m = fields.Float(allow_none=True)
     flags = fields.List(fields.String())
     clock_offset_s = fields.Float(allow_none=True)
+
+
+class CheckpointLookupIn(Schema):
+    """A scanned token or a typed code to look up before checking in (nothing is stored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    checkpoint_token = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
+    )
+    checkpoint_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=16)
+    )
+
+    @validates_schema
+    def exactly_one(self, data, **_):
+        if bool(data.get("checkpoint_token")) == bool(data.get("checkpoint_code")):
+            raise ValidationError(
+                "Send exactly one of checkpoint_token or checkpoint_code.", "checkpoint_code"
+            )
+
+
+class CheckpointLookupOut(Schema):
+    checkpoint_id = fields.Integer(attribute="id")
+    checkpoint_label = fields.String(attribute="label")
+    property_id = fields.Integer()
+    property_name = fields.Function(lambda c: c.property.name)
+
+
+class DiscardIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    shift_id = fields.UUID(load_default=None, allow_none=True)
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    record_url = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    last_status = fields.Integer(load_default=None, allow_none=True)
+    last_message = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
+    dependent_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    photo_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    recorded_at = UTCDateTime(required=True)
+    discarded_at = UTCDateTime(required=True)
+
+
+class DiscardOut(Schema):
+    id = fields.UUID()
+    guard_id = fields.Integer()
+    shift_id = fields.UUID(allow_none=True)
+    kind = fields.String()
+    label = fields.String()
+    record_url = fields.String()
+    last_status = fields.Integer(allow_none=True)
+    last_message = fields.String(allow_none=True)
+    dependent_count = fields.Integer()
+    photo_count = fields.Integer()
+    recorded_at = UTCDateTime()
+    discarded_at = UTCDateTime()
+    received_at = UTCDateTime()

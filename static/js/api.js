@@ -57,6 +57,27 @@ export async function login(username, password) {
   return { ok: true, status: response.status, me: body };
 }
 
+/** GET a JSON resource: {ok, status, body}. Throws NetworkError when no answer came. */
+export async function getJson(url) {
+  const response = await request(url, { cache: "no-store" });
+  return { ok: response.ok, status: response.status, body: await jsonOrNull(response) };
+}
+
+/**
+ * A JSON request that is not a record of the night (a device's push subscription): sent now,
+ * with a fresh CSRF token, never queued. {ok, status, body, message}; throws NetworkError.
+ */
+export async function sendJson(method, url, data) {
+  const me = await getMe();
+  const response = await request(url, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRFToken": me.csrf_token },
+    body: JSON.stringify(data),
+  });
+  const body = await jsonOrNull(response);
+  return { ok: response.ok, status: response.status, body, message: response.ok ? null : errorMessage(body, response.status) };
+}
+
 export async function logout() {
   const me = await getMe();
   await request("/api/v1/session", { method: "DELETE", headers: { "X-CSRFToken": me.csrf_token } });

@@ -2,12 +2,15 @@
 // worker registration with the "Ny version finns" banner, login state, and sync start-up.
 //
 // Screens are modules with `render(container, ctx)`; they may return a cleanup function.
-// URLs: / (home), /checkin, /c/<token> (a scanned QR code), /report, /log, /end-shift.
+// URLs: the server's SCREENS (/app-data.js), and /c/<token> (a scanned QR code).
 
+import { SCREENS } from "/app-data.js";
 import * as api from "./api.js";
 import { deleteValue, getValue, setValue } from "./db.js";
-import { language, setLanguage, t } from "./i18n.js";
-import { count as outboxCount, onOutboxChange } from "./outbox.js";
+import { language, setLanguage, t, unsentCounterText } from "./i18n.js";
+import { onOutboxChange, unsentSummary } from "./outbox.js";
+import { serviceWorkerScript } from "./push.js";
+import { placeDeliveredCheckin } from "./records.js";
 import * as sync from "./sync.js";
 import { coalesce } from "./ui.js";
 import * as checkinScreen from "./screen-checkin.js";
@@ -19,14 +22,10 @@ import * as reportScreen from "./screen-report.js";
 import * as roundsScreen from "./screen-rounds.js"; // issue 12: tonight's rounds (home block in rounds.js)
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
-const ROUTES = {
-  "/": homeScreen,
-  "/checkin": checkinScreen,
-  "/report": reportScreen,
-  "/log": logScreen,
-  "/end-shift": endShiftScreen,
-  "/rounds": roundsScreen,
-};
+// Path -> screen module; the paths are the server's (SCREENS, keyed by each module's NAME).
+const ROUTES = Object.fromEntries(
+  [homeScreen, checkinScreen, reportScreen, logScreen, endShiftScreen, roundsScreen].map((screen) => [SCREENS[screen.NAME], screen])
+);
 // Screens with a form: an update never reloads the app under the guard's thumb there.
 const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, roundsScreen]);
 
@@ -80,6 +79,8 @@ async function render() {
   state.cleanup = cleanup;
   state.screen = screen;
   container.replaceChildren(body);
+  // A new screen starts at the top, where the confirmation of what was just saved shows.
+  if (!location.hash) window.scrollTo(0, 0);
   document.body.dataset.screen = screen.NAME || "";
   const autofocus = body.querySelector("[data-autofocus]");
   if (autofocus) autofocus.focus();
@@ -92,9 +93,21 @@ async function render() {
   }
 }
 
-async function onLoggedIn(me) {
+/** What the server says about the session, kept for offline use (the duty phone for SOS). */
+async function remember(me) {
   state.user = me.user;
   await setValue("user", me.user);
+  await setValue("dutyPhone", me.duty_phone || null);
+}
+
+/** Ask the browser to keep the app's data (the outbox) under storage pressure. */
+function askForPersistentStorage() {
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+}
+
+async function onLoggedIn(me) {
+  await remember(me);
+  askForPersistentStorage();
   refreshSites();
   const resumed = sync.loggedIn(); // clears "login needed" at once, then sends everything
   await render();
@@ -108,11 +121,14 @@ let unsentAsked = 0;
 async function updateUnsent() {
   const element = document.getElementById("unsent");
   const mine = ++unsentAsked;
-  const n = await outboxCount();
+  const summary = await unsentSummary();
   if (mine !== unsentAsked) return; // a newer count is on its way
-  element.textContent = n === 0 ? t("unsent_none") : n === 1 ? t("unsent_one") : t("unsent_many", { n });
-  element.dataset.count = String(n);
-  element.classList.toggle("pending", n > 0);
+  element.textContent = unsentCounterText(summary);
+  // data-count: outbox entries (requests), data-records / data-photos: what the guard sees.
+  element.dataset.count = String(summary.entries);
+  element.dataset.records = String(summary.records);
+  element.dataset.photos = String(summary.photos);
+  element.classList.toggle("pending", summary.entries > 0);
 }
 
 function updateNetState() {
@@ -173,7 +189,8 @@ async function registerServiceWorker() {
     state.waitingWorker.postMessage({ type: "SKIP_WAITING" });
   });
   try {
-    const registration = await navigator.serviceWorker.register("/service-worker.js", { scope: "/" });
+    const worker = serviceWorkerScript();
+    const registration = await navigator.serviceWorker.register(worker.url, worker.options);
     watchForUpdates(registration);
     // Look for a new deployment whenever the guard comes back to the app.
     document.addEventListener("visibilitychange", () => {
@@ -211,10 +228,10 @@ export async function refreshSites() {
 /** Check the session with the server when we can; a lost session asks for a login. */
 async function checkSession() {
   try {
+    if (!(await sync.settlePendingLogout())) return "offline";
     const me = await api.getMe();
     if (me.user) {
-      state.user = me.user;
-      await setValue("user", me.user);
+      await remember(me);
       refreshSites();
       if (sync.syncState.needsLogin) sync.loggedIn();
       return "ok";
@@ -227,11 +244,9 @@ async function checkSession() {
 }
 
 export async function logout() {
-  try {
-    await api.logout();
-  } catch (_) {
-    // offline: the cookie is gone from this phone's point of view anyway
-  }
+  // Offline, the logout waits on the phone and goes first when the network is back; the
+  // outbox is kept either way and sent when its user logs in again.
+  await sync.logOut();
   await deleteValue("user");
   state.user = null;
   navigator.serviceWorker?.controller?.postMessage({ type: "CLEAR_API_CACHE" });
@@ -260,6 +275,7 @@ async function start() {
   });
   window.addEventListener("offline", updateNetState);
   onOutboxChange(coalesce(updateUnsent));
+  sync.onDelivered(placeDeliveredCheckin);
   // Keep the sites cache fresh while the app is used online (new checkpoints, renamed ones).
   sync.onSyncComplete((result) => {
     if (state.user && !result.offline && !result.needsLogin && Date.now() - sitesRefreshedAt > SITES_REFRESH_MS) {
@@ -275,13 +291,11 @@ async function start() {
   });
 
   registerServiceWorker();
-  if (navigator.storage && navigator.storage.persist) {
-    navigator.storage.persist().catch(() => {});
-  }
 
   // Offline first: the cached user opens the app at once; the server is asked afterwards.
   state.user = (await getValue("user")) || null;
-  if (!state.user) await checkSession();
+  if (state.user) askForPersistentStorage();
+  else await checkSession();
   await render();
   sync.startSyncTriggers();
   if (state.user) checkSession();

@@ -5,10 +5,11 @@
 // too: a guard gets extra rounds with or without push. "Kvittera" and "Klar" are records like
 // any other: a PUT /api/v1/dispatch-responses/<uuid> through the outbox, shown at once.
 
+import { getJson } from "./api.js";
 import { getValue, setValue } from "./db.js";
 import { currentLocation } from "./geo.js";
-import { formatTime, language } from "./i18n.js";
-import { enqueue } from "./outbox.js";
+import { formatTime, t } from "./i18n.js";
+import { record } from "./records.js";
 import { requestSync } from "./sync.js";
 import { h } from "./ui.js";
 
@@ -16,44 +17,14 @@ const TASKS_KEY = "dispatches";
 const DONE_KEY = "dispatchResponses";
 const RESPONSE_PRIORITY = 10;
 
-const TEXT = {
-  sv: {
-    title: "Extra rundor",
-    from: "Från {name} kl. {time}",
-    acknowledge: "Kvittera",
-    complete: "Klar",
-    acknowledged: "Kvitterad {time} – på väg",
-    completed: "Klar {time}",
-    waiting: "väntar",
-    acknowledged_label: "Extra runda kvitterad",
-    completed_label: "Extra runda klar",
-  },
-  en: {
-    title: "Extra rounds",
-    from: "From {name} at {time}",
-    acknowledge: "Acknowledge",
-    complete: "Done",
-    acknowledged: "Acknowledged {time} – on the way",
-    completed: "Done {time}",
-    waiting: "waiting",
-    acknowledged_label: "Extra round acknowledged",
-    completed_label: "Extra round done",
-  },
-};
-
-function tr(key, params = {}) {
-  const value = TEXT[language()]?.[key] ?? TEXT.sv[key];
-  return value.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
-}
-
 const mounted = new Set();
 
 /** Fetch the open extra rounds (when online) and redraw every mounted list. */
 export async function refreshDispatches() {
   if (navigator.onLine) {
     try {
-      const answer = await fetch("/api/v1/dispatches", { credentials: "same-origin", cache: "no-store" });
-      if (answer.ok) await setValue(TASKS_KEY, await answer.json());
+      const answer = await getJson("/api/v1/dispatches");
+      if (answer.ok) await setValue(TASKS_KEY, answer.body);
     } catch (_) {
       // offline after all: the cached list stays
     }
@@ -61,34 +32,42 @@ export async function refreshDispatches() {
   for (const draw of [...mounted]) await draw();
 }
 
-async function respond(task, action) {
-  const done = (await getValue(DONE_KEY)) || {};
-  const occurredAt = new Date().toISOString();
-  done[task.id] = { ...(done[task.id] || {}), [action]: occurredAt };
-  await setValue(DONE_KEY, done);
-  const location = await Promise.race([currentLocation(), new Promise((r) => setTimeout(() => r(null), 3000))]);
-  await enqueue({
-    method: "PUT",
-    url: `/api/v1/dispatch-responses/${crypto.randomUUID()}`,
-    body: {
-      dispatch_id: task.id,
-      action,
-      occurred_at: occurredAt,
-      lat: location?.lat ?? null,
-      lon: location?.lon ?? null,
-      accuracy_m: location?.accuracy_m ?? null,
-    },
-    kind: "dispatch_response",
-    label: tr(`${action}_label`) + `: ${task.property_name}`,
-    priority: RESPONSE_PRIORITY,
-  });
-  requestSync();
+/**
+ * "Kvittera" / "Klar": the local state and the outbox entry in one transaction (a reload
+ * between the two can never show an answer that is not queued). A second tap for the same
+ * action finds it recorded and queues nothing. The position follows (records.js).
+ */
+function respond(task, action) {
+  const located = currentLocation();
+  return record(async (stores) => {
+    const done = (await stores.kv.get(DONE_KEY)) || {};
+    if (done[task.id] && done[task.id][action]) return { entries: [] };
+    const occurredAt = new Date().toISOString();
+    done[task.id] = { ...(done[task.id] || {}), [action]: occurredAt };
+    return {
+      entries: [
+        {
+          method: "PUT",
+          url: `/api/v1/dispatch-responses/${crypto.randomUUID()}`,
+          body: { dispatch_id: task.id, action, occurred_at: occurredAt, lat: null, lon: null, accuracy_m: null },
+          kind: "dispatch_response",
+          label: `${t(`dispatch_${action}_label`)}: ${task.property_name}`,
+          priority: RESPONSE_PRIORITY,
+          position: true,
+        },
+      ],
+      kv: { [DONE_KEY]: done },
+    };
+  }, { located }).then(() => requestSync());
 }
 
-export function mountDispatchTasks(container) {
+/** The list of extra rounds into `container`; a flag for each one waiting into `flagBox`. */
+export function mountDispatchTasks(container, flagBox) {
   const list = h("ul", { class: "dispatch-tasks" });
+  const flags = h("div", { class: "dispatch-flags" });
+  flagBox.append(flags);
   const section = h("section", { class: "card dispatch-card", "aria-labelledby": "dispatch-title", hidden: true },
-    h("h2", { id: "dispatch-title" }, tr("title")), list);
+    h("h2", { id: "dispatch-title" }, t("dispatch_title")), list);
   container.append(section);
 
   // Built before the home screen attaches it: forget it only once it has left the page.
@@ -102,6 +81,7 @@ export function mountDispatchTasks(container) {
     const tasks = (await getValue(TASKS_KEY)) || [];
     const done = (await getValue(DONE_KEY)) || {};
     const items = [];
+    const waiting = [];
     for (const task of tasks) {
       const mine = (task.guards && task.guards[0]) || {};
       const local = done[task.id] || {};
@@ -109,27 +89,36 @@ export function mountDispatchTasks(container) {
       const completedAt = local.completed || mine.completed_at;
       if (completedAt && !local.completed) continue; // done and confirmed by the server
       const state = completedAt
-        ? tr("completed", { time: formatTime(completedAt) })
+        ? t("dispatch_completed", { time: formatTime(completedAt) })
         : acknowledgedAt
-          ? tr("acknowledged", { time: formatTime(acknowledgedAt) })
+          ? t("dispatch_acknowledged", { time: formatTime(acknowledgedAt) })
           : "";
-      const actions = h("div", { class: "row" });
       if (!acknowledgedAt && !completedAt) {
-        actions.append(h("button", { type: "button", class: "primary", onclick: () => respond(task, "acknowledged").then(draw) }, tr("acknowledge")));
+        waiting.push(h("a", { href: `#dispatch-${task.id}`, class: "banner dispatch-flag" }, t("dispatch_waiting", { place: task.property_name })));
+      }
+      const actions = h("div", { class: "row" });
+      // Both buttons off while an answer is being saved: one tap, one answer.
+      const answer = (action) => () => {
+        for (const button of actions.querySelectorAll("button")) button.disabled = true;
+        respond(task, action).finally(draw);
+      };
+      if (!acknowledgedAt && !completedAt) {
+        actions.append(h("button", { type: "button", class: "primary", onclick: answer("acknowledged") }, t("dispatch_acknowledge")));
       }
       if (!completedAt) {
-        actions.append(h("button", { type: "button", onclick: () => respond(task, "completed").then(draw) }, tr("complete")));
+        actions.append(h("button", { type: "button", onclick: answer("completed") }, t("dispatch_complete")));
       }
       items.push(
         h("li", { class: "dispatch-task", id: `dispatch-${task.id}` },
           h("p", { class: "dispatch-place" }, h("strong", {}, task.property_name), ` – ${task.address}`),
           task.message ? h("p", { class: "dispatch-message" }, task.message) : null,
-          h("p", { class: "muted small" }, tr("from", { name: task.created_by, time: formatTime(task.created_at) })),
+          h("p", { class: "muted small" }, t("dispatch_from", { name: task.created_by, time: formatTime(task.created_at) })),
           state ? h("p", { class: "dispatch-state" }, state) : null,
           actions)
       );
     }
     list.replaceChildren(...items);
+    flags.replaceChildren(...waiting);
     section.hidden = items.length === 0;
   };
   mounted.add(draw);

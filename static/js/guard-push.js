@@ -4,24 +4,28 @@
 // syncs), and messages from the service worker (sw-push.js).
 
 import { refreshDispatches, mountDispatchTasks } from "./dispatch-tasks.js";
-import { language } from "./i18n.js";
+import { t } from "./i18n.js";
 import { mountPushControl, refreshSubscription } from "./push.js";
 import { addHomeExtension } from "./screen-home.js";
-import { checkSosAcknowledged, mountSosButton, sosAcknowledged } from "./sos.js";
+import { mountSosBanner, mountSosButton, sosAcknowledged } from "./sos.js";
 import { onSyncComplete } from "./sync.js";
 import { h } from "./ui.js";
 
 let loggedIn = false;
 
+// The pending SOS stays at the top of every screen (sos.js).
+mountSosBanner(document.getElementById("banners"));
+
 addHomeExtension((container, ctx) => {
   loggedIn = Boolean(ctx.user);
   if (!ctx.user) return;
-  mountSosButton(container);
-  mountDispatchTasks(container);
+  // At the top of the home screen: never below the fold (issue 10, point 3).
+  mountSosButton(ctx.top);
+  mountDispatchTasks(container, ctx.top);
   const pushControl = h("div", { class: "push-control" });
   container.append(
     h("section", { class: "card push-card", "aria-labelledby": "push-title" },
-      h("h2", { id: "push-title" }, language() === "en" ? "Notifications" : "Aviseringar"), pushControl)
+      h("h2", { id: "push-title" }, t("push_title")), pushControl)
   );
   mountPushControl(pushControl);
   refreshDispatches();
@@ -30,7 +34,6 @@ addHomeExtension((container, ctx) => {
 onSyncComplete((result) => {
   if (!loggedIn || (result && result.offline)) return;
   refreshDispatches();
-  checkSosAcknowledged();
 });
 
 if ("serviceWorker" in navigator) {

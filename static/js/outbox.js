@@ -1,9 +1,11 @@
 // The outbox: every request the phone still owes the server, kept in IndexedDB with its body
-// (a JSON object or a Blob). Generic on purpose: other features (SOS, push acknowledgements)
-// enqueue their own requests here and the same sync engine delivers them.
+// (a JSON object or a Blob). Generic on purpose: every record of the night (records.js
+// record(): check-ins, reports, SOS, extra-round answers, discards) is queued here and the
+// same sync engine delivers it.
 //
 // Entry: {id, method, url, headers, body, kind, label, createdAt, priority, dependsOn,
-//         state: "waiting" | "needs_attention", attempts, nextAttemptAt, lastStatus, lastMessage}
+//         state: "waiting" | "needs_attention", attempts, nextAttemptAt, lastStatus, lastMessage,
+//         positionDue, user}
 //
 // A Blob body (a photo) is kept in the "bodies" store under the entry's id and the entry
 // says `bodyRef: id`: scheduling reads every entry often, and reading Blobs along would make
@@ -11,7 +13,14 @@
 //
 // Order (DESIGN 5): higher priority first, then oldest first; an entry whose `dependsOn`
 // parent is still in the outbox waits (a photo waits for its report). An entry leaves the
-// outbox only after a 2xx answer (sync.js calls remove()).
+// outbox only after a 2xx answer (sync.js calls removeMany()).
+//
+// Positions (one rule for every record, DESIGN 2.1): a record is saved at once, never after
+// waiting for the phone's position. An entry that would like one carries `positionDue` (a
+// time): until then it waits, marked, and the sync engine skips it. Adding the position and
+// removing the mark happen in one transaction (settlePosition), and so does dropping the mark
+// once the time has passed (releaseExpiredPositionWaits): an entry's body never changes once
+// it may have been sent.
 
 import { transaction } from "./db.js";
 
@@ -77,6 +86,9 @@ export function makeEntry(fields) {
     lastStatus: null,
     lastMessage: null,
     meta: fields.meta || null,
+    positionDue: fields.positionDue || null,
+    // The id of the user who recorded it: sent only under that user's session (sync.js).
+    user: fields.user ?? null,
   };
 }
 
@@ -95,23 +107,6 @@ export async function putEntries(stores, entries) {
   }
 }
 
-/**
- * Queue one request; resolves with the stored entry once it is safely in IndexedDB.
- * Then asks for a sync pass (sync.js listens for outbox changes).
- */
-export async function enqueue(fields) {
-  const [entry] = await enqueueAll([fields]);
-  return entry;
-}
-
-/** Queue several entries in one transaction: all or none (a report and its photos). */
-export async function enqueueAll(fieldsList) {
-  const entries = fieldsList.map(makeEntry);
-  await transaction(["outbox", "bodies"], "readwrite", (s) => putEntries(s, entries));
-  notifyChanged({ added: true });
-  return entries;
-}
-
 /** The body to send: the JSON object, or the Blob from the "bodies" store. */
 export async function bodyOf(entry) {
   if (!entry.bodyRef) return entry.body;
@@ -128,8 +123,15 @@ export function get(id) {
   return transaction("outbox", "readonly", (s) => s.outbox.get(id));
 }
 
-export function count() {
-  return transaction("outbox", "readonly", (s) => s.outbox.count());
+/**
+ * What the guard has recorded that has not reached the server yet, counted as the guard
+ * counts it: records (check-ins, reports, SOS, ...) and, apart, the photos that go with them.
+ * {records, photos, entries}.
+ */
+export async function unsentSummary() {
+  const entries = await transaction("outbox", "readonly", (s) => s.outbox.getAll());
+  const photos = entries.filter((e) => e.kind === "photo").length;
+  return { records: entries.length - photos, photos, entries: entries.length };
 }
 
 export function sortEntries(entries) {
@@ -140,14 +142,15 @@ export function sortEntries(entries) {
 
 /**
  * The entry to send next from `entries` (sorted, see list()) at time `now`, or null: waiting,
- * due, not in `skip` (in flight or already handled), and its parent (dependsOn) not in
- * `present` (the ids still in the outbox).
+ * due, not waiting for its position, not in `skip` (already handled), and its parent
+ * (dependsOn) not in `present` (the ids still in the outbox).
  */
 export function nextDue(entries, present, skip = new Set(), now = Date.now()) {
   return (
     entries.find(
       (e) =>
         e.state === "waiting" &&
+        !e.positionDue &&
         !skip.has(e.id) &&
         (e.nextAttemptAt || 0) <= now &&
         !(e.dependsOn && present.has(e.dependsOn))
@@ -155,34 +158,10 @@ export function nextDue(entries, present, skip = new Set(), now = Date.now()) {
   );
 }
 
-/** The entry to send next, read fresh from IndexedDB (see nextDue). */
-export async function take(now = Date.now(), skip = new Set()) {
-  const entries = await list();
-  return nextDue(entries, new Set(entries.map((e) => e.id)), skip, now);
-}
-
 /**
- * Delivered (2xx): the only way an entry leaves the outbox (with its body). Takes the entry
- * or its id; with the entry, a JSON entry's removal does not touch the "bodies" store.
- */
-export async function remove(entryOrId) {
-  const id = typeof entryOrId === "string" ? entryOrId : entryOrId.id;
-  const withBody = typeof entryOrId === "string" || Boolean(entryOrId.bodyRef);
-  await transaction(
-    withBody ? ["outbox", "bodies"] : ["outbox"],
-    "readwrite",
-    async (s) => {
-      await s.outbox.delete(id);
-      if (withBody) await s.bodies.delete(id);
-    },
-    "relaxed"
-  );
-  notifyChanged();
-}
-
-/**
- * Several delivered entries at once (the sync engine batches its removals: one transaction
- * for many). Until they are removed they would only be sent again, and PUTs are idempotent.
+ * Delivered (2xx): the only way entries leave the outbox (with their bodies). The sync engine
+ * batches its removals, one transaction for many; until they are removed they would only be
+ * sent again, and PUTs are idempotent.
  */
 export async function removeMany(entries) {
   if (!entries.length) return;
@@ -229,4 +208,44 @@ export async function makeAllDue() {
     }
   });
   notifyChanged({ added: true });
+}
+
+/**
+ * The position for entries saved while it was still being looked for: `location` =
+ * {lat, lon, accuracy_m} adds it to each body still marked, or null gives up on it; either
+ * way the mark goes, in the same transaction (an entry no longer marked is never changed).
+ * `extra(stores, attached)` may update other stores in that transaction (the log line).
+ */
+export async function settlePosition(ids, location, extraStores = [], extra = null) {
+  const has = Boolean(location && location.lat !== null && location.lat !== undefined);
+  const attached = await transaction(["outbox", ...extraStores], "readwrite", async (s) => {
+    let changed = 0;
+    for (const id of ids) {
+      const entry = await s.outbox.get(id);
+      if (!entry || !entry.positionDue) continue;
+      const body = has ? { ...entry.body, lat: location.lat, lon: location.lon, accuracy_m: location.accuracy_m } : entry.body;
+      await s.outbox.put({ ...entry, body, positionDue: null });
+      changed += 1;
+    }
+    if (extra && changed) await extra(s, has);
+    return changed;
+  });
+  if (attached) notifyChanged({ added: true });
+  return attached;
+}
+
+/** Entries whose time to wait for a position has passed go without it (see settlePosition). */
+export async function releaseExpiredPositionWaits(now = Date.now()) {
+  const released = await transaction("outbox", "readwrite", async (s) => {
+    let changed = 0;
+    for (const entry of await s.outbox.getAll()) {
+      if (entry.positionDue && entry.positionDue <= now) {
+        await s.outbox.put({ ...entry, positionDue: null });
+        changed += 1;
+      }
+    }
+    return changed;
+  });
+  if (released) notifyChanged({ added: true });
+  return released;
 }

@@ -6,44 +6,23 @@
 // and DELETEd when turned off. When the browser cannot do push, the control says why, plainly:
 // an iPhone/iPad only gets Web Push in an app added to the home screen (iOS 16.4+).
 
-const SW_URL = "/service-worker.js";
+import { getJson, sendJson } from "./api.js";
+import { t } from "./i18n.js";
 
-const TEXT = {
-  sv: {
-    enable: "Aktivera aviseringar",
-    disable: "Stäng av aviseringar",
-    on: "Aviseringar är på för den här enheten.",
-    off: "Aviseringar är av. Larm och extra rundor syns ändå i appen när den synkar.",
-    working: "Aktiverar …",
-    unsupported: "Den här webbläsaren kan inte ta emot aviseringar. Larm och extra rundor syns i appen när den synkar.",
-    ios: "På iPhone och iPad: lägg först till appen på hemskärmen (Dela → Lägg till på hemskärmen) och öppna den därifrån. Då kan du aktivera aviseringar.",
-    denied: "Aviseringar är blockerade för den här sidan. Tillåt dem i webbläsarens inställningar för webbplatsen.",
-    dismissed: "Du svarade inte på frågan om aviseringar. Tryck igen för att försöka.",
-    failed: "Kunde inte aktivera aviseringar: {reason}",
-    offline: "Ingen anslutning. Försök igen när telefonen har nät.",
-  },
-  en: {
-    enable: "Turn on notifications",
-    disable: "Turn off notifications",
-    on: "Notifications are on for this device.",
-    off: "Notifications are off. Alerts and extra rounds still show in the app when it syncs.",
-    working: "Turning on …",
-    unsupported: "This browser cannot receive notifications. Alerts and extra rounds show in the app when it syncs.",
-    ios: "On iPhone and iPad: first add the app to the home screen (Share → Add to Home Screen) and open it from there. Then you can turn on notifications.",
-    denied: "Notifications are blocked for this site. Allow them in the browser's site settings.",
-    dismissed: "You did not answer the notification question. Tap again to try.",
-    failed: "Could not turn on notifications: {reason}",
-    offline: "No connection. Try again when the phone has a network.",
-  },
-};
-
-function lang() {
-  return (document.documentElement.lang || "sv").startsWith("en") ? "en" : "sv";
+/**
+ * The app's service worker: where the browser has Background Sync (Chromium, which runs module
+ * workers too) the module form, which delivers the outbox with no window open; elsewhere the
+ * classic script, and the open page syncs (see service-worker.js).
+ */
+export function serviceWorkerScript() {
+  return "SyncManager" in self
+    ? { url: "/service-worker-module.js", options: { scope: "/", type: "module" } }
+    : { url: "/service-worker.js", options: { scope: "/" } };
 }
 
-export function text(key, params = {}) {
-  const value = TEXT[lang()][key] ?? TEXT.sv[key] ?? key;
-  return value.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+/** The control's words (i18n.js, "push_<key>"). */
+function text(key, params = {}) {
+  return t(`push_${key}`, params);
 }
 
 function isIos() {
@@ -70,33 +49,16 @@ function base64UrlToBytes(text) {
   return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
 }
 
-async function csrfToken() {
-  const answer = await fetch("/api/v1/me", { credentials: "same-origin", cache: "no-store" });
-  return (await answer.json()).csrf_token;
-}
-
 async function send(method, body) {
-  const answer = await fetch("/api/v1/push/subscriptions", {
-    method,
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": await csrfToken() },
-    body: JSON.stringify(body),
-  });
-  if (!answer.ok) {
-    let message = `HTTP ${answer.status}`;
-    try {
-      message = (await answer.json()).message || message;
-    } catch (_) {
-      // not JSON
-    }
-    throw new Error(message);
-  }
+  const answer = await sendJson(method, "/api/v1/push/subscriptions", body);
+  if (!answer.ok) throw new Error(answer.message);
 }
 
 async function registration() {
   const existing = await navigator.serviceWorker.getRegistration("/");
   if (existing) return existing;
-  await navigator.serviceWorker.register(SW_URL, { scope: "/" });
+  const worker = serviceWorkerScript();
+  await navigator.serviceWorker.register(worker.url, worker.options);
   return navigator.serviceWorker.ready;
 }
 
@@ -118,9 +80,9 @@ export async function enablePush() {
   if (permission === "denied") return { ok: false, reason: "denied" };
   if (permission !== "granted") return { ok: false, reason: "dismissed" };
   try {
-    const keyAnswer = await fetch("/api/v1/push/key", { credentials: "same-origin" });
-    if (!keyAnswer.ok) throw new Error((await keyAnswer.json()).message);
-    const { public_key: key } = await keyAnswer.json();
+    const keyAnswer = await getJson("/api/v1/push/key");
+    if (!keyAnswer.ok) throw new Error(keyAnswer.body?.message || `HTTP ${keyAnswer.status}`);
+    const { public_key: key } = keyAnswer.body;
     const reg = await registration();
     let sub = await reg.pushManager.getSubscription();
     const wanted = base64UrlToBytes(key);

@@ -6,9 +6,23 @@
 //
 // Dependencies: check-ins, reports and the shift's end wait while the shift's start is still
 // queued (the server answers 422 for an unknown shift); photos wait for their report (404).
+//
+// Positions: saving never waits for one. A record whose position is still being looked for
+// is saved at once, its entry marked until POSITION_WAIT_MS (see outbox.js, settlePosition).
 
 import { getValue, logItemsForShift, transaction } from "./db.js";
-import { makeEntry, notifyChanged, onOutboxChange, putEntries, list as listOutbox } from "./outbox.js";
+import {
+  makeEntry,
+  notifyChanged,
+  onOutboxChange,
+  putEntries,
+  settlePosition,
+  list as listOutbox,
+} from "./outbox.js";
+
+// How long a saved record waits for its position before it goes without one.
+export const POSITION_WAIT_MS = 10_000;
+const NO_POSITION = { lat: null, lon: null, accuracy_m: null };
 
 // --- sites cache -------------------------------------------------------------------------
 
@@ -56,14 +70,24 @@ export function isOpen(shift) {
 }
 
 /**
- * Write entries + log item + local state atomically. `build(stores, present)` returns
+ * Write entries + log item + local state atomically: what every record of the night goes
+ * through (check-ins, reports, SOS, extra-round answers). `build(stores, present)` returns
  * {entries: [fields], log: item, kv: {key: value}}; `present` = ids still in the outbox.
+ *
+ * `located` (a promise of {lat, lon, accuracy_m}, see geo.js): the entries with
+ * `position: true` are saved marked and get the position when it comes, or go without it
+ * after `waitMs`. Resolves as soon as the record is saved, never later.
  */
-export async function record(build) {
-  return transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (stores) => {
+export async function record(build, { located = null, waitMs = POSITION_WAIT_MS } = {}) {
+  const positionDue = located ? Date.now() + waitMs : null;
+  const result = await transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (stores) => {
     const present = new Set((await stores.outbox.getAll()).map((e) => e.id));
     const plan = await build(stores, present);
-    const entries = plan.entries.map(makeEntry);
+    // Whoever is logged in on this phone recorded it: only their session sends it.
+    const user = (await stores.kv.get("user")) || null;
+    const entries = plan.entries.map(({ position, ...fields }) =>
+      makeEntry({ ...fields, user: user ? user.id : null, ...(position && positionDue ? { positionDue } : {}) })
+    );
     // Link children to parents created in the same call ("@0" = the first entry).
     for (const entry of entries) {
       if (typeof entry.dependsOn === "string" && entry.dependsOn.startsWith("@")) {
@@ -76,11 +100,29 @@ export async function record(build) {
     }
     for (const [key, value] of Object.entries(plan.kv || {})) await stores.kv.put(value, key);
     return { entries, log: plan.log };
-  }).then((result) => {
-    // Tell the counter and the sync engine (outbox.js listeners).
-    notifyChanged({ added: true });
-    return result;
   });
+  // Tell the counter and the sync engine (outbox.js listeners).
+  notifyChanged({ added: true });
+  const waiting = result.entries.filter((e) => e.positionDue).map((e) => e.id);
+  if (waiting.length) awaitPosition(waiting, result.log && result.log.id, located, positionDue);
+  return result;
+}
+
+/** The position for saved entries, or none once `until` has passed (in the background). */
+async function awaitPosition(ids, logId, located, until) {
+  let timer;
+  const limit = new Promise((resolve) => (timer = setTimeout(() => resolve(NO_POSITION), until - Date.now())));
+  const location = await Promise.race([Promise.resolve(located).catch(() => NO_POSITION), limit]);
+  clearTimeout(timer);
+  try {
+    await settlePosition(ids, location, logId ? ["log"] : [], async (s, has) => {
+      const item = await s.log.get(logId);
+      if (item) await s.log.put({ ...item, hasLocation: has });
+    });
+  } catch (error) {
+    // The sync engine releases the mark when its time has passed.
+    console.error(error);
+  }
 }
 
 export function shiftDependency(shift, present) {
@@ -131,18 +173,20 @@ export async function endShift(shift, note) {
 /**
  * A check-in. `how` is one of
  *   {token}          from a QR code (/c/<token> or the scanner): method "qr"
+ *   {token, nfc}     from an NFC tag carrying the /c/<token> URL: method "nfc"
  *   {code}           typed by the guard: method "code", resolved by the server
  *   {checkpointId}   chosen from the list: method "manual"
  * `known` = {property, checkpoint} when the phone recognised it, for the log and the report.
+ * `located` = a promise of the position (geo.js); the check-in does not wait for it.
  */
-export async function checkIn(shift, how, known, location) {
+export async function checkIn(shift, how, known, located) {
   const id = crypto.randomUUID();
   const occurredAt = new Date().toISOString();
-  const body = { shift_id: shift.id, occurred_at: occurredAt, ...location };
+  const body = { shift_id: shift.id, occurred_at: occurredAt, ...NO_POSITION };
   let method;
   if (how.token) {
     body.checkpoint_token = how.token;
-    method = "qr";
+    method = how.nfc ? "nfc" : "qr";
   } else if (how.code) {
     body.checkpoint_code = how.code;
     method = "code";
@@ -151,7 +195,10 @@ export async function checkIn(shift, how, known, location) {
     method = "manual";
   }
   body.method = method;
-  const title = known ? `${known.checkpoint.label} – ${known.property.name}` : how.code || "QR";
+  const place = known ? `${known.checkpoint.label} – ${known.property.name}` : null;
+  // A typed code shows with its place once the place is known (here, or after the sync).
+  const title = how.code ? (place ? `${how.code} · ${place}` : how.code) : place || "QR";
+  const logId = crypto.randomUUID();
   const kv = {};
   if (known) {
     kv.lastCheckin = {
@@ -171,27 +218,29 @@ export async function checkIn(shift, how, known, location) {
         kind: "checkin",
         label: title,
         dependsOn: shiftDependency(shift, present),
+        position: true,
+        meta: { logId },
       },
     ],
     log: {
-      id: crypto.randomUUID(),
+      id: logId,
       shiftId: shift.id,
       kind: "checkin",
       title,
       method,
       // Not recognised on the phone: the server decides ("kontrolleras vid synk").
       checkedAtSync: !known,
-      hasLocation: location.lat !== null,
+      hasLocation: null, // not known yet: settled with the position
       // For tonight's rounds (rounds.js): which checkpoint, and when.
       checkpointId: known ? known.checkpoint.id : null,
       at: occurredAt,
     },
     kv,
-  }));
+  }), { located });
 }
 
 /** A report with its photos: one report entry, one entry per photo depending on it. */
-export async function saveReport(shift, form, photos, location, titleText) {
+export async function saveReport(shift, form, photos, located, titleText) {
   const id = crypto.randomUUID();
   const occurredAt = new Date().toISOString();
   const photoIds = photos.map((p) => p.id);
@@ -203,7 +252,7 @@ export async function saveReport(shift, form, photos, location, titleText) {
     level: form.level,
     description: form.description || "",
     occurred_at: occurredAt,
-    ...location,
+    ...NO_POSITION,
     photo_ids: photoIds,
   };
   return record(async (_stores, present) => ({
@@ -215,6 +264,7 @@ export async function saveReport(shift, form, photos, location, titleText) {
         kind: "report",
         label: titleText,
         dependsOn: shiftDependency(shift, present),
+        position: true,
       },
       ...photos.map((photo, index) => ({
         method: "PUT",
@@ -236,7 +286,7 @@ export async function saveReport(shift, form, photos, location, titleText) {
       photoCount: photos.length,
     },
     kv: { "draft:report": null },
-  }));
+  }), { located });
 }
 
 /**
@@ -276,6 +326,101 @@ export async function correctTypedCode(item, code) {
   return true;
 }
 
+/**
+ * A check-in the phone could not place (a typed code, offline) learns its place from the
+ * server's answer: the log shows the code and the place from then on.
+ */
+export async function placeDeliveredCheckin(entry, answer) {
+  if (entry.kind !== "checkin" || !entry.meta || !entry.meta.logId || !answer || !answer.checkpoint_label) return;
+  const property = allProperties(await sites()).find((p) => p.id === answer.property_id);
+  const place = property ? `${answer.checkpoint_label} – ${property.name}` : answer.checkpoint_label;
+  await transaction("log", "readwrite", async (s) => {
+    const item = await s.log.get(entry.meta.logId);
+    if (!item || !item.checkedAtSync) return;
+    const code = entry.body && entry.body.checkpoint_code;
+    await s.log.put({ ...item, title: code ? `${code} · ${place}` : place, checkedAtSync: false });
+  });
+}
+
+// --- discarding what the server refused (never silently) ----------------------------------
+
+/** The entries that hang on `ids` (a report's photos; the records of a shift not yet sent). */
+function withDependents(entries, ids) {
+  const gone = new Set(ids);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const entry of entries) {
+      if (!gone.has(entry.id) && entry.dependsOn && gone.has(entry.dependsOn)) {
+        gone.add(entry.id);
+        grew = true;
+      }
+    }
+  }
+  return entries.filter((e) => gone.has(e.id));
+}
+
+/**
+ * What discarding a log item that needs attention would throw away: {entries, photos,
+ * records: [labels of the other records that go with it]} (for the confirmation).
+ */
+export async function discardPlan(item) {
+  const entries = await listOutbox();
+  const lost = withDependents(entries, (item.entryIds || []).filter((id) => entries.some((e) => e.id === id)));
+  const own = new Set(item.entryIds || []);
+  return {
+    entries: lost,
+    photos: lost.filter((e) => e.kind === "photo").length,
+    records: lost.filter((e) => e.kind !== "photo" && !own.has(e.id)).map((e) => e.label),
+  };
+}
+
+/**
+ * Throw the item's entries away, with everything that depends on them, and queue the discard
+ * itself as a record for the server (PUT /api/v1/discards/<uuid>): one transaction. The log
+ * lines stay, marked "kasserad".
+ */
+export async function discardItem(item) {
+  const discardedAt = new Date().toISOString();
+  await transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (s) => {
+    const entries = await s.outbox.getAll();
+    const present = (item.entryIds || []).filter((id) => entries.some((e) => e.id === id));
+    if (!present.length) return;
+    const lost = withDependents(entries, present);
+    const main = entries.find((e) => e.id === present[0]);
+    const lostIds = new Set(lost.map((e) => e.id));
+    for (const entry of lost) {
+      await s.outbox.delete(entry.id);
+      if (entry.bodyRef) await s.bodies.delete(entry.id);
+    }
+    for (const line of await s.log.getAll()) {
+      if ((line.entryIds || []).some((id) => lostIds.has(id))) await s.log.put({ ...line, discarded: true });
+    }
+    const user = (await s.kv.get("user")) || null;
+    const shift = (await s.kv.get("shift")) || null;
+    const record = makeEntry({
+      method: "PUT",
+      url: `/api/v1/discards/${crypto.randomUUID()}`,
+      body: {
+        shift_id: item.shiftId || (shift && shift.id) || null,
+        kind: main.kind,
+        label: String(item.title || main.label || main.kind).slice(0, 300),
+        record_url: main.url,
+        last_status: main.lastStatus || null,
+        last_message: main.lastMessage || null,
+        dependent_count: lost.length - present.length,
+        photo_count: lost.filter((e) => e.kind === "photo").length,
+        recorded_at: new Date(item.createdAt || main.createdAt).toISOString(),
+        discarded_at: discardedAt,
+      },
+      kind: "discard",
+      label: String(item.title || main.label),
+      user: user ? user.id : null,
+    });
+    await putEntries(s, [record]);
+  });
+  notifyChanged({ added: true });
+}
+
 // --- tonight's log -----------------------------------------------------------------------
 
 /**
@@ -291,7 +436,8 @@ export async function tonightsLog(shiftId) {
       const pending = (item.entryIds || []).map((id) => byId.get(id)).filter(Boolean);
       const attention = pending.filter((e) => e.state === "needs_attention");
       let state = "sent";
-      if (attention.length) state = "needs_attention";
+      if (item.discarded) state = "discarded";
+      else if (attention.length) state = "needs_attention";
       else if (pending.length) state = item.checkedAtSync ? "checked_at_sync" : "waiting";
       return {
         ...item,

@@ -1,8 +1,8 @@
 // End shift: allowed with unsent entries (they stay queued and are sent later), but the
 // guard is told how many are still on the phone.
 
-import { t } from "./i18n.js";
-import { count as outboxCount } from "./outbox.js";
+import { photosSuffix, t } from "./i18n.js";
+import { unsentSummary } from "./outbox.js";
 import { currentShift, endShift, isOpen } from "./records.js";
 import { field, h, notice } from "./ui.js";
 
@@ -16,14 +16,15 @@ export async function render(container, ctx) {
     container.append(h("section", { class: "card" }, heading, h("p", {}, t("no_shift"))), back);
     return;
   }
-  const unsent = await outboxCount();
+  const { records, photos } = await unsentSummary();
   const note = h("textarea", { name: "note", rows: 3, maxlength: 4000 });
   const button = h("button", { type: "submit", class: "primary big danger-outline" }, t("end_shift"));
   const form = h(
     "form",
     { class: "stack", novalidate: true, id: "end-shift-form" },
-    unsent
-      ? h("p", { class: "alert warning", role: "alert", id: "unsent-warning" }, unsent === 1 ? t("end_warning_one") : t("end_warning", { n: unsent }))
+    records || photos
+      ? h("p", { class: "alert warning", role: "alert", id: "unsent-warning" },
+          (!records ? t("end_warning_photos") : records === 1 ? t("end_warning_one") : t("end_warning", { n: records })) + photosSuffix(records ? photos : 0))
       : h("p", { class: "notice" }, t("end_all_sent")),
     field("end-note", t("end_note"), note),
     button

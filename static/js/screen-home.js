@@ -2,11 +2,12 @@
 //
 // Other features add their own blocks (tasks, SOS, dispatches) with addHomeExtension(fn):
 // fn(container, ctx) is called each time the home screen is drawn, with the
-// <section id="home-extra"> element as its container.
+// <section id="home-extra"> element as its container and ctx.top, the block at the top of the
+// screen, for what must never be below the fold (the SOS button, an extra round waiting).
 
 import { getValue } from "./db.js";
-import { formatTime, t } from "./i18n.js";
-import { count as outboxCount, onOutboxChange } from "./outbox.js";
+import { formatTime, photosSuffix, t } from "./i18n.js";
+import { onOutboxChange, unsentSummary } from "./outbox.js";
 import { currentShift, isOpen, startShift } from "./records.js";
 import { sendNow } from "./sync.js";
 import { coalesce, h, notice } from "./ui.js";
@@ -44,10 +45,13 @@ export async function render(container, ctx) {
   let asked = 0;
   const updateUnsent = async () => {
     const mine = ++asked;
-    const n = await outboxCount();
+    const { records, photos } = await unsentSummary();
     if (mine !== asked) return; // a newer count is on its way
-    unsentLine.textContent = n === 0 ? t("all_sent") : n === 1 ? t("one_unsent") : t("n_unsent", { n });
-    unsentLine.classList.toggle("pending", n > 0);
+    const params = { n: records, photos: photosSuffix(photos) };
+    unsentLine.textContent = !records && !photos
+      ? t("all_sent")
+      : t(!records ? "only_photos_unsent" : records === 1 ? "one_unsent" : "n_unsent", params);
+    unsentLine.classList.toggle("pending", records + photos > 0);
   };
   // Listen first, then read: a change between the two is never missed.
   const stopWatching = onOutboxChange(coalesce(updateUnsent));
@@ -92,9 +96,10 @@ export async function render(container, ctx) {
 
   // For other features: tasks, SOS, extra-round dispatches (issue 5).
   const extra = h("section", { id: "home-extra", class: "home-extra", "aria-label": t("extra_tasks") });
+  const top = h("div", { id: "home-top", class: "home-top" });
   for (const fn of extensions) {
     try {
-      fn(extra, ctx);
+      fn(extra, { ...ctx, top });
     } catch (error) {
       console.error(error);
     }
@@ -107,9 +112,42 @@ export async function render(container, ctx) {
     " ",
     h("button", { type: "button", class: "link-button", id: "logout" }, t("logout"))
   );
-  footer.querySelector("#logout").addEventListener("click", () => ctx.logout());
+  footer.querySelector("#logout").addEventListener("click", () => askBeforeLogout(footer, ctx));
 
-  const offline = navigator.onLine ? null : h("p", { class: "notice offline-note" }, t("offline_note"));
-  container.append(...[status, offline, actions, extra, outboxCard, footer].filter(Boolean));
+  // Shown by the stylesheet while the app is offline (body.is-offline): it follows the
+  // network both ways without a redraw.
+  const offline = h("p", { class: "notice offline-note" }, t("offline_note"));
+  container.append(...[top, status, offline, actions, extra, outboxCard, footer].filter(Boolean));
   return stopWatching;
+}
+
+/**
+ * "Logga ut" with unsent records, or offline, asks first (issue 10, point 4): how many records
+ * are still on the phone (they are kept, and sent when their guard logs in again), and offline,
+ * that logging in again needs the network.
+ */
+async function askBeforeLogout(footer, ctx) {
+  const { records, photos } = await unsentSummary();
+  if (!records && !photos && navigator.onLine) {
+    ctx.logout();
+    return;
+  }
+  const yes = h("button", { type: "button", class: "big danger", id: "logout-confirm" }, t("logout_anyway"));
+  const no = h("button", { type: "button", class: "big" }, t("cancel"));
+  const params = { n: records, photos: photosSuffix(photos) };
+  const box = h(
+    "section",
+    { class: "card logout-confirm", role: "alertdialog", "aria-labelledby": "logout-title" },
+    h("h2", { id: "logout-title" }, t("logout_question")),
+    records || photos
+      ? h("p", { id: "logout-unsent" }, t(!records ? "logout_unsent_photos" : records === 1 ? "logout_unsent_one" : "logout_unsent", params))
+      : null,
+    navigator.onLine ? null : h("p", { class: "alert warning", id: "logout-offline" }, t("logout_offline")),
+    h("div", { class: "row" }, yes, no)
+  );
+  yes.addEventListener("click", () => ctx.logout());
+  no.addEventListener("click", () => box.replaceWith(footer));
+  footer.replaceWith(box);
+  box.scrollIntoView({ block: "center" });
+  no.focus();
 }

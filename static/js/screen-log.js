@@ -4,7 +4,7 @@
 
 import { formatTime, t } from "./i18n.js";
 import { onOutboxChange, retry } from "./outbox.js";
-import { correctTypedCode, correctableCode, currentShift, tonightsLog } from "./records.js";
+import { correctTypedCode, correctableCode, currentShift, discardItem, discardPlan, tonightsLog } from "./records.js";
 import { tr as roundsText } from "./rounds.js";
 import { requestSync, sendNow } from "./sync.js";
 import { coalesce, h } from "./ui.js";
@@ -15,6 +15,7 @@ function kindText(item) {
   if (item.kind === "shift_start") return t("kind_shift_start");
   if (item.kind === "shift_end") return t("kind_shift_end");
   if (item.kind === "checkin") return `${t("kind_checkin")} (${t(`method_${item.method}`)})`;
+  if (item.kind === "sos") return t("kind_sos");
   if (item.kind === "report") {
     const n = item.photoCount || 0;
     if (!n) return t("kind_report");
@@ -50,6 +51,54 @@ function codeCorrection(item) {
   return form;
 }
 
+/**
+ * Whether the phone may evict the app's data (and so the unsent records) under storage
+ * pressure, and what to do about it on an iPhone.
+ */
+async function storageStatus() {
+  let persisted = null;
+  try {
+    if (navigator.storage && navigator.storage.persisted) persisted = await navigator.storage.persisted();
+  } catch (_) {
+    // unknown
+  }
+  const line = h("p", { class: `small storage-status ${persisted ? "kept" : "evictable"}`, id: "storage-status" },
+    persisted === true ? t("storage_kept") : persisted === false ? t("storage_evictable") : t("storage_unknown"));
+  return persisted ? line : h("div", {}, line, h("p", { class: "muted small" }, t("storage_iphone")));
+}
+
+/**
+ * "Kasta": never at once, never silently. The confirmation says what is lost, including what
+ * depends on it (a report's photos); the discard then reaches the server as a record.
+ */
+async function confirmDiscard(item, entry, discardButton) {
+  const plan = await discardPlan(item);
+  const lost = [kindText(item) + (item.title ? `: ${item.title}` : ""), ...plan.records];
+  const yes = h("button", { type: "button", class: "danger", id: `discard-yes-${item.id}` }, t("discard_confirm"));
+  const no = h("button", { type: "button" }, t("cancel"));
+  const box = h(
+    "div",
+    { class: "discard-confirm", role: "alertdialog", "aria-labelledby": `discard-title-${item.id}` },
+    h("p", { id: `discard-title-${item.id}`, class: "strong" }, t("discard_question")),
+    h("ul", {}, ...lost.map((text) => h("li", {}, text)), plan.photos ? h("li", {}, plan.photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: plan.photos })) : null),
+    h("p", { class: "muted small" }, t("discard_reported")),
+    h("div", { class: "row" }, yes, no)
+  );
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
+    await discardItem(item);
+    box.remove(); // the redraw shows the line as "kasserad"
+    requestSync();
+  });
+  no.addEventListener("click", () => {
+    box.remove();
+    discardButton.hidden = false;
+  });
+  discardButton.hidden = true;
+  entry.append(box);
+  no.focus();
+}
+
 export async function render(container) {
   const shift = await currentShift();
   const list = h("ol", { class: "log-list", id: "log-list" });
@@ -60,7 +109,7 @@ export async function render(container) {
   const draw = async () => {
     // Never redraw under the guard's fingers: a code being corrected would be wiped.
     const typing = document.activeElement;
-    if (typing && typing.tagName === "INPUT" && list.contains(typing)) {
+    if ((typing && typing.tagName === "INPUT" && list.contains(typing)) || list.querySelector(".discard-confirm")) {
       setTimeout(draw, 1000);
       return;
     }
@@ -71,11 +120,12 @@ export async function render(container) {
     if (!items.length) list.append(h("li", { class: "muted" }, t("log_empty")));
     for (const item of items) {
       const stateBadge = h("span", { class: `state ${item.state}` }, t(`state_${item.state}`));
+      const acute = item.kind === "report" && item.level === "acute" ? h("span", { class: "badge acute" }, t("acute_badge")) : null;
       const title = item.kind === "shift_start" || item.kind === "shift_end" ? "" : item.title;
       const entry = h(
         "li",
-        { class: `log-item ${item.state}`, dataset: { kind: item.kind, state: item.state } },
-        h("div", { class: "log-head" }, h("time", { datetime: new Date(item.createdAt).toISOString() }, formatTime(item.createdAt)), " ", h("strong", {}, kindText(item)), " ", stateBadge),
+        { class: `log-item ${item.state}${acute ? " acute" : ""}`, dataset: { kind: item.kind, state: item.state } },
+        h("div", { class: "log-head" }, h("time", { datetime: new Date(item.createdAt).toISOString() }, formatTime(item.createdAt)), " ", h("strong", {}, kindText(item)), " ", acute, acute ? " " : null, stateBadge),
         title ? h("div", { class: "log-title" }, title) : null,
         item.kind === "checkin" && item.hasLocation === false ? h("div", { class: "muted small" }, t("location_none")) : null
       );
@@ -88,6 +138,9 @@ export async function render(container) {
         });
         entry.append(retryButton);
         if (correctableCode(item)) entry.append(codeCorrection(item));
+        const discardButton = h("button", { type: "button", class: "discard" }, t("discard"));
+        discardButton.addEventListener("click", () => confirmDiscard(item, entry, discardButton));
+        entry.append(discardButton);
       }
       list.append(entry);
     }
@@ -97,7 +150,7 @@ export async function render(container) {
   await draw();
 
   container.append(
-    h("section", { class: "card" }, h("h1", {}, t("log_title")), sendButton),
+    h("section", { class: "card" }, h("h1", {}, t("log_title")), sendButton, await storageStatus()),
     list,
     h("a", { href: "/", class: "button back", "data-nav": true }, t("back"))
   );

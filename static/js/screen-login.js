@@ -3,6 +3,7 @@
 
 import * as api from "./api.js";
 import { t } from "./i18n.js";
+import { settlePendingLogout } from "./sync.js";
 import { field, h } from "./ui.js";
 
 export const NAME = "login";
@@ -26,8 +27,20 @@ export function render(container, ctx) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.hidden = true;
+    const missing = [
+      username.value.trim() ? null : t("username_required"),
+      password.value ? null : t("password_required"),
+    ].filter(Boolean);
+    if (missing.length) {
+      error.textContent = missing.join(" ");
+      error.hidden = false;
+      (username.value.trim() ? password : username).focus();
+      return;
+    }
     submit.disabled = true;
     try {
+      // A logout made offline reaches the server before the new login.
+      if (!(await settlePendingLogout())) throw new api.NetworkError(new Error("offline"));
       const answer = await api.login(username.value.trim(), password.value);
       if (answer.ok) {
         await ctx.onLoggedIn(answer.me);

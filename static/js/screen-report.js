@@ -12,6 +12,8 @@ import { field, h, notice, select } from "./ui.js";
 
 export const NAME = "report";
 export const MAX_PHOTOS = 6;
+const DESCRIPTION_MAX = 4000;
+const COUNTER_FROM_LAST = 500;
 const DRAFT_KEY = "draft:report";
 
 export async function render(container, ctx) {
@@ -82,16 +84,31 @@ export async function render(container, ctx) {
     levelGroup.append(h("label", { for: `level-${level}`, class: `level-option ${level}` }, radio, h("span", {}, t(`level_${level}`))));
   }
 
-  const description = h("textarea", { name: "description", rows: 4, maxlength: 4000 });
+  const description = h("textarea", { name: "description", rows: 4, maxlength: DESCRIPTION_MAX, "aria-describedby": "description-counter" });
   description.value = draft.description;
+  // A counter once the text nears the limit (the server takes 4,000 characters).
+  const counter = h("p", { class: "muted small counter", id: "description-counter", "aria-live": "polite" });
+  const count = () => {
+    const length = description.value.length;
+    counter.textContent = length >= DESCRIPTION_MAX - COUNTER_FROM_LAST ? t("characters_left", { n: DESCRIPTION_MAX - length, max: DESCRIPTION_MAX }) : "";
+    counter.hidden = !counter.textContent;
+  };
+  count();
   description.addEventListener("input", () => {
     draft.description = description.value;
+    count();
     persist();
   });
 
   // --- photos ----------------------------------------------------------------------------
   const thumbs = h("ul", { class: "thumbs", "aria-live": "polite" });
   const photoStatus = h("p", { class: "muted", role: "status" });
+  // Problems with photos are said right by the photo button, where the guard is looking.
+  const photoProblem = h("p", { class: "alert warning", role: "alert", id: "photo-problem", hidden: true });
+  const sayPhotoProblem = (text) => {
+    photoProblem.textContent = text;
+    photoProblem.hidden = !text;
+  };
   const fileInput = h("input", {
     type: "file",
     accept: "image/*",
@@ -101,6 +118,12 @@ export async function render(container, ctx) {
     class: "visually-hidden",
   });
   const addLabel = h("label", { for: "report-photo-input", class: "button big add-photo" }, t("add_photo"));
+  // Full: the tap on "Lägg till foto" says why nothing opens.
+  addLabel.addEventListener("click", (event) => {
+    if (draft.photos.length + pendingPhotos < MAX_PHOTOS) return;
+    event.preventDefault(); // no file chooser
+    sayPhotoProblem(t("too_many_photos"));
+  });
 
   const drawThumbs = () => {
     for (const url of objectUrls.splice(0)) URL.revokeObjectURL(url);
@@ -117,9 +140,7 @@ export async function render(container, ctx) {
       thumbs.append(h("li", { class: "thumb" }, h("img", { src: url, alt: t("photo_n", { n: index + 1 }) }), remove));
     });
     const full = draft.photos.length + pendingPhotos >= MAX_PHOTOS;
-    fileInput.disabled = full;
     addLabel.classList.toggle("disabled", full);
-    addLabel.setAttribute("aria-disabled", full ? "true" : "false");
     photoStatus.textContent = pendingPhotos ? t("photo_processing") : `${draft.photos.length}/${MAX_PHOTOS} – ${t("photos_hint")}`;
     saveButton.disabled = pendingPhotos > 0;
   };
@@ -128,7 +149,7 @@ export async function render(container, ctx) {
     const files = Array.from(fileInput.files || []);
     fileInput.value = "";
     const room = MAX_PHOTOS - draft.photos.length - pendingPhotos;
-    if (files.length > room) notice(t("too_many_photos"), "warn");
+    sayPhotoProblem(files.length > room ? t("too_many_photos") : "");
     const accepted = files.slice(0, Math.max(0, room));
     pendingPhotos += accepted.length;
     drawThumbs();
@@ -139,7 +160,7 @@ export async function render(container, ctx) {
         await persist();
       } catch (error) {
         console.error(error);
-        notice(t("photo_failed"), "error");
+        sayPhotoProblem(t("photo_failed_named", { name: file.name }));
       } finally {
         pendingPhotos -= 1;
         if (!closed) drawThumbs();
@@ -158,7 +179,8 @@ export async function render(container, ctx) {
     field("report-category", t("category"), categorySelect),
     levelGroup,
     field("report-description", t("description"), description),
-    h("div", { class: "field photos" }, h("span", { class: "label-text", id: "photos-label" }, t("photos")), thumbs, photoStatus, addLabel, fileInput),
+    counter,
+    h("div", { class: "field photos" }, h("span", { class: "label-text", id: "photos-label" }, t("photos")), thumbs, photoStatus, photoProblem, addLabel, fileInput),
     errors,
     saveButton
   );
@@ -175,10 +197,10 @@ export async function render(container, ctx) {
     if (missing.length || pendingPhotos) return;
     saveButton.disabled = true;
     try {
-      const location = await currentLocation();
       const property = properties.find((p) => String(p.id) === draft.propertyId);
       const title = `${t(`cat_${draft.category}`)} – ${property ? property.name : ""}`;
-      await saveReport(shift, draft, draft.photos, location, title);
+      // Saved at once; the position follows when the phone finds one (records.js).
+      await saveReport(shift, draft, draft.photos, currentLocation(), title);
       notice(t("report_saved"));
       ctx.navigate("/");
     } finally {

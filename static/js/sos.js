@@ -1,16 +1,25 @@
-// The guard's SOS button (issue 5).
+// The guard's SOS (issue 5, issue 10 points 1-3).
 //
 // A deliberate gesture: press and hold for HOLD_MS, or tap and then confirm (two steps, for
 // keyboards and screen readers). Then a countdown of CANCEL_SECONDS with a big "Avbryt"; only
-// after it does the SOS enter the outbox, with the highest priority (it goes before anything
-// older) and the position when one could be had in time. The sync engine delivers it like any
-// record: PUT /api/v1/sos/<uuid>, idempotent, kept until the server answers 2xx.
+// after it does the SOS become a record (records.js): saved at once with the highest priority
+// (it goes before anything older), its position added when the phone has one. The sync engine
+// delivers it like any record: PUT /api/v1/sos/<uuid>, idempotent, kept until a 2xx answer.
+//
+// Its lifecycle is kept in IndexedDB ("sos"), so it survives reloads, and shown at the top of
+// every screen until the guard closes it after the acknowledgement:
+//   queued        on the phone, waiting for a network      "Ring 112" / "Ring arbetsledaren"
+//   received      the server has it (when, and whether any supervisor's device was notified:
+//                 without push we never claim the supervisor was alerted)
+//   acknowledged  "Kvitterat av <namn> 02:14" (by push, or by asking every 15 s while online)
 
-import { language } from "./i18n.js";
+import { getJson } from "./api.js";
+import { getValue, setValue, deleteValue } from "./db.js";
 import { currentLocation } from "./geo.js";
-import { enqueue, onOutboxChange, get as getEntry } from "./outbox.js";
-import { currentShift } from "./records.js";
-import { requestSync } from "./sync.js";
+import { formatTime, t } from "./i18n.js";
+import { get as getEntry, onOutboxChange } from "./outbox.js";
+import { currentShift, record } from "./records.js";
+import { onSyncComplete, requestSync } from "./sync.js";
 import { h } from "./ui.js";
 
 export const SOS_PRIORITY = 1000;
@@ -18,115 +27,161 @@ export const HOLD_MS = 1500;
 export const CANCEL_SECONDS = 5;
 // How long past the countdown the SOS may wait for a position before it goes without one.
 const LOCATION_GRACE_MS = 1500;
-
-const TEXT = {
-  sv: {
-    title: "Larm",
-    button: "SOS",
-    hint: "Håll inne knappen i 2 sekunder, eller tryck och bekräfta.",
-    confirm_question: "Skicka SOS till arbetsledare och väktare i tjänst?",
-    confirm: "Ja, skicka SOS",
-    cancel: "Avbryt",
-    countdown: "SOS skickas om {n} s",
-    cancelled: "SOS avbrutet. Inget skickades.",
-    queued: "SOS väntar på nät – skickas först av allt.",
-    sent: "SOS skickat. Arbetsledaren är larmad.",
-    acknowledged: "SOS kvitterat av {name}. Hjälp är på väg.",
-    with_position: "Med din position (±{m} m).",
-    no_position: "Utan position.",
-  },
-  en: {
-    title: "Alarm",
-    button: "SOS",
-    hint: "Hold the button for 2 seconds, or tap and confirm.",
-    confirm_question: "Send SOS to the supervisor and the guards on shift?",
-    confirm: "Yes, send SOS",
-    cancel: "Cancel",
-    countdown: "SOS is sent in {n} s",
-    cancelled: "SOS cancelled. Nothing was sent.",
-    queued: "SOS waiting for a network – it goes first of all.",
-    sent: "SOS sent. The supervisor is alerted.",
-    acknowledged: "SOS acknowledged by {name}. Help is on the way.",
-    with_position: "With your position (±{m} m).",
-    no_position: "Without a position.",
-  },
-};
+// While an SOS awaits its acknowledgement and the phone is online: ask this often.
+export const ACK_POLL_MS = 15_000;
+const STATE_KEY = "sos";
 
 function tr(key, params = {}) {
-  const value = TEXT[language()]?.[key] ?? TEXT.sv[key];
-  return value.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+  return t(`sos_${key}`, params);
 }
 
-/** The outbox fields for an SOS (exported for tests and other screens). */
-export function sosEntry({ sosId, shiftId, occurredAt, location }) {
+/** The outbox fields for an SOS: saved at once, its position added when it comes. */
+export function sosEntry({ sosId, shiftId, occurredAt }) {
   return {
     method: "PUT",
     url: `/api/v1/sos/${sosId}`,
-    body: {
-      shift_id: shiftId || null,
-      occurred_at: occurredAt,
-      lat: location?.lat ?? null,
-      lon: location?.lon ?? null,
-      accuracy_m: location?.accuracy_m ?? null,
-    },
+    body: { shift_id: shiftId || null, occurred_at: occurredAt, lat: null, lon: null, accuracy_m: null },
     kind: "sos",
     label: "SOS",
     priority: SOS_PRIORITY,
     meta: { sosId },
+    position: true,
   };
 }
 
-function withTimeout(promise, ms, fallback) {
-  return Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve(fallback), ms))]);
-}
+// --- the lifecycle, kept in IndexedDB -----------------------------------------------------
 
-// The last SOS of this page, so the home screen shows its state again after a redraw.
-const last = { sosId: null, entryId: null, status: null, detail: "" };
 const redraws = new Set();
 
-function setStatus(status, detail = "") {
-  Object.assign(last, { status, detail });
-  for (const fn of redraws) fn();
+/** {sosId, entryId, pressedAt, status, receivedAt, supervisorDevices, ackBy, ackAt} or null. */
+export function sosState() {
+  return getValue(STATE_KEY);
+}
+
+async function changeState(changes) {
+  const current = await sosState();
+  if (!current) return null;
+  const next = { ...current, ...changes };
+  await setValue(STATE_KEY, next);
+  redrawAll();
+  return next;
+}
+
+function redrawAll() {
+  for (const fn of [...redraws]) fn();
 }
 
 /** Called by guard-push.js when a push says a supervisor acknowledged our SOS. */
-export function sosAcknowledged(sosId, byName) {
-  if (sosId && sosId === last.sosId) setStatus("acknowledged", byName || "");
+export async function sosAcknowledged(sosId, byName) {
+  const state = await sosState();
+  if (state && sosId === state.sosId && state.status !== "acknowledged") {
+    await changeState({ status: "acknowledged", ackBy: byName || "", ackAt: new Date().toISOString() });
+    checkSosAcknowledged(); // the server's own time and name
+  }
 }
+
+/**
+ * Where is our SOS now? Still in the outbox: queued. Otherwise ask the server: received (and
+ * whether a supervisor's device was notified), acknowledged (by whom, when).
+ */
+export async function checkSosAcknowledged() {
+  const state = await sosState();
+  if (!state || (state.status === "acknowledged" && state.ackAtServer)) return;
+  if (state.entryId && (await getEntry(state.entryId))) return;
+  if (!navigator.onLine) return;
+  try {
+    const answer = await getJson(`/api/v1/sos/${state.sosId}`);
+    if (!answer.ok) return;
+    const alert = answer.body;
+    await changeState({
+      status: alert.acknowledged_at ? "acknowledged" : "received",
+      receivedAt: alert.received_at,
+      supervisorDevices: alert.supervisor_devices,
+      ackBy: alert.acknowledged_by || state.ackBy || null,
+      ackAt: alert.acknowledged_at || state.ackAt || null,
+      ackAtServer: Boolean(alert.acknowledged_at),
+    });
+  } catch (_) {
+    // offline after all: next time
+  }
+}
+
+// --- the banner at the top of every screen ------------------------------------------------
+
+function statusText(state) {
+  if (state.status === "acknowledged") {
+    return tr("acknowledged_by", { name: state.ackBy || "", time: state.ackAt ? formatTime(state.ackAt) : "" });
+  }
+  if (state.status === "received") {
+    const when = state.receivedAt ? formatTime(state.receivedAt) : "";
+    return state.supervisorDevices > 0 ? tr("received_alerted", { time: when }) : tr("received_not_alerted", { time: when });
+  }
+  return tr("queued");
+}
+
+/** The pending SOS, unmissable: mounted once into the app's banner area (app shell). */
+export function mountSosBanner(container) {
+  const banner = h("section", { id: "sos-banner", class: "banner sos-banner", role: "alert", hidden: true });
+  container.prepend(banner);
+  const draw = async () => {
+    const state = await sosState();
+    if (!state) {
+      banner.hidden = true;
+      banner.replaceChildren();
+      return;
+    }
+    const dutyPhone = await getValue("dutyPhone");
+    const done = state.status === "acknowledged";
+    const calls = done
+      ? null
+      : h("div", { class: "row sos-calls" },
+          h("a", { href: "tel:112", class: "button big danger" }, tr("call_112")),
+          dutyPhone ? h("a", { href: `tel:${dutyPhone.replace(/[^+\d]/g, "")}`, class: "button big" }, tr("call_supervisor")) : null);
+    const close = done ? h("button", { type: "button", class: "big" }, tr("close")) : null;
+    if (close) {
+      close.addEventListener("click", async () => {
+        await deleteValue(STATE_KEY);
+        redrawAll();
+      });
+    }
+    banner.className = `banner sos-banner ${state.status}`;
+    banner.dataset.status = state.status;
+    banner.replaceChildren(
+      h("p", { class: "sos-banner-title" }, h("strong", {}, tr("banner_title")), " ", tr("pressed_at", { time: formatTime(state.pressedAt) })),
+      h("p", { class: "sos-banner-status" }, statusText(state)),
+      ...[calls, close].filter(Boolean)
+    );
+    banner.hidden = false;
+  };
+  redraws.add(draw);
+  draw();
+  startAckPolling();
+}
+
+let polling = null;
+
+/** Every ACK_POLL_MS while an SOS awaits its acknowledgement and the phone is online. */
+function startAckPolling() {
+  if (polling) return;
+  polling = setInterval(async () => {
+    const state = await sosState();
+    if (state && state.status !== "acknowledged" && navigator.onLine) checkSosAcknowledged();
+  }, ACK_POLL_MS);
+}
+
+// --- the button on the home screen --------------------------------------------------------
 
 export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CANCEL_SECONDS } = {}) {
   const statusLine = h("p", { class: "sos-status", role: "status", "aria-live": "assertive" });
   const button = h("button", { type: "button", class: "sos-button", "aria-describedby": "sos-hint" }, tr("button"));
   const hint = h("p", { class: "muted small", id: "sos-hint" }, tr("hint"));
   const confirmBox = h("div", { class: "sos-confirm", hidden: true });
-  const section = h("section", { class: "card sos-card", "aria-labelledby": "sos-title" },
-    h("h2", { id: "sos-title" }, tr("title")), button, hint, confirmBox, statusLine);
+  const section = h("section", { class: "card sos-card", "aria-label": tr("title") }, button, hint, confirmBox, statusLine);
   container.append(section);
 
   let holdTimer = null;
   let held = false;
   let countdown = null;
-
-  // The home screen builds its blocks before attaching them: forget this one only once it
-  // has been on the page and left it (the screen was redrawn).
-  let shown = false;
-  const draw = () => {
-    if (section.isConnected) shown = true;
-    else if (shown) {
-      redraws.delete(draw);
-      return;
-    }
-    const texts = {
-      queued: tr("queued"),
-      sent: tr("sent"),
-      cancelled: tr("cancelled"),
-      acknowledged: tr("acknowledged", { name: last.detail }),
-    };
-    statusLine.textContent = texts[last.status] ? `${texts[last.status]} ${last.status === "queued" || last.status === "sent" ? last.detail : ""}`.trim() : "";
-    statusLine.className = `sos-status ${last.status || ""}`;
-  };
-  redraws.add(draw);
-  draw();
 
   const clearHold = () => {
     clearTimeout(holdTimer);
@@ -134,12 +189,17 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
     button.classList.remove("holding");
   };
 
+  const say = (text, kind = "") => {
+    statusLine.textContent = text;
+    statusLine.className = `sos-status ${kind}`;
+  };
+
   // Step 2: the countdown, cancellable.
   const startCountdown = () => {
     clearHold();
     if (countdown) return;
     const sosId = crypto.randomUUID();
-    const occurredAt = new Date().toISOString();
+    const pressedAt = new Date().toISOString();
     const located = currentLocation();
     let left = cancelSeconds;
     const label = h("p", { class: "sos-countdown", role: "alert" }, tr("countdown", { n: left }));
@@ -148,16 +208,19 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
     confirmBox.hidden = false;
     button.hidden = true;
     hint.hidden = true;
-    const stop = (status) => {
+    say("");
+    const stop = () => {
       clearInterval(countdown.timer);
       countdown = null;
       confirmBox.hidden = true;
       confirmBox.replaceChildren();
       button.hidden = false;
       hint.hidden = false;
-      if (status) setStatus(status);
     };
-    cancel.addEventListener("click", () => stop("cancelled"));
+    cancel.addEventListener("click", () => {
+      stop();
+      say(tr("cancelled"));
+    });
     countdown = {
       timer: setInterval(async () => {
         left -= 1;
@@ -165,14 +228,23 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
           label.textContent = tr("countdown", { n: left });
           return;
         }
-        stop(null);
-        const location = await withTimeout(located, LOCATION_GRACE_MS, null);
+        stop();
         const shift = await currentShift();
-        const entry = await enqueue(sosEntry({ sosId, shiftId: shift?.id, occurredAt, location }));
-        Object.assign(last, { sosId, entryId: entry.id });
-        const where = location && location.lat !== null ? tr("with_position", { m: Math.round(location.accuracy_m ?? 0) }) : tr("no_position");
-        setStatus("queued", where);
+        // The SOS, its log line and its state on the phone: one transaction.
+        const entryId = crypto.randomUUID();
+        await record(
+          async () => ({
+            entries: [{ ...sosEntry({ sosId, shiftId: shift?.id, occurredAt: pressedAt }), id: entryId }],
+            log: shift ? { id: crypto.randomUUID(), shiftId: shift.id, kind: "sos", title: "SOS", sosId } : null,
+            kv: { [STATE_KEY]: { sosId, entryId, pressedAt, status: "queued" } },
+          }),
+          { located, waitMs: LOCATION_GRACE_MS }
+        );
+        redrawAll();
         requestSync();
+        // Say whether the position went along once it is settled.
+        const location = await Promise.race([located, new Promise((r) => setTimeout(() => r(null), LOCATION_GRACE_MS))]);
+        say(location && location.lat !== null ? tr("with_position", { m: Math.round(location.accuracy_m ?? 0) }) : tr("no_position"));
       }, 1000),
     };
   };
@@ -212,22 +284,11 @@ export function mountSosButton(container, { holdMs = HOLD_MS, cancelSeconds = CA
   });
 }
 
-/** Without push: ask the server whether someone has acknowledged our SOS (after a sync). */
-export async function checkSosAcknowledged() {
-  if (!last.sosId || (last.status !== "sent" && last.status !== "queued") || !navigator.onLine) return;
-  try {
-    const answer = await fetch(`/api/v1/sos/${last.sosId}`, { credentials: "same-origin", cache: "no-store" });
-    if (!answer.ok) return;
-    const alert = await answer.json();
-    if (alert.acknowledged_at) setStatus("acknowledged", alert.acknowledged_by || "");
-  } catch (_) {
-    // offline: next sync
-  }
-}
-
-// The SOS left the outbox: the server has it (2xx).
+// The SOS left the outbox (the server has it), or a pass ended: find out what happened.
 onOutboxChange(async () => {
-  if (last.entryId && last.status === "queued" && !(await getEntry(last.entryId))) {
-    setStatus("sent", last.detail);
-  }
+  const state = await sosState();
+  if (state && state.status === "queued" && !(await getEntry(state.entryId))) checkSosAcknowledged();
+});
+onSyncComplete((result) => {
+  if (result && !result.offline) checkSosAcknowledged();
 });

@@ -11,26 +11,25 @@
 // Background Sync (the service worker asks an open window), an outbox change, "Skicka nu".
 // One pass at a time (across tabs too); a trigger during a pass runs one more pass after it.
 //
-// Order: entry by entry in outbox order (priority, then oldest); an entry never starts before
-// its parent (dependsOn) has been delivered. LANES > 1 would send that many at once (safe:
-// every PUT is idempotent under its own UUID); measured against the single-process test
-// server it gained nothing (bench/client.py), so the strict order of DESIGN 5 stays.
+// Order: one request at a time, in outbox order (priority, then oldest); an entry never starts
+// before its parent (dependsOn) has been delivered, nor while it waits for its position
+// (outbox.js: such an entry is skipped until the position came or its time passed).
 //
-// Other features: onSyncComplete(fn) runs after each pass; outbox.enqueue() queues a request.
+// Other features: onSyncComplete(fn) runs after each pass; records.js record() queues records.
 
 import * as api from "./api.js";
+import { deleteValue, getValue, setValue } from "./db.js";
 import * as outbox from "./outbox.js";
 
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
 const POLL_WHILE_PENDING_MS = 30 * 1000;
-// Requests in flight at once during a pass (see "Order" above).
-const LANES = 1;
 const LOCK_RETRY_MS = 1000;
 // Delivered entries are removed from IndexedDB this many at a time (and at the end of a round).
 const REMOVE_BATCH = 10;
 
 const completeCallbacks = new Set();
+const deliveredCallbacks = new Set();
 const stateListeners = new Set();
 
 let running = null;
@@ -41,6 +40,12 @@ let currentPass = null;
 // phone with a dead network does not call the server (and wake the radio) every few ms.
 let networkFailures = 0;
 let passBackoffUntil = 0;
+// The user of the server session, as of the last pass: only their entries are sent (and timed).
+let sessionUser = null;
+
+function sendableBy(user) {
+  return (entry) => entry.user === null || entry.user === undefined || entry.user === user;
+}
 
 /** What the screens show: syncing now, login needed, last error. */
 export const syncState = {
@@ -70,6 +75,15 @@ export function onSyncComplete(fn) {
   return () => completeCallbacks.delete(fn);
 }
 
+/**
+ * fn(entry, body) when an entry was delivered, with the server's answer (a typed code's
+ * check-in learns its checkpoint this way). Called once per delivery; failures are logged.
+ */
+export function onDelivered(fn) {
+  deliveredCallbacks.add(fn);
+  return () => deliveredCallbacks.delete(fn);
+}
+
 /** Exponential backoff with "equal jitter": half fixed, half random. */
 export function backoffDelay(attempts, retryAfterSeconds = 0) {
   const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
@@ -94,6 +108,31 @@ export function requestSync() {
     }
   })();
   return running;
+}
+
+// --- logging out, also offline -------------------------------------------------------------
+
+const PENDING_LOGOUT = "pendingLogout";
+
+/**
+ * End the server session; offline, the logout is kept and sent first thing when the phone
+ * has a network again. Until then nothing is sent under the old session. True once done.
+ */
+export async function logOut() {
+  await setValue(PENDING_LOGOUT, true);
+  return settlePendingLogout();
+}
+
+/** Send a logout made offline (before a login, before a sync pass). True when none is left. */
+export async function settlePendingLogout() {
+  if (!(await getValue(PENDING_LOGOUT))) return true;
+  try {
+    await api.logout();
+  } catch (_) {
+    return false; // still offline: try again later
+  }
+  await deleteValue(PENDING_LOGOUT);
+  return true;
 }
 
 /** "Skicka nu": everything waiting becomes due at once, then a pass. */
@@ -124,9 +163,13 @@ function schedule(entries) {
   timer = null;
   if (syncState.needsLogin || !navigator.onLine) return;
   const present = new Set(entries.map((e) => e.id));
-  const ready = entries.filter((e) => e.state === "waiting" && !(e.dependsOn && present.has(e.dependsOn)));
+  const ready = entries
+    .filter(sendableBy(sessionUser))
+    .filter((e) => e.state === "waiting" && !(e.dependsOn && present.has(e.dependsOn)));
   if (!ready.length) return;
-  const due = Math.max(Math.min(...ready.map((e) => e.nextAttemptAt || 0)), passBackoffUntil);
+  // An entry waiting for its position is due when that wait ends (at the latest).
+  const dueAt = (e) => Math.max(e.nextAttemptAt || 0, e.positionDue || 0);
+  const due = Math.max(Math.min(...ready.map(dueAt)), passBackoffUntil);
   const delay = Math.min(Math.max(due - Date.now(), 50), POLL_WHILE_PENDING_MS);
   timer = setTimeout(() => requestSync(), delay);
 }
@@ -200,6 +243,13 @@ async function deliver(entry, pass) {
     // known as delivered in memory, which is what frees its children.
     pass.delivered.push(entry);
     result.sent += 1;
+    for (const fn of deliveredCallbacks) {
+      try {
+        await fn(entry, response.body);
+      } catch (error) {
+        console.error(error);
+      }
+    }
     if (pass.delivered.length >= REMOVE_BATCH) await flushDelivered(pass);
   } else if (status === 401) {
     await outbox.update(entry.id, { lastStatus: 401, lastMessage: api.errorMessage(response.body, status) });
@@ -226,8 +276,8 @@ async function flushDelivered(pass) {
   await outbox.removeMany(batch);
 }
 
-/** One lane of a round: take the next due entry of the round's snapshot until none is left. */
-async function lane(pass, round) {
+/** One round: send the next due entry of the round's snapshot until none is left. */
+async function sendRound(pass, round) {
   while (!pass.stop) {
     if (round.stale) {
       // Something was queued during the round (an SOS, say): re-read so its priority counts.
@@ -237,9 +287,11 @@ async function lane(pass, round) {
       round.entries = fresh;
       round.present = new Set(fresh.map((e) => e.id));
     }
-    const entry = outbox.nextDue(round.entries, round.present, round.taken);
+    // Only what this session's user recorded: another guard's entries wait for their login.
+    const mine = round.entries.filter(sendableBy(pass.user));
+    const entry = outbox.nextDue(mine, round.present, round.taken);
     if (!entry) return;
-    round.taken.add(entry.id); // synchronous: no other lane can take it now
+    round.taken.add(entry.id);
     const sentBefore = pass.result.sent;
     await deliver(entry, pass);
     if (pass.result.sent > sentBefore) round.present.delete(entry.id); // frees its children
@@ -267,6 +319,9 @@ async function runPassAlone() {
 
 async function runPass() {
   const result = { sent: 0, failed: 0, needsLogin: false, offline: false, pending: 0 };
+  // Records whose wait for a position has ended go without it (the page that saved them may
+  // be gone).
+  await outbox.releaseExpiredPositionWaits();
   let entries = await outbox.list();
   if (!entries.length) {
     clearTimeout(timer);
@@ -284,6 +339,7 @@ async function runPass() {
     // A fresh CSRF token for this pass (DESIGN 5: never replay an old one).
     let me;
     try {
+      if (!(await settlePendingLogout())) throw new api.NetworkError(new Error("logout pending"));
       me = await api.getMe();
     } catch (_) {
       result.offline = true;
@@ -297,20 +353,20 @@ async function runPass() {
       return;
     }
     setState({ needsLogin: false });
-    const pass = { csrf: me.csrf_token, stop: false, result, round: null, delivered: [] };
+    sessionUser = me.user.id;
+    const pass = { csrf: me.csrf_token, user: me.user.id, stop: false, result, round: null, delivered: [] };
     currentPass = pass;
 
-    // A few lanes deliver in parallel, each taking the next due entry in order (priority,
-    // then oldest) that is not in flight and whose parent has been delivered. A lane that
-    // finds nothing ends; a round is repeated while the previous one delivered something
-    // (a delivered report frees its photos).
+    // A round takes the next due entry in order (priority, then oldest) whose parent has been
+    // delivered, until none is left; it is repeated while the previous one delivered
+    // something (a delivered report frees its photos).
     for (;;) {
       const before = result.sent;
       // One read of the outbox per round; entries queued meanwhile go in the next round.
       const entries = await outbox.list();
       const round = { entries, present: new Set(entries.map((e) => e.id)), taken: new Set(), stale: false };
       pass.round = round;
-      await Promise.all(Array.from({ length: LANES }, () => lane(pass, round)));
+      await sendRound(pass, round);
       await flushDelivered(pass);
       if (pass.stop || result.sent === before) break;
     }

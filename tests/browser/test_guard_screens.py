@@ -120,13 +120,16 @@ def test_screenshots_of_every_screen(live_server, live_app, browser, output_dir)
         )
         shoot(page, output_dir, "report-offline")
         save_report(page)
-        expect(page.locator("#unsent")).to_have_text("3 osända")
+        # A check-in and a report with one photo: two records and a photo (issue 10, point 10).
+        expect(page.locator("#unsent")).to_have_text("2 osända (1 foto)")
         page.locator("#unsent").click()
         expect(page.locator(".log-item.checked_at_sync")).to_have_count(1)
         shoot(page, output_dir, "log-offline")
         home(page)
         page.get_by_role("link", name="Avsluta pass").click()
-        expect(page.locator("#unsent-warning")).to_contain_text("3 poster är inte skickade än")
+        expect(page.locator("#unsent-warning")).to_contain_text(
+            "2 registreringar är inte skickade än"
+        )
         shoot(page, output_dir, "end-shift-offline")
 
         # Back online: the unknown code comes back as "behöver åtgärd".
@@ -148,6 +151,9 @@ def test_screenshots_of_every_screen(live_server, live_app, browser, output_dir)
         home(page)
         go_offline(context, page)
         page.get_by_role("button", name="Logga ut").click()
+        # Offline with an unsent record: asked first (issue 10, point 4).
+        shoot(page, output_dir, "logout-ask-offline")
+        page.get_by_role("button", name="Logga ut ändå").click()
         expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
         reload(page)
         shoot(page, output_dir, "login-offline")

@@ -104,6 +104,9 @@ def test_refused_entry_needs_attention_with_the_server_message(live_server, live
     context = guard_context(browser)
     page = context.new_page()
     try:
+        # The online lookup could not be made (a dropped connection): the check-in is saved
+        # and the server refuses it at sync, as for a code typed offline.
+        context.route("**/api/v1/checkpoint-lookups", lambda route: route.abort())
         login(page, live_server.url)
         start_shift(page)
         check_in_with_code(page, "S999")  # no such code: the server answers 422
@@ -202,6 +205,7 @@ def test_a_mistyped_code_is_corrected_in_the_log_and_then_arrives(
     context = guard_context(browser)
     page = context.new_page()
     try:
+        context.route("**/api/v1/checkpoint-lookups", lambda route: route.abort())  # as above
         login(page, live_server.url)
         start_shift(page)
         check_in_with_code(page, "S99")  # one digit short: the server answers 422

@@ -39,6 +39,9 @@ def test_new_version_banner_waits_for_the_guard_and_replaces_the_cache(
             old,
             version=new_version,
             service_worker=old.service_worker.replace(old.version.encode(), new_version.encode()),
+            module_service_worker=old.module_service_worker.replace(
+                old.version.encode(), new_version.encode()
+            ),
         )
 
         open_report(page)
