@@ -55,6 +55,10 @@ class Defaults:
     # Bodies larger than this are refused before the view runs (photos are the largest).
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    # The address phones reach this server by, for the QR codes' /c/<token> links (and email
+    # links); None in development: the host of the request.
+    PUBLIC_URL = None
+
     # Push (issue 5).
     VAPID_SUBJECT = None
     PUSH_ALLOWED_HOSTS = ""

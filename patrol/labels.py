@@ -39,6 +39,10 @@ FLAG_LABELS = {
     "out_of_radius": _l("Out of radius: farther from the checkpoint than its radius allows"),
     "no_location": _l("No location: the phone had no position"),
     "clock_skew": _l("Clock skew: the phone's clock differed from the server's by over 5 minutes"),
+    "retired_token": _l(
+        "Old QR code: the sticker's code has been replaced; not counted towards a round"
+    ),
+    "inactive_checkpoint": _l("Inactive checkpoint: deactivated before the check-in arrived"),
 }
 
 FLAG_SHORT = {
@@ -46,6 +50,8 @@ FLAG_SHORT = {
     "out_of_radius": _l("out of radius"),
     "no_location": _l("no location"),
     "clock_skew": _l("clock skew"),
+    "retired_token": _l("old QR code"),
+    "inactive_checkpoint": _l("inactive checkpoint"),
 }
 
 STATUS_LABELS = {"new": _l("new"), "reviewed": _l("reviewed")}

@@ -3,15 +3,17 @@
 Feature packages that add tables add their models module here.
 """
 
-from patrol.auth.models import LoginFailure, User
+from patrol.admin.models import AuditEvent
+from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
 from patrol.shifts.models import CheckIn, Shift
-from patrol.sites.models import Area, Checkpoint, Organization, Property
+from patrol.sites.models import Area, Checkpoint, Organization, Property, RetiredToken
 
 __all__ = [
     "Area",
+    "AuditEvent",
     "CheckIn",
     "Checkpoint",
     "LoginFailure",
@@ -20,8 +22,10 @@ __all__ = [
     "Property",
     "Report",
     "ReportReview",
+    "RetiredToken",
     "ReviewEvent",
     "Shift",
     "User",
+    "UserSession",
     "WorkOrder",
 ]

@@ -18,14 +18,14 @@ from patrol.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
+    from patrol.auth import account, sessions
     from patrol.auth.views import bp
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # A cookie counts only while its server-side session row exists (logout means logout).
+    login_manager.user_loader(sessions.load_session_user)
+    sessions.init_app(app)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
 
     app.register_blueprint(bp)
+    account.init_app(app)  # change password (forced after a reset), "Logga ut överallt"
     app.cli.add_command(create_user_command)
 
 

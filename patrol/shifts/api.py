@@ -17,7 +17,7 @@ from patrol.openapi import documented
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import CheckIn, Shift, night_of
 from patrol.shifts.schemas import CheckInIn, CheckInOut, ShiftIn, ShiftOut
-from patrol.sites.models import Checkpoint
+from patrol.sites.models import Checkpoint, RetiredToken
 from patrol.sync import clock_flags, conflict, distance_m, put_record
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
@@ -149,8 +149,12 @@ METHOD_FOR_REFERENCE = {
 }
 
 
-def resolve_checkpoint(data: dict) -> Checkpoint:
-    """The checkpoint named by the token, the typed code or the id (exactly one is given)."""
+def resolve_checkpoint(data: dict) -> tuple[Checkpoint, list[str]]:
+    """The checkpoint named by the token, the typed code or the id (exactly one is given),
+    with the flags the naming itself earns: a sticker's token replaced by "Byt QR-kod"
+    (`retired_token`) and a checkpoint deactivated since the phone last synced
+    (`inactive_checkpoint`). Both are accepted, never refused: the guard was there."""
+    flags = []
     if data["checkpoint_token"]:
         field, column, value = "checkpoint_token", Checkpoint.token, data["checkpoint_token"]
     elif data["checkpoint_code"]:
@@ -159,6 +163,13 @@ def resolve_checkpoint(data: dict) -> Checkpoint:
     else:
         field, column, value = "checkpoint_id", Checkpoint.id, data["checkpoint_id"]
     checkpoint = db.session.scalar(sa.select(Checkpoint).where(column == value))
+    if checkpoint is None and field == "checkpoint_token":
+        retired = db.session.get(RetiredToken, value)
+        if retired is not None:
+            checkpoint = retired.checkpoint
+            flags.append("retired_token")
+    if checkpoint is not None and not checkpoint.active:
+        flags.append("inactive_checkpoint")
     if checkpoint is None:
         messages = {
             "checkpoint_token": gettext("Unknown checkpoint code (QR/NFC)."),
@@ -173,7 +184,7 @@ def resolve_checkpoint(data: dict) -> Checkpoint:
                 "Method %(method)s does not go with %(field)s.", method=data["method"], field=field
             ),
         )
-    return checkpoint
+    return checkpoint, flags
 
 
 CHECKIN_CONTENT_FIELDS = ("method", "occurred_at", "lat", "lon", "accuracy_m")
@@ -212,9 +223,10 @@ def presence_flags(checkpoint: Checkpoint, data: dict) -> tuple[list[str], float
 def put_checkin(checkin_id: uuid.UUID):
     data = CHECKIN_IN_SCHEMA.load(json_body())
     shift = own_shift(data["shift_id"])
-    checkpoint = resolve_checkpoint(data)
+    checkpoint, naming_flags = resolve_checkpoint(data)
     check_within_shift(shift, data["occurred_at"])
     flags, distance = presence_flags(checkpoint, data)
+    flags = naming_flags + flags
     skew, offset = clock_flags()
     values = {
         "shift_id": shift.id,

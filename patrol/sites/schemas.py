@@ -2,6 +2,11 @@
 
 from marshmallow import Schema, fields
 
+INSTRUCTIONS_CHANGED = {
+    "description": "when the instructions last changed (null: never set); the phone marks "
+    "instructions changed since the guard last saw them as 'Ny'"
+}
+
 
 class CheckpointOut(Schema):
     id = fields.Integer()
@@ -10,6 +15,8 @@ class CheckpointOut(Schema):
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     radius_m = fields.Float()
+    instructions = fields.String(metadata={"description": "post orders for this checkpoint"})
+    instructions_changed_at = fields.AwareDateTime(allow_none=True, metadata=INSTRUCTIONS_CHANGED)
 
 
 class PropertyOut(Schema):
@@ -18,7 +25,9 @@ class PropertyOut(Schema):
     address = fields.String()
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
-    organization = fields.Function(lambda p: p.organization.name)
+    organization = fields.String(metadata={"description": "the owner's name"})
+    instructions = fields.String(metadata={"description": "post orders for this property"})
+    instructions_changed_at = fields.AwareDateTime(allow_none=True, metadata=INSTRUCTIONS_CHANGED)
     checkpoints = fields.List(fields.Nested(CheckpointOut))
 
 
@@ -26,6 +35,9 @@ class AreaOut(Schema):
     id = fields.Integer()
     name = fields.String()
     city = fields.String()
+    duty_phone = fields.String(
+        allow_none=True, metadata={"description": "the duty supervisor's phone number"}
+    )
     properties = fields.List(fields.Nested(PropertyOut))
 
 
