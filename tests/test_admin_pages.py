@@ -181,7 +181,10 @@ def test_create_edit_and_audit_the_whole_chain(api_as, seeded):
     )
     assert answer.status_code == 302
     checkpoint_id = int(answer.headers["Location"].rsplit("/", 1)[1])
-    assert scalar(seeded, sa.select(Checkpoint.short_code).where(Checkpoint.id == checkpoint_id)) == "RO1"
+    assert (
+        scalar(seeded, sa.select(Checkpoint.short_code).where(Checkpoint.id == checkpoint_id))
+        == "RO1"
+    )
 
     answer = admin.post(
         f"/admin/checkpoints/{checkpoint_id}",
@@ -224,7 +227,9 @@ def test_deactivate_keeps_rows_and_records(api_as, seeded):
     assert "inaktiv" in admin.get(f"/admin/checkpoints/{point_id}").get_data(as_text=True)
     admin.post(f"/admin/checkpoints/{point_id}/active", data={"active": "1"})
     assert scalar(seeded, sa.select(Checkpoint.active).where(Checkpoint.id == point_id)) is True
-    assert admin.post(f"/admin/checkpoints/{point_id}/active", data={"active": "x"}).status_code == 400
+    assert (
+        admin.post(f"/admin/checkpoints/{point_id}/active", data={"active": "x"}).status_code == 400
+    )
     assert admin.post("/admin/checkpoints/999999/active", data={"active": "0"}).status_code == 404
 
 
@@ -291,9 +296,7 @@ def test_owner_and_crew_users(api_as, seeded):
     answer = admin.post("/admin/users/new", data=new_user_form(username="dag", role="crew"))
     assert answer.status_code == 201
     assert scalar(seeded, sa.select(User.role).where(User.username == "dag")) == "crew"
-    assert (
-        scalar(seeded, sa.select(User.organization_id).where(User.username == "mkb")) == org_id
-    )
+    assert scalar(seeded, sa.select(User.organization_id).where(User.username == "mkb")) == org_id
 
 
 def test_the_last_active_admin_stays(api_as, seeded):

@@ -149,7 +149,9 @@ def test_a_replaced_qr_code_flags_the_old_sticker_and_checks_in_with_the_new(api
     new_token = scalar(seeded, sa.select(Checkpoint.token).where(Checkpoint.id == point["id"]))
     assert new_token != point["token"]
     assert count(seeded, RetiredToken, RetiredToken.token == point["token"]) == 1
-    assert sites_checkpoint(guard.get("/api/v1/sites").json, point["id"])["token_sha256"] != old_hash
+    assert (
+        sites_checkpoint(guard.get("/api/v1/sites").json, point["id"])["token_sha256"] != old_hash
+    )
 
     old = check_in(guard, shift, checkpoint_token=point["token"])
     assert old.status_code == 201

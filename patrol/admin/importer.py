@@ -183,25 +183,20 @@ class Importer:
         self.area = area
         self.organizations: dict[str, Organization] = {}
 
-    def organization(self, name: str) -> tuple[Organization, bool]:
+    def find_organization(self, name: str) -> Organization | None:
         key = name.casefold()
         if key not in self.organizations:
             org = db.session.scalar(
                 sa.select(Organization).where(sa.func.lower(Organization.name) == name.lower())
             )
-            created = org is None
-            if created:
-                org = Organization(name=name)
-                db.session.add(org)
-                db.session.flush()
-                actions.audit("create", org, {"name": [None, name]})
+            if org is None:
+                return None
             self.organizations[key] = org
-            return org, created
-        return self.organizations[key], False
+        return self.organizations[key]
 
-    def find_property(self, org: Organization, values: dict) -> Property:
+    def find_property(self, org: Organization | None, values: dict) -> Property:
         prop = None
-        if values.get("owner_ref"):
+        if org is not None and values.get("owner_ref"):
             prop = db.session.scalar(
                 sa.select(Property).where(
                     Property.organization_id == org.id, Property.owner_ref == values["owner_ref"]
@@ -251,41 +246,33 @@ class Importer:
             outcome.outcome = "error"
             return outcome
 
-        savepoint = db.session.begin_nested()
-        org, new_org = self.organization(raw["owner"])
+        # Every check first, then the writes: a row with an error writes nothing.
+        org = self.find_organization(raw["owner"])
         prop = self.find_property(org, property_values)
-        property_values = dict(property_values, organization_id=org.id)
         new_property = prop.id is None
-        # What the file does not say is kept: instructions, a walked position and its accuracy.
         property_values["instructions"] = ""
         if not new_property:
+            # What the file does not say is kept: instructions, a walked position.
             keep_unsaid(property_values, ("instructions", "position_accuracy_m"))
-        errors = actions.property_errors(prop, property_values)
-        changes = {} if errors else actions.assign(prop, property_values, actions.PROPERTY_FIELDS)
-        if not errors:
-            if new_property:
-                db.session.add(prop)
-                actions.audit("create", prop, {k: [None, v[1]] for k, v in changes.items()})
-            elif changes:
-                actions.audit("update", prop, changes, entity="property")
-        names = {"name": "name", "owner_ref": "owner_ref", "area_id": "name"}
-        outcome.errors += [(HEADER_OF[names.get(k, "name")], m) for k, m in errors.items()]
-        state = "new" if new_property or new_org else ("changed" if changes else "unchanged")
-        summary = [prop.name]
-        if checkpoint_values and not outcome.errors:
-            db.session.flush()
-            point = db.session.scalar(
-                sa.select(Checkpoint).where(
-                    Checkpoint.property_id == prop.id,
-                    Checkpoint.short_code == checkpoint_values["short_code"],
+        outcome.errors += self.property_errors(org, prop, property_values)
+        point = None
+        if checkpoint_values:
+            point = (
+                db.session.scalar(
+                    sa.select(Checkpoint).where(
+                        Checkpoint.property_id == prop.id,
+                        Checkpoint.short_code == checkpoint_values["short_code"],
+                    )
                 )
-            ) or Checkpoint(property_id=prop.id)
+                if prop.id
+                else None
+            ) or Checkpoint()
             checkpoint_values["instructions"] = ""
             if point.id is not None:
                 unsaid = ("instructions", "position_accuracy_m")
-                keep_unsaid(
-                    checkpoint_values, unsaid + (() if raw.get("radius_m") else ("radius_m",))
-                )
+                if not raw.get("radius_m"):
+                    unsaid += ("radius_m",)
+                keep_unsaid(checkpoint_values, unsaid)
             if actions.short_code_taken(checkpoint_values["short_code"], point):
                 outcome.errors.append(
                     (
@@ -293,30 +280,68 @@ class Importer:
                         gettext("This code is used by another checkpoint already."),
                     )
                 )
-            else:
-                new_point = point.id is None
-                point_changes = actions.assign(point, checkpoint_values, actions.CHECKPOINT_FIELDS)
-                if new_point:
-                    db.session.add(point)
-                    db.session.flush()
-                    actions.audit(
-                        "create", point, {k: [None, v[1]] for k, v in point_changes.items()}
-                    )
-                elif point_changes:
-                    actions.audit("update", point, point_changes)
-                if new_point:
-                    state = "new"
-                elif point_changes and state == "unchanged":
-                    state = "changed"
-                summary.append(f"{point.label} ({point.short_code})")
         if outcome.errors:
-            savepoint.rollback()
             outcome.outcome = "error"
             return outcome
-        savepoint.commit()
+
+        new_org = org is None
+        if new_org:
+            org = Organization(name=raw["owner"])
+            db.session.add(org)
+            db.session.flush()
+            actions.audit("create", org, {"name": [None, org.name]})
+            self.organizations[org.name.casefold()] = org
+        property_values["organization_id"] = org.id
+        changes = actions.assign(prop, property_values, actions.PROPERTY_FIELDS)
+        if new_property:
+            db.session.add(prop)
+            actions.audit("create", prop, {k: [None, v[1]] for k, v in changes.items()})
+        elif changes:
+            actions.audit("update", prop, changes)
+        state = "new" if new_property or new_org else ("changed" if changes else "unchanged")
+        summary = [prop.name]
+        if point is not None:
+            new_point = point.id is None
+            point.property_id = prop.id
+            point_changes = actions.assign(point, checkpoint_values, actions.CHECKPOINT_FIELDS)
+            if new_point:
+                db.session.add(point)
+                actions.audit("create", point, {k: [None, v[1]] for k, v in point_changes.items()})
+                state = "new"
+            elif point_changes:
+                actions.audit("update", point, point_changes)
+                state = "changed" if state == "unchanged" else state
+            summary.append(f"{point.label} ({point.short_code})")
+        db.session.flush()
         outcome.outcome = state
         outcome.summary = " · ".join(summary)
         return outcome
+
+    def property_errors(self, org, prop: Property, values: dict) -> list[tuple[str, str]]:
+        errors = []
+        same_name = sa.select(Property.id).where(
+            Property.area_id == self.area.id, Property.name == values["name"]
+        )
+        if prop.id is not None:
+            same_name = same_name.where(Property.id != prop.id)
+        if db.session.scalar(same_name.limit(1)) is not None:
+            errors.append(
+                (HEADER_OF["name"], gettext("This area has a property with this name already."))
+            )
+        if org is not None and values.get("owner_ref"):
+            same_ref = sa.select(Property.id).where(
+                Property.organization_id == org.id, Property.owner_ref == values["owner_ref"]
+            )
+            if prop.id is not None:
+                same_ref = same_ref.where(Property.id != prop.id)
+            if db.session.scalar(same_ref.limit(1)) is not None:
+                errors.append(
+                    (
+                        HEADER_OF["owner_ref"],
+                        gettext("This owner has another property with this id."),
+                    )
+                )
+        return errors
 
 
 def run(text: str, area_id: int | None) -> Preview:
