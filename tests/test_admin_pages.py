@@ -48,7 +48,10 @@ def test_admin_opens_every_page(api_as, seeded):
     for url in all_pages(seeded):
         page = admin.get(url)
         assert page.status_code == 200, url
-        assert 'lang="sv"' in page.get_data(as_text=True)
+        html = page.get_data(as_text=True)
+        assert 'lang="sv"' in html
+        assert "Endast läsning" not in html and " disabled" not in html, url
+        assert 'value="None"' not in html, url
 
 
 def test_supervisor_reads_without_forms_that_change_anything(api_as, seeded):
