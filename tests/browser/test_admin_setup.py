@@ -116,7 +116,10 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
     }
     folder = output_dir / "admin"
     folder.mkdir(exist_ok=True)
-    for name, size in (("desk", {"width": 1366, "height": 900}), ("phone", {"width": 390, "height": 844})):
+    for name, size in (
+        ("desk", {"width": 1366, "height": 900}),
+        ("phone", {"width": 390, "height": 844}),
+    ):
         context = browser.new_context(
             viewport=size, locale="sv-SE", color_scheme="dark", timezone_id="Europe/Stockholm"
         )
