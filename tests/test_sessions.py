@@ -83,7 +83,10 @@ def test_a_password_reset_ends_every_session_and_forces_a_new_password(api_as, s
 
     fresh = Api(seeded)
     assert fresh.login("guard").status_code == 401  # the old password is gone
-    assert fresh.login("guard", one_time).status_code == 200
+    logged_in = fresh.login("guard", one_time)
+    assert logged_in.status_code == 200
+    # The guard app reads this and opens the change-password page first.
+    assert logged_in.json["user"]["must_change_password"] is True
     # Every page leads to the change-password page until a new password is chosen.
     assert fresh.get("/review/").headers["Location"].endswith("/account/password")
     wrong = fresh.post(
