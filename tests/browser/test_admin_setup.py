@@ -136,3 +136,33 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
             assert overflow <= 0, (url, name, overflow)
             page.screenshot(path=str(folder / f"{page_name}-{name}.png"), full_page=True)
         context.close()
+
+
+def test_guard_sees_post_orders_marked_new_once(browser, live_server, live_app, output_dir):
+    """Instructions set by the admin reach the phone with the sites data and show at a QR
+    check-in, offline, marked "Ny" the first time only."""
+    from patrol.db import utcnow
+
+    with live_app.app_context():
+        point = db.session.scalar(sa.select(Checkpoint).order_by(Checkpoint.id))
+        point.instructions = "Polisen först vid akut händelse."
+        point.instructions_changed_at = utcnow()
+        point.property.instructions = "Larmet i källaren går till Securitas."
+        point.property.instructions_changed_at = utcnow()
+        db.session.commit()
+        token = point.token
+    context = guard_context(browser)
+    page = context.new_page()
+    login(page, live_server.url)
+    start_shift(page)
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/c/{token}")
+    box = page.locator(".qr-card .instructions")
+    expect(box).to_contain_text("Polisen först vid akut händelse.")
+    expect(box).to_contain_text("Larmet i källaren går till Securitas.")
+    expect(box.locator(".new-badge")).to_have_count(2)
+    page.screenshot(path=str(output_dir / "admin-guard-instructions.png"), full_page=True)
+    page.goto(f"{live_server.url}/c/{token}")
+    expect(page.locator(".qr-card .instructions")).to_contain_text("Polisen först")
+    expect(page.locator(".qr-card .instructions .new-badge")).to_have_count(0)
+    context.close()
