@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from bench.client import CHROMIUM, CHROMIUM_ARGS, PASSWORD, make_app, serve  # noqa: E402
-from tests.browser.guard_helpers import wait_for_sites  # noqa: E402
-from tests.conftest import Api  # noqa: E402
+from tests.support.app import Api  # noqa: E402
+from tests.support.guard_browser import wait_for_sites  # noqa: E402
 
 PROPERTIES = 300
 CHECKPOINTS_PER_PROPERTY = 10
@@ -49,7 +49,7 @@ LABELS = (
 def add_large_area() -> None:
     """A second area with 300 properties x 10 checkpoints, a third of them with instructions,
     and the guards: `guard` keeps the demo area, `bigguard` gets the large one."""
-    from patrol.auth import create_user
+    from patrol.auth.actions import create_user
     from patrol.auth.models import User
     from patrol.db import db, utcnow
     from patrol.sites.models import Area, Checkpoint, Organization, Property

@@ -8,6 +8,7 @@ from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
+from patrol.schedule.models import JobRun
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property, RetiredToken
 
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEvent",
     "CheckIn",
     "Checkpoint",
+    "JobRun",
     "LoginFailure",
     "Organization",
     "Photo",

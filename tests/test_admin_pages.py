@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from patrol.admin.models import AuditEvent
 from patrol.auth.models import User
 from patrol.sites.models import Area, Checkpoint, Organization, Property
-from tests.conftest import TEST_PASSWORD, Api
 from tests.support.admin import check_in, count, one_time_password, scalar, start_shift
+from tests.support.app import TEST_PASSWORD, Api
 
 PAGES = (
     "/admin/",
@@ -75,7 +75,7 @@ def test_supervisor_reads_without_forms_that_change_anything(api_as, seeded):
 
 @pytest.mark.parametrize("role", ["guard", "owner", "crew"])
 def test_guards_owners_and_crew_get_403(seeded, role):
-    from patrol.auth import create_user
+    from patrol.auth.actions import create_user
 
     with seeded.app_context():
         if role == "crew":
@@ -218,7 +218,7 @@ def test_counts_of_check_ins_and_reports(api_as, seeded):
     page = admin.get(f"/admin/checkpoints/{point_id}").get_data(as_text=True)
     assert "2 incheckningar" in page
     area_page = admin.get(f"/admin/properties/{property_id}").get_data(as_text=True)
-    assert '<td class="num">2</td>' in area_page
+    assert 'data-label="Incheckningar">2</td>' in area_page
 
 
 def test_deactivate_keeps_rows_and_records(api_as, seeded):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from patrol.auth.models import User, UserSession
 from patrol.db import db
-from tests.conftest import Api
+from tests.support.app import Api
 
 
 def user_id(app, username: str) -> int:

@@ -3,7 +3,7 @@ areas; active flags, instructions and positions' accuracy on the sites; user ema
 email preferences and forced password change; the role `crew`.
 
 Revision ID: 0005_admin_setup
-Revises: 0004_merge
+Revises: 0004b_schedule
 Create Date: 2026-11-25 20:19:00.349515
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import patrol.db
 
 revision: str = "0005_admin_setup"
-down_revision: str | Sequence[str] | None = "0004_merge"
+down_revision: str | Sequence[str] | None = "0004b_schedule"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

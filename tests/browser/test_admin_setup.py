@@ -12,15 +12,15 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.shifts.models import CheckIn
 from patrol.sites.models import Area, Checkpoint, Property
-from tests.browser.guard_helpers import (
+from tests.support.admin import pdf_qr_texts
+from tests.support.app import TEST_PASSWORD
+from tests.support.guard_browser import (
     check_in_with_code,
     guard_context,
     login,
     start_shift,
     wait_until_all_sent,
 )
-from tests.conftest import TEST_PASSWORD
-from tests.support.admin import pdf_qr_texts
 
 AT_THE_DOOR = {"latitude": 55.600123, "longitude": 13.000456, "accuracy": 7}
 CSV_ROWS = (

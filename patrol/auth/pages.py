@@ -1,24 +1,60 @@
-"""The user's own account: change the password (forced after an admin's reset) and
-"Logga ut överallt" (end this user's sessions on every device)."""
+"""The login and logout pages (server-rendered; the supervisor's way in), and the user's own
+account: change the password (forced after an admin's reset) and "Logga ut överallt"."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 
+from patrol.auth.actions import authenticate, home_for, start_session
 from patrol.auth.passwords import hash_password, verify_password
 from patrol.auth.sessions import SESSION_KEY, end_all_sessions
 from patrol.db import db
+from patrol.errors import ApiError
 from patrol.extensions import login_manager
+from patrol.security import local_path
 
-bp = Blueprint("account", __name__, url_prefix="/account", template_folder="templates")
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login_page():
+    error = None
+    status = 200
+    username = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        if not username or not password:
+            error, status = gettext("Enter your username and password."), 422
+        else:
+            try:
+                user = authenticate(username, password)
+            except ApiError as failure:
+                error, status = failure.message, failure.status
+            else:
+                start_session(user)
+                return redirect(local_path(request.args.get("next"), home_for(user)))
+    elif current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return render_template("auth/login.html", error=error, username=username), status
+
+
+@bp.post("/logout")
+def logout_page():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login_page"))
+
+
+# --- the user's own account ---------------------------------------------------------------
 
 MIN_PASSWORD_LENGTH = 8
 # Pages a user with a one-time password may still open (besides static files and the API).
 OPEN_WHILE_PASSWORD_MUST_CHANGE = {
-    "account.password",
-    "account.logout_everywhere",
+    "auth.password_page",
+    "auth.logout_everywhere",
     "auth.logout_page",
     "auth.login_page",
     "static",
@@ -39,8 +75,8 @@ def new_password_errors(form) -> dict[str, str]:
     return errors
 
 
-@bp.route("/password", methods=["GET", "POST"])
-def password():
+@bp.route("/account/password", methods=["GET", "POST"])
+def password_page():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     errors: dict[str, str] = {}
@@ -54,14 +90,14 @@ def password():
             end_all_sessions(user.id, keep=session.get(SESSION_KEY))
             db.session.commit()
             flash(gettext("Your password is changed."), "notice")
-            return redirect("/review/" if user.is_reviewer else "/")
+            return redirect(home_for(user))
     status = 422 if errors else 200
     return render_template(
         "auth/password.html", errors=errors, forced=current_user.must_change_password
     ), status
 
 
-@bp.post("/logout-everywhere")
+@bp.post("/account/logout-everywhere")
 def logout_everywhere():
     """Log this user out on every device, this one included."""
     if not current_user.is_authenticated:
@@ -72,17 +108,14 @@ def logout_everywhere():
     return redirect(url_for("auth.login_page"))
 
 
-def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
-
-    @app.before_request
-    def password_change_first():
-        """After a reset, every page leads to the change-password page until it is done."""
-        if (
-            request.path.startswith("/api/")
-            or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE
-            or not current_user.is_authenticated
-            or not current_user.must_change_password
-        ):
-            return None
-        return redirect(url_for("account.password"))
+@bp.before_app_request
+def password_change_first():
+    """After a reset, every page leads to the change-password page until it is done."""
+    if (
+        request.path.startswith("/api/")
+        or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE
+        or not current_user.is_authenticated
+        or not current_user.must_change_password
+    ):
+        return None
+    return redirect(url_for("auth.password_page"))
