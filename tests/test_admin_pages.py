@@ -336,3 +336,23 @@ def _recent() -> str:
     from datetime import UTC, datetime, timedelta
 
     return (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+
+
+def test_audit_events_are_kept_as_written(api_as, seeded):
+    """Append-only: the ORM refuses to change or delete an event (and on PostgreSQL a trigger
+    refuses any SQL that tries)."""
+    from patrol.db import db
+
+    admin = api_as("admin")
+    admin.post("/admin/organizations/new", data={"name": "Trianon"})
+    with seeded.app_context():
+        event = db.session.scalar(sa.select(AuditEvent))
+        event.entity_name = "något annat"
+        with pytest.raises(RuntimeError):
+            db.session.commit()
+        db.session.rollback()
+        if db.engine.dialect.name == "postgresql":
+            with pytest.raises(sa.exc.DBAPIError):
+                db.session.execute(sa.text("DELETE FROM audit_events"))
+            db.session.rollback()
+    assert count(seeded, AuditEvent, AuditEvent.entity_name == "Trianon") == 1
