@@ -356,3 +356,22 @@ def test_audit_events_are_kept_as_written(api_as, seeded):
                 db.session.execute(sa.text("DELETE FROM audit_events"))
             db.session.rollback()
     assert count(seeded, AuditEvent, AuditEvent.entity_name == "Trianon") == 1
+
+
+def test_a_users_preferred_language_is_used_where_the_device_chose_none(api_as, seeded):
+    admin = api_as("admin")
+    guard_id = scalar(seeded, sa.select(User.id).where(User.username == "guard"))
+    answer = admin.post(
+        f"/admin/users/{guard_id}",
+        data={
+            "username": "guard",
+            "display_name": "Väktare Demo",
+            "role": "guard",
+            "language": "en",
+        },
+    )
+    assert answer.status_code == 302
+    guard = api_as("guard")
+    assert guard.get("/api/v1/sites/x").json["message"] == "Not found."
+    guard.client.set_cookie("lang", "sv")
+    assert guard.get("/api/v1/sites/x").json["message"] == "Hittades inte."
