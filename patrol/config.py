@@ -78,6 +78,9 @@ class Defaults:
     # The supervisor on duty: the guard app's "Ring arbetsledaren" (a tel: link) beside a
     # pending SOS. Empty: only "Ring 112" is offered.
     DUTY_PHONE = ""
+    # The address phones reach this server by, for the QR codes' /c/<token> links (and email
+    # links); None in development: the host of the request.
+    PUBLIC_URL = None
 
     # Push. VAPID_SUBJECT: "mailto:" or "https:"; push stays off outside development until set.
     VAPID_SUBJECT = None

@@ -42,6 +42,10 @@ FLAG_LABELS = {
     "implausible_time": _l(
         "Implausible time: later than the server's clock, or before the shift began"
     ),
+    "retired_token": _l(
+        "Old QR code: the sticker's code has been replaced; not counted towards a round"
+    ),
+    "inactive_checkpoint": _l("Inactive checkpoint: deactivated before the check-in arrived"),
 }
 
 FLAG_SHORT = {
@@ -50,6 +54,8 @@ FLAG_SHORT = {
     "no_location": _l("no location"),
     "clock_skew": _l("clock skew"),
     "implausible_time": _l("implausible time"),
+    "retired_token": _l("old QR code"),
+    "inactive_checkpoint": _l("inactive checkpoint"),
 }
 
 STATUS_LABELS = {"new": _l("new"), "reviewed": _l("reviewed")}

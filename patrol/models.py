@@ -3,17 +3,19 @@
 Feature packages that add tables add their models module here.
 """
 
-from patrol.auth.models import LoginFailure, User
+from patrol.admin.models import AuditEvent
+from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
 from patrol.rounds.models import RoundSkip, Route, RouteCheckpoint, Schedule
 from patrol.schedule.models import JobRun
 from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
-from patrol.sites.models import Area, Checkpoint, Organization, Property
+from patrol.sites.models import Area, Checkpoint, Organization, Property, RetiredToken
 
 __all__ = [
     "Area",
+    "AuditEvent",
     "CheckIn",
     "Checkpoint",
     "DiscardedRecord",
@@ -24,6 +26,7 @@ __all__ = [
     "Property",
     "Report",
     "ReportReview",
+    "RetiredToken",
     "ReviewEvent",
     "RoundSkip",
     "Route",
@@ -31,5 +34,6 @@ __all__ = [
     "Schedule",
     "Shift",
     "User",
+    "UserSession",
     "WorkOrder",
 ]

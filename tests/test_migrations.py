@@ -73,3 +73,21 @@ def test_one_head_so_the_next_revision_has_a_single_parent():
     from patrol.migrate import alembic_config
 
     assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1
+
+
+def test_the_crew_role_is_allowed_and_others_still_refused(empty_database_url):
+    """0005 replaced the role CHECK constraint: `crew` goes in, an unknown role still does not."""
+    upgrade_database(empty_database_url)
+    engine = make_engine(empty_database_url)
+    insert = (
+        "INSERT INTO users (username, display_name, password_hash, role, active, created_at, "
+        "language, email_prefs, must_change_password) "
+        "VALUES (:name, 'x', 'x', :role, true, CURRENT_TIMESTAMP, 'sv', '[]', false)"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(insert), {"name": "dagpersonal", "role": "crew"})
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text(insert), {"name": "kejsare", "role": "emperor"})
+    finally:
+        engine.dispose()

@@ -31,7 +31,16 @@ def test_sites_lists_checkpoints_with_token_hashes_only(api_as, seeded):
         for cp in prop["checkpoints"]:
             expected = hashlib.sha256(tokens[cp["id"]].encode()).hexdigest()
             assert cp["token_sha256"] == expected
-            assert set(cp) == {"id", "label", "token_sha256", "lat", "lon", "radius_m"}
+            assert set(cp) == {
+                "id",
+                "label",
+                "token_sha256",
+                "lat",
+                "lon",
+                "radius_m",
+                "instructions",
+                "instructions_changed_at",
+            }
     # Neither a token nor a short code is handed out.
     assert not any(token in body for token in tokens.values())
     assert not any(f'"{code}"' in body for code in codes)

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from flask import Flask, redirect, request, url_for
 
-from patrol.auth.models import User
-from patrol.db import db
 from patrol.errors import ApiError
 from patrol.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
-    from patrol.auth import api, pages
+    from patrol.auth import api, pages, sessions
     from patrol.auth.commands import create_user_command
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # A cookie counts only while its server-side session row exists (logout means logout).
+    login_manager.user_loader(sessions.load_session_user)
+    sessions.init_app(app)
 
     @login_manager.unauthorized_handler
     def unauthorized():

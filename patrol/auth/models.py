@@ -1,4 +1,4 @@
-"""Users and failed login attempts."""
+"""Users, their server-side sessions, and failed login attempts."""
 
 from __future__ import annotations
 
@@ -24,8 +24,16 @@ class User(UserMixin, Base):
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    language: Mapped[str] = mapped_column(sa.String(8), default="sv", server_default="sv")
+    # Which emails the user wants (EMAIL_KINDS in patrol.admin.forms), e.g. ["morning_report"].
+    email_prefs: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Set by a password reset: the one-time password must be replaced at the next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organization = relationship("Organization")
+    # A guard with areas downloads only their properties; none means every area.
+    areas = relationship("Area", secondary="user_areas", order_by="Area.name")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -34,6 +42,27 @@ class User(UserMixin, Base):
     @property
     def is_reviewer(self) -> bool:
         return self.role in REVIEWER_ROLES
+
+
+user_areas = sa.Table(
+    "user_areas",
+    Base.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("areas.id"), primary_key=True),
+)
+
+
+class UserSession(Base):
+    """One login on one device. Its random id lives in the signed session cookie; a request
+    whose id has no row here is logged out, so logout, deactivation and a password reset end
+    a session at once, even for a copy of the cookie (issue 15 point 7)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class LoginFailure(Base):

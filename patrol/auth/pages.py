@@ -1,14 +1,19 @@
-"""The login and logout pages (server-rendered; the supervisor's way in)."""
+"""The login and logout pages (server-rendered; the supervisor's way in), and the user's own
+account: change the password (forced after an admin's reset) and "Logga ut överallt"."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 
 from patrol.auth.actions import authenticate, home_for, start_session
+from patrol.auth.passwords import hash_password, verify_password
 from patrol.auth.schemas import MAX_PASSWORD, MAX_USERNAME
+from patrol.auth.sessions import SESSION_KEY, end_all_sessions
+from patrol.db import db
 from patrol.errors import ApiError
+from patrol.extensions import login_manager
 from patrol.security import local_path
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -49,3 +54,76 @@ def logout_page():
     logout_user()
     session.clear()
     return redirect(url_for("auth.login_page"))
+
+
+# --- the user's own account ---------------------------------------------------------------
+
+MIN_PASSWORD_LENGTH = 8
+# Pages a user with a one-time password may still open (besides static files and the API).
+OPEN_WHILE_PASSWORD_MUST_CHANGE = {
+    "auth.password_page",
+    "auth.logout_everywhere",
+    "auth.logout_page",
+    "auth.login_page",
+    "static",
+}
+
+
+def new_password_errors(form) -> dict[str, str]:
+    errors = {}
+    if not verify_password(current_user.password_hash, form.get("current") or ""):
+        errors["current"] = gettext("The current password is wrong.")
+    new = form.get("new") or ""
+    if len(new) < MIN_PASSWORD_LENGTH:
+        errors["new"] = gettext("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    elif new != (form.get("repeat") or ""):
+        errors["repeat"] = gettext("The two new passwords differ.")
+    elif verify_password(current_user.password_hash, new):
+        errors["new"] = gettext("Choose a password other than the current one.")
+    return errors
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password_page():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = new_password_errors(request.form)
+        if not errors:
+            user = current_user._get_current_object()
+            user.password_hash = hash_password(request.form["new"])
+            user.must_change_password = False
+            # Other devices logged in with the old password are logged out; this one stays.
+            end_all_sessions(user.id, keep=session.get(SESSION_KEY))
+            db.session.commit()
+            flash(gettext("Your password is changed."), "notice")
+            return redirect(home_for(user))
+    status = 422 if errors else 200
+    return render_template(
+        "auth/password.html", errors=errors, forced=current_user.must_change_password
+    ), status
+
+
+@bp.post("/account/logout-everywhere")
+def logout_everywhere():
+    """Log this user out on every device, this one included."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    end_all_sessions(current_user.id)
+    db.session.commit()
+    logout_user()
+    return redirect(url_for("auth.login_page"))
+
+
+@bp.before_app_request
+def password_change_first():
+    """After a reset, every page leads to the change-password page until it is done."""
+    if (
+        request.path.startswith("/api/")
+        or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE
+        or not current_user.is_authenticated
+        or not current_user.must_change_password
+    ):
+        return None
+    return redirect(url_for("auth.password_page"))

@@ -22,6 +22,9 @@ class UserSchema(Schema):
     username = fields.String()
     display_name = fields.String()
     role = fields.String()
+    must_change_password = fields.Boolean(
+        metadata={"description": "a one-time password: /account/password before anything else"}
+    )
 
 
 class MeSchema(Schema):

@@ -123,9 +123,10 @@ def checkin_content(shift_id, checkpoint_id, data: dict) -> dict:
 def put_checkin(checkin_id: uuid.UUID):
     data = CHECKIN_IN_SCHEMA.load(json_body())
     shift = own_shift(data["shift_id"])
-    checkpoint = resolve_checkpoint(data)
+    checkpoint, naming_flags = resolve_checkpoint(data)
     check_within_shift(shift, data["occurred_at"])
     flags, distance = presence_flags(checkpoint, data)
+    flags = naming_flags + flags
     skew, offset = clock_flags()
     values = {
         "shift_id": shift.id,

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from patrol.db import Base, UTCDateTime, enum_column, utcnow
 
 CHECKIN_METHODS = ("qr", "code", "nfc", "manual")
-CHECKIN_FLAGS = ("manual", "out_of_radius", "no_location", "clock_skew", "implausible_time")
+CHECKIN_FLAGS = (
+    "manual",
+    "out_of_radius",
+    "no_location",
+    "clock_skew",
+    "implausible_time",
+    # Scanned an old sticker whose token was replaced: accepted, never counted towards a round.
+    "retired_token",
+    "inactive_checkpoint",
+)
 
 
 class Shift(Base):

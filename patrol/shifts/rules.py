@@ -15,7 +15,7 @@ from flask_login import current_user
 from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.shifts.models import CheckIn, Shift
-from patrol.sites.models import Checkpoint
+from patrol.sites.models import Checkpoint, RetiredToken
 from patrol.sync import conflict, distance_m
 
 
@@ -76,8 +76,12 @@ METHOD_FOR_REFERENCE = {
 }
 
 
-def resolve_checkpoint(data: dict) -> Checkpoint:
-    """The checkpoint named by the token, the typed code or the id (exactly one is given)."""
+def resolve_checkpoint(data: dict) -> tuple[Checkpoint, list[str]]:
+    """The checkpoint named by the token, the typed code or the id (exactly one is given),
+    with the flags the naming itself earns: a sticker's token replaced by "Byt QR-kod"
+    (`retired_token`) and a checkpoint deactivated since the phone last synced
+    (`inactive_checkpoint`). Both are accepted, never refused: the guard was there."""
+    flags = []
     if data["checkpoint_token"]:
         field, column, value = "checkpoint_token", Checkpoint.token, data["checkpoint_token"]
     elif data["checkpoint_code"]:
@@ -86,6 +90,13 @@ def resolve_checkpoint(data: dict) -> Checkpoint:
     else:
         field, column, value = "checkpoint_id", Checkpoint.id, data["checkpoint_id"]
     checkpoint = db.session.scalar(sa.select(Checkpoint).where(column == value))
+    if checkpoint is None and field == "checkpoint_token":
+        retired = db.session.get(RetiredToken, value)
+        if retired is not None:
+            checkpoint = retired.checkpoint
+            flags.append("retired_token")
+    if checkpoint is not None and not checkpoint.active:
+        flags.append("inactive_checkpoint")
     if checkpoint is None:
         messages = {
             "checkpoint_token": gettext("Unknown checkpoint code (QR/NFC)."),
@@ -100,7 +111,7 @@ def resolve_checkpoint(data: dict) -> Checkpoint:
                 "Method %(method)s does not go with %(field)s.", method=data["method"], field=field
             ),
         )
-    return checkpoint
+    return checkpoint, flags
 
 
 def presence_flags(checkpoint: Checkpoint, data: dict) -> tuple[list[str], float | None]:

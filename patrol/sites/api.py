@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from patrol.auth.roles import SITES_READER_ROLES
+from patrol.auth.roles import GUARD, OWNER, SITES_READER_ROLES
 from patrol.db import db, utcnow
 from patrol.openapi import documented
 from patrol.rounds.rules import phone_routes
@@ -21,23 +21,55 @@ from patrol.sites.schemas import SitesOut
 bp = Blueprint("sites", __name__)
 
 
-def visible_areas() -> list[Area]:
-    """Guards, supervisors and admins see every area; an owner only its own properties."""
-    areas = db.session.scalars(
+def visible_areas() -> list[dict]:
+    """What this user's phone may cache, active things only: a guard assigned to areas gets
+    those areas (a guard with none assigned, supervisors and admins get every area); an owner
+    only its own organisation's properties."""
+    query = (
         sa.select(Area)
+        .where(Area.active.is_(True))
         .options(
             selectinload(Area.properties).selectinload(Property.checkpoints),
             selectinload(Area.properties).selectinload(Property.organization),
         )
         .order_by(Area.name)
-    ).all()
-    if current_user.role != "owner":
-        return list(areas)
+    )
+    if current_user.role == GUARD:
+        assigned = [area.id for area in current_user.areas]
+        if assigned:
+            query = query.where(Area.id.in_(assigned))
     shown = []
-    for area in areas:
-        own = [p for p in area.properties if p.organization_id == current_user.organization_id]
-        if own:
-            shown.append({"id": area.id, "name": area.name, "city": area.city, "properties": own})
+    for area in db.session.scalars(query):
+        properties = [
+            prop
+            for prop in area.properties
+            if prop.active
+            and (current_user.role != OWNER or prop.organization_id == current_user.organization_id)
+        ]
+        if current_user.role == OWNER and not properties:
+            continue
+        shown.append(
+            {
+                "id": area.id,
+                "name": area.name,
+                "city": area.city,
+                "duty_phone": area.duty_phone,
+                "properties": [
+                    {
+                        "id": prop.id,
+                        "name": prop.name,
+                        "address": prop.address,
+                        "lat": prop.lat,
+                        "lon": prop.lon,
+                        "organization": prop.organization.name,
+                        "instructions": prop.instructions,
+                        "instructions_changed_at": prop.instructions_changed_at,
+                        "checkpoints": [c for c in prop.checkpoints if c.active],
+                    }
+                    for prop in properties
+                ],
+            }
+        )
     return shown
 
 

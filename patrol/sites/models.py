@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from patrol.db import Base
+from patrol.db import Base, UTCDateTime, utcnow
 
 
 class Organization(Base):
@@ -18,6 +19,8 @@ class Organization(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(160), unique=True)
+    # Deactivated instead of deleted: properties, reports and owner users still point here.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
 
 class Area(Base):
@@ -28,6 +31,10 @@ class Area(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(160), unique=True)
     city: Mapped[str] = mapped_column(sa.String(80), default="Malmö")
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Where the morning's work orders go, and whom the guard calls at night.
+    day_crew_emails: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    duty_phone: Mapped[str | None] = mapped_column(sa.String(40))
 
     properties: Mapped[list[Property]] = relationship(
         back_populates="area", order_by="Property.name"
@@ -46,6 +53,14 @@ class Property(Base):
     address: Mapped[str] = mapped_column(sa.String(200))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # How precise the position was when the admin set it by walking there (metres).
+    position_accuracy_m: Mapped[float | None]
+    # The owner's own id for the property (from its register): how an import recognises it.
+    owner_ref: Mapped[str | None] = mapped_column(sa.String(60))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Post orders for the guard; the changed time lets the phone mark them "Ny".
+    instructions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    instructions_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     area: Mapped[Area] = relationship(back_populates="properties")
     organization: Mapped[Organization] = relationship()
@@ -53,7 +68,10 @@ class Property(Base):
         back_populates="property", order_by="Checkpoint.label"
     )
 
-    __table_args__ = (sa.UniqueConstraint("area_id", "name", name="uq_properties_area_name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("area_id", "name", name="uq_properties_area_name"),
+        sa.UniqueConstraint("organization_id", "owner_ref", name="uq_properties_owner_ref"),
+    )
 
 
 def new_checkpoint_token() -> str:
@@ -78,7 +96,13 @@ class Checkpoint(Base):
     token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_checkpoint_token)
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    position_accuracy_m: Mapped[float | None]
     radius_m: Mapped[float] = mapped_column(default=50.0)
+    # A deactivated checkpoint leaves the phones at their next sync; a check-in from a phone
+    # that was offline is still accepted, flagged.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    instructions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    instructions_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def token_sha256(self) -> str:
@@ -86,3 +110,17 @@ class Checkpoint(Base):
 
     # Declared after the @property above: the name shadows the builtin inside the class body.
     property: Mapped[Property] = relationship(back_populates="checkpoints")
+
+
+class RetiredToken(Base):
+    """A QR token replaced by "Byt QR-kod". Kept so that a guard who scanned the old sticker
+    while offline still gets the check-in accepted (flagged `retired_token`, never counted
+    towards a round)."""
+
+    __tablename__ = "retired_tokens"
+
+    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("checkpoints.id"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    checkpoint: Mapped[Checkpoint] = relationship()

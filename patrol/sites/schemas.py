@@ -4,6 +4,11 @@ from marshmallow import Schema, fields
 
 from patrol.rounds.schemas import RouteForPhoneOut
 
+INSTRUCTIONS_CHANGED = {
+    "description": "when the instructions last changed (null: never set); the phone marks "
+    "instructions changed since the guard last saw them as 'Ny'"
+}
+
 
 class CheckpointOut(Schema):
     id = fields.Integer()
@@ -12,6 +17,8 @@ class CheckpointOut(Schema):
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     radius_m = fields.Float()
+    instructions = fields.String(metadata={"description": "post orders for this checkpoint"})
+    instructions_changed_at = fields.AwareDateTime(allow_none=True, metadata=INSTRUCTIONS_CHANGED)
 
 
 class PropertyOut(Schema):
@@ -20,7 +27,9 @@ class PropertyOut(Schema):
     address = fields.String()
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
-    organization = fields.Function(lambda p: p.organization.name)
+    organization = fields.String(metadata={"description": "the owner's name"})
+    instructions = fields.String(metadata={"description": "post orders for this property"})
+    instructions_changed_at = fields.AwareDateTime(allow_none=True, metadata=INSTRUCTIONS_CHANGED)
     checkpoints = fields.List(fields.Nested(CheckpointOut))
 
 
@@ -28,6 +37,9 @@ class AreaOut(Schema):
     id = fields.Integer()
     name = fields.String()
     city = fields.String()
+    duty_phone = fields.String(
+        allow_none=True, metadata={"description": "the duty supervisor's phone number"}
+    )
     properties = fields.List(fields.Nested(PropertyOut))
 
 

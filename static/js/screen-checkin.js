@@ -7,6 +7,7 @@
 import { NetworkError, sendJson } from "./api.js";
 import { currentLocation } from "./geo.js";
 import { t } from "./i18n.js";
+import { instructionsBox, showInstructions } from "./instructions.js";
 import { allProperties, checkIn, checkpointForToken, currentShift, findCheckpoint, isOpen, sites } from "./records.js";
 import { startShiftHere } from "./needs-shift.js";
 import { field, h, notice, select } from "./ui.js";
@@ -162,6 +163,7 @@ export async function render(container, ctx) {
         known
           ? h("p", { class: "checkpoint-name" }, h("strong", {}, known.checkpoint.label), h("br"), known.property.name)
           : h("p", { class: "state checked_at_sync" }, t("state_checked_at_sync")),
+        instructionsBox(known?.property, known?.checkpoint),
         confirm
       ),
       back
@@ -324,7 +326,15 @@ export async function render(container, ctx) {
       checkpointSelect.append(h("option", { value: String(checkpoint.id) }, checkpoint.label));
     }
   };
+  const listInstructions = instructionsBox(null, null);
+  const showChosen = () => {
+    const property = properties.find((p) => String(p.id) === propertySelect.value);
+    const checkpoint = property?.checkpoints.find((c) => String(c.id) === checkpointSelect.value);
+    showInstructions(listInstructions, property, checkpoint);
+  };
   propertySelect.addEventListener("change", fillCheckpoints);
+  propertySelect.addEventListener("change", showChosen);
+  checkpointSelect.addEventListener("change", showChosen);
   const listError = h("p", { class: "alert", role: "alert", hidden: true }, t("choose_checkpoint"));
   const listForm = h(
     "form",
@@ -332,6 +342,7 @@ export async function render(container, ctx) {
     h("h2", {}, t("choose_from_list")),
     field("checkin-property", t("property"), propertySelect),
     field("checkin-checkpoint", t("checkpoint"), checkpointSelect),
+    listInstructions,
     listError,
     h("button", { type: "submit", class: "big" }, t("check_in"))
   );

@@ -42,6 +42,11 @@ export function render(container, ctx) {
       // A logout made offline reaches the server before the new login.
       if (!(await settlePendingLogout())) throw new api.NetworkError(new Error("offline"));
       const answer = await api.login(username.value.trim(), password.value);
+      if (answer.ok && answer.me.user?.must_change_password) {
+        // A one-time password from the admin: choose an own one first (server page).
+        location.assign("/account/password");
+        return;
+      }
       if (answer.ok) {
         await ctx.onLoggedIn(answer.me);
         return;

@@ -5,6 +5,7 @@
 import { getValue, setValue } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { CATEGORIES, LEVELS, t } from "./i18n.js";
+import { instructionsBox, showInstructions } from "./instructions.js";
 import { preparePhoto } from "./photos.js";
 import { allProperties, currentShift, isOpen, saveReport, sites } from "./records.js";
 import { startShiftHere } from "./needs-shift.js";
@@ -56,14 +57,23 @@ export async function render(container, ctx) {
     }
   };
   fillCheckpoints();
+  const postOrders = instructionsBox(null, null);
+  const showChosen = () => {
+    const property = properties.find((p) => String(p.id) === propertySelect.value);
+    const checkpoint = property?.checkpoints.find((c) => String(c.id) === checkpointSelect.value);
+    showInstructions(postOrders, property, checkpoint);
+  };
+  showChosen();
   propertySelect.addEventListener("change", () => {
     draft.propertyId = propertySelect.value;
     draft.checkpointId = "";
     fillCheckpoints();
+    showChosen();
     persist();
   });
   checkpointSelect.addEventListener("change", () => {
     draft.checkpointId = checkpointSelect.value;
+    showChosen();
     persist();
   });
 
@@ -176,6 +186,7 @@ export async function render(container, ctx) {
     { class: "stack", novalidate: true, id: "report-form" },
     field("report-property", t("property"), propertySelect),
     field("report-checkpoint", t("checkpoint"), checkpointSelect),
+    postOrders,
     field("report-category", t("category"), categorySelect),
     levelGroup,
     field("report-description", t("description"), description),
