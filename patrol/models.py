@@ -6,7 +6,7 @@ Feature packages that add tables add their models module here.
 from patrol.auth.models import LoginFailure, User
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
-from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
+from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 
@@ -15,6 +15,7 @@ __all__ = [
     "CheckIn",
     "Checkpoint",
     "LoginFailure",
+    "NightReview",
     "Organization",
     "Photo",
     "Property",

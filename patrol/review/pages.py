@@ -18,14 +18,14 @@ from flask import (
 )
 from flask_babel import format_datetime, gettext
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.labels import template_labels
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
-from patrol.review.models import PRIORITIES, ReportReview, ReviewEvent, WorkOrder
+from patrol.review.models import PRIORITIES, NightReview, ReportReview, ReviewEvent, WorkOrder
 from patrol.review.queries import (
     ReportRow,
     effective_category,
@@ -128,16 +128,40 @@ def night(night: str):
     return render_night(parse_night(night))
 
 
-def render_night(night_date: date):
+def render_night(night_date: date, status: int = 200):
     overview = night_overview(night_date)
     return render_template(
         "review/night.html",
         overview=overview,
+        night_review=db.session.scalar(
+            sa.select(NightReview)
+            .options(joinedload(NightReview.reviewed_by))
+            .where(NightReview.night == night_date)
+        ),
         night=night_date,
         previous=night_date - timedelta(days=1),
         following=night_date + timedelta(days=1),
         is_current=night_date == default_night(),
-    )
+    ), status
+
+
+@bp.post("/nights/<night>/reviewed")
+def mark_night_reviewed(night: str):
+    """ "Natten granskad": the night's PDF is rendered once and kept as its record."""
+    night_date = parse_night(night)
+    if night_date > current_night():
+        flash(gettext("This night has not happened yet."), "error")
+        return render_night(night_date, 409)
+    if not db.session.scalar(sa.select(Shift.id).where(Shift.night == night_date).limit(1)):
+        flash(gettext("There were no shifts this night: nothing to mark reviewed."), "error")
+        return render_night(night_date, 409)
+    try:
+        actions.mark_night_reviewed(night_date, current_user._get_current_object())
+    except actions.AlreadyReviewed:
+        flash(gettext("This night is already marked reviewed; its kept PDF is unchanged."), "error")
+        return render_night(night_date, 409)
+    flash(gettext("The night is marked reviewed. Its PDF is kept as the record."), "notice")
+    return redirect(url_for("review.night", night=night_date.isoformat()))
 
 
 # --- shift log ----------------------------------------------------------------------------
@@ -436,15 +460,21 @@ def night_pdf(night: str):
     from patrol.review.export_pdf import night_report_pdf
 
     night_date = parse_night(night)
-    pdf = night_report_pdf(night_date)
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="nattrapport-{night_date.isoformat()}.pdf"',
-            "Cache-Control": "no-store",
-        },
+    kept = db.session.scalar(
+        sa.select(NightReview)
+        .options(undefer(NightReview.pdf))
+        .where(NightReview.night == night_date)
     )
+    headers = {"Cache-Control": "no-store"}
+    if kept is not None:  # the record rendered when the night was marked reviewed
+        pdf = kept.pdf
+        filename = f"nattrapport-{night_date.isoformat()}-granskad.pdf"
+        headers["X-Content-SHA256"] = kept.sha256
+    else:
+        pdf = night_report_pdf(night_date)
+        filename = f"nattrapport-{night_date.isoformat()}.pdf"
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(pdf, mimetype="application/pdf", headers=headers)
 
 
 # --- theme --------------------------------------------------------------------------------
