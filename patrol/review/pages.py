@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -26,6 +27,7 @@ from patrol.labels import template_labels
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
 from patrol.review.models import PRIORITIES, NightReview, ReportReview, ReviewEvent, WorkOrder
+from patrol.review.places import place_of
 from patrol.review.queries import (
     ReportRow,
     effective_category,
@@ -62,6 +64,15 @@ def reviewers_only():
 @bp.context_processor
 def labels():
     return template_labels() | {"CATEGORIES": CATEGORIES, "LEVELS": LEVELS}
+
+
+@bp.app_template_global("has_endpoint")
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a page exists in this app (the desk menu links to /admin/ when it does)."""
+    return endpoint in current_app.view_functions
+
+
+bp.add_app_template_global(place_of, "place_of")
 
 
 @bp.app_template_filter("sthlm")
@@ -118,8 +129,8 @@ def tonight():
         try:
             return redirect(url_for("review.night", night=forms.parse_date(chosen).isoformat()))
         except (ValueError, AttributeError):
-            flash(gettext("Give the date as YYYY-MM-DD."), "error")
-            return render_night(default_night()), 400
+            message = gettext("Give the date as YYYY-MM-DD.")
+            return render_night(default_night(), 400, {"night": message})
     return render_night(default_night())
 
 
@@ -128,7 +139,7 @@ def night(night: str):
     return render_night(parse_night(night))
 
 
-def render_night(night_date: date, status: int = 200):
+def render_night(night_date: date, status: int = 200, date_errors: dict | None = None):
     overview = night_overview(night_date)
     return render_template(
         "review/night.html",
@@ -142,6 +153,7 @@ def render_night(night_date: date, status: int = 200):
         previous=night_date - timedelta(days=1),
         following=night_date + timedelta(days=1),
         is_current=night_date == default_night(),
+        date_errors=date_errors or {},
     ), status
 
 

@@ -29,6 +29,9 @@ effective_category = sa.func.coalesce(ReportReview.category, Report.category)
 effective_level = sa.func.coalesce(ReportReview.level, Report.level)
 
 
+EMPTY_SHIFT_SECONDS = 60
+
+
 def has_flag(column, flag: str):
     """SQL: does this JSON list column contain the flag? (portable: SQLite and PostgreSQL)."""
     return sa.cast(column, sa.Text).like(f'%"{flag}"%')
@@ -77,6 +80,19 @@ class ShiftSummary:
     @property
     def photos_missing(self) -> int:
         return max(self.photos_expected - self.photos_arrived, 0)
+
+    @property
+    def is_empty(self) -> bool:
+        """Started and ended within a minute with nothing recorded (a mistaken tap on
+        "Starta pass"): Natten folds these away instead of showing a card each."""
+        shift = self.shift
+        return (
+            shift.ended_at is not None
+            and (shift.ended_at - shift.started_at).total_seconds() <= EMPTY_SHIFT_SECONDS
+            and self.checkins == 0
+            and self.reports == 0
+            and not shift.note
+        )
 
     @property
     def flags(self) -> dict[str, int]:
