@@ -351,16 +351,39 @@ WORK_ORDER_VIEWS = ("open", "done", "all")
 
 @bp.get("/work-orders")
 def work_orders():
-    show = request.args.get("status", "open")
+    show, property_id = read_work_order_filters(request.args)
+    return render_work_orders(show, property_id)
+
+
+@bp.get("/work-orders/print")
+def work_orders_print():
+    """The day crew's sheets: one printed page per property, its address at the top."""
+    show, property_id = read_work_order_filters(request.args)
+    groups, orders = work_order_groups(show, property_id)
+    return render_template(
+        "review/work_orders_print.html",
+        properties=[(prop, found) for area in groups.values() for prop, found in area.items()],
+        show=show,
+        property_id=property_id,
+        count=len(orders),
+        now=utcnow(),
+    )
+
+
+def read_work_order_filters(args) -> tuple[str, int | None]:
+    show = args.get("status", "open")
     if show not in WORK_ORDER_VIEWS:
         raise ApiError(400, gettext("Unknown status filter."))
-    return render_work_orders(show)
+    chosen = (args.get("property") or "").strip()
+    if not chosen:
+        return show, None
+    if not chosen.isdigit():
+        raise ApiError(400, gettext("Choose a property from the list."))
+    return show, int(chosen)
 
 
-def render_work_orders(
-    show: str, errors: dict | None = None, notes: dict | None = None, status=200
-):
-    """The day crew's list, grouped by area and property, most urgent first in each."""
+def work_order_groups(show: str, property_id: int | None = None):
+    """({area: {property: [orders]}}, orders): most urgent first in each property."""
     query = (
         sa.select(WorkOrder)
         .options(
@@ -374,20 +397,36 @@ def render_work_orders(
     )
     if show != "all":
         query = query.where(WorkOrder.status == show)
+    if property_id is not None:
+        query = query.where(WorkOrder.property_id == property_id)
     priority_rank = sa.case({"high": 0, "normal": 1, "low": 2}, value=WorkOrder.priority)
     orders = db.session.scalars(
         query.order_by(Area.name, Property.name, priority_rank, WorkOrder.created_at)
     ).all()
-    rows = load_report_rows([o.report for o in orders])  # photos of each order's report
-    photos = {r.report.id: r.report.photos for r in rows}
     groups: dict = {}
     for order in orders:
         area = groups.setdefault(order.property.area, {})
         area.setdefault(order.property, []).append(order)
+    return groups, orders
+
+
+def render_work_orders(
+    show: str,
+    property_id: int | None = None,
+    errors: dict | None = None,
+    notes: dict | None = None,
+    status=200,
+):
+    """The day crew's list, grouped by area and property, most urgent first in each."""
+    groups, orders = work_order_groups(show, property_id)
+    rows = load_report_rows([o.report for o in orders])  # photos of each order's report
+    photos = {r.report.id: r.report.photos for r in rows}
     return render_template(
         "review/work_orders.html",
         groups=groups,
         show=show,
+        property_id=property_id,
+        properties=properties_with_area(),
         photos=photos,
         count=len(orders),
         errors=errors or {},
@@ -403,21 +442,20 @@ def work_order_done(order_id: int):
         abort(404)
     show = request.form.get("show", "open")
     show = show if show in WORK_ORDER_VIEWS else "open"
+    chosen = request.form.get("property", "")
+    property_id = int(chosen) if chosen.isdigit() else None
+    already = {order.id: gettext("This work order is already done.")}
     if order.status == "done":
-        return render_work_orders(
-            show, {order.id: gettext("This work order is already done.")}, status=409
-        )
+        return render_work_orders(show, property_id, already, status=409)
     note, error = forms.read_comment(request.form, "note", required=True)
     if error:
-        return render_work_orders(show, {order.id: error}, {order.id: note}, status=422)
+        return render_work_orders(show, property_id, {order.id: error}, {order.id: note}, 422)
     try:
         actions.complete_work_order(order, current_user, note)
     except actions.AlreadyDone:
-        return render_work_orders(
-            show, {order.id: gettext("This work order is already done.")}, status=409
-        )
+        return render_work_orders(show, property_id, already, status=409)
     flash(gettext("The work order is done."), "notice")
-    return redirect(url_for("review.work_orders", status=show))
+    return redirect(url_for("review.work_orders", status=show, property=property_id))
 
 
 @bp.get("/properties/<int:property_id>")
