@@ -6,6 +6,7 @@ pages at 1366x900 and 390x844 in both themes go to /work/shots/review/ (or test-
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def test_every_desk_page_fits_a_phone_and_passes_axe_in_both_themes(
                 if name in SHOWN:
                     page.screenshot(path=str(shots / f"{name}-{theme}-{size}.png"), full_page=True)
     context.close()
-    assert not problems, problems
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
 
 
 def test_phone_menu_is_compact_and_filters_fold_behind_one_button(browser, live_server, night):

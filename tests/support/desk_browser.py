@@ -53,7 +53,9 @@ def seed_desk_night(app) -> dict:
     )
     assert response.status_code == 302
     with app.app_context():
-        guard_id = db.session.scalar(sa.select(Shift.guard_id).where(Shift.id == ids["shift"]))
+        guard_id = db.session.scalar(
+            sa.select(Shift.guard_id).where(Shift.id == uuid.UUID(ids["shift"]))
+        )
         sos = SosAlert(
             id=uuid.uuid4(),
             guard_id=guard_id,
