@@ -487,19 +487,21 @@ def property_page(property_id: int):
 
 @bp.get("/export.csv")
 def export_csv():
-    from patrol.review.export_csv import night_range_csv
+    """?from=&to=&what=reports|checkins|work-orders (reports when left out)."""
+    from patrol.review.export_csv import EXPORTS, export_csv, export_filename
 
+    what = request.args.get("what", "reports")
+    if what not in EXPORTS:
+        raise ApiError(400, gettext("Choose reports, check-ins or work orders to export."))
     night_range, error = forms.read_export_range(request.args)
     if error:
         raise ApiError(400, error)
     first, last = night_range
-    body = night_range_csv(first, last)
-    filename = f"nattpatrull-{first.isoformat()}-{last.isoformat()}.csv"
     return Response(
-        body,
+        export_csv(what, first, last),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="{export_filename(what, first, last)}"',
             "Cache-Control": "no-store",
         },
     )

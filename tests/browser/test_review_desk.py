@@ -116,7 +116,7 @@ def test_phone_menu_is_compact_and_filters_fold_behind_one_button(browser, live_
         box = cell.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (cell.inner_text(), box)
     expect(first).to_contain_text("Väktare Demo")
-    page.get_by_text("Filter", exact=True).click()
+    page.locator("details.filter-fold > summary").click()
     expect(page.get_by_label("Fastighet")).to_be_visible()
     context.close()
 
@@ -203,7 +203,7 @@ def test_dates_are_yyyy_mm_dd_in_an_american_browser(browser, live_server, night
     expect(page.get_by_role("heading", level=1)).to_contain_text("2026-11-22")
 
     page.goto(live_server.url + "/review/reports")
-    page.get_by_text("Filter", exact=True).click()
+    page.locator("details.filter-fold > summary").click()
     page.get_by_label("Nätter från").fill("23.11.2026")
     page.get_by_role("button", name="Filtrera").click()
     expect(page.get_by_role("alert").first).to_have_text("Ange datumet som ÅÅÅÅ-MM-DD.")

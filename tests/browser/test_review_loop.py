@@ -246,6 +246,7 @@ def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
 
     # The theme switch (a form, no script needed) turns the pages light and back.
     page.goto(live_server.url + urls["natten"])
+    page.locator(".desk-more summary").click()  # the theme switch sits behind "Meny"
     page.get_by_role("button", name="Ljust tema").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "light")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Natten {night}")
