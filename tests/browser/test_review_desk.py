@@ -216,3 +216,46 @@ def test_dates_are_yyyy_mm_dd_in_an_american_browser(browser, live_server, night
     page.goto(live_server.url + "/review/reports?from=11/23/2026")
     expect(page.locator("#from-error")).to_have_text("Ange datumet som ÅÅÅÅ-MM-DD.")
     context.close()
+
+
+def test_work_orders_print_one_page_per_property_with_the_address_on_top(
+    browser, live_server, live_app, night, shots
+):
+    from tests.review_support import login_page_client
+    from tests.support.pdf import page_texts, render_pages
+
+    boss = login_page_client(live_app, "supervisor")
+    response = boss.post(
+        f"/review/reports/{night['acute']}/work-order",
+        data={
+            "csrf_token": boss.csrf,
+            "what": "Laga källardörren",
+            "place": "",
+            "priority": "high",
+        },
+    )
+    assert response.status_code == 302
+    context = browser.new_context(viewport=DESK, locale="sv-SE")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    log_in(page, live_server.url)
+    page.goto(live_server.url + "/review/work-orders")
+    page.get_by_role("link", name="Skriv ut per fastighet").click()
+    expect(page.get_by_role("button", name="Skriv ut")).to_be_visible()  # review.js ran
+    pdf = page.pdf(format="A4", print_background=False)
+    render_pages(pdf, shots / "print", "work-orders")
+    texts = page_texts(pdf)
+    assert len(texts) == 2, texts  # two properties, one page each
+    addresses = {
+        "Jespersgatan 6, 214 36 Malmö": "Laga källardörren",
+        "Rasmusgatan 5, 214 36 Malmö": "Byt lysrör i trapphuset",
+    }
+    for text in texts:
+        first_line = text.strip().splitlines()[0]
+        assert first_line in addresses, text[:200]
+        assert addresses.pop(first_line) in text
+        assert "Skriv ut per fastighet" not in text and "Huvudmeny" not in text
+    # Filtered to one property: one page.
+    page.goto(live_server.url + f"/review/work-orders/print?property={night['places']['p2']}")
+    assert len(page_texts(page.pdf(format="A4"))) == 1
+    context.close()
