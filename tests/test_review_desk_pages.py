@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.review_support import NIGHT, demo_places, login_page_client, new_id, sync_shift
+from tests.support.review import NIGHT, demo_places, login_page_client, new_id, sync_shift
 
 NIGHT_URL = f"/review/nights/{NIGHT}"
 

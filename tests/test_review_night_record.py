@@ -21,8 +21,8 @@ from patrol.reports.models import Photo
 from patrol.reports.storage import photo_store
 from patrol.review.models import NightReview
 from patrol.signals import night_reviewed
-from tests.review_support import NIGHT, demo_places, login_page_client, new_id, sync_shift
 from tests.support.pdf import drawing_colours, pdf_text, render_pages
+from tests.support.review import NIGHT, demo_places, login_page_client, new_id, sync_shift
 
 NIGHT_URL = f"/review/nights/{NIGHT}"
 SHOTS = Path("/work/shots/review")

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.review_support import NIGHT
 from tests.support.desk_browser import (
     log_in,
     seed_desk_night,
@@ -21,6 +20,7 @@ from tests.support.desk_browser import (
     set_theme,
     sideways_overflow,
 )
+from tests.support.review import NIGHT
 
 pytestmark = pytest.mark.browser
 
@@ -221,8 +221,8 @@ def test_dates_are_yyyy_mm_dd_in_an_american_browser(browser, live_server, night
 def test_work_orders_print_one_page_per_property_with_the_address_on_top(
     browser, live_server, live_app, night, shots
 ):
-    from tests.review_support import login_page_client
     from tests.support.pdf import page_texts, render_pages
+    from tests.support.review import login_page_client
 
     boss = login_page_client(live_app, "supervisor")
     response = boss.post(

@@ -12,9 +12,9 @@ from playwright.sync_api import Page
 from patrol.db import db
 from patrol.push.models import SosAlert
 from patrol.shifts.models import Shift
-from tests.conftest import TEST_PASSWORD, Api
-from tests.images import digest, jpeg_bytes
-from tests.review_support import demo_places, login_page_client, sync_shift
+from tests.support.app import TEST_PASSWORD, Api
+from tests.support.images import digest, jpeg_bytes
+from tests.support.review import demo_places, login_page_client, sync_shift
 
 SERIOUS = ("serious", "critical")
 
