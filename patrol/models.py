@@ -7,7 +7,7 @@ from patrol.admin.models import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
-from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
+from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
 from patrol.rounds.models import RoundSkip, Route, RouteCheckpoint, Schedule
 from patrol.schedule.models import JobRun
 from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
@@ -21,6 +21,7 @@ __all__ = [
     "DiscardedRecord",
     "JobRun",
     "LoginFailure",
+    "NightReview",
     "Organization",
     "Photo",
     "Property",

@@ -173,3 +173,73 @@ def test_synthetic_night_with_photo_files_makes_a_pdf_with_its_photos(boss, seed
     response = boss.get(f"/review/nights/{night}.pdf")
     assert response.status_code == 200
     assert response.data.count(b"/Subtype /Image") == 2
+
+
+def excel_rows(response) -> list[dict]:
+    """The file as Swedish Excel opens it: UTF-8 with a BOM, semicolon-separated."""
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+EXCEL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")  # Excel reads ÅÅÅÅ-MM-DD TT:MM
+
+
+def test_csv_file_names_say_what_and_which_nights(boss, synced):
+    for what, word in (("reports", "rapporter"), ("checkins", "incheckningar")):
+        one = boss.get(f"/review/export.csv?what={what}&from={NIGHT}&to={NIGHT}")
+        assert f'filename="nattpatrull-{word}-2026-11-23.csv"' in one.headers["Content-Disposition"]
+        many = boss.get(f"/review/export.csv?what={what}&from=2026-11-20&to={NIGHT}")
+        assert (
+            f'filename="nattpatrull-{word}-2026-11-20--2026-11-23.csv"'
+            in many.headers["Content-Disposition"]
+        )
+    unknown = boss.get(f"/review/export.csv?what=photos&from={NIGHT}&to={NIGHT}")
+    assert unknown.status_code == 400
+    assert "Välj rapporter, incheckningar eller arbetsordrar" in unknown.get_data(as_text=True)
+    # Natten offers all three.
+    page = boss.get(f"/review/nights/{NIGHT}").get_data(as_text=True)
+    for what in ("reports", "checkins", "work-orders"):
+        assert f"/review/export.csv?what={what}&amp;from={NIGHT}&amp;to={NIGHT}" in page
+
+
+def test_checkins_csv_one_row_each_with_method_distance_and_flags(boss, synced, places):
+    response = boss.get(f"/review/export.csv?what=checkins&from={NIGHT}&to={NIGHT}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = excel_rows(response)
+    assert [r["Incheckning-id"] for r in rows] == synced["checkins"]  # time order
+    near, far, manual = rows
+    assert near["Natt"] == "2026-11-23" and near["Tid (telefon)"] == "2026-11-23 20:10"
+    assert all(
+        EXCEL_TIME.match(r["Tid (telefon)"]) and EXCEL_TIME.match(r["Mottagen (server)"])
+        for r in rows
+    )
+    assert near["Metod"] == "QR-kod" and near["Avstånd till kontrollpunkten (m)"] == "0"
+    assert near["Flaggor"] == "" and near["Karta"].startswith(
+        "https://www.openstreetmap.org/?mlat="
+    )
+    assert int(far["Avstånd till kontrollpunkten (m)"]) > 1000
+    assert far["Flaggor"] == "utanför radien, fel klocka"
+    assert manual["Metod"] == "Vald i listan" and manual["Avstånd till kontrollpunkten (m)"] == ""
+    assert manual["Flaggor"] == "manuell, ingen position" and manual["Karta"] == ""
+    assert near["Fastighet"] == places["p1_name"] and near["Kontrollpunkt"] == "Entré"
+    assert near["Väktare"] == "Väktare Demo" and near["Radie (m)"] == "40"
+
+
+def test_work_orders_csv_of_the_nights(boss, synced, seeded):
+    post(
+        boss,
+        f"/review/reports/{synced['acute']}/work-order",
+        what="=Laga källardörren",
+        place="Källare",
+        priority="high",
+    )
+    rows = excel_rows(boss.get(f"/review/export.csv?what=work-orders&from={NIGHT}&to={NIGHT}"))
+    (row,) = rows
+    assert row["Natt"] == "2026-11-23" and EXCEL_TIME.match(row["Skapad"])
+    assert row["Vad"] == "'=Laga källardörren"  # never a formula in Excel
+    assert row["Prioritet"] == "Hög" and row["Status"] == "öppen" and row["Plats"] == "Källare"
+    assert row["Rapport"] == f"http://localhost/review/reports/{synced['acute']}"
+    assert row["Skapad av"] == "Arbetsledare Demo" and row["Klar"] == ""
+    other = boss.get("/review/export.csv?what=work-orders&from=2026-11-24&to=2026-11-25")
+    assert excel_rows(other) == []

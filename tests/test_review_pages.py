@@ -174,7 +174,9 @@ def test_date_picker_and_previous_next(boss, synced):
     page = text(boss.get(NIGHT_URL))
     assert 'href="/review/nights/2026-11-22"' in page
     assert 'href="/review/nights/2026-11-24"' in page
-    assert 'type="date"' in page and '<label for="night-date">' in page
+    # A text field typed as ÅÅÅÅ-MM-DD, not the browser's locale-dependent date input.
+    assert 'type="date"' not in page and '<label for="night-date">' in page
+    assert 'pattern="\\d{4}-\\d{2}-\\d{2}"' in page and 'placeholder="ÅÅÅÅ-MM-DD"' in page
     bad = boss.get("/review/?night=23/11")
     assert bad.status_code == 400 and "Ange datumet som ÅÅÅÅ-MM-DD." in text(bad)
     assert boss.get("/review/?night=").status_code == 400
@@ -206,10 +208,12 @@ def test_shift_log_is_a_timeline_with_times_delays_methods_flags_and_photos(boss
     assert re.search(r"\([+−]\d+ (s|min|h)", timeline)  # and the delay between them
     assert "QR-kod" in timeline and "Vald i listan" in timeline
     assert "radie 40 m" in timeline  # the demo checkpoints' radius
-    assert re.search(r"Avstånd: \d+ m \(± 10 m\)", timeline)
+    # Positions as the distance from the checkpoint and a map link, never bare coordinates.
+    assert re.search(r"<strong>\d+ m från kontrollpunkten Entré</strong> \(± 10 m\)", timeline)
+    assert re.search(r'href="https://www.openstreetmap.org/\?mlat=[\d.]+&amp;mlon=', timeline)
     assert "Utanför radien: längre från kontrollpunkten" in timeline
     assert "Fel klocka" in timeline and "avvikelse" in timeline
-    assert "Avstånd: okänd" in timeline
+    assert "Ingen position." in timeline
     thumb = f"/api/v1/reports/{synced['lighting']}/photos/{synced['photo']}?size=thumb"
     full = f"/api/v1/reports/{synced['lighting']}/photos/{synced['photo']}"
     assert f'src="{thumb}"' in timeline and f'href="{full}"' in timeline

@@ -3,13 +3,18 @@ transaction, so the trail can never miss an action that took effect."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
+
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.reports.models import Report
-from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
+from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
+from patrol.signals import night_reviewed
 
 
 def review_of(report: Report) -> ReportReview:
@@ -163,3 +168,36 @@ def complete_work_order(order: WorkOrder, actor: User, note: str) -> ReviewEvent
     db.session.commit()
     db.session.refresh(order)
     return event
+
+
+class AlreadyReviewed(Exception):
+    """The night already has its kept record; it is never rendered again."""
+
+
+def mark_night_reviewed(night: date, actor: User) -> NightReview:
+    """ "Natten granskad": render the night's PDF once and keep it, with its SHA-256, as the
+    record of the night, then tell listeners (`signals.night_reviewed`, e.g. the owners'
+    morning email) in the same transaction. A second marking (two supervisors at once) is
+    refused by the unique night and raises AlreadyReviewed."""
+    from patrol.review.export_pdf import night_report_pdf
+
+    if db.session.scalar(sa.select(NightReview.id).where(NightReview.night == night)):
+        raise AlreadyReviewed
+    now = utcnow()
+    pdf = night_report_pdf(night, reviewed_by=actor, reviewed_at=now)
+    review = NightReview(
+        night=night,
+        reviewed_at=now,
+        reviewed_by_id=actor.id,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+    db.session.add(review)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyReviewed from None
+    night_reviewed.send(current_app._get_current_object(), night=night, by=actor, review=review)
+    db.session.commit()
+    return review

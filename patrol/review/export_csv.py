@@ -1,6 +1,10 @@
-"""CSV of the reports of a range of nights, for Excel: UTF-8 with a BOM (so Excel detects the
-encoding), semicolons (the list separator of Swedish Excel), Swedish headers whatever the
-page language, one row per report, and links to the photos."""
+"""CSV of a range of nights, for Excel in Swedish: the reports (with links to their photos),
+the check-ins (method, distance, flags) or the work orders made from the nights' reports.
+
+Every file is UTF-8 with a BOM (so Excel detects the encoding), uses semicolons (the list
+separator of Swedish Excel), has Swedish headers whatever the page language, writes times as
+ÅÅÅÅ-MM-DD TT:MM in Stockholm time (which Excel reads as dates) and distances in whole metres
+(no decimal separator to get wrong), and neutralises text that Excel would run as a formula."""
 
 from __future__ import annotations
 
@@ -11,12 +15,28 @@ from datetime import date
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
+from sqlalchemy.orm import joinedload
 
+from patrol.db import db
 from patrol.i18n import local_time
-from patrol.labels import CATEGORY_LABELS, FLAG_SHORT, LEVEL_LABELS, STATUS_LABELS
+from patrol.labels import (
+    CATEGORY_LABELS,
+    FLAG_SHORT,
+    LEVEL_LABELS,
+    METHOD_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    WORK_ORDER_STATUS_LABELS,
+)
 from patrol.reports.models import Report
+from patrol.review.models import WorkOrder
+from patrol.review.places import map_url
 from patrol.review.queries import rows_where
-from patrol.shifts.models import Shift
+from patrol.shifts.models import CheckIn, Shift
+from patrol.sites.models import Checkpoint, Property
+
+# What can be exported: the `what=` of /review/export.csv and the file name's first word.
+EXPORTS = {"reports": "rapporter", "checkins": "incheckningar", "work-orders": "arbetsordrar"}
 
 HEADERS = (
     "Natt",
@@ -47,14 +67,30 @@ HEADERS = (
 TIME = "yyyy-MM-dd HH:mm"
 
 
+def export_filename(what: str, first: date, last: date) -> str:
+    """e.g. nattpatrull-incheckningar-2026-11-23.csv or ...-2026-11-20--2026-11-23.csv"""
+    nights = first.isoformat() if first == last else f"{first.isoformat()}--{last.isoformat()}"
+    return f"nattpatrull-{EXPORTS[what]}-{nights}.csv"
+
+
+def export_csv(what: str, first: date, last: date) -> str:
+    return {"reports": night_range_csv, "checkins": checkins_csv, "work-orders": work_orders_csv}[
+        what
+    ](first, last)
+
+
+def excel_writer():
+    out = io.StringIO()
+    out.write("\ufeff")
+    return out, csv.writer(out, delimiter=";", lineterminator="\r\n")
+
+
 def night_range_csv(first: date, last: date) -> str:
     rows = rows_where(
         Report.shift_id.in_(sa.select(Shift.id).where(Shift.night.between(first, last)))
     )
     rows.sort(key=lambda r: (r.report.shift.night, r.report.occurred_at))
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    out, writer = excel_writer()
     writer.writerow(HEADERS)
     with force_locale("sv"):
         for row in rows:
@@ -93,6 +129,134 @@ def night_range_csv(first: date, last: date) -> str:
                     len(report.missing_photo_ids),
                     " ".join(photo_links),
                     url_for("review.report", report_id=report.id, _external=True),
+                )
+            )
+    return out.getvalue()
+
+
+CHECKIN_HEADERS = (
+    "Natt",
+    "Incheckning-id",
+    "Tid (telefon)",
+    "Mottagen (server)",
+    "Väktare",
+    "Område",
+    "Fastighet",
+    "Adress",
+    "Kontrollpunkt",
+    "Metod",
+    "Avstånd till kontrollpunkten (m)",
+    "Noggrannhet (m)",
+    "Radie (m)",
+    "Flaggor",
+    "Karta",
+    "Pass-id",
+)
+
+
+def whole_metres(value: float | None) -> int | str:
+    return "" if value is None else round(value)
+
+
+def checkins_csv(first: date, last: date) -> str:
+    """One row per check-in of the nights: method, distance from the checkpoint, flags."""
+    checkins = db.session.scalars(
+        sa.select(CheckIn)
+        .options(
+            joinedload(CheckIn.shift).joinedload(Shift.guard),
+            joinedload(CheckIn.checkpoint)
+            .joinedload(Checkpoint.property)
+            .joinedload(Property.area),
+        )
+        .join(Shift, Shift.id == CheckIn.shift_id)
+        .where(Shift.night.between(first, last))
+        .order_by(Shift.night, CheckIn.occurred_at, CheckIn.id)
+    ).all()
+    out, writer = excel_writer()
+    writer.writerow(CHECKIN_HEADERS)
+    with force_locale("sv"):
+        for checkin in checkins:
+            point = checkin.checkpoint
+            writer.writerow(
+                (
+                    checkin.shift.night.isoformat(),
+                    str(checkin.id),
+                    local_time(checkin.occurred_at, TIME),
+                    local_time(checkin.received_at, TIME),
+                    safe_cell(checkin.shift.guard.display_name),
+                    safe_cell(point.property.area.name),
+                    safe_cell(point.property.name),
+                    safe_cell(point.property.address),
+                    safe_cell(point.label),
+                    str(METHOD_LABELS[checkin.method]),
+                    whole_metres(checkin.distance_m),
+                    whole_metres(checkin.accuracy_m),
+                    whole_metres(point.radius_m),
+                    ", ".join(str(FLAG_SHORT.get(f, f)) for f in checkin.flags),
+                    map_url(checkin.lat, checkin.lon) if checkin.lat is not None else "",
+                    str(checkin.shift_id),
+                )
+            )
+    return out.getvalue()
+
+
+WORK_ORDER_HEADERS = (
+    "Natt",
+    "Arbetsorder",
+    "Skapad",
+    "Skapad av",
+    "Område",
+    "Fastighet",
+    "Adress",
+    "Plats",
+    "Vad",
+    "Prioritet",
+    "Status",
+    "Klar",
+    "Klar av",
+    "Anteckning",
+    "Rapport",
+)
+
+
+def work_orders_csv(first: date, last: date) -> str:
+    """One row per work order made from a report of the nights, open or done."""
+    orders = db.session.scalars(
+        sa.select(WorkOrder)
+        .options(
+            joinedload(WorkOrder.property).joinedload(Property.area),
+            joinedload(WorkOrder.checkpoint),
+            joinedload(WorkOrder.report).joinedload(Report.shift),
+            joinedload(WorkOrder.created_by),
+            joinedload(WorkOrder.done_by),
+        )
+        .join(Report, Report.id == WorkOrder.report_id)
+        .join(Shift, Shift.id == Report.shift_id)
+        .where(Shift.night.between(first, last))
+        .order_by(Shift.night, WorkOrder.created_at, WorkOrder.id)
+    ).all()
+    out, writer = excel_writer()
+    writer.writerow(WORK_ORDER_HEADERS)
+    with force_locale("sv"):
+        for order in orders:
+            place = order.place or (order.checkpoint.label if order.checkpoint else "")
+            writer.writerow(
+                (
+                    order.report.shift.night.isoformat(),
+                    order.id,
+                    local_time(order.created_at, TIME),
+                    safe_cell(order.created_by.display_name),
+                    safe_cell(order.property.area.name),
+                    safe_cell(order.property.name),
+                    safe_cell(order.property.address),
+                    safe_cell(place),
+                    safe_cell(order.what),
+                    str(PRIORITY_LABELS[order.priority]),
+                    str(WORK_ORDER_STATUS_LABELS[order.status]),
+                    local_time(order.done_at, TIME) if order.done_at else "",
+                    safe_cell(order.done_by.display_name) if order.done_by else "",
+                    safe_cell(order.done_note or ""),
+                    url_for("review.report", report_id=order.report_id, _external=True),
                 )
             )
     return out.getvalue()

@@ -1,5 +1,10 @@
-"""The PDF "Nattrapport" for one night (fpdf2, pure Python): a summary, each shift's timeline,
-and the reports with their photo thumbnails, acute first.
+"""The PDF "Nattrapport" for one night (fpdf2, pure Python), the record that is kept: a
+summary, SOS alerts with their whole lifecycle, each shift (start, end, end-of-shift note) with
+every check-in and report in time order, the extra rounds with the guards' answers, the work
+orders made from the night, and the reports with their photo thumbnails, acute first.
+
+It is printed and filed, so it reads in black and white: nothing is told by colour alone;
+acute reports and open SOS alerts say so in words and carry a black bar in the margin.
 
 Swedish text needs a Unicode font. We register DejaVu Sans when the system has it (Debian:
 fonts-dejavu-core, installed by scripts/test.sh) or when PATROL_PDF_FONT names a TTF file.
@@ -27,10 +32,13 @@ from patrol.labels import (
     FLAG_SHORT,
     LEVEL_LABELS,
     METHOD_LABELS,
+    PRIORITY_LABELS,
     STATUS_LABELS,
+    WORK_ORDER_STATUS_LABELS,
 )
 from patrol.reports.storage import photo_store
-from patrol.review.queries import night_checkins, night_rows
+from patrol.review.places import place_of
+from patrol.review.record import NightRecord, load_night_record
 from patrol.rounds.exports import write_pdf_section as write_rounds_section
 
 FONT_CANDIDATES = (
@@ -88,102 +96,291 @@ class NightPdf(FPDF):
 
     def header(self):
         self.set_font(self.family, "", 8)
-        self.set_text_color(90)
         self.cell(0, 5, self.clean(self.title_text), align="L")
-        self.cell(0, 5, f"{self.page_no()}", align="R", **NEWLINE)
-        self.set_text_color(0)
+        self.cell(0, 5, f"Sida {self.page_no()} av {{nb}}", align="R", **NEWLINE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(2)
 
     def text_line(self, text: str, size: float = 10, bold: bool = False, height: float = 5):
         self.set_font(self.family, "B" if bold else "", size)
-        self.multi_cell(0, height, self.clean(text), **NEWLINE)
+        self.write_line(self.clean(text), height)
+
+    def write_line(self, text: str, height: float, link: str = "") -> None:
+        """One line with `cell` when it fits, else wrapped with `multi_cell`. fpdf2's line
+        breaking measures the line again for every character it adds, which made a night of
+        200 reports and 400 check-ins take some 20 s; most lines fit, and `cell` measures once."""
+        room = self.w - self.l_margin - self.r_margin - 2 * self.c_margin
+        if "\n" not in text and self.get_string_width(text) <= room:
+            self.cell(0, height, text, link=link, **NEWLINE)
+        else:
+            self.multi_cell(0, height, text, link=link, **NEWLINE)
 
     def heading(self, text: str, size: float = 13):
         self.ln(2)
         self.text_line(text, size=size, bold=True, height=7)
 
+    def section(self, text: str):
+        """A section title that does not stay alone at the bottom of a page."""
+        if self.will_page_break(30):
+            self.add_page()
+        self.heading(text, 14)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(1)
 
-def night_report_pdf(night: date) -> bytes:
-    shifts, rows = night_rows(night)
-    checkins = night_checkins(night)
-    by_shift = defaultdict(list)
-    for checkin in checkins:
-        by_shift[checkin.shift_id].append(("checkin", checkin.occurred_at, checkin))
-    for row in rows:
-        by_shift[row.report.shift_id].append(("report", row.report.occurred_at, row))
+    def marked(self, draw):
+        """Run `draw` with a thick black bar in the left margin beside what it writes: the
+        black-and-white mark of an acute report or an unacknowledged SOS."""
+        page, top = self.page_no(), self.get_y()
+        draw()
+        if self.page_no() == page:
+            self.set_line_width(1.2)
+            self.line(self.l_margin - 3, top + 2, self.l_margin - 3, self.get_y())
+            self.set_line_width(0.2)
 
+    def link_line(self, text: str, url: str, size: float = 9):
+        """A line whose text is a link (a map) and still says what it is on paper."""
+        self.set_font(self.family, "U", size)
+        self.write_line(self.clean(text), 4.5, link=url)
+
+
+
+
+def place_text(place, distance_word: str = "från") -> str:
+    """A position in words for paper: coordinates, accuracy and distance from the checkpoint."""
+    text = f"Position {place.coordinates}"
+    if place.accuracy_m is not None:
+        text += f" (± {round(place.accuracy_m)} m)"
+    if place.distance_m is not None:
+        what = "kontrollpunkten" if place.reference == "checkpoint" else "fastigheten"
+        text += f", {round(place.distance_m)} m {distance_word} {what} {place.reference_name}"
+    return text + " – karta"
+
+
+def night_report_pdf(night: date, reviewed_by=None, reviewed_at=None) -> bytes:
+    """The night's PDF. With `reviewed_by`/`reviewed_at` it is the kept record of "Natten
+    granskad" and says who marked the night reviewed and when."""
+    record = load_night_record(night)
     with force_locale("sv"):
         pdf = NightPdf(f"Nattrapport {night.isoformat()}")
+        pdf.alias_nb_pages()
         pdf.add_page()
         pdf.text_line(f"Nattrapport – natten som började {night.isoformat()}", 18, True, 9)
         pdf.text_line(f"Skapad {local_time(utcnow(), 'yyyy-MM-dd HH:mm')} (Stockholmstid)", 9)
-
-        levels = defaultdict(int)
-        for row in rows:
-            levels[row.level] += 1
-        missing = sum(len(r.report.missing_photo_ids) for r in rows)
-        pdf.heading("Sammanfattning")
-        pdf.text_line(
-            f"Pass: {len(shifts)}   Incheckningar: {len(checkins)}   Rapporter: {len(rows)}"
-        )
-        pdf.text_line(
-            "   ".join(f"{LEVEL_LABELS[level]}: {levels[level]}" for level in LEVEL_LABELS)
-        )
-        unreviewed = sum(1 for r in rows if r.report.review_status == "new")
-        pdf.text_line(f"Ej granskade: {unreviewed}   Foton som inte kommit fram: {missing}")
-        flagged = sum(1 for c in checkins if c.flags)
-        pdf.text_line(f"Incheckningar med flaggor: {flagged}")
-        write_rounds_section(pdf, night)  # planned rounds' compliance (patrol/rounds)
-
-        for shift in shifts:
-            pdf.heading(
-                f"Pass: {shift.guard.display_name}, "
-                f"{local_time(shift.started_at, 'HH:mm')}–"
-                + (local_time(shift.ended_at, "HH:mm") if shift.ended_at else "pågår"),
-                12,
+        if reviewed_by is not None:
+            pdf.text_line(
+                f"Natten granskad av {reviewed_by.display_name} "
+                f"{local_time(reviewed_at, 'yyyy-MM-dd HH:mm')}. Detta är den sparade versionen.",
+                10,
+                True,
             )
-            for kind, at, item in sorted(by_shift[shift.id], key=lambda e: (e[1], e[0])):
-                time = local_time(at, "HH:mm")
-                if kind == "checkin":
-                    flags = ", ".join(str(FLAG_SHORT.get(f, f)) for f in item.flags)
-                    text = (
-                        f"{time}  Incheckning: {item.checkpoint.property.name}, "
-                        f"{item.checkpoint.label} ({METHOD_LABELS[item.method]})"
-                        + (f" – {flags}" if flags else "")
-                    )
-                else:
-                    text = (
-                        f"{time}  Rapport: {CATEGORY_LABELS[item.category]}, "
-                        f"{LEVEL_LABELS[item.level]} – {item.report.property.name}"
-                    )
-                pdf.text_line(text, 9, height=4.5)
-
+        else:
+            pdf.text_line("Natten är inte markerad som granskad: utskrift av läget just nu.", 9)
+        write_summary(pdf, record)
+        write_rounds_section(pdf, night)  # planned rounds' compliance (patrol/rounds)
+        write_sos(pdf, record)
+        write_shifts(pdf, record)
+        write_dispatches(pdf, record)
+        write_work_orders(pdf, record)
         pdf.add_page()
-        pdf.heading("Rapporter (akuta först)", 14)
+        pdf.section("Rapporter (akuta först)")
+        if not record.rows:
+            pdf.text_line("Inga rapporter.", 10)
         store = photo_store()
-        for row in rows:
+        for row in record.rows:
             write_report(pdf, row, store)
         return bytes(pdf.output())
 
 
+def write_summary(pdf: NightPdf, record: NightRecord) -> None:
+    rows, checkins = record.rows, record.checkins
+    levels = defaultdict(int)
+    for row in rows:
+        levels[row.level] += 1
+    missing = sum(len(r.report.missing_photo_ids) for r in rows)
+    pdf.section("Sammanfattning")
+    pdf.text_line(
+        f"Pass: {len(record.shifts)}   Incheckningar: {len(checkins)}   Rapporter: {len(rows)}"
+    )
+    pdf.text_line("   ".join(f"{LEVEL_LABELS[level]}: {levels[level]}" for level in LEVEL_LABELS))
+    unreviewed = sum(1 for r in rows if r.report.review_status == "new")
+    pdf.text_line(f"Ej granskade rapporter: {unreviewed}   Foton som inte kommit fram: {missing}")
+    flagged = sum(1 for c in checkins if c.flags)
+    pdf.text_line(f"Incheckningar med flaggor: {flagged}")
+    open_sos = sum(1 for a in record.sos if a.acknowledged_at is None)
+    pdf.text_line(
+        f"SOS-larm: {len(record.sos)} (ej kvitterade: {open_sos})   "
+        f"Extra rundor: {len(record.dispatches)}   Arbetsordrar: {len(record.work_orders)}"
+    )
+
+
+def write_sos(pdf: NightPdf, record: NightRecord) -> None:
+    pdf.section("SOS-larm")
+    if not record.sos:
+        pdf.text_line("Inga SOS-larm.", 10)
+    for alert in record.sos:
+
+        def draw(alert=alert):
+            state = (
+                f"kvitterat {local_time(alert.acknowledged_at, 'HH:mm:ss')} av "
+                f"{alert.acknowledged_by.display_name if alert.acknowledged_by else '?'}"
+                if alert.acknowledged_at
+                else "EJ KVITTERAT"
+            )
+            pdf.text_line(f"SOS från {alert.guard.display_name} – {state}", 11, True)
+            pdf.text_line(
+                f"Tryckt {local_time(alert.occurred_at, 'yyyy-MM-dd HH:mm:ss')} (telefonens tid) · "
+                f"mottaget {local_time(alert.received_at, 'HH:mm:ss')} · "
+                f"kvitterat {local_time(alert.acknowledged_at, 'HH:mm:ss')}",
+                9,
+            )
+            place = place_of(alert)
+            if place:
+                pdf.link_line(place_text(place), place.url)
+            else:
+                pdf.text_line("Ingen position.", 9)
+            if alert.note:
+                pdf.text_line(f"Anteckning: {alert.note}", 9)
+            pdf.ln(1)
+
+        if alert.acknowledged_at is None:
+            pdf.marked(draw)
+        else:
+            draw()
+
+
+def write_shifts(pdf: NightPdf, record: NightRecord) -> None:
+    pdf.section("Pass")
+    if not record.shifts:
+        pdf.text_line("Inga pass.", 10)
+    for shift in record.shifts:
+        if pdf.will_page_break(25):
+            pdf.add_page()
+        pdf.heading(f"Pass: {shift.guard.display_name}", 12)
+        ended = local_time(shift.ended_at, "yyyy-MM-dd HH:mm") if shift.ended_at else "ej avslutat"
+        pdf.text_line(f"Start {local_time(shift.started_at, 'yyyy-MM-dd HH:mm')} · Slut {ended}", 9)
+        if shift.flags:
+            pdf.text_line(
+                "Flaggor: " + ", ".join(str(FLAG_SHORT.get(f, f)) for f in shift.flags), 9
+            )
+        pdf.text_line(f"Anteckning vid passets slut: {shift.note or '(ingen)'}", 9)
+        entries = record.timeline(shift)
+        if not entries:
+            pdf.text_line("Inget registrerat under passet.", 9)
+        for kind, at, item in entries:
+            time = local_time(at, "HH:mm")
+            if kind == "checkin":
+                write_checkin_line(pdf, time, item)
+            else:
+                acute = item.level == "acute"
+                text = (
+                    f"{time}  {'AKUT ' if acute else ''}Rapport: {CATEGORY_LABELS[item.category]}, "
+                    f"{LEVEL_LABELS[item.level]} – {item.report.property.name}"
+                )
+                pdf.text_line(text, 9, bold=acute, height=4.5)
+
+
+def write_checkin_line(pdf: NightPdf, time: str, checkin) -> None:
+    flags = ", ".join(str(FLAG_SHORT.get(f, f)) for f in checkin.flags)
+    distance = (
+        f", {round(checkin.distance_m)} m från punkten" if checkin.distance_m is not None else ""
+    )
+    text = (
+        f"{time}  Incheckning: {checkin.checkpoint.property.name}, {checkin.checkpoint.label} "
+        f"({METHOD_LABELS[checkin.method]}{distance})" + (f" – FLAGGOR: {flags}" if flags else "")
+    )
+    pdf.text_line(text, 9, height=4.5)
+
+
+def write_dispatches(pdf: NightPdf, record: NightRecord) -> None:
+    pdf.section("Extra rundor")
+    if not record.dispatches:
+        pdf.text_line("Inga extra rundor.", 10)
+    answers_word = {"acknowledged": "kvitterad", "completed": "utförd"}
+    for dispatch in record.dispatches:
+        if pdf.will_page_break(20):
+            pdf.add_page()
+        pdf.text_line(
+            f"{local_time(dispatch.created_at)}  {dispatch.property.name}, {dispatch.property.address}"
+            f" – skickad av {dispatch.created_by.display_name}",
+            10,
+            True,
+        )
+        if dispatch.message:
+            pdf.text_line(f"Meddelande: {dispatch.message}", 9)
+        answers = defaultdict(list)
+        for response in dispatch.responses:
+            answers[response.guard_id].append(response)
+        for guard_id in dispatch.guard_ids:
+            name = record.guard_names.get(guard_id, "?")
+            given = answers.get(guard_id)
+            if not given:
+                pdf.text_line(f"   {name}: inget svar", 9)
+            for response in given or ():
+                note = f" – {response.note}" if response.note else ""
+                pdf.text_line(
+                    f"   {name}: {answers_word[response.action]} "
+                    f"{local_time(response.occurred_at)}{note}",
+                    9,
+                )
+
+
+def write_work_orders(pdf: NightPdf, record: NightRecord) -> None:
+    pdf.section("Arbetsordrar från natten")
+    if not record.work_orders:
+        pdf.text_line("Inga arbetsordrar.", 10)
+    for order in record.work_orders:
+        if pdf.will_page_break(18):
+            pdf.add_page()
+        place = order.place or (order.checkpoint.label if order.checkpoint else "")
+        pdf.text_line(
+            f"#{order.id} {order.what} ({PRIORITY_LABELS[order.priority]} prioritet, "
+            f"{WORK_ORDER_STATUS_LABELS[order.status]})",
+            10,
+            True,
+        )
+        pdf.text_line(
+            f"{order.property.name}, {order.property.address}"
+            + (f" · {place}" if place else "")
+            + f" · skapad {local_time(order.created_at, 'yyyy-MM-dd HH:mm')} av "
+            f"{order.created_by.display_name}",
+            9,
+        )
+        if order.done_at:
+            pdf.text_line(
+                f"Klar {local_time(order.done_at, 'yyyy-MM-dd HH:mm')} av "
+                f"{order.done_by.display_name if order.done_by else '?'}: {order.done_note or ''}",
+                9,
+            )
+
+
 def write_report(pdf: NightPdf, row, store) -> None:
-    report = row.report
     if pdf.will_page_break(40):
         pdf.add_page()
+    if row.level == "acute":
+        pdf.marked(lambda: write_report_text(pdf, row))
+    else:
+        write_report_text(pdf, row)
+    write_thumbnails(pdf, row.report, store)
+
+
+def write_report_text(pdf: NightPdf, row) -> None:
+    report = row.report
     acute = row.level == "acute"
-    if acute:
-        pdf.set_text_color(180, 0, 0)
     pdf.heading(
         f"{'AKUT: ' if acute else ''}{CATEGORY_LABELS[row.category]} · {LEVEL_LABELS[row.level]}",
         11,
     )
-    pdf.set_text_color(0)
     place = report.property.name + (f", {report.checkpoint.label}" if report.checkpoint else "")
     pdf.text_line(
         f"{local_time(report.occurred_at, 'yyyy-MM-dd HH:mm')} · {place} · "
         f"{report.shift.guard.display_name} · Status: {STATUS_LABELS[report.review_status]}",
         9,
     )
+    position = place_of(report, report.checkpoint, report.property)
+    if position:
+        pdf.link_line(place_text(position), position.url)
+    else:
+        pdf.text_line("Ingen position.", 9)
     if row.corrected:
         pdf.text_line(
             f"Väktarens original: {CATEGORY_LABELS[report.category]} · "
@@ -194,26 +391,32 @@ def write_report(pdf: NightPdf, row, store) -> None:
         pdf.text_line(report.description, 10)
     if row.review and row.review.comment:
         pdf.text_line(f"Kommentar: {row.review.comment}", 9)
+    if row.work_order:
+        pdf.text_line(f"Arbetsorder #{row.work_order.id}: {row.work_order.what}", 9)
     if report.missing_photo_ids:
         pdf.text_line(f"Foton som inte kommit fram: {len(report.missing_photo_ids)}", 9)
+
+
+def write_thumbnails(pdf: NightPdf, report, store) -> None:
     thumbs = [p for p in report.photos if store.exists(p.thumbnail_key)]
-    if thumbs:
-        per_row = int((pdf.w - pdf.l_margin - pdf.r_margin) // (THUMB_MM + 3))
-        for start in range(0, len(thumbs), per_row):
-            chunk = thumbs[start : start + per_row]
-            heights = [THUMB_MM * p.height / p.width if p.width else THUMB_MM for p in chunk]
-            tallest = min(max(heights), THUMB_MM * 1.4)
-            if pdf.will_page_break(tallest + 2):
-                pdf.add_page()
-            y = pdf.get_y() + 1
-            for index, photo in enumerate(chunk):
-                x = pdf.l_margin + index * (THUMB_MM + 3)
-                pdf.image(
-                    str(store.path(photo.thumbnail_key)),
-                    x=x,
-                    y=y,
-                    w=THUMB_MM,
-                    keep_aspect_ratio=True,
-                    h=tallest,
-                )
-            pdf.set_y(y + tallest + 2)
+    if not thumbs:
+        return
+    per_row = int((pdf.w - pdf.l_margin - pdf.r_margin) // (THUMB_MM + 3))
+    for start in range(0, len(thumbs), per_row):
+        chunk = thumbs[start : start + per_row]
+        heights = [THUMB_MM * p.height / p.width if p.width else THUMB_MM for p in chunk]
+        tallest = min(max(heights), THUMB_MM * 1.4)
+        if pdf.will_page_break(tallest + 2):
+            pdf.add_page()
+        y = pdf.get_y() + 1
+        for index, photo in enumerate(chunk):
+            x = pdf.l_margin + index * (THUMB_MM + 3)
+            pdf.image(
+                str(store.path(photo.thumbnail_key)),
+                x=x,
+                y=y,
+                w=THUMB_MM,
+                keep_aspect_ratio=True,
+                h=tallest,
+            )
+        pdf.set_y(y + tallest + 2)

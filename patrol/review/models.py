@@ -9,7 +9,7 @@ level lives in `ReportReview` beside it, and every review action is appended to 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -102,3 +102,23 @@ class ReviewEvent(Base):
 @event.listens_for(ReviewEvent, "before_delete")
 def _audit_is_append_only(_mapper, _connection, target):
     raise RuntimeError(f"review event {target.id} is append-only")
+
+
+class NightReview(Base):
+    """A night marked reviewed ("Natten granskad"): the kept record of that night.
+
+    The night's PDF is rendered once, when the supervisor marks the night reviewed, and its
+    bytes are stored here with their SHA-256. Later purges of photos or positions never change
+    the record; before a night is marked, its PDF is built on request from the live rows."""
+
+    __tablename__ = "night_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One kept record per night: a second "Natten granskad" is refused, not overwritten.
+    night: Mapped[date] = mapped_column(sa.Date, unique=True)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+
+    reviewed_by = relationship("User")

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -18,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
@@ -26,7 +27,8 @@ from patrol.labels import template_labels
 from patrol.params import iso_date
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
-from patrol.review.models import PRIORITIES, WorkOrder
+from patrol.review.models import PRIORITIES, NightReview, WorkOrder
+from patrol.review.places import place_of
 from patrol.review.queries import (
     ReportRow,
     current_night,
@@ -69,6 +71,15 @@ def labels():
     return template_labels() | {"CATEGORIES": CATEGORIES, "LEVELS": LEVELS}
 
 
+@bp.app_template_global("has_endpoint")
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a page exists in this app (the desk menu links to /admin/ when it does)."""
+    return endpoint in current_app.view_functions
+
+
+bp.add_app_template_global(place_of, "place_of")
+
+
 @bp.app_template_filter("delay")
 def delay(received: datetime | None, occurred: datetime | None) -> str:
     """How long after the phone's time the server received a record: "+4 min"."""
@@ -105,8 +116,8 @@ def tonight():
         try:
             return redirect(url_for("review.night", night=iso_date(chosen).isoformat()))
         except (ValueError, AttributeError):
-            flash(gettext("Give the date as YYYY-MM-DD."), "error")
-            return render_night(default_night()), 400
+            message = gettext("Give the date as YYYY-MM-DD.")
+            return render_night(default_night(), 400, {"night": message})
     return render_night(default_night())
 
 
@@ -115,16 +126,41 @@ def night(night: str):
     return render_night(parse_night(night))
 
 
-def render_night(night_date: date):
+def render_night(night_date: date, status: int = 200, date_errors: dict | None = None):
     overview = night_overview(night_date)
     return render_template(
         "review/night.html",
         overview=overview,
+        night_review=db.session.scalar(
+            sa.select(NightReview)
+            .options(joinedload(NightReview.reviewed_by))
+            .where(NightReview.night == night_date)
+        ),
         night=night_date,
         previous=night_date - timedelta(days=1),
         following=night_date + timedelta(days=1),
         is_current=night_date == default_night(),
-    )
+        date_errors=date_errors or {},
+    ), status
+
+
+@bp.post("/nights/<night>/reviewed")
+def mark_night_reviewed(night: str):
+    """ "Natten granskad": the night's PDF is rendered once and kept as its record."""
+    night_date = parse_night(night)
+    if night_date > current_night():
+        flash(gettext("This night has not happened yet."), "error")
+        return render_night(night_date, 409)
+    if not db.session.scalar(sa.select(Shift.id).where(Shift.night == night_date).limit(1)):
+        flash(gettext("There were no shifts this night: nothing to mark reviewed."), "error")
+        return render_night(night_date, 409)
+    try:
+        actions.mark_night_reviewed(night_date, current_user._get_current_object())
+    except actions.AlreadyReviewed:
+        flash(gettext("This night is already marked reviewed; its kept PDF is unchanged."), "error")
+        return render_night(night_date, 409)
+    flash(gettext("The night is marked reviewed. Its PDF is kept as the record."), "notice")
+    return redirect(url_for("review.night", night=night_date.isoformat()))
 
 
 # --- shift log ----------------------------------------------------------------------------
@@ -258,17 +294,54 @@ WORK_ORDER_VIEWS = ("open", "done", "all")
 
 @bp.get("/work-orders")
 def work_orders():
-    show = request.args.get("status", "open")
+    show, property_id = read_work_order_filters(request.args)
+    return render_work_orders(show, property_id)
+
+
+@bp.get("/work-orders/print")
+def work_orders_print():
+    """The day crew's sheets: one printed page per property, its address at the top."""
+    show, property_id = read_work_order_filters(request.args)
+    orders = work_orders_in_order(show, property_id)
+    return render_template(
+        "review/work_orders_print.html",
+        properties=list(group_by_property(orders).items()),
+        show=show,
+        property_id=property_id,
+        count=len(orders),
+        now=utcnow(),
+    )
+
+
+def read_work_order_filters(args) -> tuple[str, int | None]:
+    show = args.get("status", "open")
     if show not in WORK_ORDER_VIEWS:
         raise ApiError(400, gettext("Unknown status filter."))
-    return render_work_orders(show)
+    chosen = (args.get("property") or "").strip()
+    if not chosen:
+        return show, None
+    if not chosen.isdigit():
+        raise ApiError(400, gettext("Choose a property from the list."))
+    return show, int(chosen)
+
+
+def group_by_property(orders: list[WorkOrder]) -> dict:
+    """{property: [orders]} in the orders' order (by area and property name)."""
+    groups: dict = {}
+    for order in orders:
+        groups.setdefault(order.property, []).append(order)
+    return groups
 
 
 def render_work_orders(
-    show: str, errors: dict | None = None, notes: dict | None = None, status=200
+    show: str,
+    property_id: int | None = None,
+    errors: dict | None = None,
+    notes: dict | None = None,
+    status=200,
 ):
     """The day crew's list, grouped by area and property, most urgent first in each."""
-    orders = work_orders_in_order(show)
+    orders = work_orders_in_order(show, property_id)
     rows = load_report_rows([o.report for o in orders])  # photos of each order's report
     photos = {r.report.id: r.report.photos for r in rows}
     groups: dict = {}
@@ -279,6 +352,8 @@ def render_work_orders(
         "review/work_orders.html",
         groups=groups,
         show=show,
+        property_id=property_id,
+        properties=properties_with_area(),
         photos=photos,
         count=len(orders),
         errors=errors or {},
@@ -294,21 +369,20 @@ def work_order_done(order_id: int):
         abort(404)
     show = request.form.get("show", "open")
     show = show if show in WORK_ORDER_VIEWS else "open"
+    chosen = request.form.get("property", "")
+    property_id = int(chosen) if chosen.isdigit() else None
+    already = {order.id: gettext("This work order is already done.")}
     if order.status == "done":
-        return render_work_orders(
-            show, {order.id: gettext("This work order is already done.")}, status=409
-        )
+        return render_work_orders(show, property_id, already, status=409)
     note, error = forms.read_comment(request.form, "note", required=True)
     if error:
-        return render_work_orders(show, {order.id: error}, {order.id: note}, status=422)
+        return render_work_orders(show, property_id, {order.id: error}, {order.id: note}, 422)
     try:
         actions.complete_work_order(order, current_user, note)
     except actions.AlreadyDone:
-        return render_work_orders(
-            show, {order.id: gettext("This work order is already done.")}, status=409
-        )
+        return render_work_orders(show, property_id, already, status=409)
     flash(gettext("The work order is done."), "notice")
-    return redirect(url_for("review.work_orders", status=show))
+    return redirect(url_for("review.work_orders", status=show, property=property_id))
 
 
 @bp.get("/properties/<int:property_id>")
@@ -334,19 +408,21 @@ def property_page(property_id: int):
 
 @bp.get("/export.csv")
 def export_csv():
-    from patrol.review.export_csv import night_range_csv
+    """?from=&to=&what=reports|checkins|work-orders (reports when left out)."""
+    from patrol.review.export_csv import EXPORTS, export_csv, export_filename
 
+    what = request.args.get("what", "reports")
+    if what not in EXPORTS:
+        raise ApiError(400, gettext("Choose reports, check-ins or work orders to export."))
     night_range, error = forms.read_export_range(request.args)
     if error:
         raise ApiError(400, error)
     first, last = night_range
-    body = night_range_csv(first, last)
-    filename = f"nattpatrull-{first.isoformat()}-{last.isoformat()}.csv"
     return Response(
-        body,
+        export_csv(what, first, last),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="{export_filename(what, first, last)}"',
             "Cache-Control": "no-store",
         },
     )
@@ -357,15 +433,21 @@ def night_pdf(night: str):
     from patrol.review.export_pdf import night_report_pdf
 
     night_date = parse_night(night)
-    pdf = night_report_pdf(night_date)
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="nattrapport-{night_date.isoformat()}.pdf"',
-            "Cache-Control": "no-store",
-        },
+    kept = db.session.scalar(
+        sa.select(NightReview)
+        .options(undefer(NightReview.pdf))
+        .where(NightReview.night == night_date)
     )
+    headers = {"Cache-Control": "no-store"}
+    if kept is not None:  # the record rendered when the night was marked reviewed
+        pdf = kept.pdf
+        filename = f"nattrapport-{night_date.isoformat()}-granskad.pdf"
+        headers["X-Content-SHA256"] = kept.sha256
+    else:
+        pdf = night_report_pdf(night_date)
+        filename = f"nattrapport-{night_date.isoformat()}.pdf"
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(pdf, mimetype="application/pdf", headers=headers)
 
 
 # --- theme --------------------------------------------------------------------------------

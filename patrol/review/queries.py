@@ -30,6 +30,9 @@ effective_category = sa.func.coalesce(ReportReview.category, Report.category)
 effective_level = sa.func.coalesce(ReportReview.level, Report.level)
 
 
+EMPTY_SHIFT_SECONDS = 60
+
+
 def has_flag(column, flag: str):
     """SQL: does this JSON list column contain the flag? (portable: SQLite and PostgreSQL)."""
     return sa.cast(column, sa.Text).like(f'%"{flag}"%')
@@ -78,6 +81,19 @@ class ShiftSummary:
     @property
     def photos_missing(self) -> int:
         return max(self.photos_expected - self.photos_arrived, 0)
+
+    @property
+    def is_empty(self) -> bool:
+        """Started and ended within a minute with nothing recorded (a mistaken tap on
+        "Starta pass"): Natten folds these away instead of showing a card each."""
+        shift = self.shift
+        return (
+            shift.ended_at is not None
+            and (shift.ended_at - shift.started_at).total_seconds() <= EMPTY_SHIFT_SECONDS
+            and self.checkins == 0
+            and self.reports == 0
+            and not shift.note
+        )
 
     @property
     def flags(self) -> dict[str, int]:
@@ -419,8 +435,9 @@ def review_events(report_id: uuid.UUID) -> list[ReviewEvent]:
     )
 
 
-def work_orders_in_order(show: str) -> list[WorkOrder]:
-    """Work orders ("open", "done" or "all") by area and property, most urgent first in each."""
+def work_orders_in_order(show: str, property_id: int | None = None) -> list[WorkOrder]:
+    """Work orders ("open", "done" or "all"; of one property or all) by area and property,
+    most urgent first in each."""
     query = (
         sa.select(WorkOrder)
         .options(
@@ -434,6 +451,8 @@ def work_orders_in_order(show: str) -> list[WorkOrder]:
     )
     if show != "all":
         query = query.where(WorkOrder.status == show)
+    if property_id is not None:
+        query = query.where(WorkOrder.property_id == property_id)
     priority_rank = sa.case({"high": 0, "normal": 1, "low": 2}, value=WorkOrder.priority)
     return list(
         db.session.scalars(

@@ -246,10 +246,12 @@ def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
 
     # The theme switch (a form, no script needed) turns the pages light and back.
     page.goto(live_server.url + urls["natten"])
+    page.locator(".desk-more summary").click()  # the theme switch sits behind "Meny"
     page.get_by_role("button", name="Ljust tema").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "light")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Natten {night}")
     page.screenshot(path=str(output_dir / "review-natten-light-1280x800.png"), full_page=True)
+    page.locator(".desk-more summary").click()
     page.get_by_role("button", name="Mörkt tema").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     context.close()

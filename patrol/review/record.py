@@ -1,0 +1,111 @@
+"""Everything one night holds, for the kept record (the night's PDF): shifts with their
+check-ins and reports, SOS alerts with their lifecycle, extra rounds with the guards'
+answers, and the work orders made from the night's reports.
+
+A fixed number of statements however big the night, like the review pages (queries.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from patrol.auth.models import User
+from patrol.db import db
+from patrol.push.models import Dispatch, DispatchResponse, SosAlert
+from patrol.reports.models import Report
+from patrol.review.models import WorkOrder
+from patrol.review.queries import ReportRow, night_checkins, night_rows
+from patrol.shifts.models import STOCKHOLM, CheckIn, Shift
+from patrol.sites.models import Property
+
+
+def night_window(night: date) -> tuple[datetime, datetime]:
+    """The UTC instants a night spans: noon to noon, Stockholm time (as `night_of` counts)."""
+    zone = ZoneInfo(STOCKHOLM)
+    start = datetime.combine(night, time(12), zone)
+    end = datetime.combine(night + timedelta(days=1), time(12), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+@dataclass
+class NightRecord:
+    night: date
+    shifts: list[Shift]
+    checkins: list[CheckIn]
+    rows: list[ReportRow]  # acute first
+    sos: list[SosAlert]
+    dispatches: list[Dispatch]
+    work_orders: list[WorkOrder]
+    guard_names: dict[int, str] = field(default_factory=dict)  # every guard sent a round
+    by_shift: dict = field(default_factory=dict)
+
+    def timeline(self, shift: Shift) -> list[tuple[str, datetime, object]]:
+        """("checkin" | "report", when, item) of one shift in time order."""
+        return sorted(self.by_shift.get(shift.id, ()), key=lambda e: (e[1], e[0]))
+
+
+def load_night_record(night: date) -> NightRecord:
+    shifts, rows = night_rows(night)
+    checkins = night_checkins(night)
+    start, end = night_window(night)
+    night_shift_ids = [s.id for s in shifts]
+    # An SOS belongs to the night of its shift, or (arriving before its shift) of its time.
+    sos = db.session.scalars(
+        sa.select(SosAlert)
+        .options(joinedload(SosAlert.guard), joinedload(SosAlert.acknowledged_by))
+        .where(
+            sa.or_(
+                SosAlert.shift_id.in_(night_shift_ids),
+                SosAlert.occurred_at.between(start, end),
+            )
+        )
+        .order_by(SosAlert.occurred_at)
+    ).all()
+    dispatches = db.session.scalars(
+        sa.select(Dispatch)
+        .options(
+            joinedload(Dispatch.created_by),
+            joinedload(Dispatch.property),
+            selectinload(Dispatch.responses).joinedload(DispatchResponse.guard),
+        )
+        .where(Dispatch.created_at >= start, Dispatch.created_at < end)
+        .order_by(Dispatch.created_at)
+    ).all()
+    work_orders = db.session.scalars(
+        sa.select(WorkOrder)
+        .options(
+            joinedload(WorkOrder.property).joinedload(Property.area),
+            joinedload(WorkOrder.created_by),
+            joinedload(WorkOrder.done_by),
+            joinedload(WorkOrder.checkpoint),
+        )
+        .join(Report, Report.id == WorkOrder.report_id)
+        .join(Shift, Shift.id == Report.shift_id)
+        .where(Shift.night == night)
+        .order_by(WorkOrder.created_at)
+    ).all()
+    sent = {guard_id for d in dispatches for guard_id in d.guard_ids}
+    guard_names = dict(
+        db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(sent))).all()
+    )
+    by_shift = defaultdict(list)
+    for checkin in checkins:
+        by_shift[checkin.shift_id].append(("checkin", checkin.occurred_at, checkin))
+    for row in rows:
+        by_shift[row.report.shift_id].append(("report", row.report.occurred_at, row))
+    return NightRecord(
+        night=night,
+        shifts=shifts,
+        checkins=checkins,
+        rows=rows,
+        sos=list(sos),
+        dispatches=list(dispatches),
+        work_orders=list(work_orders),
+        guard_names=guard_names,
+        by_shift=by_shift,
+    )
