@@ -114,7 +114,7 @@ def test_supervisor_scripts_are_not_precached_for_the_guard(client):
     source = served_worker(client)
     urls = json.loads(re.search(r"const PRECACHE_URLS = (\[.*?\]);", source).group(1))
     assert not [url for url in urls if "/review" in url or "/js/push/" in url]
-    assert client.get("/static/js/review/print.js").status_code == 200
+    assert client.get("/static/js/review/desk.js").status_code == 200
 
 
 def test_module_worker_imports_the_sync_engine_and_the_classic_one_does_not(client):

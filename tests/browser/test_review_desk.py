@@ -241,7 +241,7 @@ def test_work_orders_print_one_page_per_property_with_the_address_on_top(
     log_in(page, live_server.url)
     page.goto(live_server.url + "/review/work-orders")
     page.get_by_role("link", name="Skriv ut per fastighet").click()
-    expect(page.get_by_role("button", name="Skriv ut")).to_be_visible()  # review.js ran
+    expect(page.get_by_role("button", name="Skriv ut")).to_be_visible()  # review/desk.js ran
     pdf = page.pdf(format="A4", print_background=False)
     render_pages(pdf, shots / "print", "work-orders")
     texts = page_texts(pdf)

@@ -226,7 +226,7 @@ def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
     expect(page.locator(".wo-area h2")).to_have_text("Södra Sofielund")
     expect(page.locator(".wo-property h3")).to_contain_text(places["property_name"])
     expect(page.locator(".wo")).to_contain_text("Byt lampan vid entrén")
-    expect(page.get_by_role("button", name="Skriv ut")).to_be_visible()  # review/print.js ran
+    expect(page.get_by_role("button", name="Skriv ut")).to_be_visible()  # review/desk.js ran
     shoot(page, output_dir, "arbetsordrar")
     page.emulate_media(media="print")
     page.pdf(path=str(output_dir / "review-arbetsordrar-print.pdf"), format="A4")

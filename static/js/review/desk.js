@@ -3,8 +3,8 @@
 //   with the same A4 print stylesheet).
 // - Date fields (ÅÅÅÅ-MM-DD text, see review/_macros.html) show the page's own message beside
 //   the field instead of the browser's bubble, which speaks the browser's language.
-// - Photos open in a viewer on the same page (./review/photo-viewer.js).
-import { mountPhotoViewer } from "./review/photo-viewer.js";
+// - Photos open in a viewer on the same page (./photo-viewer.js).
+import { mountPhotoViewer } from "./photo-viewer.js";
 
 for (const button of document.querySelectorAll(".print-button")) {
   button.hidden = false;
