@@ -199,16 +199,17 @@ def main() -> None:
         tmp = Path(tmpdir)
         servers = []
         try:
-            env = prepare_app(tmp / "after", args.database_url)
+            envs = {"after": prepare_app(tmp / "after", args.database_url)}
+            env = envs["after"]
             ports = {"after": free_port(), "bare": free_port()}
             servers.append(start_gunicorn("app:app", ports["after"], env))
             servers.append(start_gunicorn("bench.baseline_app:app", ports["bare"], env))
             if args.before:
                 code = export_commit(args.before, tmp / "before-code")
-                before_env = prepare_app(tmp / "before", args.before_database_url, code)
+                envs["before"] = prepare_app(tmp / "before", args.before_database_url, code)
                 ports["before"] = free_port()
-                servers.append(start_gunicorn("app:app", ports["before"], before_env, code))
-            run(args, ports, env)
+                servers.append(start_gunicorn("app:app", ports["before"], envs["before"], code))
+            run(args, ports, envs)
         finally:
             for process in servers:
                 process.terminate()
@@ -281,32 +282,32 @@ def checkin_body(shift_id: str, token: str) -> bytes:
     ).encode()
 
 
-def run(args, ports: dict, env: dict) -> None:
+def run(args, ports: dict, envs: dict) -> None:
     import sqlalchemy as sa
 
-    from patrol import create_app
-    from patrol.db import db
-    from patrol.sites.models import Checkpoint, Property
-
-    os.environ.update({k: v for k, v in env.items() if k.startswith("PATROL_")})
-    flask_app = create_app()
-    with flask_app.app_context():
-        # The demo seed is the same on both databases, so the same token and property serve.
-        token = db.session.scalar(sa.select(Checkpoint.token).order_by(Checkpoint.id))
-        property_id = db.session.scalar(sa.select(Property.id).order_by(Property.id))
-    flask_app.extensions["patrol_db"][0].dispose()
+    def demo_ids(env: dict) -> tuple[str, int]:
+        """A checkpoint token and a property id of that app's demo seed (tokens are random)."""
+        url = env.get("PATROL_DATABASE_URL") or "sqlite:///" + env["PATROL_INSTANCE_PATH"] + (
+            "/patrol.sqlite3"
+        )
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            token = conn.scalar(sa.text("SELECT token FROM checkpoints ORDER BY id LIMIT 1"))
+            property_id = conn.scalar(sa.text("SELECT id FROM properties ORDER BY id LIMIT 1"))
+        engine.dispose()
+        return token, property_id
 
     apps = {
-        name: AppUnderTest(ports[name], token, property_id)
+        name: AppUnderTest(ports[name], *demo_ids(envs[name]))
         for name in ("after", "before")
         if name in ports
     }
     bare = Client(ports["bare"])
 
     def bare_json() -> int:
-        return bare.request("PUT", f"/json/{uuid.uuid4()}", checkin_body("x", token), JSON_HEADERS)[
-            0
-        ]
+        return bare.request(
+            "PUT", f"/json/{uuid.uuid4()}", checkin_body("x", "token"), JSON_HEADERS
+        )[0]
 
     photo = photo_300kb()
     photo_headers = {
