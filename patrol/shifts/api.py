@@ -36,9 +36,21 @@ def json_body() -> dict:
     return body
 
 
-def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> Shift:
-    """The caller's shift: unknown -> 422, another user's -> 403."""
-    shift = db.session.get(Shift, shift_id)
+# The columns the hot path needs, read with Core (no ORM identity map or instance to build).
+SHIFT_FOR_RECORD = sa.select(Shift.id, Shift.guard_id, Shift.ended_at)
+CHECKPOINT_FOR_CHECKIN = sa.select(
+    Checkpoint.id,
+    Checkpoint.label,
+    Checkpoint.property_id,
+    Checkpoint.lat,
+    Checkpoint.lon,
+    Checkpoint.radius_m,
+)
+
+
+def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> sa.Row:
+    """The caller's shift (id, guard_id, ended_at): unknown -> 422, another user's -> 403."""
+    shift = db.session.execute(SHIFT_FOR_RECORD.where(Shift.id == shift_id)).first()
     if shift is None:
         raise field_error(field, gettext("Unknown shift. Send the shift first."))
     if shift.guard_id != current_user.id:
@@ -46,7 +58,7 @@ def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> Shift:
     return shift
 
 
-def check_within_shift(shift: Shift, occurred_at: datetime) -> None:
+def check_within_shift(shift: Shift | sa.Row, occurred_at: datetime) -> None:
     """Records made after the shift ended (plus a grace period) are refused; records made
     during the shift are accepted however late they arrive."""
     if shift.ended_at is None:
@@ -149,8 +161,9 @@ METHOD_FOR_REFERENCE = {
 }
 
 
-def resolve_checkpoint(data: dict) -> Checkpoint:
-    """The checkpoint named by the token, the typed code or the id (exactly one is given)."""
+def resolve_checkpoint(data: dict) -> sa.Row:
+    """The checkpoint named by the token, the typed code or the id (exactly one is given):
+    its id, label, property_id, lat, lon and radius_m."""
     if data["checkpoint_token"]:
         field, column, value = "checkpoint_token", Checkpoint.token, data["checkpoint_token"]
     elif data["checkpoint_code"]:
@@ -158,7 +171,7 @@ def resolve_checkpoint(data: dict) -> Checkpoint:
         value = data["checkpoint_code"].strip().upper()
     else:
         field, column, value = "checkpoint_id", Checkpoint.id, data["checkpoint_id"]
-    checkpoint = db.session.scalar(sa.select(Checkpoint).where(column == value))
+    checkpoint = db.session.execute(CHECKPOINT_FOR_CHECKIN.where(column == value)).first()
     if checkpoint is None:
         messages = {
             "checkpoint_token": gettext("Unknown checkpoint code (QR/NFC)."),
@@ -191,7 +204,7 @@ def checkin_content(shift_id, checkpoint_id, data: dict) -> dict:
     }
 
 
-def presence_flags(checkpoint: Checkpoint, data: dict) -> tuple[list[str], float | None]:
+def presence_flags(checkpoint: sa.Row, data: dict) -> tuple[list[str], float | None]:
     """Flags for the supervisor (never a refusal): manual choice, no position, out of radius."""
     flags = []
     if data["method"] == "manual":
@@ -238,4 +251,11 @@ def put_checkin(checkin_id: uuid.UUID):
         ),
         wanted=checkin_content(shift.id, checkpoint.id, data),
     )
+    if status == 201:
+        # The new row is transient (never loaded): the answer names the checkpoint read above.
+        return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin) | checkpoint_names(checkpoint)), status
     return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin)), status
+
+
+def checkpoint_names(checkpoint: sa.Row) -> dict:
+    return {"checkpoint_label": checkpoint.label, "property_id": checkpoint.property_id}
