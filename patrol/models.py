@@ -5,7 +5,7 @@ Feature packages that add tables add their models module here.
 
 from patrol.auth.models import LoginFailure, User
 from patrol.push import models as push_models  # noqa: F401  (push tables)
-from patrol.reports.models import Photo, Report
+from patrol.reports.models import Photo, PhotoBlob, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property
@@ -17,6 +17,7 @@ __all__ = [
     "LoginFailure",
     "Organization",
     "Photo",
+    "PhotoBlob",
     "Property",
     "Report",
     "ReportReview",

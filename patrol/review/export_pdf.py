@@ -10,6 +10,7 @@ silently lost to an exception.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections import defaultdict
 from datetime import date
@@ -28,7 +29,8 @@ from patrol.labels import (
     METHOD_LABELS,
     STATUS_LABELS,
 )
-from patrol.reports.storage import photo_store
+from patrol.reports.actions import complete_thumbnail
+from patrol.reports.storage import read_photo
 from patrol.review.queries import night_checkins, night_rows
 
 FONT_CANDIDATES = (
@@ -157,13 +159,12 @@ def night_report_pdf(night: date) -> bytes:
 
         pdf.add_page()
         pdf.heading("Rapporter (akuta först)", 14)
-        store = photo_store()
         for row in rows:
-            write_report(pdf, row, store)
+            write_report(pdf, row)
         return bytes(pdf.output())
 
 
-def write_report(pdf: NightPdf, row, store) -> None:
+def write_report(pdf: NightPdf, row) -> None:
     report = row.report
     if pdf.will_page_break(40):
         pdf.add_page()
@@ -193,20 +194,21 @@ def write_report(pdf: NightPdf, row, store) -> None:
         pdf.text_line(f"Kommentar: {row.review.comment}", 9)
     if report.missing_photo_ids:
         pdf.text_line(f"Foton som inte kommit fram: {len(report.missing_photo_ids)}", 9)
-    thumbs = [p for p in report.photos if store.exists(p.thumbnail_key)]
+    thumbs = [(p, read_photo(complete_thumbnail(p))) for p in report.photos]
+    thumbs = [(p, data) for p, data in thumbs if data is not None]
     if thumbs:
         per_row = int((pdf.w - pdf.l_margin - pdf.r_margin) // (THUMB_MM + 3))
         for start in range(0, len(thumbs), per_row):
             chunk = thumbs[start : start + per_row]
-            heights = [THUMB_MM * p.height / p.width if p.width else THUMB_MM for p in chunk]
+            heights = [THUMB_MM * p.height / p.width if p.width else THUMB_MM for p, _ in chunk]
             tallest = min(max(heights), THUMB_MM * 1.4)
             if pdf.will_page_break(tallest + 2):
                 pdf.add_page()
             y = pdf.get_y() + 1
-            for index, photo in enumerate(chunk):
+            for index, (_photo, data) in enumerate(chunk):
                 x = pdf.l_margin + index * (THUMB_MM + 3)
                 pdf.image(
-                    str(store.path(photo.thumbnail_key)),
+                    io.BytesIO(data),
                     x=x,
                     y=y,
                     w=THUMB_MM,
