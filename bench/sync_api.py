@@ -44,10 +44,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(target: str, port: int, env: dict, cwd: Path = ROOT) -> subprocess.Popen:
+def start_gunicorn(
+    target: str, port: int, env: dict, cwd: Path = ROOT, workers: int = 2
+) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        [
+            str(gunicorn),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
         cwd=cwd,
         env={**env, "PYTHONPATH": str(cwd)},
     )
