@@ -50,6 +50,12 @@ class Defaults:
     SHIFT_END_GRACE = timedelta(minutes=15)
     CLOCK_SKEW_LIMIT = timedelta(minutes=5)
 
+    # The server clock: None is the real time; tests set one with `patrol.db.set_clock`.
+    CLOCK = None
+
+    # The worker (`flask --app app worker`): seconds between passes over outboxes and jobs.
+    WORKER_POLL_S = 5.0
+
     # Photos.
     MAX_PHOTO_BYTES = 15 * 1024 * 1024
     MAX_PHOTO_PIXELS = 40_000_000
