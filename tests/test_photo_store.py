@@ -237,3 +237,13 @@ def test_a_photo_not_yet_moved_is_served_from_the_other_store(guard, new_report,
     use_store(seeded, "database")  # switched before `photos move` ran
     assert guard.get(answer.json["url"]).data == data
     assert guard.get(answer.json["thumbnail_url"]).status_code == 200
+
+
+def test_the_worker_makes_queued_thumbnails(guard, new_report, seeded):
+    from patrol.schedule.commands import work_once
+
+    report_id, photo_ids = new_report(2)
+    for photo_id in photo_ids:
+        assert put_photo(guard, report_id, photo_id, jpeg_bytes(800, 600)).status_code == 201
+    work_once(seeded)
+    assert all(thumbnail_key(seeded, p).endswith(".thumb.jpg") for p in photo_ids)

@@ -2,9 +2,9 @@
 
 An upload of a JPEG kept byte for byte answers 201 without decoding it; its row is committed
 with `thumbnail_key` NULL, which is the queue. The queue is durable (it is the photo row
-itself) and is drained by whoever comes first: the next read of the thumbnail (the review
-pages and the PDF ask for it), or `flask --app app photos thumbnails` (run it from cron or
-after a restore). Two hosts completing the same thumbnail write the same key with the same
+itself) and is drained by whoever comes first: `flask --app app worker` (a registered drain),
+the next read of the thumbnail (the review pages and the PDF ask for it), or
+`flask --app app photos thumbnails`. Two hosts completing the same thumbnail write the same key with the same
 bytes; the row is updated only while still NULL.
 """
 
