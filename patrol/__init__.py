@@ -44,7 +44,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     push.init_app(app)  # push notifications: acute alerts, extra rounds, SOS; push-worker
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
+    trust_proxies(app)  # PATROL_TRUSTED_PROXIES: client address and scheme from X-Forwarded-*
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (nginx in front of several app hosts), take the client's
+    address, scheme and host from the last N X-Forwarded-* values; with 0 (the default) they
+    are ignored, since anyone can send them."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:

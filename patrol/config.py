@@ -18,6 +18,8 @@ class Defaults:
     PHOTO_DIR = None
     # "files" (PHOTO_DIR, one host) or "database" (several app hosts on one PostgreSQL).
     PHOTO_STORE = "files"
+    # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+    TRUSTED_PROXIES = 0
 
     # A guard logs in once before the shift; the session must outlast the longest shift
     # (weekends 19:30-05:00) with margin.
