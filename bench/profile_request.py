@@ -2,9 +2,12 @@
 N 300 KB photo PUTs through the Flask test client on a fresh database.
 
     python bench/profile_request.py [--count 300] [--database-url URL] [--top 25]
+                                    [--before REF]
 
 Prints milliseconds per request for each kind, and the functions with the most cumulative
 time, so that a change to the hot path can be judged by a profile rather than a guess.
+With --before REF the same profile of that commit (exported to a temporary folder) is
+printed first, for a side-by-side reading.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# --code DIR: profile the app in DIR (an exported older commit) instead of this tree.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
+sys.path.insert(0, str(CODE))
 
 from bench.sync_api import photo_300kb  # noqa: E402
 
@@ -112,7 +117,23 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--top", type=int, default=0, help="also print the top N functions")
+    parser.add_argument("--before", default=None, help="git commit to profile first")
+    parser.add_argument("--code", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.before:
+        import subprocess
+
+        from bench.sync_api import export_commit
+
+        with tempfile.TemporaryDirectory(prefix="patrol-before-") as before:
+            code = export_commit(args.before, Path(before) / "code")
+            print(f"##### before: {args.before}")
+            sys.stdout.flush()
+            command = [sys.executable, __file__, "--code", str(code), "--count", str(args.count)]
+            if args.database_url:
+                command += ["--database-url", args.database_url]
+            subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(code)})
+        print("##### after: this tree")
 
     with tempfile.TemporaryDirectory(prefix="patrol-profile-") as tmpdir:
         app = make_app(Path(tmpdir), args.database_url)
