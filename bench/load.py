@@ -157,7 +157,7 @@ def create_guards(url: str, count: int) -> None:
     )
     with app.app_context():
         from patrol.auth.models import User
-        from patrol.db import db
+        from patrol.db import db, engine_of
 
         password_hash = hash_password("load-password")
         db.session.execute(
@@ -173,7 +173,7 @@ def create_guards(url: str, count: int) -> None:
             ],
         )
         db.session.commit()
-    app.extensions["patrol_db"][0].dispose()
+    engine_of(app).dispose()
 
 
 def database_check(url: str, acked: dict[str, set[str]]) -> list[str]:

@@ -36,7 +36,7 @@ from bench.sync_api import photo_300kb  # noqa: E402
 def make_app(tmp: Path, database_url: str | None):
     os.environ["PATROL_INSTANCE_PATH"] = str(tmp / "instance")
     from patrol import create_app
-    from patrol.db import upgrade_database
+    from patrol.migrate import upgrade_database
 
     config = {"SECRET_KEY": "profile", "PHOTO_DIR": str(tmp / "photos")}
     if database_url:

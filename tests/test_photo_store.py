@@ -17,7 +17,7 @@ from patrol.reports import storage
 from patrol.reports.images import jpeg_is_whole
 from patrol.reports.models import Photo, PhotoBlob
 from patrol.sites.models import Property
-from tests.images import digest, jpeg_bytes
+from tests.support.images import digest, jpeg_bytes
 
 START = "2026-11-23T20:00:00+01:00"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from tests.conftest import make_test_app
+from tests.support.app import make_test_app
 
 
 def seen_by_the_app(tmp_path, trusted: int) -> tuple[str, str]:

@@ -20,8 +20,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from patrol.db import make_engine, upgrade_database
-from tests.browser.guard_helpers import (
+from patrol.db import engine_of, make_engine
+from patrol.migrate import upgrade_database
+from tests.support.app import (
+    TEST_DATABASE_URL,
+    TEST_PASSWORD,
+    give_everyone_the_test_password,
+    make_test_app,
+    postgres_url,
+)
+from tests.support.guard_browser import (
     camera_photo,
     check_in_from_list,
     check_in_with_code,
@@ -37,7 +45,6 @@ from tests.browser.guard_helpers import (
     wait_until_all_sent,
     write_report,
 )
-from tests.conftest import TEST_DATABASE_URL, TEST_PASSWORD, make_test_app, postgres_url
 from tests.support.hosts import AppHost, Nginx
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -58,11 +65,10 @@ def shared_database(tmp_path):
     app = make_test_app(url, tmp_path / "seed")
     with app.app_context():
         from patrol.sites.demo import seed_demo
-        from tests.conftest import give_everyone_the_test_password
 
         seed_demo()
         give_everyone_the_test_password()
-    app.extensions["patrol_db"][0].dispose()
+    engine_of(app).dispose()
     yield url
     if TEST_DATABASE_URL:
         with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
