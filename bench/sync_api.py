@@ -1,18 +1,23 @@
 """Sync API throughput next to a bare Flask baseline, both under gunicorn with 2 workers.
 
     python bench/sync_api.py [--seconds 4] [--rounds 3] [--clients 4] [--database-url URL]
+                             [--before REF [--before-database-url URL]]
 
 Prints, measured side by side in one run (rounds alternate app and baseline so that the
 machine's noise hits both alike):
   - check-in PUTs/s vs a bare Flask JSON endpoint       (target ratio >= 0.5)
   - 300 KB photo uploads/s vs a raw-body sink endpoint  (target ratio >= 0.6)
 The app runs on a fresh SQLite database in a temporary folder unless --database-url is given.
+With --before REF (a git commit, e.g. main), that commit's app is exported to a temporary
+folder and served beside this one on its own database (--before-database-url for PostgreSQL;
+it is emptied), and every round measures it too: before and after, side by side in one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import hashlib
 import http.client
 import io
@@ -39,12 +44,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
+def start_gunicorn(
+    target: str, port: int, env: dict, cwd: Path = ROOT, workers: int = 2
+) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
-        cwd=ROOT,
-        env=env,
+        [
+            str(gunicorn),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(cwd)},
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -114,27 +130,46 @@ def photo_300kb() -> bytes:
     return out.getvalue()
 
 
-def prepare_app(tmp: Path, database_url: str | None) -> dict:
-    """Migrate and seed a database; returns the environment for gunicorn."""
+def prepare_app(tmp: Path, database_url: str | None, code: Path = ROOT) -> dict:
+    """Migrate and seed a database with the app in `code`; returns the environment for
+    gunicorn. A PostgreSQL database is emptied first."""
     env = {
         **os.environ,
         "PATROL_INSTANCE_PATH": str(tmp / "instance"),
         "PATROL_SECRET_KEY": "bench-secret",
         "PATROL_PHOTO_DIR": str(tmp / "photos"),
         "PATROL_ENV": "development",
+        "PYTHONPATH": str(code),
     }
     if database_url:
         env["PATROL_DATABASE_URL"] = database_url
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
     flask = Path(sys.executable).with_name("flask")
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run(
             [str(flask), "--app", "app", *command],
-            cwd=ROOT,
+            cwd=code,
             env=env,
             check=True,
             stdout=subprocess.DEVNULL,
         )
     return env
+
+
+def export_commit(ref: str, target: Path) -> Path:
+    """The tree of commit `ref` of this repository, written to `target`."""
+    target.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
 
 
 def login(port: int) -> dict:
@@ -165,69 +200,125 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--before", default=None, help="git commit to measure beside this tree")
+    parser.add_argument("--before-database-url", default=None)
     args = parser.parse_args()
+    if args.before and bool(args.database_url) != bool(args.before_database_url):
+        parser.error("--before on PostgreSQL needs --before-database-url (a second database)")
 
     with tempfile.TemporaryDirectory(prefix="patrol-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        env = prepare_app(tmp, args.database_url)
-        app_port, base_port = free_port(), free_port()
-        app_server = start_gunicorn("app:app", app_port, env)
-        base_server = start_gunicorn("bench.baseline_app:app", base_port, env)
+        servers = []
         try:
-            run(args, app_port, base_port, env)
+            envs = {"after": prepare_app(tmp / "after", args.database_url)}
+            env = envs["after"]
+            ports = {"after": free_port(), "bare": free_port()}
+            servers.append(start_gunicorn("app:app", ports["after"], env))
+            servers.append(start_gunicorn("bench.baseline_app:app", ports["bare"], env))
+            if args.before:
+                code = export_commit(args.before, tmp / "before-code")
+                envs["before"] = prepare_app(tmp / "before", args.before_database_url, code)
+                ports["before"] = free_port()
+                servers.append(start_gunicorn("app:app", ports["before"], envs["before"], code))
+            run(args, ports, envs)
         finally:
-            for process in (app_server, base_server):
+            for process in servers:
                 process.terminate()
                 process.wait(timeout=20)
 
 
-def run(args, app_port: int, base_port: int, env: dict) -> None:
+class AppUnderTest:
+    """One served app, logged in as the guard, with an open shift and photo slots."""
+
+    def __init__(self, port: int, token: str, property_id: int):
+        self.client = Client(port, login(port))
+        self.token = token
+        self.property_id = property_id
+        self.shift_id = str(uuid.uuid4())
+        status, _ = self.client.request(
+            "PUT",
+            f"/api/v1/shifts/{self.shift_id}",
+            json.dumps({"started_at": "2026-11-23T20:00:00+01:00"}).encode(),
+            JSON_HEADERS,
+        )
+        assert status == 201, status
+        self.slots: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def checkin(self) -> int:
+        body = checkin_body(self.shift_id, self.token)
+        return self.client.request("PUT", f"/api/v1/checkins/{uuid.uuid4()}", body, JSON_HEADERS)[0]
+
+    def add_reports(self, count: int) -> None:
+        """Reports with six photo slots each, made before the clock starts."""
+        for _ in range(count):
+            report_id = str(uuid.uuid4())
+            photo_ids = [str(uuid.uuid4()) for _ in range(6)]
+            body = {
+                "shift_id": self.shift_id,
+                "property_id": self.property_id,
+                "category": "graffiti",
+                "level": "preventive",
+                "occurred_at": "2026-11-23T21:30:00+01:00",
+                "photo_ids": photo_ids,
+            }
+            status, _ = self.client.request(
+                "PUT", f"/api/v1/reports/{report_id}", json.dumps(body).encode(), JSON_HEADERS
+            )
+            assert status == 201, status
+            self.slots.extend((report_id, pid) for pid in photo_ids)
+
+    def photo(self, photo: bytes, headers: dict) -> int:
+        with self.lock:
+            report_id, photo_id = self.slots.pop()
+        return self.client.request(
+            "PUT", f"/api/v1/reports/{report_id}/photos/{photo_id}", photo, headers
+        )[0]
+
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def checkin_body(shift_id: str, token: str) -> bytes:
+    return json.dumps(
+        {
+            "shift_id": shift_id,
+            "checkpoint_token": token,
+            "method": "qr",
+            "occurred_at": "2026-11-23T21:00:00+01:00",
+            "lat": 55.5871,
+            "lon": 13.0147,
+            "accuracy_m": 9.0,
+        }
+    ).encode()
+
+
+def run(args, ports: dict, envs: dict) -> None:
     import sqlalchemy as sa
 
-    session = login(app_port)
-    app = Client(app_port, session)
-    base = Client(base_port)
-    json_headers = {"Content-Type": "application/json"}
+    def demo_ids(env: dict) -> tuple[str, int]:
+        """A checkpoint token and a property id of that app's demo seed (tokens are random)."""
+        url = env.get("PATROL_DATABASE_URL") or "sqlite:///" + env["PATROL_INSTANCE_PATH"] + (
+            "/patrol.sqlite3"
+        )
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            token = conn.scalar(sa.text("SELECT token FROM checkpoints ORDER BY id LIMIT 1"))
+            property_id = conn.scalar(sa.text("SELECT id FROM properties ORDER BY id LIMIT 1"))
+        engine.dispose()
+        return token, property_id
 
-    shift_id = str(uuid.uuid4())
-    status, _ = app.request(
-        "PUT",
-        f"/api/v1/shifts/{shift_id}",
-        json.dumps({"started_at": "2026-11-23T20:00:00+01:00"}).encode(),
-        json_headers,
-    )
-    assert status == 201, status
-    from patrol import create_app
-    from patrol.db import db, engine_of
-    from patrol.sites.models import Checkpoint, Property
+    apps = {
+        name: AppUnderTest(ports[name], *demo_ids(envs[name]))
+        for name in ("after", "before")
+        if name in ports
+    }
+    bare = Client(ports["bare"])
 
-    os.environ.update({k: v for k, v in env.items() if k.startswith("PATROL_")})
-    flask_app = create_app()
-    with flask_app.app_context():
-        token = db.session.scalar(sa.select(Checkpoint.token).order_by(Checkpoint.id))
-        property_id = db.session.scalar(sa.select(Property.id).order_by(Property.id))
-    engine_of(flask_app).dispose()
-
-    def checkin_body() -> bytes:
-        return json.dumps(
-            {
-                "shift_id": shift_id,
-                "checkpoint_token": token,
-                "method": "qr",
-                "occurred_at": "2026-11-23T21:00:00+01:00",
-                "lat": 55.5871,
-                "lon": 13.0147,
-                "accuracy_m": 9.0,
-            }
-        ).encode()
-
-    def app_checkin() -> int:
-        return app.request("PUT", f"/api/v1/checkins/{uuid.uuid4()}", checkin_body(), json_headers)[
-            0
-        ]
-
-    def base_json() -> int:
-        return base.request("PUT", f"/json/{uuid.uuid4()}", checkin_body(), json_headers)[0]
+    def bare_json() -> int:
+        return bare.request(
+            "PUT", f"/json/{uuid.uuid4()}", checkin_body("x", "token"), JSON_HEADERS
+        )[0]
 
     photo = photo_300kb()
     photo_headers = {
@@ -236,58 +327,43 @@ def run(args, app_port: int, base_port: int, env: dict) -> None:
         + base64.b64encode(hashlib.sha256(photo).digest()).decode()
         + ":",
     }
-    # Reports with six photo slots each, made before the clock starts.
-    slots: list[tuple[str, str]] = []
-    slots_lock = threading.Lock()
-
-    def add_reports(count: int) -> None:
-        for _ in range(count):
-            report_id = str(uuid.uuid4())
-            photo_ids = [str(uuid.uuid4()) for _ in range(6)]
-            body = {
-                "shift_id": shift_id,
-                "property_id": property_id,
-                "category": "graffiti",
-                "level": "preventive",
-                "occurred_at": "2026-11-23T21:30:00+01:00",
-                "photo_ids": photo_ids,
-            }
-            status, _ = app.request(
-                "PUT", f"/api/v1/reports/{report_id}", json.dumps(body).encode(), json_headers
-            )
-            assert status == 201, status
-            slots.extend((report_id, pid) for pid in photo_ids)
-
-    def app_photo() -> int:
-        with slots_lock:
-            report_id, photo_id = slots.pop()
-        return app.request(
-            "PUT", f"/api/v1/reports/{report_id}/photos/{photo_id}", photo, photo_headers
-        )[0]
 
     def base_sink() -> int:
-        return base.request("PUT", f"/sink/{uuid.uuid4()}", photo, photo_headers)[0]
+        return bare.request("PUT", f"/sink/{uuid.uuid4()}", photo, photo_headers)[0]
 
     print(
         f"sync API vs bare Flask, gunicorn -w 2, {args.clients} clients, "
         f"{args.rounds} rounds x {args.seconds:.0f} s each, photo {len(photo) // 1024} KB"
+        + (f", before = {args.before}" if args.before else "")
     )
-    checkin_ratios, photo_ratios = [], []
+    ratios: dict[str, list[float]] = {}
     for round_no in range(1, args.rounds + 1):
-        a = throughput(app_checkin, args.clients, args.seconds)
-        b = throughput(base_json, args.clients, args.seconds)
-        # Enough photo slots for the fastest plausible round.
-        add_reports(int(max(a, 50) * args.seconds / 6) + 10)
-        c = throughput(app_photo, args.clients, args.seconds)
+        checkins = {
+            name: throughput(a.checkin, args.clients, args.seconds) for name, a in apps.items()
+        }
+        b = throughput(bare_json, args.clients, args.seconds)
+        photos = {}
+        for name, a in apps.items():
+            # Enough photo slots for the fastest plausible round.
+            a.add_reports(int(max(checkins[name], 50) * args.seconds / 6) + 10)
+            photos[name] = throughput(
+                functools.partial(a.photo, photo, photo_headers), args.clients, args.seconds
+            )
         d = throughput(base_sink, args.clients, args.seconds)
-        checkin_ratios.append(a / b)
-        photo_ratios.append(c / d)
+        parts = [f"round {round_no}: bare JSON {b:7.1f}/s, raw sink {d:6.1f}/s"]
+        for name in apps:
+            ratios.setdefault(f"check-in {name}", []).append(checkins[name] / b)
+            ratios.setdefault(f"photo {name}", []).append(photos[name] / d)
+            parts.append(
+                f"{name}: check-in {checkins[name]:7.1f}/s = {checkins[name] / b:.2f}, "
+                f"photo {photos[name]:6.1f}/s = {photos[name] / d:.2f}"
+            )
+        print(" | ".join(parts))
+    for name, values in ratios.items():
+        target = "0.5" if name.startswith("check-in") else "0.4"
         print(
-            f"round {round_no}: check-in {a:7.1f}/s vs bare JSON {b:7.1f}/s = {a / b:.2f} | "
-            f"photo {c:6.1f}/s vs raw sink {d:6.1f}/s = {c / d:.2f}"
+            f"{name + ' ratio':24s} (median): {statistics.median(values):.2f}  (target >= {target})"
         )
-    print(f"check-in ratio (median): {statistics.median(checkin_ratios):.2f}  (target >= 0.5)")
-    print(f"photo ratio    (median): {statistics.median(photo_ratios):.2f}  (target >= 0.6)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ class Defaults:
     DATABASE_URL = None
     # None: files under <instance>/photos.
     PHOTO_DIR = None
+    # "files" (PHOTO_DIR, one host) or "database" (several app hosts on one PostgreSQL).
+    PHOTO_STORE = "files"
 
     # A guard logs in once before the shift; the session must outlast the longest shift
     # (weekends 19:30-05:00) with margin.

@@ -6,7 +6,7 @@ Feature packages that add tables add their models module here.
 from patrol.admin.models import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.push import models as push_models  # noqa: F401  (push tables)
-from patrol.reports.models import Photo, Report
+from patrol.reports.models import Photo, PhotoBlob, Report
 from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
 from patrol.rounds.models import RoundSkip, Route, RouteCheckpoint, Schedule
 from patrol.schedule.models import JobRun
@@ -24,6 +24,7 @@ __all__ = [
     "NightReview",
     "Organization",
     "Photo",
+    "PhotoBlob",
     "Property",
     "Report",
     "ReportReview",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext
 from flask_login import current_user
@@ -106,16 +107,24 @@ def put_record(
     `content(row)` and `wanted` are the normalised contents compared for "same content":
     timestamps as aware UTC instants, absent optional fields as None, sets for unordered lists.
     `on_create(row)` runs inside the creating transaction, before its commit.
+
+    Without `on_create` the row is written with one Core INSERT rather than through the ORM's
+    unit of work (a third of a check-in's time went to the flush), and the returned row is a
+    transient instance built from the same values: it is never added to the session.
     """
     session = db.session
     # Insert first: a new record (the common case) costs no extra read. A UUID that exists
     # already fails on the primary key, and the stored row is then compared.
-    row = model(id=record_id, **values)
-    session.add(row)
     try:
-        if on_create is not None:
-            session.flush()
-            on_create(row)
+        if on_create is None:
+            values = {"received_at": utcnow(), **values}
+            session.connection().execute(sa.insert(model.__table__).values(id=record_id, **values))
+            session.commit()
+            return model(id=record_id, **values), 201
+        row = model(id=record_id, **values)
+        session.add(row)
+        session.flush()
+        on_create(row)
         session.commit()
         return row, 201
     except IntegrityError:

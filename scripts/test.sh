@@ -2,7 +2,8 @@
 # Installs everything the tests need on a fresh Debian machine and runs the whole suite:
 # a virtualenv in .venv with the app and its test extras (python3-venv from apt-get when
 # Debian's python3 lacks it), and Debian's chromium, webkit2gtk-driver and xvfb for the
-# browser tests (apt-get, when missing). Extra arguments go to pytest.
+# browser tests and Debian's nginx for the two-host test (apt-get, when missing). Extra
+# arguments go to pytest.
 # With TEST_DATABASE_URL set, every database test runs on PostgreSQL as well as SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,10 @@ fi
 # virtual display (tests/browser/test_guard_webkit.py).
 if [ ! -x /usr/bin/WebKitWebDriver ] || ! command -v Xvfb >/dev/null; then
   apt_install webkit2gtk-driver xvfb xauth
+fi
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  # Only the binary is used (tests/support/hosts.py starts it in the foreground on loopback).
+  apt_install nginx
 fi
 
 .venv/bin/python -m pip install -q --upgrade pip

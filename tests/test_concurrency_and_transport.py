@@ -109,6 +109,10 @@ def test_identical_puts_racing_make_one_row_each(seeded):
         assert statuses == expected
         assert count(seeded, Photo) == 1
         files = [p for p in Path(seeded.config["PHOTO_DIR"]).rglob("*") if p.is_file()]
+        assert len(files) == 1  # the photo, once (its thumbnail is queued)
+        thumb = sessions[0].get(f"{base}/api/v1/reports/{report_id}/photos/{photo_id}?size=thumb")
+        assert thumb.status_code == 200
+        files = [p for p in Path(seeded.config["PHOTO_DIR"]).rglob("*") if p.is_file()]
         assert len(files) == 2  # the photo and its thumbnail, once
     finally:
         server.stop()

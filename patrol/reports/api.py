@@ -8,20 +8,23 @@ import hashlib
 import re
 import uuid
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from patrol.auth.roles import PATROL_ROLES
-from patrol.db import db
+from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
+from patrol.reports.actions import complete_thumbnail
 from patrol.reports.images import ACCEPTED_CONTENT_TYPES, EXTENSIONS, clean_photo
 from patrol.reports.models import Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
-from patrol.reports.storage import photo_store
+from patrol.reports.storage import photo_response, photo_store
 from patrol.security import require_owner_or_reviewer, roles_required
+from patrol.shifts.models import Shift
 from patrol.shifts.rules import check_within_shift, own_shift
 from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
@@ -152,6 +155,11 @@ def photo_too_large(limit: int) -> ApiError:
     )
 
 
+# The report's photo list and its guard, in one Core read (an upload needs nothing else).
+REPORT_FOR_UPLOAD = sa.select(Report.id, Report.photo_ids, Shift.guard_id).join(
+    Shift, Shift.id == Report.shift_id
+)
+
 PHOTO_REQUEST = {
     media: {"schema": {"type": "string", "format": "binary"}}
     for media in sorted(ACCEPTED_CONTENT_TYPES)
@@ -167,10 +175,10 @@ PHOTO_REQUEST = {
 )
 def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     config = current_app.config
-    report = db.session.get(Report, report_id)
+    report = db.session.execute(REPORT_FOR_UPLOAD.where(Report.id == report_id)).first()
     if report is None:
         raise ApiError(404, gettext("The report has not arrived yet. Send the report first."))
-    if report.shift.guard_id != current_user.id:
+    if report.guard_id != current_user.id:
         raise ApiError(403, gettext("This report belongs to another guard."))
     if str(photo_id) not in report.photo_ids:
         raise field_error("photo_id", gettext("This photo is not listed in the report."))
@@ -188,48 +196,51 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         )
     sha256 = promised.hex()
 
-    existing = db.session.get(Photo, photo_id)
-    if existing is not None:
-        return same_photo_or_conflict(existing, report, sha256)
-
+    # Insert first, as put_record does: a photo sent again (its answer was lost) fails on the
+    # primary key below and is compared then, so a new photo costs no extra read.
     clean = clean_photo(
         body, max_pixels=config["MAX_PHOTO_PIXELS"], thumbnail_edge=config["THUMBNAIL_EDGE"]
     )
     stem = f"{report.id}/{photo_id}-{sha256[:16]}"
     storage_key = f"{stem}.{EXTENSIONS[clean.content_type]}"
-    thumbnail_key = f"{stem}.thumb.jpg"
+    thumbnail_key = f"{stem}.thumb.jpg" if clean.thumbnail is not None else None
     store = photo_store()
-    store.save((storage_key, clean.data), (thumbnail_key, clean.thumbnail))
-
-    photo = Photo(
-        id=photo_id,
-        report_id=report.id,
-        sha256=sha256,
-        content_type=clean.content_type,
-        width=clean.width,
-        height=clean.height,
-        bytes=len(clean.data),
-        taken_at=clean.taken_at,
-        storage_key=storage_key,
-        thumbnail_key=thumbnail_key,
-    )
-    db.session.add(photo)
+    items = [(storage_key, clean.data)]
+    if clean.thumbnail is not None:
+        items.append((thumbnail_key, clean.thumbnail))
+    values = {
+        "id": photo_id,
+        "report_id": report.id,
+        "sha256": sha256,
+        "content_type": clean.content_type,
+        "width": clean.width,
+        "height": clean.height,
+        "bytes": len(clean.data),
+        "taken_at": clean.taken_at,
+        "received_at": utcnow(),
+        "storage_key": storage_key,
+        "thumbnail_key": thumbnail_key,
+    }
     try:
+        # Files: written and synced before the row commits. Database: in the row's transaction.
+        store.save(*items)
+        db.session.connection().execute(sa.insert(Photo.__table__).values(**values))
         db.session.commit()
     except IntegrityError:
-        # The same photo raced in through another request: keep the winner's files.
+        # The same photo arrived before (or raced in through another request): keep the
+        # winner's bytes.
         db.session.rollback()
         existing = db.session.get(Photo, photo_id, populate_existing=True)
         if existing is None:
             raise
-        if existing.storage_key != storage_key:
-            store.delete(storage_key)
-            store.delete(thumbnail_key)
+        if store.name == "files" and existing.storage_key != storage_key:
+            for key, _data in items:
+                store.delete(key)
         return same_photo_or_conflict(existing, report, sha256)
-    return jsonify(PHOTO_OUT_SCHEMA.dump(photo)), 201
+    return jsonify(PHOTO_OUT_SCHEMA.dump(Photo(**values))), 201
 
 
-def same_photo_or_conflict(existing: Photo, report: Report, sha256: str):
+def same_photo_or_conflict(existing: Photo, report: sa.Row, sha256: str):
     if existing.report_id == report.id and existing.sha256 == sha256:
         return jsonify(PHOTO_OUT_SCHEMA.dump(existing)), 200
     raise conflict()
@@ -244,13 +255,10 @@ def get_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     if photo is None or photo.report_id != report.id:
         raise ApiError(404)
     thumb = request.args.get("size") == "thumb"
-    key = photo.thumbnail_key if thumb else photo.storage_key
-    response = send_file(
-        photo_store().path(key),
-        mimetype="image/jpeg" if thumb else photo.content_type,
-        conditional=True,
+    # A queued thumbnail is made by its first read (patrol/reports/actions.py).
+    key = complete_thumbnail(photo) if thumb else photo.storage_key
+    return photo_response(
+        key,
+        mimetype="image/jpeg" if thumb and key != photo.storage_key else photo.content_type,
         etag=f"{photo.sha256[:32]}{'-t' if thumb else ''}",
-        max_age=86400,
     )
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    return response

@@ -36,7 +36,9 @@ class CleanPhoto:
     content_type: str
     width: int
     height: int
-    thumbnail: bytes
+    # None when the thumbnail is left for later (a JPEG kept byte for byte): decoding it is
+    # the thumbnail's work, not the upload's (patrol/reports/actions.py makes it).
+    thumbnail: bytes | None
     taken_at: datetime | None
 
 
@@ -52,18 +54,17 @@ def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPh
     if content_type == "image/jpeg" and orientation == 1:
         kept_jpeg, _removed = strip_jpeg_metadata(body)
     if kept_jpeg is not None:
-        # Kept byte for byte (less its metadata segments): only the thumbnail's pixels are
-        # needed, and decoding at a scale near the thumbnail skips most of the work while still
-        # reading every byte of the scan, so a truncated file is still caught.
-        scale = thumbnail_edge / max(width, height)
-        image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
-        _load_whole(image)
+        # Kept byte for byte (less its metadata segments): nothing needs its pixels now. That
+        # the file is whole is known from its structure, every segment and scan up to the end
+        # of image, without decoding; the thumbnail is made after the answer.
+        if not jpeg_is_whole(kept_jpeg):
+            raise damaged_image()
         return CleanPhoto(
             data=kept_jpeg,
             content_type=content_type,
             width=width,
             height=height,
-            thumbnail=make_thumbnail(image, thumbnail_edge),
+            thumbnail=None,
             taken_at=_taken_at(exif),
         )
     _load_whole(image)
@@ -102,11 +103,69 @@ def _load_whole(image: Image.Image) -> None:
         try:
             image.load()
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-            raise ApiError(
-                422,
-                gettext("The photo is damaged or cut off. Take it again."),
-                code="damaged_image",
-            ) from None
+            raise damaged_image() from None
+
+
+def damaged_image() -> ApiError:
+    return ApiError(
+        422, gettext("The photo is damaged or cut off. Take it again."), code="damaged_image"
+    )
+
+
+# Markers that stand alone (no length field): TEM, RST0-RST7; SOI and EOI are handled apart.
+_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_START_OF_FRAME = frozenset({*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC})
+
+
+def jpeg_is_whole(data: bytes) -> bool:
+    """Whether a JPEG has all of its structure: SOI, a frame header, then segments and
+    entropy-coded scans, each complete, up to an EOI marker at the end of the data.
+
+    A file cut off anywhere (the failure a phone's interrupted upload or a broken camera
+    write produces) lacks its EOI or ends inside a segment; this finds that by walking the
+    markers (about one 0xFF byte in 256 in scan data), without decoding a pixel."""
+    n = len(data)
+    if n < 4 or data[:2] != b"\xff\xd8":
+        return False
+    i, frame, scans = 2, False, 0
+    while i + 1 < n:
+        if data[i] != 0xFF:
+            return False
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            i += 1
+            continue
+        if marker == 0xD9:  # EOI: whole when a frame and a scan came before (a trailer may follow)
+            return frame and scans > 0
+        if marker in _STANDALONE:
+            i += 2
+            continue
+        if i + 4 > n:
+            return False
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if length < 2 or i + 2 + length > n:
+            return False
+        frame = frame or marker in _START_OF_FRAME
+        i += 2 + length
+        if marker != 0xDA:
+            continue
+        # Entropy-coded data of a scan: runs until a marker other than a stuffed 0xFF00 or
+        # a restart marker.
+        if not frame:
+            return False
+        scans += 1
+        while True:
+            i = data.find(b"\xff", i)
+            if i < 0 or i + 1 >= n:
+                return False
+            following = data[i + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                i += 2
+            elif following == 0xFF:
+                i += 1
+            else:
+                break
+    return False
 
 
 def too_many_pixels(max_pixels: int) -> ApiError:

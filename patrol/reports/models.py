@@ -85,6 +85,20 @@ class Photo(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     storage_key: Mapped[str] = mapped_column(sa.String(200))
-    thumbnail_key: Mapped[str] = mapped_column(sa.String(200))
+    # None while the thumbnail is queued: it is made after the upload's answer, by the next
+    # read of it or by `flask photos thumbnails` (patrol/reports/actions.py).
+    thumbnail_key: Mapped[str | None] = mapped_column(sa.String(200))
 
     report: Mapped[Report] = relationship(back_populates="photos")
+
+
+class PhotoBlob(Base):
+    """A photo or thumbnail in the database photo store (PATROL_PHOTO_STORE=database)."""
+
+    __tablename__ = "photo_blobs"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    # SHA-256 (hex) of `data`, which `photos move` verifies every copy by.
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

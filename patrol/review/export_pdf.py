@@ -15,6 +15,7 @@ silently lost to an exception.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections import defaultdict
 from datetime import date
@@ -36,7 +37,8 @@ from patrol.labels import (
     STATUS_LABELS,
     WORK_ORDER_STATUS_LABELS,
 )
-from patrol.reports.storage import photo_store
+from patrol.reports.actions import complete_thumbnail
+from patrol.reports.storage import read_photo
 from patrol.review.places import place_of
 from patrol.review.record import NightRecord, load_night_record
 from patrol.rounds.exports import write_pdf_section as write_rounds_section
@@ -143,8 +145,6 @@ class NightPdf(FPDF):
         self.write_line(self.clean(text), 4.5, link=url)
 
 
-
-
 def place_text(place, distance_word: str = "från") -> str:
     """A position in words for paper: coordinates, accuracy and distance from the checkpoint."""
     text = f"Position {place.coordinates}"
@@ -185,9 +185,8 @@ def night_report_pdf(night: date, reviewed_by=None, reviewed_at=None) -> bytes:
         pdf.section("Rapporter (akuta först)")
         if not record.rows:
             pdf.text_line("Inga rapporter.", 10)
-        store = photo_store()
         for row in record.rows:
-            write_report(pdf, row, store)
+            write_report(pdf, row)
         return bytes(pdf.output())
 
 
@@ -353,14 +352,14 @@ def write_work_orders(pdf: NightPdf, record: NightRecord) -> None:
             )
 
 
-def write_report(pdf: NightPdf, row, store) -> None:
+def write_report(pdf: NightPdf, row) -> None:
     if pdf.will_page_break(40):
         pdf.add_page()
     if row.level == "acute":
         pdf.marked(lambda: write_report_text(pdf, row))
     else:
         write_report_text(pdf, row)
-    write_thumbnails(pdf, row.report, store)
+    write_thumbnails(pdf, row.report)
 
 
 def write_report_text(pdf: NightPdf, row) -> None:
@@ -397,26 +396,21 @@ def write_report_text(pdf: NightPdf, row) -> None:
         pdf.text_line(f"Foton som inte kommit fram: {len(report.missing_photo_ids)}", 9)
 
 
-def write_thumbnails(pdf: NightPdf, report, store) -> None:
-    thumbs = [p for p in report.photos if store.exists(p.thumbnail_key)]
+def write_thumbnails(pdf: NightPdf, report) -> None:
+    """The report's photos as thumbnails, in rows; a thumbnail still queued is made now."""
+    thumbs = [(p, read_photo(complete_thumbnail(p))) for p in report.photos]
+    thumbs = [(p, data) for p, data in thumbs if data is not None]
     if not thumbs:
         return
     per_row = int((pdf.w - pdf.l_margin - pdf.r_margin) // (THUMB_MM + 3))
     for start in range(0, len(thumbs), per_row):
         chunk = thumbs[start : start + per_row]
-        heights = [THUMB_MM * p.height / p.width if p.width else THUMB_MM for p in chunk]
+        heights = [THUMB_MM * p.height / p.width if p.width else THUMB_MM for p, _ in chunk]
         tallest = min(max(heights), THUMB_MM * 1.4)
         if pdf.will_page_break(tallest + 2):
             pdf.add_page()
         y = pdf.get_y() + 1
-        for index, photo in enumerate(chunk):
+        for index, (_photo, data) in enumerate(chunk):
             x = pdf.l_margin + index * (THUMB_MM + 3)
-            pdf.image(
-                str(store.path(photo.thumbnail_key)),
-                x=x,
-                y=y,
-                w=THUMB_MM,
-                keep_aspect_ratio=True,
-                h=tallest,
-            )
+            pdf.image(io.BytesIO(data), x=x, y=y, w=THUMB_MM, keep_aspect_ratio=True, h=tallest)
         pdf.set_y(y + tallest + 2)

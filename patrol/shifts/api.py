@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
@@ -30,6 +31,7 @@ from patrol.shifts.schemas import (
     ShiftIn,
     ShiftOut,
 )
+from patrol.sites.models import Checkpoint
 from patrol.sync import clock_flags, json_body, put_record, time_flags
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
@@ -150,6 +152,9 @@ def put_checkin(checkin_id: uuid.UUID):
         ),
         wanted=checkin_content(shift.id, checkpoint.id, data),
     )
+    if status == 201:
+        # The new row is transient (never loaded): the answer names the checkpoint read above.
+        return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin) | checkpoint_names(checkpoint)), status
     return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin)), status
 
 
@@ -165,8 +170,8 @@ def lookup_checkpoint():
     server would refuse. It tells a guard no more than a check-in's 422 already does."""
     data = LOOKUP_IN_SCHEMA.load(json_body())
     method = "qr" if data["checkpoint_token"] else "code"
-    checkpoint = resolve_checkpoint(data | {"checkpoint_id": None, "method": method})
-    return jsonify(LOOKUP_OUT_SCHEMA.dump(checkpoint))
+    found, _flags = resolve_checkpoint(data | {"checkpoint_id": None, "method": method})
+    return jsonify(LOOKUP_OUT_SCHEMA.dump(db.session.get(Checkpoint, found.id)))
 
 
 @bp.put("/api/v1/discards/<uuid:discard_id>")
@@ -191,3 +196,7 @@ def put_discard(discard_id: uuid.UUID):
         wanted=values,
     )
     return jsonify(DISCARD_OUT_SCHEMA.dump(row)), status
+
+
+def checkpoint_names(checkpoint: sa.Row) -> dict:
+    return {"checkpoint_label": checkpoint.label, "property_id": checkpoint.property_id}

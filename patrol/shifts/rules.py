@@ -18,10 +18,22 @@ from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Checkpoint, RetiredToken
 from patrol.sync import conflict, distance_m
 
+# The columns the hot path needs, read with Core (no ORM identity map or instance to build).
+SHIFT_FOR_RECORD = sa.select(Shift.id, Shift.guard_id, Shift.started_at, Shift.ended_at)
+CHECKPOINT_FOR_CHECKIN = sa.select(
+    Checkpoint.id,
+    Checkpoint.label,
+    Checkpoint.property_id,
+    Checkpoint.lat,
+    Checkpoint.lon,
+    Checkpoint.radius_m,
+    Checkpoint.active,
+)
 
-def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> Shift:
-    """The caller's shift: unknown -> 422, another user's -> 403."""
-    shift = db.session.get(Shift, shift_id)
+
+def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> sa.Row:
+    """The caller's shift (id, guard_id, started_at, ended_at): unknown -> 422, another user's -> 403."""
+    shift = db.session.execute(SHIFT_FOR_RECORD.where(Shift.id == shift_id)).first()
     if shift is None:
         raise field_error(field, gettext("Unknown shift. Send the shift first."))
     if shift.guard_id != current_user.id:
@@ -29,7 +41,7 @@ def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> Shift:
     return shift
 
 
-def check_within_shift(shift: Shift, occurred_at: datetime) -> None:
+def check_within_shift(shift: Shift | sa.Row, occurred_at: datetime) -> None:
     """Records made after the shift ended (plus a grace period) are refused; records made
     during the shift are accepted however late they arrive."""
     if shift.ended_at is None:
@@ -76,9 +88,10 @@ METHOD_FOR_REFERENCE = {
 }
 
 
-def resolve_checkpoint(data: dict) -> tuple[Checkpoint, list[str]]:
-    """The checkpoint named by the token, the typed code or the id (exactly one is given),
-    with the flags the naming itself earns: a sticker's token replaced by "Byt QR-kod"
+def resolve_checkpoint(data: dict) -> tuple[sa.Row, list[str]]:
+    """The checkpoint named by the token, the typed code or the id (exactly one is given): its
+    id, label, property_id, lat, lon, radius_m and active flag, read as one Core row; with the
+    flags the naming itself earns: a sticker's token replaced by "Byt QR-kod"
     (`retired_token`) and a checkpoint deactivated since the phone last synced
     (`inactive_checkpoint`). Both are accepted, never refused: the guard was there."""
     flags = []
@@ -89,11 +102,14 @@ def resolve_checkpoint(data: dict) -> tuple[Checkpoint, list[str]]:
         value = data["checkpoint_code"].strip().upper()
     else:
         field, column, value = "checkpoint_id", Checkpoint.id, data["checkpoint_id"]
-    checkpoint = db.session.scalar(sa.select(Checkpoint).where(column == value))
+    checkpoint = db.session.execute(CHECKPOINT_FOR_CHECKIN.where(column == value)).first()
     if checkpoint is None and field == "checkpoint_token":
-        retired = db.session.get(RetiredToken, value)
-        if retired is not None:
-            checkpoint = retired.checkpoint
+        checkpoint = db.session.execute(
+            CHECKPOINT_FOR_CHECKIN.join(
+                RetiredToken, RetiredToken.checkpoint_id == Checkpoint.id
+            ).where(RetiredToken.token == value)
+        ).first()
+        if checkpoint is not None:
             flags.append("retired_token")
     if checkpoint is not None and not checkpoint.active:
         flags.append("inactive_checkpoint")
@@ -114,7 +130,7 @@ def resolve_checkpoint(data: dict) -> tuple[Checkpoint, list[str]]:
     return checkpoint, flags
 
 
-def presence_flags(checkpoint: Checkpoint, data: dict) -> tuple[list[str], float | None]:
+def presence_flags(checkpoint: sa.Row, data: dict) -> tuple[list[str], float | None]:
     """Flags for the supervisor (never a refusal): manual choice, no position, out of radius."""
     flags = []
     if data["method"] == "manual":

@@ -75,8 +75,9 @@ class CheckInOut(Schema):
     id = fields.UUID()
     shift_id = fields.UUID()
     checkpoint_id = fields.Integer()
-    checkpoint_label = fields.Function(lambda c: c.checkpoint.label)
-    property_id = fields.Function(lambda c: c.checkpoint.property_id)
+    # A new check-in's answer fills these from the checkpoint row the view read (api.py).
+    checkpoint_label = fields.Function(lambda c: c.checkpoint.label if c.checkpoint else None)
+    property_id = fields.Function(lambda c: c.checkpoint.property_id if c.checkpoint else None)
     method = fields.String()
     occurred_at = UTCDateTime()
     received_at = UTCDateTime()

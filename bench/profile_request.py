@@ -1,0 +1,226 @@
+"""Where a sync request's time goes, in process (no sockets): cProfile of N check-in PUTs and
+N 300 KB photo PUTs through the Flask test client on a fresh database.
+
+    python bench/profile_request.py [--count 300] [--database-url URL] [--top 25]
+                                    [--before REF]
+
+Prints milliseconds per request for each kind, and the functions with the most cumulative
+time, so that a change to the hot path can be judged by a profile rather than a guess.
+With --before REF the same profile of that commit (exported to a temporary folder) is
+printed first, for a side-by-side reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import hashlib
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# --code DIR: profile the app in DIR (an exported older commit) instead of this tree.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
+sys.path.insert(0, str(CODE))
+
+from bench.sync_api import photo_300kb  # noqa: E402
+
+
+def make_app(tmp: Path, database_url: str | None):
+    os.environ["PATROL_INSTANCE_PATH"] = str(tmp / "instance")
+    from patrol import create_app
+
+    if (CODE / "patrol" / "migrate.py").exists():
+        from patrol.migrate import upgrade_database
+    else:  # a commit from before the migration CLI moved out of patrol/db.py
+        from patrol.db import upgrade_database
+
+    config = {"SECRET_KEY": "profile", "PHOTO_DIR": str(tmp / "photos")}
+    if database_url:
+        config["DATABASE_URL"] = database_url
+    app = create_app(config)
+    with app.app_context():
+        import sqlalchemy as sa
+
+        from patrol.db import db
+
+        if database_url:
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade_database()
+        from patrol.sites.demo import seed_demo
+
+        seed_demo()
+    return app
+
+
+# (label, file suffix, function name): the parts of a sync request worth naming. Cumulative
+# times overlap where one part calls another (the view contains the rest), so read them as
+# "time inside", not as a sum.
+PARTS = (
+    ("whole WSGI request", "flask/app.py", "wsgi_app"),
+    ("  open the cookie session", "flask/sessions.py", "open_session"),
+    ("  load the user (session -> User)", "flask_login/login_manager.py", "_load_user"),
+    ("  CSRF check", "flask_wtf/csrf.py", "protect"),
+    ("  the view", "patrol/security.py", "wrapped"),
+    ("    JSON body", "werkzeug/wrappers/request.py", "get_json"),
+    ("    schema load", "marshmallow/schema.py", "load"),
+    ("    own shift (SELECT)", ".py", "own_shift"),
+    ("    checkpoint (SELECT)", ".py", "resolve_checkpoint"),
+    ("    put_record (INSERT + COMMIT)", "patrol/sync.py", "put_record"),
+    ("      COMMIT in the driver", "sqlalchemy/engine/default.py", "do_commit"),
+    ("    photo: read the body", "patrol/reports/api.py", "read_body"),
+    ("    photo: sha256", "~", "<built-in method _hashlib.openssl_sha256>"),
+    ("    photo: check and clean", "patrol/reports/images.py", "clean_photo"),
+    ("      decode (Pillow)", "PIL/ImageFile.py", "load"),
+    ("      wholeness by structure", "patrol/reports/images.py", "jpeg_is_whole"),
+    ("      thumbnail", "patrol/reports/images.py", "make_thumbnail"),
+    ("    photo store save", "patrol/reports/storage.py", "save"),
+    ("      fsync", "~", "<built-in method posix.fsync>"),
+    ("    response dump", "marshmallow/schema.py", "dump"),
+    ("  after_request + save session", "flask/app.py", "process_response"),
+    ("  app context teardown", "flask/ctx.py", "pop"),
+)
+
+
+def print_breakdown(stats: pstats.Stats, count: int) -> None:
+    """Milliseconds per request inside each named part (profiled, so inflated alike)."""
+    for label, suffix, name in PARTS:
+        total = sum(
+            entry[3]
+            for (filename, _line, function), entry in stats.stats.items()
+            if function == name and filename.endswith(suffix)
+        )
+        if total:
+            print(f"{label:40s} {total / count * 1000:7.2f} ms")
+
+
+def login(client) -> str:
+    token = client.get("/api/v1/me").json["csrf_token"]
+    response = client.post(
+        "/api/v1/session",
+        json={"username": "guard", "password": "nattpatrull"},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200, response.json
+    return response.json["csrf_token"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--top", type=int, default=0, help="also print the top N functions")
+    parser.add_argument("--before", default=None, help="git commit to profile first")
+    parser.add_argument("--code", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.before:
+        import subprocess
+
+        from bench.sync_api import export_commit
+
+        with tempfile.TemporaryDirectory(prefix="patrol-before-") as before:
+            code = export_commit(args.before, Path(before) / "code")
+            print(f"##### before: {args.before}")
+            sys.stdout.flush()
+            command = [sys.executable, __file__, "--code", str(code), "--count", str(args.count)]
+            if args.database_url:
+                command += ["--database-url", args.database_url]
+            subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(code)})
+        print("##### after: this tree")
+
+    with tempfile.TemporaryDirectory(prefix="patrol-profile-") as tmpdir:
+        app = make_app(Path(tmpdir), args.database_url)
+        client = app.test_client()
+        headers = {"X-CSRFToken": login(client)}
+        import sqlalchemy as sa
+
+        from patrol.db import db
+        from patrol.sites.models import Checkpoint, Property
+
+        with app.app_context():
+            token = db.session.scalar(sa.select(Checkpoint.token).order_by(Checkpoint.id))
+            property_id = db.session.scalar(sa.select(Property.id).order_by(Property.id))
+        shift_id = str(uuid.uuid4())
+        response = client.put(
+            f"/api/v1/shifts/{shift_id}",
+            json={"started_at": "2026-11-23T20:00:00+01:00"},
+            headers=headers,
+        )
+        assert response.status_code == 201
+        checkin = json.dumps(
+            {
+                "shift_id": shift_id,
+                "checkpoint_token": token,
+                "method": "qr",
+                "occurred_at": "2026-11-23T21:00:00+01:00",
+                "lat": 55.5871,
+                "lon": 13.0147,
+                "accuracy_m": 9.0,
+            }
+        )
+        json_headers = {**headers, "Content-Type": "application/json"}
+
+        def put_checkin():
+            r = client.put(f"/api/v1/checkins/{uuid.uuid4()}", data=checkin, headers=json_headers)
+            assert r.status_code == 201, r.json
+
+        photo = photo_300kb()
+        photo_headers = {
+            **headers,
+            "Content-Type": "image/jpeg",
+            "Content-Digest": f"sha-256=:{base64.b64encode(hashlib.sha256(photo).digest()).decode()}:",
+        }
+        slots = []
+        for _ in range((2 * args.count + 1) // 6 + 1):
+            report_id, photo_ids = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(6)]
+            r = client.put(
+                f"/api/v1/reports/{report_id}",
+                json={
+                    "shift_id": shift_id,
+                    "property_id": property_id,
+                    "category": "graffiti",
+                    "level": "preventive",
+                    "occurred_at": "2026-11-23T21:30:00+01:00",
+                    "photo_ids": photo_ids,
+                },
+                headers=headers,
+            )
+            assert r.status_code == 201, r.json
+            slots += [(report_id, p) for p in photo_ids]
+
+        def put_photo():
+            report_id, photo_id = slots.pop()
+            r = client.put(
+                f"/api/v1/reports/{report_id}/photos/{photo_id}", data=photo, headers=photo_headers
+            )
+            assert r.status_code == 201, r.json
+
+        for name, call in (("check-in PUT", put_checkin), ("photo PUT (300 KB)", put_photo)):
+            call()  # warm up
+            started = time.perf_counter()
+            for _ in range(args.count):
+                call()
+            plain = (time.perf_counter() - started) / args.count * 1000
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.count):
+                call()
+            profiler.disable()
+            print(f"\n=== {name}: {plain:.2f} ms per request (unprofiled, {args.count} runs) ===")
+            stats = pstats.Stats(profiler)
+            print_breakdown(stats, args.count)
+            if args.top:
+                stats.sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
