@@ -4,6 +4,8 @@ Feature packages that add tables add their models module here.
 """
 
 from patrol.auth.models import LoginFailure, User
+from patrol.mail.models import MailMessage
+from patrol.owners.models import OwnerNews, WorkOrderPhoto
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
@@ -17,7 +19,9 @@ __all__ = [
     "Checkpoint",
     "JobRun",
     "LoginFailure",
+    "MailMessage",
     "Organization",
+    "OwnerNews",
     "Photo",
     "Property",
     "Report",
@@ -26,4 +30,5 @@ __all__ = [
     "Shift",
     "User",
     "WorkOrder",
+    "WorkOrderPhoto",
 ]

@@ -7,3 +7,8 @@ _signals = Namespace()
 
 # sender: the Report row, just added to db.session and not yet committed.
 report_created = _signals.signal("report-created")
+
+# sender: the Flask app; night=the night's date, by=the User who marked it, review=the
+# NightReview row (its stored PDF included), added to db.session and not yet committed.
+# The owners' morning email listens here.
+night_reviewed = _signals.signal("night-reviewed")

@@ -24,8 +24,14 @@ class User(UserMixin, Base):
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    language: Mapped[str] = mapped_column(sa.String(8), default="sv", server_default="sv")
+    # Which emails the user wants (EMAIL_KINDS in patrol.admin.forms), e.g. ["morning_report"].
+    email_prefs: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     organization = relationship("Organization")
+    # A guard with areas downloads only their properties; none means every area.
+    areas = relationship("Area", secondary="user_areas", order_by="Area.name")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -39,6 +45,14 @@ class User(UserMixin, Base):
     def can_patrol(self) -> bool:
         """Who may start shifts and record check-ins and reports."""
         return self.role in PATROL_ROLES
+
+
+user_areas = sa.Table(
+    "user_areas",
+    Base.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("areas.id"), primary_key=True),
+)
 
 
 class LoginFailure(Base):

@@ -13,7 +13,7 @@ OWNER = "owner"
 CREW = "crew"
 
 # Every role a user can have, in the order the admin pages list them.
-ROLES = (GUARD, SUPERVISOR, ADMIN, OWNER)
+ROLES = (GUARD, SUPERVISOR, ADMIN, OWNER, CREW)
 
 # Who may run shifts and record check-ins, reports and SOS (supervisors and admins patrol too).
 PATROL_ROLES = (GUARD, SUPERVISOR, ADMIN)
@@ -23,4 +23,4 @@ REVIEWER_ROLES = (SUPERVISOR, ADMIN)
 ADMIN_ROLES = (ADMIN,)
 ADMIN_READER_ROLES = (SUPERVISOR, ADMIN)
 # Who may read the sites document (the guard app's offline cache).
-SITES_READER_ROLES = (GUARD, SUPERVISOR, ADMIN, OWNER)
+SITES_READER_ROLES = (GUARD, SUPERVISOR, ADMIN, OWNER, CREW)

@@ -28,6 +28,8 @@ class Area(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(160), unique=True)
     city: Mapped[str] = mapped_column(sa.String(80), default="Malmö")
+    # Where the morning's work orders go, and whom the guard calls at night.
+    day_crew_emails: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     properties: Mapped[list[Property]] = relationship(
         back_populates="area", order_by="Property.name"
