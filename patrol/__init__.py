@@ -33,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     register_error_handlers(app)
 
-    from patrol import auth, guard, push, reports, review, schedule, shifts, sites
+    from patrol import auth, guard, mail, owners, push, reports, review, schedule, shifts, sites
 
     auth.init_app(app)  # login page, session API, users, create-user
     sites.init_app(app)  # areas, properties, checkpoints; /api/v1/sites; seed-demo
@@ -43,6 +43,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     review.init_app(app)  # supervisor's morning: Natten, shift logs, work orders, exports
     push.init_app(app)  # push notifications: acute alerts, extra rounds, SOS; push-worker
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
+    mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
+    owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app
 
