@@ -6,4 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from patrol.owners import morning
+    from patrol.owners.pages import bp, crew_bp
+
+    morning.init_app()  # the owners' morning email and the day crew's list: jobs and a signal
+    app.register_blueprint(bp)
+    app.register_blueprint(crew_bp)
