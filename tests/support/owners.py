@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from patrol.auth import create_user
 from patrol.auth.models import User
 from patrol.db import db
+from patrol.owners import actions as crew_actions
 from patrol.reports.images import clean_photo
 from patrol.reports.models import Photo, Report
 from patrol.reports.storage import photo_store
-from patrol.owners import actions as crew_actions
 from patrol.review import actions
 from patrol.shifts.models import Shift
 from patrol.sites.models import Area, Organization, Property
