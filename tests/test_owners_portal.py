@@ -12,7 +12,15 @@ import re
 import pytest
 from werkzeug.routing import Rule
 
-from tests.support.owners import B_TEXT, DRAFT, GUARD_NAME, INTERNAL, build_world, login_page
+from tests.support.owners import (
+    B_TEXT,
+    DRAFT,
+    GUARD_NAME,
+    INTERNAL,
+    build_world,
+    login_page,
+    pdf_text,
+)
 
 
 @pytest.fixture
@@ -153,7 +161,7 @@ def test_month_pdf_and_page(seeded, world):
     card = page[page.index(f'id="prop-{world["prop_a"]}"') :]
     row = re.search(r"Förebyggande</th>(.*?)</tr>", card, re.S).group(1)
     assert re.findall(r"<td>(\d+)</td>", row)[-1] == "2"
-    assert "Belysningen i entrén var trasig." in _pdf_text(pdf.data)
+    assert "Belysningen i entrén var trasig." in pdf_text(pdf.data)
     assert client.get("/owner/months/2026-13").status_code == 404
     assert client.get("/owner/months/nonsense").status_code == 404
 
@@ -175,20 +183,9 @@ def _build(app, rule: Rule, values: dict) -> str:
 
 def _text_of(response) -> str:
     if response.mimetype == "application/pdf":
-        text = _pdf_text(response.data)
+        text = pdf_text(response.data)
         assert "Belysningen" in text or "Inga godkända" in text  # the text is readable
         return text
     if response.mimetype.startswith("image/"):
         return ""
     return response.get_data(as_text=True)
-
-
-def _pdf_text(data: bytes) -> str:
-    """The PDF's text as a reader sees it (pypdfium2, Chromium's PDF engine)."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(data)
-    try:
-        return " ".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()

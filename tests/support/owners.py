@@ -200,3 +200,14 @@ def csrf_of(client, url: str) -> str:
 
     page = client.get(url).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text as a reader sees it (pypdfium2, Chromium's PDF engine)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        return " ".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
