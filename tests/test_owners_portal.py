@@ -189,3 +189,27 @@ def _text_of(response) -> str:
     if response.mimetype.startswith("image/"):
         return ""
     return response.get_data(as_text=True)
+
+
+def test_approving_writes_the_owner_text_apart_from_the_comment(seeded, world):
+    supervisor = seeded.test_client()
+    login_page(supervisor, "supervisor")
+    page = supervisor.get(f"/review/reports/{world['a_draft']}").get_data(as_text=True)
+    assert "Text till fastighetsägaren" in page
+    # Prefilled with the guard's description.
+    assert re.search(r'name="owner_text"[^>]*>' + DRAFT + "</textarea>", page)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    too_long = supervisor.post(
+        f"/review/reports/{world['a_draft']}/approve",
+        data={"csrf_token": token, "comment": "ok", "owner_text": "x" * 2001},
+    )
+    assert too_long.status_code == 422
+    response = supervisor.post(
+        f"/review/reports/{world['a_draft']}/approve",
+        data={"csrf_token": token, "comment": INTERNAL, "owner_text": "Dörren var uppbruten."},
+    )
+    assert response.status_code == 302
+    owner = owner_client(seeded)
+    report = owner.get(f"/owner/reports/{world['a_draft']}").get_data(as_text=True)
+    assert "Dörren var uppbruten." in report
+    assert INTERNAL not in report and DRAFT not in report
