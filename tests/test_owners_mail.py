@@ -76,7 +76,7 @@ def test_owners_get_their_own_news_when_the_night_is_reviewed(seeded, world, smt
     (mail_a,) = to(smtp, "agare.a@example.se")
     (mail_b,) = to(smtp, "agare.b@example.se")
     assert mail_a["To"] == "Ägare A <agare.a@example.se>"
-    assert "2 rapporter" in mail_a["Subject"] and "måndag 23 november" in mail_a["Subject"]
+    assert mail_a["Subject"] == "Natten mot tisdag 24 november: 2 rapporter för MKB Fastighets AB"
     assert mail_a["List-Unsubscribe"] == f"<{PUBLIC}/owner/settings>"
     text = mail_a.get_body(("plain",)).get_content()
     html = mail_a.get_body(("html",)).get_content()
@@ -91,7 +91,7 @@ def test_owners_get_their_own_news_when_the_night_is_reviewed(seeded, world, smt
     # Owner B prefers English.
     # (.strip(): Python folds a long ASCII subject onto its own continuation line, legal
     # RFC 5322 that its parser unfolds with the leading space kept.)
-    assert mail_b["Subject"].strip().startswith("The night of Monday 23 November: 1 reports")
+    assert mail_b["Subject"].strip().startswith("The night of Monday 23 November: 1 report for")
     assert B_TEXT in mail_b.get_body(("plain",)).get_content()
     assert "Belysningen" not in mail_b.get_body(("html",)).get_content()
 
@@ -117,7 +117,7 @@ def test_at_ten_the_news_goes_with_what_is_approved_and_what_awaits(seeded, worl
     run_jobs(seeded)
     (mail_a,) = to(smtp, "agare.a@example.se")
     text = mail_a.get_body(("plain",)).get_content()
-    assert "1 rapporter från natten väntar fortfarande på granskning" in text
+    assert "1 rapport från natten väntar fortfarande på granskning" in text
     # Marking the night reviewed afterwards sends nothing more.
     mark_reviewed(seeded, world)
     assert len(to(smtp, "agare.a@example.se")) == 1
@@ -145,7 +145,7 @@ def test_quiet_nights_only_for_owners_who_asked(seeded, world, smtp):
         db.session.commit()
     mark_reviewed(seeded, world)
     (quiet,) = to(smtp, "agare.a@example.se")
-    assert quiet["Subject"] == "Inget att rapportera i natt (måndag 23 november)"
+    assert quiet["Subject"] == "Inget att rapportera i natt (natten mot tisdag 24 november)"
 
 
 def test_an_owner_who_unsubscribed_gets_nothing(seeded, world, smtp):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import force_locale, format_date, gettext, ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -111,24 +111,30 @@ def language_of(user: User) -> str:
 def owner_email(user: User, news: OwnerNight, trigger: str) -> dict:
     """Subject, text and HTML of one owner's email, in the owner's language."""
     with force_locale(language_of(user)):
-        night_text = format_date(news.night, "EEEE d MMMM")
+        # English says "the night of Monday 23", Swedish "natten mot tisdag 24": both dates
+        # go to the translation, which uses the one its language needs.
+        dates = {
+            "night": format_date(news.night, "EEEE d MMMM"),
+            "morning": format_date(news.night + timedelta(days=1), "EEEE d MMMM"),
+        }
         organization = user.organization.name
         if news.rows:
-            subject = gettext(
-                "The night of %(night)s: %(n)d reports for %(owner)s",
-                night=night_text,
-                n=len(news.rows),
+            subject = ngettext(
+                "The night of %(night)s: %(num)d report for %(owner)s",
+                "The night of %(night)s: %(num)d reports for %(owner)s",
+                len(news.rows),
                 owner=organization,
+                **dates,
             )
         else:
-            subject = gettext("Nothing to report tonight (%(night)s)", night=night_text)
+            subject = gettext("Nothing to report tonight (the night of %(night)s)", **dates)
         links = {
             row.report.id: public_url("owners.report", report_id=row.report.id) for row in news.rows
         }
         context = {
             "user": user,
             "news": news,
-            "night_text": night_text,
+            "dates": dates,
             "organization": organization,
             "trigger": trigger,
             "links": links,
@@ -253,8 +259,12 @@ def day_crew_email(area: Area, groups: dict, day: date) -> dict:
     with force_locale("sv"):
         count = sum(len(orders) for orders in groups.values())
         day_text = format_date(day, "EEEE d MMMM")
-        subject = gettext(
-            "Work orders %(day)s – %(area)s (%(n)d open)", day=day_text, area=area.name, n=count
+        subject = ngettext(
+            "Work orders %(day)s – %(area)s (%(num)d open)",
+            "Work orders %(day)s – %(area)s (%(num)d open)",
+            count,
+            day=day_text,
+            area=area.name,
         )
         context = {
             "area": area,

@@ -20,7 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from flask_login import current_user
 
 from patrol.auth.roles import CREW, OWNER
@@ -62,6 +62,12 @@ def crew_only():
 @crew_bp.context_processor
 def labels():
     return template_labels() | {"this_month": this_month().strftime("%Y-%m")}
+
+
+@bp.app_template_filter("month_label")
+def month_label(month: date, with_year: bool = False) -> str:
+    """A month as the reader says it: "nov" (or "nov 2026"), in the page's language."""
+    return format_date(month, "LLL yyyy" if with_year else "LLL")
 
 
 def org_id() -> int | None:

@@ -211,3 +211,38 @@ def pdf_text(data: bytes) -> str:
         return " ".join(page.get_textpage().get_text_range() for page in document)
     finally:
         document.close()
+
+
+def add_history(app, world: dict) -> None:
+    """Approved reports on owner A's first property in the months before NIGHT, so the month's
+    chart has something to compare with."""
+    with app.app_context():
+        guard = db.session.scalar(sa.select(User).where(User.username == "guard"))
+        supervisor = db.session.get(User, world["supervisor"])
+        prop = db.session.get(Property, world["prop_a"])
+        plan = {  # month -> (category, level) per report
+            date(2026, 6, 10): [("litter", "preventive")] * 2,
+            date(2026, 7, 14): [("lighting", "preventive"), ("disturbance", "disturbance")],
+            date(2026, 8, 20): [("graffiti", "preventive")] * 3 + [("intrusion", "acute")],
+            date(2026, 9, 5): [("door_lock", "preventive"), ("disturbance", "disturbance")] * 2,
+            date(2026, 10, 12): [("window", "preventive"), ("fire_smoke", "acute")],
+        }
+        for night, items in plan.items():
+            start = datetime.combine(night, datetime.min.time(), tzinfo=UTC) + timedelta(hours=19)
+            shift = Shift(
+                id=uuid.uuid4(),
+                guard_id=guard.id,
+                started_at=start,
+                ended_at=start + timedelta(hours=8),
+                night=night,
+                flags=[],
+            )
+            db.session.add(shift)
+            db.session.flush()
+            reports = [
+                add_report(shift, prop, category, level, "Tidigare", start + timedelta(hours=n))
+                for n, (category, level) in enumerate(items)
+            ]
+            db.session.commit()
+            for report in reports:
+                actions.approve(report, supervisor, "", "Åtgärdat enligt rutin.")
