@@ -12,7 +12,7 @@ from patrol.db import db, set_clock
 from patrol.owners.models import WorkOrderPhoto
 from patrol.review.models import WorkOrder
 from patrol.sites.models import Area
-from tests.images import jpeg_bytes
+from tests.support.images import jpeg_bytes
 from tests.support.owners import build_world, login_page
 
 FIXED_AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

@@ -308,7 +308,7 @@ def run_day_crew(night: date, key: str) -> str:
 
 
 def init_app() -> None:
-    night_reviewed.connect(on_night_reviewed)
+    night_reviewed.connect(on_night_reviewed, weak=False)
     register(Job("owner-news", due_at=owner_news_due, run=run_owner_news, look_back_nights=2))
     register(
         Job(

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from patrol.auth import create_user
+from patrol.auth.actions import create_user
 from patrol.auth.models import User
 from patrol.db import db, set_clock
 from patrol.sites.models import Area, Organization
-from tests.conftest import TEST_PASSWORD
-from tests.images import jpeg_bytes
+from tests.support.app import TEST_PASSWORD
+from tests.support.images import jpeg_bytes
 from tests.support.owners import NIGHT, add_history, build_world
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from patrol.auth import create_user
+from patrol.auth.actions import create_user
 from patrol.auth.models import User
 from patrol.db import db
 from patrol.owners import actions as crew_actions
@@ -20,8 +20,8 @@ from patrol.reports.storage import photo_store
 from patrol.review import actions
 from patrol.shifts.models import Shift
 from patrol.sites.models import Area, Organization, Property
-from tests.conftest import TEST_PASSWORD
-from tests.images import jpeg_bytes
+from tests.support.app import TEST_PASSWORD
+from tests.support.images import jpeg_bytes
 
 NIGHT = date(2026, 11, 23)
 # 23:10 Stockholm on the night of NIGHT.
