@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.routing import Rule
 
 from tests.support.owners import (
@@ -213,3 +214,29 @@ def test_approving_writes_the_owner_text_apart_from_the_comment(seeded, world):
     report = owner.get(f"/owner/reports/{world['a_draft']}").get_data(as_text=True)
     assert "Dörren var uppbruten." in report
     assert INTERNAL not in report and DRAFT not in report
+
+
+def test_create_user_makes_an_owner_of_an_organization(seeded):
+    runner = seeded.test_cli_runner()
+    args = ["create-user", "agare2", "--role", "owner", "--password-stdin"]
+    missing = runner.invoke(args=args, input="ett-bra-losenord\n")
+    assert missing.exit_code != 0 and "--organization" in missing.output
+    unknown = runner.invoke(args=[*args, "--organization", "Finns Inte AB"], input="ett-bra-lo\n")
+    assert unknown.exit_code != 0 and "no organization" in unknown.output
+    with seeded.app_context():
+        from patrol.db import db
+        from patrol.sites.models import Organization
+
+        name = db.session.scalars(sa.select(Organization.name).order_by(Organization.id)).first()
+    made = runner.invoke(
+        args=[*args, "--organization", name, "--email", "agare2@example.se"],
+        input="ett-bra-losenord\n",
+    )
+    assert made.exit_code == 0, made.output
+    with seeded.app_context():
+        from patrol.auth.models import User
+        from patrol.db import db
+
+        user = db.session.scalar(sa.select(User).where(User.username == "agare2"))
+        assert user.role == "owner" and user.organization.name == name
+        assert user.email == "agare2@example.se" and user.email_prefs == ["morning_report"]
