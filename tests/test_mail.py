@@ -153,3 +153,29 @@ def test_a_message_rolled_back_with_its_cause_is_never_sent(app, smtp):
         db.session.rollback()
         assert drain_outbox() == 0
     assert smtp.inbox.messages == []
+
+
+def test_two_workers_draining_at_once_send_each_message_once(app, smtp):
+    """SKIP LOCKED on PostgreSQL (the single write lock on SQLite): disjoint claims."""
+    import threading
+
+    app.config.update(smtp.config())
+    with app.app_context():
+        set_clock(app, T0)
+        for n in range(12):
+            queue_one(f"Parallell {n}")
+
+    def worker(name):
+        with app.app_context():
+            while drain_outbox(by=name, batch=3):
+                pass
+
+    threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    subjects = sorted(m["Subject"] for m in smtp.inbox.messages)
+    assert subjects == sorted(f"Parallell {n}" for n in range(12))
+    with app.app_context():
+        assert statuses() == ["sent"] * 12

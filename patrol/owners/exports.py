@@ -36,6 +36,9 @@ CSV_HEADERS = (
     "Länk",
 )
 TIME = "yyyy-MM-dd HH:mm"
+# The month table of the PDF: a label column and one column per month (A4, 15 mm margins).
+LABEL_MM = 66
+MONTH_MM = 19
 MONTHS_SV = (
     "januari",
     "februari",
@@ -110,23 +113,26 @@ def month_pdf(organization: Organization | None, month: date) -> bytes:
         pdf.text_line(f"Skapad {format_datetime(utcnow(), TIME)} (Stockholmstid)", 9)
         months = list(history[0].months) if history else []
         for item in history:
-            pdf.heading(f"{item.property.name}, {item.property.address}", 12)
-            header = "Månad".ljust(16) + "".join(f"{m.strftime('%Y-%m'):>9}" for m in months)
-            pdf.set_font("Courier", "", 8)
-            lines = [header]
-            for level in LEVEL_LABELS:
-                lines.append(
-                    str(LEVEL_LABELS[level])[:15].ljust(16)
-                    + "".join(f"{item.months[m].levels[level]:>9}" for m in months)
-                )
-            for category in item.categories_seen:
-                lines.append(
-                    str(CATEGORY_LABELS[category])[:15].ljust(16)
-                    + "".join(f"{item.months[m].categories[category]:>9}" for m in months)
-                )
-            lines.append("Totalt".ljust(16) + "".join(f"{item.months[m].total:>9}" for m in months))
-            for line in lines:
-                pdf.cell(0, 4, pdf.clean(line), new_x="LMARGIN", new_y="NEXT")
+            if pdf.will_page_break(40):
+                pdf.add_page()
+            pdf.heading(item.property.name, 12)
+            pdf.text_line(item.property.address, 9)
+            table = [("Månad", [m.strftime("%Y-%m") for m in months], True)]
+            table += [
+                (str(LEVEL_LABELS[level]), [item.months[m].levels[level] for m in months], False)
+                for level in LEVEL_LABELS
+            ]
+            table += [
+                (str(CATEGORY_LABELS[c]), [item.months[m].categories[c] for m in months], False)
+                for c in item.categories_seen
+            ]
+            table.append(("Totalt", [item.months[m].total for m in months], True))
+            for label, values, bold in table:
+                pdf.set_font(pdf.family, "B" if bold else "", 9)
+                pdf.cell(LABEL_MM, 5, pdf.clean(label))
+                for value in values:
+                    pdf.cell(MONTH_MM, 5, str(value), align="R")
+                pdf.ln(5)
         pdf.add_page()
         pdf.heading(f"Godkända rapporter, {month_name_sv(month)}", 14)
         if not rows:
@@ -155,7 +161,8 @@ def day_crew_pdf(area_name: str, groups: dict, printed_for: date) -> bytes:
         pdf.text_line(f"Arbetsordrar {printed_for.isoformat()}", 18, True, 9)
         pdf.text_line(area_name, 12)
         for prop, orders in groups.items():
-            pdf.heading(f"{prop.name}, {prop.address}", 12)
+            pdf.heading(prop.name, 12)
+            pdf.text_line(prop.address, 9)
             for order in orders:
                 place = order.place or (order.checkpoint.label if order.checkpoint else "")
                 pdf.text_line(
