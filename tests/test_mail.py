@@ -179,3 +179,19 @@ def test_two_workers_draining_at_once_send_each_message_once(app, smtp):
     assert subjects == sorted(f"Parallell {n}" for n in range(12))
     with app.app_context():
         assert statuses() == ["sent"] * 12
+
+
+def test_mail_test_and_mail_status_commands(app, smtp):
+    runner = app.test_cli_runner()
+    app.config.update(smtp.config())
+    result = runner.invoke(args=["mail-test", "drift@example.se"])
+    assert result.exit_code == 0, result.output
+    assert "sent to drift@example.se" in result.output
+    assert smtp.inbox.messages[0]["Subject"] == "Nattpatrull: testmeddelande"
+    down = SmtpServer()  # nothing listening
+    app.config.update(down.config())
+    failed = runner.invoke(args=["mail-test", "drift@example.se"])
+    assert failed.exit_code != 0 and "retries it with backoff" in failed.output
+    status = runner.invoke(args=["mail-status"])
+    assert "pending: 1" in status.output and "sent: 1" in status.output
+    assert "ConnectionRefused" in status.output

@@ -9,6 +9,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from patrol.mail.commands import mail_status_command, mail_test_command
     from patrol.mail.rules import drain_outbox
     from patrol.schedule.rules import register_drain
 
@@ -16,3 +17,5 @@ def init_app(app: Flask) -> None:
         if isinstance(app.config[name], int | float | str):
             app.config[name] = timedelta(seconds=float(app.config[name]))
     register_drain("mail", drain_outbox)
+    app.cli.add_command(mail_test_command)
+    app.cli.add_command(mail_status_command)
