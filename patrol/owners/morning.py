@@ -10,6 +10,7 @@ between the signal and the 10:00 job. Owners choose in their settings (`User.ema
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -34,6 +35,8 @@ from patrol.schedule.rules import Job, register
 from patrol.shifts.models import STOCKHOLM, Shift
 from patrol.signals import night_reviewed
 from patrol.sites.models import Area, Property
+
+log = logging.getLogger(__name__)
 
 MORNING_REPORT = "morning_report"
 NOTHING_TO_REPORT = "nothing_to_report"
@@ -177,12 +180,22 @@ def queue_owner_news(night: date, trigger: str) -> list[OwnerNews]:
     transaction commits it, so "Natten granskad" and its emails stand or fall together)."""
     made = []
     nights: dict[int, OwnerNight] = {}
+    done = set(db.session.scalars(sa.select(OwnerNews.user_id).where(OwnerNews.night == night)))
     for user in news_recipients():
+        if user.id in done:
+            continue
         news = nights.get(user.organization_id)
         if news is None:
             news = nights[user.organization_id] = owner_night(user.organization_id, night)
         wants_quiet = NOTHING_TO_REPORT in (user.email_prefs or [])
         kind = "news" if news.rows else ("nothing" if wants_quiet else "skipped")
+        email = None
+        if kind != "skipped":
+            try:  # written before anything is stored: a failure leaves the 10:00 job its turn
+                email = owner_email(user, news, trigger)
+            except Exception:
+                log.exception("owner email for user %s, night %s not written", user.id, night)
+                continue
         row = OwnerNews(
             night=night,
             user_id=user.id,
@@ -195,8 +208,7 @@ def queue_owner_news(night: date, trigger: str) -> list[OwnerNews]:
         )
         if not claim_news(row):
             continue
-        if kind != "skipped":
-            email = owner_email(user, news, trigger)
+        if email is not None:
             message = queue_mail(
                 f"owner_{kind}",
                 [address(user.display_name, user.email)],
