@@ -39,7 +39,20 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     params.init_app(app)  # ASCII, column-bounded <int:...>; no NUL in query strings or forms
     register_error_handlers(app)
 
-    from patrol import admin, auth, guard, push, reports, review, rounds, schedule, shifts, sites
+    from patrol import (
+        admin,
+        auth,
+        guard,
+        mail,
+        owners,
+        push,
+        reports,
+        review,
+        rounds,
+        schedule,
+        shifts,
+        sites,
+    )
 
     auth.init_app(app)  # login page, session API, users, create-user
     sites.init_app(app)  # areas, properties, checkpoints; /api/v1/sites; seed-demo
@@ -51,6 +64,8 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     rounds.init_app(app)  # planned rounds: routes, skips, compliance, Just nu, /admin/routes
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit
+    mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
+    owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app
 

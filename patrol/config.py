@@ -102,3 +102,24 @@ class Defaults:
     PUSH_WORKER_POLL_S = 1.0
     # Sent, gone and failed messages are deleted after this (an SOS payload holds a position).
     PUSH_KEEP = timedelta(days=7)
+
+    # Mail (issue 13): SMTP through the outbox that `flask --app app worker` drains.
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    SMTP_TIMEOUT_S = 30.0
+    MAIL_FROM = "Nattpatrull <nattpatrull@localhost>"
+    # Where links in emails point (the portal behind login), e.g. https://patrull.example.se
+    PUBLIC_URL = "http://localhost:5000"
+    # Retries on SMTP errors: exponential backoff with jitter, capped; given up after a day
+    # and a half (a mail server down for an hour loses nothing).
+    MAIL_RETRY_BASE_S = 30.0
+    MAIL_RETRY_MAX_S = 900.0
+    MAIL_GIVE_UP_AFTER = timedelta(hours=36)
+    MAIL_CLAIM_LEASE = timedelta(minutes=5)
+    # The morning emails, in Stockholm time: the owners' news when the night is not marked
+    # reviewed earlier, and the day crew's work orders.
+    OWNER_NEWS_AT = "10:00"
+    DAY_CREW_MAIL_AT = "06:45"

@@ -5,6 +5,8 @@ Feature packages that add tables add their models module here.
 
 from patrol.admin.models import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
+from patrol.mail.models import MailMessage
+from patrol.owners.models import OwnerNews, WorkOrderPhoto
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, PhotoBlob, Report
 from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
@@ -22,7 +24,9 @@ __all__ = [
     "JobRun",
     "LoginFailure",
     "NightReview",
+    "MailMessage",
     "Organization",
+    "OwnerNews",
     "Photo",
     "PhotoBlob",
     "Property",
@@ -38,4 +42,5 @@ __all__ = [
     "User",
     "UserSession",
     "WorkOrder",
+    "WorkOrderPhoto",
 ]

@@ -50,7 +50,9 @@ def start_session(user: User) -> None:
 
 
 def home_for(user: User) -> str:
-    return "/review/" if user.is_reviewer else "/"
+    # Owners and the day crew have their own pages (issue 13); everyone else patrols or reviews.
+    homes = {"owner": "/owner/", "crew": "/crew/"}
+    return "/review/" if user.is_reviewer else homes.get(user.role, "/")
 
 
 def create_user(

@@ -1,4 +1,5 @@
-"""`flask --app app create-user NAME --role ROLE [--password-stdin]`."""
+"""`flask --app app create-user NAME --role ROLE [--organization NAME] [--email ADDRESS]
+[--password-stdin]`."""
 
 from __future__ import annotations
 
@@ -10,24 +11,50 @@ from flask.cli import with_appcontext
 
 from patrol.auth.actions import create_user
 from patrol.auth.models import User
-from patrol.auth.roles import ROLES
+from patrol.auth.roles import OWNER, ROLES
 from patrol.db import db
+from patrol.sites.models import Organization
 
 
 @click.command("create-user", help="Create a user; the password is asked twice.")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", "display_name", help="Name shown on screens (default: username).")
+@click.option("--organization", help="The property owner an owner user belongs to (role owner).")
+@click.option("--email", help="Where the user's emails go (an owner gets the morning report).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def create_user_command(username: str, role: str, display_name: str | None, password_stdin: bool):
+def create_user_command(
+    username: str,
+    role: str,
+    display_name: str | None,
+    organization: str | None,
+    email: str | None,
+    password_stdin: bool,
+):
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise click.ClickException(f"user {username!r} already exists")
+    extra: dict = {}
+    if role == OWNER:
+        if not organization:
+            raise click.ClickException("an owner user needs --organization (the owner's name)")
+        org = db.session.scalar(sa.select(Organization).where(Organization.name == organization))
+        if org is None:
+            raise click.ClickException(f"no organization named {organization!r}")
+        extra["organization_id"] = org.id
+    elif organization:
+        raise click.ClickException("--organization is only for role owner")
+    if email:
+        if "@" not in email.strip(" @"):
+            raise click.ClickException(f"not an email address: {email!r}")
+        extra["email"] = email.strip()
+        if role == OWNER:  # the morning report until the owner unticks it in the portal
+            extra["email_prefs"] = ["morning_report"]
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         raise click.ClickException("the password must have at least 8 characters")
-    create_user(username, password, role, display_name)
+    create_user(username, password, role, display_name, **extra)
     click.echo(f"Created {role} {username!r}.")

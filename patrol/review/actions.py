@@ -42,13 +42,18 @@ def retry_once_on_conflict(action):
 
 
 @retry_once_on_conflict
-def approve(report: Report, actor: User, comment: str) -> ReviewEvent:
+def approve(
+    report: Report, actor: User, comment: str, owner_text: str | None = None
+) -> ReviewEvent:
     """ny -> granskad, with the supervisor's comment. Approving again replaces the comment
-    (the earlier one stays in the audit trail)."""
+    (the earlier one stays in the audit trail). `owner_text` is what the property owner reads
+    (issue 13); None leaves it as it was."""
     review = review_of(report)
     before = {"status": report.review_status, "comment": review.comment}
     now = utcnow()
     review.comment = comment or None
+    if owner_text is not None:
+        review.owner_text = owner_text or None
     review.reviewed_by_id = actor.id
     review.reviewed_at = now
     report.review_status = "reviewed"
@@ -60,6 +65,7 @@ def approve(report: Report, actor: User, comment: str) -> ReviewEvent:
         details={
             "status": [before["status"], "reviewed"],
             "comment": [before["comment"], comment or None],
+            "owner_text": owner_text,
         },
     )
     db.session.add(event)

@@ -34,6 +34,9 @@ class ReportReview(Base):
         sa.Uuid, sa.ForeignKey("reports.id"), primary_key=True
     )
     comment: Mapped[str | None] = mapped_column(sa.Text)
+    # What the property owner reads ("Text till fastighetsägaren"), apart from the internal
+    # comment; the approve form prefills it with the guard's description (issue 13).
+    owner_text: Mapped[str | None] = mapped_column(sa.Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     category: Mapped[str | None] = mapped_column(

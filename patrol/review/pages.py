@@ -242,9 +242,12 @@ def report(report_id: uuid.UUID):
 def approve(report_id: uuid.UUID):
     found = report_or_404(report_id)
     comment, error = forms.read_comment(request.form)
-    if error:
-        return render_report(found, {"comment": error}, {"comment": comment}, 422)
-    actions.approve(found, current_user, comment)
+    owner_text, owner_error = forms.read_comment(request.form, "owner_text")  # issue 13
+    if error or owner_error:
+        errors = {"comment": error, "owner_text": owner_error}
+        form = {"comment": comment, "owner_text": owner_text}
+        return render_report(found, {k: v for k, v in errors.items() if v}, form, 422)
+    actions.approve(found, current_user, comment, owner_text)
     flash(gettext("The report is reviewed."), "notice")
     return redirect(url_for("review.report", report_id=found.id))
 

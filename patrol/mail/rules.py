@@ -1,0 +1,270 @@
+"""Queueing and sending email.
+
+`queue_mail` builds the whole message (text and HTML parts, attachments, a Message-ID) and adds
+it to the outbox in the caller's transaction. `drain_outbox` claims due rows in one statement
+
+    UPDATE mail_messages SET status='sending', claimed_by=<me>, claimed_until=<now+lease>
+    WHERE id IN (SELECT id ... WHERE <due> ORDER BY ... LIMIT n FOR UPDATE SKIP LOCKED)
+
+(SKIP LOCKED lets several workers on PostgreSQL take disjoint batches; SQLite's single write
+lock serialises them), commits the claim, then talks SMTP with no lock held. A temporary SMTP
+failure (the server unreachable, a 4xx answer) puts the message back with exponential backoff;
+a permanent 5xx refusal fails it; a message still unsent after MAIL_GIVE_UP_AFTER is failed
+for the operator to see. Retries send the same bytes, so the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.policy
+import logging
+import random
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from patrol.db import db, utcnow
+from patrol.mail.models import MailMessage
+from patrol.schedule.rules import worker_name
+
+log = logging.getLogger(__name__)
+
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for an email, on PATROL_PUBLIC_URL (the worker has no request to take
+    the host from)."""
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base + "/"):
+        return url_for(endpoint, _external=True, **values)
+
+
+def build_message(
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    sender = current_app.config["MAIL_FROM"]
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(utcnow())
+    domain = getaddresses([sender])[0][1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    # RFC 3834: no vacation auto-replies to a robot.
+    message["Auto-Submitted"] = "auto-generated"
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for item in attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(
+            item.data, maintype=maintype, subtype=subtype, filename=item.filename
+        )
+    return message
+
+
+def queue_mail(
+    kind: str,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    headers: dict[str, str] | None = None,
+) -> MailMessage:
+    """Add one email to the outbox (flushed, not committed: it commits with the caller)."""
+    if not to:
+        raise ValueError("an email needs at least one recipient")
+    message = build_message(to, subject, text, html, attachments, headers)
+    row = MailMessage(
+        kind=kind,
+        sender=getaddresses([message["From"]])[0][1],
+        recipients=list(to),
+        subject=subject[:300],
+        # CRLF line ends, as SMTP wants them (smtplib sends bytes as they are).
+        raw=message.as_bytes(policy=email.policy.SMTP),
+        created_at=utcnow(),
+        next_attempt_at=utcnow(),
+        status="pending",
+        attempts=0,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def address(display_name: str, email: str) -> str:
+    """ "Name <addr>" with the name encoded as the headers need."""
+    return formataddr((display_name, email)) if display_name else str(Address(addr_spec=email))
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+class Temporary(Exception):
+    """Try again later (server unreachable, 4xx)."""
+
+
+class Permanent(Exception):
+    """The server refused for good (5xx): retrying would only be refused again."""
+
+
+def smtp_connection() -> smtplib.SMTP:
+    config = current_app.config
+    try:
+        smtp = smtplib.SMTP(
+            config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=config["SMTP_TIMEOUT_S"]
+        )
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_USERNAME"]:
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
+    except (OSError, smtplib.SMTPException) as error:
+        # An unreachable server or failed login is the operator's to fix: keep the mail.
+        raise Temporary(f"{type(error).__name__}: {error}") from error
+    return smtp
+
+
+def send_with(smtp: smtplib.SMTP, row: MailMessage) -> str | None:
+    """Hand one message to the server; returns a note on recipients it refused, if any."""
+    try:
+        refused = smtp.sendmail(row.sender, row.recipients, row.raw)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        if all(code >= 500 for code in codes):
+            raise Permanent(f"recipients refused: {error.recipients}") from error
+        raise Temporary(f"recipients refused: {error.recipients}") from error
+    except smtplib.SMTPResponseException as error:
+        text = f"{error.smtp_code} {error.smtp_error!r}"
+        if 500 <= error.smtp_code < 600:
+            raise Permanent(text) from error
+        raise Temporary(text) from error
+    except (OSError, smtplib.SMTPException) as error:
+        raise Temporary(f"{type(error).__name__}: {error}") from error
+    if refused:
+        return f"refused by the server: {refused}"[:2000]
+    return None
+
+
+def backoff_s(attempts: int) -> float:
+    """Exponential backoff with jitter, capped at MAIL_RETRY_MAX_S."""
+    config = current_app.config
+    delay = min(config["MAIL_RETRY_MAX_S"], config["MAIL_RETRY_BASE_S"] * 2 ** max(0, attempts - 1))
+    return random.uniform(0.5, 1.0) * delay
+
+
+def claim(by: str, batch: int = BATCH) -> list[int]:
+    session = db.session
+    session.rollback()  # the claim must be the first statement of its transaction
+    now = utcnow()
+    due = (
+        sa.select(MailMessage.id)
+        .where(
+            sa.or_(
+                sa.and_(MailMessage.status == "pending", MailMessage.next_attempt_at <= now),
+                sa.and_(MailMessage.status == "sending", MailMessage.claimed_until < now),
+            )
+        )
+        .order_by(MailMessage.next_attempt_at, MailMessage.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.scalars(
+        sa.update(MailMessage)
+        .where(MailMessage.id.in_(due.scalar_subquery()))
+        .values(
+            status="sending",
+            claimed_by=by,
+            claimed_until=now + current_app.config["MAIL_CLAIM_LEASE"],
+            attempts=MailMessage.attempts + 1,
+        )
+        .returning(MailMessage.id),
+        execution_options={"synchronize_session": False},
+    ).all()
+    session.commit()
+    return sorted(claimed)
+
+
+def finish(message_id: int, by: str, **values) -> None:
+    """Record an outcome if the claim is still ours (an expired claim moved on)."""
+    db.session.execute(
+        sa.update(MailMessage)
+        .where(MailMessage.id == message_id, MailMessage.claimed_by == by)
+        .values(claimed_until=None, **values),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+def retry_later(row: MailMessage, by: str, error: str) -> None:
+    now = utcnow()
+    if now - row.created_at >= current_app.config["MAIL_GIVE_UP_AFTER"]:
+        log.warning("mail %s given up after %s attempts: %s", row.id, row.attempts, error)
+        finish(row.id, by, status="failed", last_error=error[:2000])
+        return
+    next_at = now + timedelta(seconds=backoff_s(row.attempts))
+    finish(row.id, by, status="pending", next_attempt_at=next_at, last_error=error[:2000])
+
+
+def drain_outbox(by: str | None = None, batch: int = BATCH) -> int:
+    """Claim one batch and send it over one SMTP connection; returns how many were claimed.
+
+    When the server cannot be reached, every claimed message goes back with its backoff (and
+    the worker turns to other work); nothing is dropped."""
+    by = by or f"{worker_name()}:mail"
+    ids = claim(by, batch)
+    if not ids:
+        return 0
+    rows = list(
+        db.session.scalars(
+            sa.select(MailMessage)
+            .options(sa.orm.undefer(MailMessage.raw))
+            .where(MailMessage.id.in_(ids), MailMessage.claimed_by == by)
+            .order_by(MailMessage.id)
+        )
+    )
+    db.session.commit()  # no transaction open while we talk to the mail server
+    try:
+        smtp = smtp_connection()
+    except Temporary as error:
+        for row in rows:
+            retry_later(row, by, str(error))
+        return len(ids)
+    try:
+        for row in rows:
+            try:
+                note = send_with(smtp, row)
+            except Permanent as error:
+                log.warning("mail %s refused: %s", row.id, error)
+                finish(row.id, by, status="failed", last_error=str(error)[:2000])
+                continue
+            except Temporary as error:
+                retry_later(row, by, str(error))
+                continue
+            finish(row.id, by, status="sent", sent_at=utcnow(), last_error=note)
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
+    return len(ids)

@@ -1,0 +1,56 @@
+"""The owners' morning news (one row per night and owner user: never sent twice) and the day
+crew's photo of a finished repair."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from patrol.db import Base, UTCDateTime, enum_column, utcnow
+
+NEWS_TRIGGERS = ("reviewed", "deadline")
+NEWS_KINDS = ("news", "nothing", "skipped")
+
+
+class OwnerNews(Base):
+    """The morning email of one night to one owner user.
+
+    The unique (night, user) row is the lock that keeps an owner from getting two emails for
+    a night: "Natten granskad" and the 10:00 deadline job both try to insert it, and only the
+    first one queues mail. `kind` "skipped" records a decision not to write (nothing approved,
+    and the owner did not ask for "Inget att rapportera")."""
+
+    __tablename__ = "owner_news"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    night: Mapped[date]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"))
+    trigger: Mapped[str] = mapped_column(enum_column(*NEWS_TRIGGERS, name="owner_news_trigger"))
+    kind: Mapped[str] = mapped_column(enum_column(*NEWS_KINDS, name="owner_news_kind"))
+    approved: Mapped[int] = mapped_column(default=0)
+    awaiting_review: Mapped[int] = mapped_column(default=0)
+    mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mail_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("night", "user_id", name="uq_owner_news_night_user"),)
+
+
+class WorkOrderPhoto(Base):
+    """The photo the day crew took of a finished repair (one per work order)."""
+
+    __tablename__ = "work_order_photos"
+
+    work_order_id: Mapped[int] = mapped_column(sa.ForeignKey("work_orders.id"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True, default=uuid.uuid4)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    content_type: Mapped[str] = mapped_column(sa.String(32))
+    storage_key: Mapped[str] = mapped_column(sa.String(200))
+    thumbnail_key: Mapped[str] = mapped_column(sa.String(200))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    work_order = relationship("WorkOrder")

@@ -1,0 +1,256 @@
+"""What an owner may see, and the figures of the month.
+
+Every query here takes the owner's organization id and reads only approved reports
+(`review_status == "reviewed"`) of that organization's properties. The pages never look a row
+up by id without going through these functions, so an id guessed from another owner's portal
+is simply not found (404)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from patrol.db import db
+from patrol.labels import LEVEL_ORDER
+from patrol.owners.models import WorkOrderPhoto
+from patrol.reports.models import CATEGORIES, LEVELS, Photo, Report
+from patrol.review.models import ReportReview, WorkOrder
+from patrol.review.queries import ReportRow, effective_category, effective_level, rows_where
+from patrol.shifts.models import Shift
+from patrol.sites.models import Property
+
+HISTORY_MONTHS = 6
+
+
+def approved_of(organization_id: int | None):
+    """SQL condition on Report: approved, and at a property of this organization."""
+    return sa.and_(
+        Report.review_status == "reviewed",
+        Report.property_id.in_(
+            sa.select(Property.id).where(Property.organization_id == organization_id)
+        ),
+    )
+
+
+def own_properties(organization_id: int | None) -> list[Property]:
+    return list(
+        db.session.scalars(
+            sa.select(Property)
+            .options(joinedload(Property.area))
+            .where(Property.organization_id == organization_id)
+            .order_by(Property.name)
+        )
+    )
+
+
+def own_property(organization_id: int | None, property_id: int) -> Property | None:
+    return db.session.scalar(
+        sa.select(Property)
+        .options(joinedload(Property.area))
+        .where(Property.id == property_id, Property.organization_id == organization_id)
+    )
+
+
+def own_report(organization_id: int | None, report_id: uuid.UUID) -> ReportRow | None:
+    rows = rows_where(sa.and_(Report.id == report_id, approved_of(organization_id)))
+    return rows[0] if rows else None
+
+
+def own_photo(organization_id: int | None, photo_id: uuid.UUID) -> Photo | None:
+    return db.session.scalar(
+        sa.select(Photo)
+        .join(Report, Report.id == Photo.report_id)
+        .where(Photo.id == photo_id, approved_of(organization_id))
+    )
+
+
+def own_work_order(organization_id: int | None, order_id: int) -> WorkOrder | None:
+    """A work order of the owner's property made from an approved report."""
+    return db.session.scalar(
+        sa.select(WorkOrder)
+        .join(Report, Report.id == WorkOrder.report_id)
+        .where(WorkOrder.id == order_id, approved_of(organization_id))
+    )
+
+
+def work_order_photos(order_ids: list[int]) -> dict[int, WorkOrderPhoto]:
+    if not order_ids:
+        return {}
+    return {
+        p.work_order_id: p
+        for p in db.session.scalars(
+            sa.select(WorkOrderPhoto).where(WorkOrderPhoto.work_order_id.in_(order_ids))
+        )
+    }
+
+
+def open_order_counts(organization_id: int | None) -> dict[int, int]:
+    """Open work orders per property (from approved reports)."""
+    return dict(
+        db.session.execute(
+            sa.select(WorkOrder.property_id, sa.func.count())
+            .join(Report, Report.id == WorkOrder.report_id)
+            .where(WorkOrder.status == "open", approved_of(organization_id))
+            .group_by(WorkOrder.property_id)
+        ).all()
+    )
+
+
+def property_reports(organization_id: int | None, property_id: int, limit: int = 50):
+    """The property's latest approved reports, newest night first."""
+    rows = rows_where(sa.and_(Report.property_id == property_id, approved_of(organization_id)))
+    rows.sort(key=lambda r: (r.report.shift.night, r.report.occurred_at), reverse=True)
+    return rows[:limit]
+
+
+def property_work_orders(organization_id: int | None, property_id: int) -> list[WorkOrder]:
+    """Work orders at the property from approved reports: open first, then the latest done."""
+    return list(
+        db.session.scalars(
+            sa.select(WorkOrder)
+            .options(joinedload(WorkOrder.done_by), joinedload(WorkOrder.report))
+            .join(Report, Report.id == WorkOrder.report_id)
+            .where(WorkOrder.property_id == property_id, approved_of(organization_id))
+            .order_by(
+                sa.case((WorkOrder.status == "open", 0), else_=1),
+                WorkOrder.done_at.desc(),
+                WorkOrder.created_at.desc(),
+            )
+            .limit(100)
+        )
+    )
+
+
+# --- months ------------------------------------------------------------------------------------
+
+
+def parse_month(text: str) -> date | None:
+    """ "2026-11" -> 2026-11-01; None for anything else."""
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            return None
+        return date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: date) -> date:
+    return add_months(month, 1) - timedelta(days=1)
+
+
+@dataclass
+class MonthCounts:
+    levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    categories: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.levels.values())
+
+
+@dataclass
+class PropertyHistory:
+    property: Property
+    # Oldest month first; the chosen month last.
+    months: dict[date, MonthCounts]
+
+    @property
+    def categories_seen(self) -> list[str]:
+        return [c for c in CATEGORIES if any(m.categories[c] for m in self.months.values())]
+
+
+def month_history(
+    organization_id: int | None, month: date, months: int = HISTORY_MONTHS
+) -> list[PropertyHistory]:
+    """Approved reports per property, per month (by the night's date), per category and level,
+    for `month` and the months before it: one grouped statement."""
+    first = add_months(month, -(months - 1))
+    properties = own_properties(organization_id)
+    history = {
+        p.id: PropertyHistory(p, {add_months(first, n): MonthCounts() for n in range(months)})
+        for p in properties
+    }
+    rows = db.session.execute(
+        sa.select(
+            Report.property_id, Shift.night, effective_category, effective_level, sa.func.count()
+        )
+        .join(Shift, Shift.id == Report.shift_id)
+        .outerjoin(ReportReview, ReportReview.report_id == Report.id)
+        .where(approved_of(organization_id), Shift.night.between(first, month_end(month)))
+        .group_by(Report.property_id, Shift.night, effective_category, effective_level)
+    )
+    for property_id, night, category, level, n in rows:
+        counts = history[property_id].months[night.replace(day=1)]
+        counts.levels[level] += n
+        counts.categories[category] += n
+    return list(history.values())
+
+
+def month_rows(organization_id: int | None, month: date) -> list[ReportRow]:
+    """The approved reports of a month, by property then time (PDF and CSV)."""
+    rows = rows_where(
+        sa.and_(
+            approved_of(organization_id),
+            Report.shift_id.in_(
+                sa.select(Shift.id).where(Shift.night.between(month, month_end(month)))
+            ),
+        )
+    )
+    rows.sort(key=lambda r: (r.report.property.name, r.report.occurred_at))
+    return rows
+
+
+# --- the chart ---------------------------------------------------------------------------------
+
+CHART_W, CHART_H, CHART_PAD = 320, 140, 22
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    level: str
+    count: int
+    month: date
+
+
+def chart_bars(history: PropertyHistory) -> tuple[list[Bar], int]:
+    """Stacked bars (acute at the bottom) per month for the inline SVG; returns (bars, max)."""
+    months = list(history.months)
+    peak = max([m.total for m in history.months.values()] + [1])
+    slot = (CHART_W - CHART_PAD) / len(months)
+    scale = (CHART_H - CHART_PAD) / peak
+    bars: list[Bar] = []
+    for index, month in enumerate(months):
+        counts = history.months[month]
+        base = CHART_H - CHART_PAD
+        for level in sorted(LEVELS, key=LEVEL_ORDER.get):
+            n = counts.levels[level]
+            if not n:
+                continue
+            height = n * scale
+            base -= height
+            bars.append(
+                Bar(
+                    CHART_PAD + index * slot + slot * 0.15,
+                    base,
+                    slot * 0.7,
+                    height,
+                    level,
+                    n,
+                    month,
+                )
+            )
+    return bars, peak
