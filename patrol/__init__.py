@@ -33,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     register_error_handlers(app)
 
-    from patrol import auth, guard, push, reports, review, schedule, shifts, sites
+    from patrol import auth, guard, push, reports, review, safety, schedule, shifts, sites
 
     auth.init_app(app)  # login page, session API, users, create-user
     sites.init_app(app)  # areas, properties, checkpoints; /api/v1/sites; seed-demo
@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     guard.init_app(app)  # the guard's offline-first PWA: shell, service worker, manifest
     review.init_app(app)  # supervisor's morning: Natten, shift logs, work orders, exports
     push.init_app(app)  # push notifications: acute alerts, extra rounds, SOS; push-worker
+    safety.init_app(app)  # disturbance cases, resident information (/review/cases, ...)
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app

@@ -7,6 +7,7 @@ from patrol.auth.models import LoginFailure, User
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
+from patrol.safety import models as safety_models  # noqa: F401  (safety tables)
 from patrol.schedule.models import JobRun
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property

@@ -1,0 +1,51 @@
+"""The safety work around the patrol (issue 14): repeated disturbances linked into cases
+(/review/cases), and resident information after a serious event (/review/resident-info, the
+guard app's "Boendeinformation").
+
+Review pages show this package's part with two template globals, so the review package needs
+no import from here: `{{ safety_report_panel(report) }}` on a report's page and
+`{{ safety_night_panel(night) }}` on Natten.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from markupsafe import Markup
+
+DEFAULTS = {
+    # "3:e störningen på ..., senaste 30 nätterna": the window the history line counts.
+    "SAFETY_CASE_WINDOW_NIGHTS": 30,
+}
+
+
+def init_app(app: Flask) -> None:
+    from patrol.safety.pages import bp as pages_bp
+    from patrol.safety.rules import on_report_created
+    from patrol.signals import report_created
+
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    app.register_blueprint(pages_bp)
+    # weak=False: the listener is a plain function kept for the app's life.
+    report_created.connect(on_report_created, weak=False)
+
+    @app.template_global("safety_report_panel")
+    def safety_report_panel(report) -> Markup:
+        from flask import render_template
+
+        from patrol.safety.rules import case_history, looks_like_personnummer
+
+        return Markup(
+            render_template(
+                "safety/_report_panel.html",
+                report=report,
+                history=case_history(report.id),
+                holds_personnummer=looks_like_personnummer(report.description),
+            )
+        )
+
+    @app.template_global("safety_nav_links")
+    def safety_nav_links() -> Markup:
+        from flask import render_template
+
+        return Markup(render_template("safety/_nav.html"))

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (and benches): never a test module imported by another."""
