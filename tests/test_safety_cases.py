@@ -139,7 +139,9 @@ def test_places_are_kept_apart_and_other_levels_make_no_case(api_as, place, seed
     put_report(guard, shift, place["property"], place["checkpoint"], at, level="preventive")
     put_report(guard, shift, place["property"], place["checkpoint"], at, level="acute")
     with seeded.app_context():
-        by_report = {str(l.report_id): l.case_id for l in db.session.scalars(sa.select(CaseReport))}
+        by_report = {
+            str(link.report_id): link.case_id for link in db.session.scalars(sa.select(CaseReport))
+        }
         assert set(by_report) == {stairs, laundry, whole, whole_again}
         assert len({by_report[stairs], by_report[laundry], by_report[whole]}) == 3
         assert by_report[whole] == by_report[whole_again]
@@ -191,9 +193,14 @@ def test_supervisor_confirms_and_closes_a_case(api_as, place, boss, seeded):
     assert post(boss, f"{url}/reports/{ids[0]}/judge", confirmed="yes").status_code == 302
     assert post(boss, f"{url}/reports/{ids[1]}/judge", confirmed="no").status_code == 302
     bad = post(boss, f"{url}/reports/{ids[1]}/judge", confirmed="maybe")
-    assert bad.status_code == 422 and "Välj bekräftad eller obekräftad" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Välj bekräftad eller obekräftad" in bad.get_data(
+        as_text=True
+    )
     with seeded.app_context():
-        judged = {str(l.report_id): l.confirmed for l in db.session.scalars(sa.select(CaseReport))}
+        judged = {
+            str(link.report_id): link.confirmed
+            for link in db.session.scalars(sa.select(CaseReport))
+        }
         assert judged == {ids[0]: True, ids[1]: False}
     assert "bekräftad" in page(boss, f"/review/reports/{ids[0]}")
 
@@ -269,7 +276,7 @@ def test_retention_purges_old_links_and_empty_cases(api_as, place, seeded):
     mixed = put_report(guard, shift, place["property"], place["checkpoint"], "2026-11-23T23:00:00+01:00")  # fmt: skip
     with seeded.app_context():
         assert rules.purge_cases_before(date(2026, 6, 1)) == 0  # the old case still has `mixed`
-        left = {str(l.report_id) for l in db.session.scalars(sa.select(CaseReport))}
+        left = {str(link.report_id) for link in db.session.scalars(sa.select(CaseReport))}
         assert left == {recent, mixed} and not set(old) & left
         assert rules.purge_cases_before(date(2026, 12, 1)) == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DisturbanceCase)) == 0

@@ -54,6 +54,8 @@ def disturbances_on_nights(api, place: dict, nights: list[str]) -> list[str]:
     for night in nights:
         shift_id = start_shift(api, f"{night}T19:35:00+01:00")
         ids.append(
-            put_report(api, shift_id, place["property"], place["checkpoint"], f"{night}T22:10:00+01:00")
+            put_report(
+                api, shift_id, place["property"], place["checkpoint"], f"{night}T22:10:00+01:00"
+            )
         )
     return ids
