@@ -16,6 +16,7 @@ import * as homeScreen from "./screen-home.js";
 import * as logScreen from "./screen-log.js";
 import * as loginScreen from "./screen-login.js";
 import * as reportScreen from "./screen-report.js";
+import * as residentsScreen from "./screen-residents.js"; // issue 14: resident information
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
 const ROUTES = {
@@ -24,9 +25,10 @@ const ROUTES = {
   "/report": reportScreen,
   "/log": logScreen,
   "/end-shift": endShiftScreen,
+  [residentsScreen.PATH]: residentsScreen,
 };
 // Screens with a form: an update never reloads the app under the guard's thumb there.
-const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen]);
+const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, residentsScreen]);
 
 const state = {
   user: null,

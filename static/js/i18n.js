@@ -276,6 +276,11 @@ export function setLanguage(lang) {
   document.documentElement.lang = lang;
 }
 
+/** A feature module's own words ({sv: {...}, en: {...}}), added when the module loads. */
+export function addStrings(tables) {
+  for (const [lang, table] of Object.entries(tables)) Object.assign(STRINGS[lang], table);
+}
+
 /** The text for `key` in the current language, with {name} placeholders filled in. */
 export function t(key, params = {}) {
   const text = STRINGS[current][key] ?? STRINGS.sv[key] ?? key;

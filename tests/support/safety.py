@@ -59,3 +59,75 @@ def disturbances_on_nights(api, place: dict, nights: list[str]) -> list[str]:
             )
         )
     return ids
+
+
+def acute_event_with_plan(app, entrances: list[tuple[str, str | None]], methods: list[str]) -> int:
+    """An acute report by the demo guard (stored as the server stores a synced one, the night
+    being the current one) and a supervisor's resident information plan for it; returns the
+    plan id. `entrances` as (property name, checkpoint label or None)."""
+    from datetime import datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from patrol.auth.models import User
+    from patrol.db import db, utcnow
+    from patrol.reports.models import Report
+    from patrol.safety import rules
+    from patrol.shifts.models import Shift, night_of
+    from patrol.sites.models import Checkpoint, Property
+
+    with app.app_context():
+        guard = db.session.scalar(sa.select(User).where(User.username == "guard"))
+        boss = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        started: datetime = utcnow() - timedelta(hours=2)
+        shift = Shift(
+            id=uuid.uuid4(), guard_id=guard.id, started_at=started, night=night_of(started)
+        )
+        db.session.add(shift)
+
+        def place(name: str, label: str | None) -> tuple[int, int | None]:
+            prop = db.session.scalar(sa.select(Property).where(Property.name == name))
+            if label is None:
+                return prop.id, None
+            cp = db.session.scalar(
+                sa.select(Checkpoint).where(
+                    Checkpoint.property_id == prop.id, Checkpoint.label == label
+                )
+            )
+            return prop.id, cp.id
+
+        chosen = [place(name, label) for name, label in entrances]
+        report = Report(
+            id=uuid.uuid4(),
+            shift_id=shift.id,
+            property_id=chosen[0][0],
+            checkpoint_id=chosen[0][1],
+            category="fire_smoke",
+            level="acute",
+            description="Explosion i trapphuset; polisen har hävt avspärrningen.",
+            occurred_at=started + timedelta(hours=1),
+        )
+        db.session.add(report)
+        db.session.commit()
+        plan = rules.create_plan(
+            boss,
+            report=report,
+            methods=methods,
+            message="Information till de boende om explosionen. Polisen utreder.",
+            entrances=chosen,
+        )
+        return plan.id
+
+
+def assert_phone_layout(page, width: int = 390, smallest: int = 48) -> None:
+    """No sideways scrolling and no visible control lower than 48 px (one thumb, gloves)."""
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    too_small = page.evaluate(
+        """min => Array.from(document.querySelectorAll(
+              'button, a.button, input:not([type=radio]):not([type=checkbox]):not([type=file]), select, textarea'))
+            .filter(e => e.offsetParent !== null && !e.closest('[hidden]'))
+            .map(e => [e.textContent.trim() || e.name || e.id, e.getBoundingClientRect().height])
+            .filter(([, h]) => h < min)""",
+        smallest,
+    )
+    assert too_small == [], too_small
