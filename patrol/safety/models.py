@@ -139,3 +139,66 @@ class ResidentInfoVisit(Base):
 
     entrance: Mapped[ResidentInfoEntrance] = relationship(back_populates="visits")
     guard = relationship("User")
+
+
+# --- safety walks -----------------------------------------------------------------------------
+
+CHECK_RESULTS = ("ok",)
+
+
+class ChecklistTemplate(Base):
+    """A safety walk's checklist ("Belysning fungerar", "Buskage klippt", ...), kept by admins."""
+
+    __tablename__ = "checklist_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(160), unique=True)
+    items: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SafetyWalk(Base):
+    """A trygghetsvandring: an area walked on a date with the residents, owners, the city and
+    the police. The checklist is copied in when the walk is planned, so a later change to the
+    template never changes a walk. Participants are organisations and roles, not names."""
+
+    __tablename__ = "safety_walks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    walk_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    participants: Mapped[str] = mapped_column(sa.Text, default="")
+    template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checklist_templates.id"))
+    items: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    area = relationship("Area")
+    template = relationship("ChecklistTemplate")
+    created_by = relationship("User")
+    checks: Mapped[list[WalkCheck]] = relationship(back_populates="walk", order_by="WalkCheck.item")
+
+
+class WalkCheck(Base):
+    """A checklist item found in order ("OK") on a walk, recorded on the phone and synced like
+    any record. A shortcoming is not a check: it is a Report with this walk and item."""
+
+    __tablename__ = "walk_checks"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(sa.ForeignKey("safety_walks.id"), index=True)
+    item: Mapped[int]
+    result: Mapped[str] = mapped_column(enum_column(*CHECK_RESULTS, name="walk_check_result"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+    flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    clock_offset_s: Mapped[float | None]
+
+    walk: Mapped[SafetyWalk] = relationship(back_populates="checks")
+    recorded_by = relationship("User")
