@@ -8,14 +8,12 @@ import csv
 import io
 from datetime import date
 
-import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale, format_datetime
 
 from patrol.labels import CATEGORY_LABELS, FLAG_SHORT, LEVEL_LABELS, STATUS_LABELS
 from patrol.reports.models import Report
 from patrol.review.queries import rows_where
-from patrol.shifts.models import Shift
 
 HEADERS = (
     "Natt",
@@ -47,10 +45,8 @@ TIME = "yyyy-MM-dd HH:mm"
 
 
 def night_range_csv(first: date, last: date) -> str:
-    rows = rows_where(
-        Report.shift_id.in_(sa.select(Shift.id).where(Shift.night.between(first, last)))
-    )
-    rows.sort(key=lambda r: (r.report.shift.night, r.report.occurred_at))
+    rows = rows_where(Report.night.between(first, last))
+    rows.sort(key=lambda r: (r.report.night, r.report.occurred_at))
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -65,11 +61,11 @@ def night_range_csv(first: date, last: date) -> str:
             ]
             writer.writerow(
                 (
-                    report.shift.night.isoformat(),
+                    report.night.isoformat(),
                     str(report.id),
                     format_datetime(report.occurred_at, TIME),
                     format_datetime(report.received_at, TIME),
-                    report.shift.guard.display_name,
+                    report.reporter.display_name,
                     report.property.area.name,
                     report.property.name,
                     report.property.address,

@@ -178,7 +178,7 @@ def write_report(pdf: NightPdf, row, store) -> None:
     place = report.property.name + (f", {report.checkpoint.label}" if report.checkpoint else "")
     pdf.text_line(
         f"{format_datetime(report.occurred_at, 'yyyy-MM-dd HH:mm')} · {place} · "
-        f"{report.shift.guard.display_name} · Status: {STATUS_LABELS[report.review_status]}",
+        f"{report.reporter.display_name} · Status: {STATUS_LABELS[report.review_status]}",
         9,
     )
     if row.corrected:

@@ -159,14 +159,13 @@ def shift(shift_id: uuid.UUID):
 def filtered_reports(filters: forms.ReportFilters):
     query = (
         sa.select(Report)
-        .join(Shift, Shift.id == Report.shift_id)
         .join(Property, Property.id == Report.property_id)
         .outerjoin(ReportReview, ReportReview.report_id == Report.id)
     )
     if filters.night_from:
-        query = query.where(Shift.night >= filters.night_from)
+        query = query.where(Report.night >= filters.night_from)
     if filters.night_to:
-        query = query.where(Shift.night <= filters.night_to)
+        query = query.where(Report.night <= filters.night_to)
     if filters.area_id:
         query = query.where(Property.area_id == filters.area_id)
     if filters.property_id:
@@ -199,8 +198,9 @@ def reports():
                     joinedload(Report.property).joinedload(Property.area),
                     joinedload(Report.checkpoint),
                     joinedload(Report.shift).joinedload(Shift.guard),
+                    joinedload(Report.author),
                 )
-                .order_by(Shift.night.desc(), Report.occurred_at.desc(), Report.id)
+                .order_by(Report.night.desc(), Report.occurred_at.desc(), Report.id)
                 .limit(PAGE_SIZE)
                 .offset((filters.page - 1) * PAGE_SIZE)
             ).unique()
@@ -236,7 +236,7 @@ def render_report(report: Report, errors: dict | None = None, form: dict | None 
     ).all()
     earlier_open = [
         order
-        for order in open_work_orders_at(report.property_id, before=report.shift.night)
+        for order in open_work_orders_at(report.property_id, before=report.night)
         if order.report_id != report.id
     ]
     default_place = report.checkpoint.label if report.checkpoint else ""
@@ -395,7 +395,7 @@ def property_page(property_id: int):
     recent = rows_where(
         sa.and_(
             Report.property_id == prop.id,
-            Report.shift_id.in_(sa.select(Shift.id).where(Shift.night >= since)),
+            Report.night >= since,
         )
     )
     recent.sort(key=lambda r: r.report.occurred_at, reverse=True)

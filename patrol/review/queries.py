@@ -245,6 +245,7 @@ def reports_where(condition) -> list[Report]:
                 joinedload(Report.property).joinedload(Property.area),
                 joinedload(Report.checkpoint),
                 joinedload(Report.shift).joinedload(Shift.guard),
+                joinedload(Report.author),
             )
             .where(condition)
             .order_by(Report.occurred_at)
@@ -300,15 +301,14 @@ def shift_log(shift: Shift) -> ShiftLog:
 
 
 def night_rows(night: date) -> tuple[list[Shift], list[ReportRow]]:
-    """Every shift and report of a night (CSV and PDF)."""
-    night_shift_ids = sa.select(Shift.id).where(Shift.night == night)
+    """Every shift and report of a night (CSV and PDF), safety walk findings included."""
     shifts = db.session.scalars(
         sa.select(Shift)
         .options(joinedload(Shift.guard))
         .where(Shift.night == night)
         .order_by(Shift.started_at)
     ).all()
-    rows = rows_where(Report.shift_id.in_(night_shift_ids))
+    rows = rows_where(Report.night == night)
     return list(shifts), sorted(rows, key=lambda r: (LEVEL_ORDER[r.level], r.report.occurred_at))
 
 
@@ -329,12 +329,11 @@ def open_work_orders_at(property_id: int, before: date | None = None) -> list[Wo
         sa.select(WorkOrder)
         .options(joinedload(WorkOrder.report).joinedload(Report.shift))
         .join(Report, Report.id == WorkOrder.report_id)
-        .join(Shift, Shift.id == Report.shift_id)
         .where(WorkOrder.property_id == property_id, WorkOrder.status == "open")
-        .order_by(Shift.night, WorkOrder.created_at)
+        .order_by(Report.night, WorkOrder.created_at)
     )
     if before is not None:
-        query = query.where(Shift.night < before)
+        query = query.where(Report.night < before)
     return list(db.session.scalars(query))
 
 

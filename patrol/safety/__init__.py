@@ -1,6 +1,7 @@
 """The safety work around the patrol (issue 14): repeated disturbances linked into cases
-(/review/cases), and resident information after a serious event (/review/resident-info, the
-guard app's "Boendeinformation").
+(/review/cases), resident information after a serious event (/review/resident-info, the
+guard app's "Boendeinformation"), and safety walks (/review/walks, /admin/checklists, the
+guard app's "Trygghetsvandring").
 
 Review pages show this package's part with two template globals, so the review package needs
 no import from here: `{{ safety_report_panel(report) }}` on a report's page and
@@ -22,6 +23,7 @@ DEFAULTS = {
 
 def init_app(app: Flask) -> None:
     from patrol.safety.api import bp as api_bp
+    from patrol.safety.pages import admin_bp
     from patrol.safety.pages import bp as pages_bp
     from patrol.safety.rules import on_report_created
     from patrol.signals import report_created
@@ -30,6 +32,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(name, value)
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     # weak=False: the listener is a plain function kept for the app's life.
     report_created.connect(on_report_created, weak=False)
 
@@ -47,6 +50,7 @@ def init_app(app: Flask) -> None:
                 holds_personnummer=rules.looks_like_personnummer(report.description),
                 plans=rules.plans_for_report(report.id),
                 can_plan=rules.is_acute(report),
+                CASE_STATUS_LABELS=rules.CASE_STATUS_LABELS,
                 done_count=rules.done_count,
                 plan_title=rules.plan_title,
             )
@@ -62,6 +66,7 @@ def init_app(app: Flask) -> None:
             render_template(
                 "safety/_night_panel.html",
                 plans=rules.plans_of_night(night),
+                walks=rules.walks_of_night(night),
                 done_count=rules.done_count,
                 plan_title=rules.plan_title,
             )

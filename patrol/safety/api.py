@@ -1,6 +1,8 @@
-"""The guard app's resident information: the plans to carry out (cached for offline use) and
-`PUT /api/v1/resident-info/visits/<uuid>`, one entrance done, synced like every record
-(DESIGN 5: the phone's UUID, 201 / 200 / 409)."""
+"""The guard app's side of the safety work, synced like every record (DESIGN 5: the phone's
+UUID, 201 / 200 / 409): resident information plans (cached for offline use) and
+`PUT /api/v1/resident-info/visits/<uuid>`, one entrance done; safety walks and
+`PUT /api/v1/walk-checks/<uuid>`, a checklist item in order (shortcomings are reports:
+`PUT /api/v1/reports/<uuid>` with `walk_id`)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,15 @@ from patrol.db import db
 from patrol.errors import field_error
 from patrol.openapi import documented
 from patrol.safety import rules
-from patrol.safety.models import ResidentInfoEntrance, ResidentInfoVisit
-from patrol.safety.schemas import PlanListOut, VisitIn, VisitOut
+from patrol.safety.models import ResidentInfoEntrance, ResidentInfoVisit, SafetyWalk, WalkCheck
+from patrol.safety.schemas import (
+    PlanListOut,
+    VisitIn,
+    VisitOut,
+    WalkCheckIn,
+    WalkCheckOut,
+    WalkListOut,
+)
 from patrol.security import roles_required
 from patrol.shifts.api import json_body
 from patrol.sync import clock_flags, put_record
@@ -78,3 +87,53 @@ def put_visit(visit_id: uuid.UUID):
         wanted=values,
     )
     return jsonify(VISIT_OUT_SCHEMA.dump(visit)), status
+
+
+# --- safety walks -----------------------------------------------------------------------------
+
+WALK_LIST_OUT_SCHEMA = WalkListOut()
+WALK_CHECK_IN_SCHEMA = WalkCheckIn()
+WALK_CHECK_OUT_SCHEMA = WalkCheckOut()
+CHECK_CONTENT_FIELDS = ("walk_id", "item", "occurred_at", "note", "lat", "lon", "accuracy_m")
+
+
+def check_content(values: dict) -> dict:
+    content = {name: values.get(name) for name in CHECK_CONTENT_FIELDS}
+    content["note"] = content["note"] or ""
+    return content
+
+
+@bp.get("/walks")
+@roles_required(*PATROL_ROLES)
+@documented(responses={200: WalkListOut}, summary="Safety walks from yesterday to a week ahead")
+def list_walks():
+    return jsonify(WALK_LIST_OUT_SCHEMA.dump({"walks": rules.walks_for_guards()}))
+
+
+@bp.put("/walk-checks/<uuid:check_id>")
+@roles_required(*PATROL_ROLES)
+@documented(
+    request=WalkCheckIn,
+    responses={200: WalkCheckOut, 201: WalkCheckOut},
+    summary="A checklist item found in order on a safety walk (a shortcoming is a report)",
+)
+def put_walk_check(check_id: uuid.UUID):
+    data = WALK_CHECK_IN_SCHEMA.load(json_body())
+    walk = db.session.get(SafetyWalk, data["walk_id"])
+    if walk is None:
+        raise field_error("walk_id", gettext("Unknown safety walk."))
+    if data["item"] >= len(walk.items):
+        raise field_error("item", gettext("The walk's checklist has no such item."))
+    flags, offset = clock_flags()
+    values = check_content(data)
+    check, status = put_record(
+        WalkCheck,
+        check_id,
+        values
+        | {"result": "ok", "recorded_by_id": current_user.id, "flags": flags}
+        | {"clock_offset_s": offset},
+        owner_id=lambda c: c.recorded_by_id,
+        content=lambda c: check_content({n: getattr(c, n) for n in CHECK_CONTENT_FIELDS}),
+        wanted=values,
+    )
+    return jsonify(WALK_CHECK_OUT_SCHEMA.dump(check)), status

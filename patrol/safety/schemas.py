@@ -78,3 +78,39 @@ class PlanOut(Schema):
 
 class PlanListOut(Schema):
     plans = fields.List(fields.Nested(PlanOut))
+
+
+class WalkOut(Schema):
+    id = fields.Integer()
+    area_id = fields.Integer()
+    area_name = fields.Function(lambda w: w.area.name)
+    walk_date = fields.Date()
+    participants = fields.String()
+    items = fields.List(fields.String())
+
+
+class WalkListOut(Schema):
+    walks = fields.List(fields.Nested(WalkOut))
+
+
+class WalkCheckIn(LocationFields):
+    """A checklist item found in order on a walk."""
+
+    walk_id = RowId(required=True)
+    item = fields.Integer(strict=True, required=True, validate=validate.Range(0, 999))
+    occurred_at = UTCDateTime(required=True)
+    note = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))
+
+
+class WalkCheckOut(Schema):
+    id = fields.UUID()
+    walk_id = fields.Integer()
+    item = fields.Integer()
+    result = fields.String()
+    note = fields.String()
+    occurred_at = UTCDateTime()
+    received_at = UTCDateTime()
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    accuracy_m = fields.Float(allow_none=True)
+    flags = fields.List(fields.String())
