@@ -131,3 +131,49 @@ def assert_phone_layout(page, width: int = 390, smallest: int = 48) -> None:
         smallest,
     )
     assert too_small == [], too_small
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF (pypdfium2), to check what a PDF says."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+CHECKLIST = ["Belysning fungerar", "Buskage klippt", "Entrédörren går i lås", "Klotter"]
+
+
+def make_checklist_and_walk(app, admin, boss, walk_date: str) -> int:
+    """An admin's checklist and a supervisor's walk of the demo area on `walk_date`, through
+    the pages; returns the walk id."""
+    import re
+
+    import sqlalchemy as sa
+
+    from patrol.db import db
+    from patrol.sites.models import Area
+
+    response = admin.post(
+        "/admin/checklists",
+        data={"csrf_token": admin.csrf, "name": "Standard", "items": "\n".join(CHECKLIST)},
+    )
+    assert response.status_code == 302, response.data
+    with app.app_context():
+        area_id = db.session.scalar(sa.select(Area.id).order_by(Area.id))
+        template_id = db.session.scalar(sa.text("SELECT id FROM checklist_templates"))
+    response = boss.post(
+        "/review/walks",
+        data={
+            "csrf_token": boss.csrf,
+            "area": str(area_id),
+            "walk_date": walk_date,
+            "template": str(template_id),
+            "participants": "Hyresgästföreningen, MKB förvaltare, Malmö stad, polisen",
+        },
+    )
+    assert response.status_code == 302, response.data
+    return int(re.search(r"/review/walks/(\d+)$", response.headers["Location"]).group(1))
