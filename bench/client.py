@@ -48,11 +48,10 @@ PHOTOS_PER_REPORT = 2
 
 
 def make_app(tmp: Path):
-    os.environ["PATROL_INSTANCE_PATH"] = str(tmp / "instance")
     from flask import request
 
     from patrol import create_app
-    from patrol.db import upgrade_database
+    from patrol.migrate import upgrade_database
 
     url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     upgrade_database(url)
@@ -65,7 +64,8 @@ def make_app(tmp: Path):
             "PASSWORD_HASH_TIME_COST": 1,
             "PASSWORD_HASH_MEMORY_KIB": 1024,
             "SESSION_COOKIE_SECURE": False,
-        }
+        },
+        instance_path=tmp / "instance",
     )
 
     # The raw sink: reads the body and answers 204. It passes the same CSRF check as the API.

@@ -34,10 +34,11 @@ from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from patrol import create_app  # noqa: E402
-from patrol.db import upgrade_database  # noqa: E402
+from patrol.db import engine_of  # noqa: E402
+from patrol.migrate import upgrade_database  # noqa: E402
 from patrol.push.keys import b64url  # noqa: E402
 from patrol.signals import report_created  # noqa: E402
-from tests.push_service import LoopbackPushService, Subscriber  # noqa: E402
+from tests.support.push_service import LoopbackPushService, Subscriber  # noqa: E402
 
 PASSWORD = "bench-password"
 SUBJECT = "mailto:bench@nattpatrull.example"
@@ -56,7 +57,6 @@ def run_mode(name: str, database_url: str, poll: float, count: int, workdir: Pat
         ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value.to_bytes(32, "big")
     )
     service = LoopbackPushService().start()
-    os.environ["PATROL_INSTANCE_PATH"] = str(workdir / f"instance-{name}")
     config = {
         "ENV": "development",
         "SECRET_KEY": "bench",
@@ -71,7 +71,7 @@ def run_mode(name: str, database_url: str, poll: float, count: int, workdir: Pat
     if database_url.startswith("postgresql"):
         reset_postgres(database_url)
     upgrade_database(database_url)
-    app = create_app(config)
+    app = create_app(config, instance_path=workdir / f"instance-{name}")
     with app.app_context():
         from patrol.auth.models import User
         from patrol.auth.passwords import hash_password
@@ -174,7 +174,7 @@ def run_mode(name: str, database_url: str, poll: float, count: int, workdir: Pat
         if worker.returncode not in (0, -signal.SIGINT, 130):
             print(output, file=sys.stderr)
         service.stop()
-        app.extensions["patrol_db"][0].dispose()
+        engine_of(app).dispose()
     return latencies
 
 

@@ -16,7 +16,6 @@ rendering and the response body; no network.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -35,9 +34,8 @@ PASSWORD = "bench-password-1"
 
 
 def make_app(tmp: Path, database_url: str | None):
-    os.environ["PATROL_INSTANCE_PATH"] = str(tmp / "instance")
     from patrol import create_app
-    from patrol.db import upgrade_database
+    from patrol.migrate import upgrade_database
 
     url = database_url or "sqlite:///" + str(tmp / "bench.sqlite3")
     upgrade_database(url)
@@ -50,7 +48,8 @@ def make_app(tmp: Path, database_url: str | None):
             "PASSWORD_HASH_TIME_COST": 1,
             "PASSWORD_HASH_MEMORY_KIB": 1024,
             "SESSION_COOKIE_SECURE": False,
-        }
+        },
+        instance_path=tmp / "instance",
     )
 
 
@@ -58,8 +57,8 @@ def seed(app) -> dict:
     from patrol.auth.models import User
     from patrol.auth.passwords import hash_password
     from patrol.db import db
-    from patrol.review.synthetic import seed_night
     from patrol.sites.demo import seed_demo
+    from tests.support.synthetic import seed_night
 
     with app.app_context():
         seed_demo()
@@ -100,7 +99,9 @@ def login(app):
 
 def measure(app, client, url: str, runs: int) -> tuple[float, int]:
     """(median milliseconds, SQL statements of one request)."""
-    engine = app.extensions["patrol_db"][0]
+    from patrol.db import engine_of
+
+    engine = engine_of(app)
     client.get(url)  # warm-up: template compilation, caches
     statements = []
 

@@ -198,7 +198,7 @@ def run(args, app_port: int, base_port: int, env: dict) -> None:
     )
     assert status == 201, status
     from patrol import create_app
-    from patrol.db import db
+    from patrol.db import db, engine_of
     from patrol.sites.models import Checkpoint, Property
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("PATROL_")})
@@ -206,7 +206,7 @@ def run(args, app_port: int, base_port: int, env: dict) -> None:
     with flask_app.app_context():
         token = db.session.scalar(sa.select(Checkpoint.token).order_by(Checkpoint.id))
         property_id = db.session.scalar(sa.select(Property.id).order_by(Property.id))
-    flask_app.extensions["patrol_db"][0].dispose()
+    engine_of(flask_app).dispose()
 
     def checkin_body() -> bytes:
         return json.dumps(

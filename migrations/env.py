@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the app's config (see patrol.db.alembic_config)."""
+"""Alembic environment: the URL comes from the app's config (see patrol.migrate.alembic_config)."""
 
 from alembic import context
 

@@ -12,23 +12,28 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from patrol.config import ROOT
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, instance_path: str | Path | None = None) -> Flask:
+    """The app. `instance_path` (else PATROL_INSTANCE_PATH, else ./instance) holds the SQLite
+    database, the photos, the development secret key and the VAPID key."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("PATROL_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_path=str(
+            instance_path or os.environ.get("PATROL_INSTANCE_PATH") or ROOT / "instance"
+        ),
         static_folder=str(ROOT / "static"),
         template_folder=str(ROOT / "templates"),
     )
     load_config(app, overrides)
 
-    from patrol import i18n, openapi, security
+    from patrol import i18n, migrate, openapi, security
     from patrol.db import db
     from patrol.errors import register_error_handlers
 
     db.init_app(app)
+    migrate.init_app(app)  # flask db upgrade / revision
     i18n.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
@@ -61,9 +66,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         if production:
             raise RuntimeError("PATROL_SECRET_KEY must be set when PATROL_ENV=production")
         app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
-    # The session cookie travels only over HTTPS outside development and tests.
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
-    if "SESSION_COOKIE_SECURE" not in (overrides or {}):
+    # Unless PATROL_SESSION_COOKIE_SECURE (or a test) decided, the session cookie travels
+    # only over HTTPS in production.
+    if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = production
 
 

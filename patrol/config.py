@@ -5,6 +5,10 @@
 """
 
 from datetime import timedelta
+from pathlib import Path
+
+# The repository: migrations, static files, shared templates, the service worker.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Defaults:
@@ -23,6 +27,9 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "patrol_session"
+    # None: the cookie travels only over HTTPS in production, over both in development.
+    # PATROL_SESSION_COOKIE_SECURE=true/false decides it either way (e.g. behind a TLS proxy).
+    SESSION_COOKIE_SECURE = None
 
     # Flask-WTF: we call csrf.protect() ourselves so that 401 comes before the CSRF check.
     WTF_CSRF_CHECK_DEFAULT = False
@@ -39,12 +46,12 @@ class Defaults:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
 
-    # Login limits (DESIGN 5a): failures per account and per address in a sliding window.
+    # Login limits (architecture §5a): failures per account and per address in a sliding window.
     LOGIN_FAILURES_PER_ACCOUNT = 10
     LOGIN_FAILURES_PER_ADDRESS = 50
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
-    # Sync rules (DESIGN 5a).
+    # Sync rules (architecture §5a).
     SHIFT_END_GRACE = timedelta(minutes=15)
     CLOCK_SKEW_LIMIT = timedelta(minutes=5)
 
@@ -61,6 +68,21 @@ class Defaults:
     # Bodies larger than this are refused before the view runs (photos are the largest).
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
-    # Push (issue 5).
+    # Push. VAPID_SUBJECT: "mailto:" or "https:"; push stays off outside development until set.
     VAPID_SUBJECT = None
+    # Push-service hosts ("host" or "host:port", comma-separated) beside the well-known ones.
     PUSH_ALLOWED_HOSTS = ""
+    # PEM text or the raw 32-byte P-256 key in base64url; else <instance>/vapid_private.pem.
+    VAPID_PRIVATE_KEY = None
+    PUSH_REQUEST_TIMEOUT_S = 10.0
+    PUSH_MAX_ATTEMPTS = 10
+    PUSH_RETRY_BASE_S = 2.0
+    PUSH_RETRY_MAX_S = 300.0
+    # A push service's Retry-After longer than this is cut short (the TTL ends it anyway).
+    PUSH_RETRY_AFTER_MAX_S = 3600.0
+    # How long a worker's claim on a batch lasts; longer than a batch can take to send.
+    # (From the environment both durations are seconds.)
+    PUSH_CLAIM_LEASE = timedelta(minutes=5)
+    PUSH_WORKER_POLL_S = 1.0
+    # Sent, gone and failed messages are deleted after this (an SOS payload holds a position).
+    PUSH_KEEP = timedelta(days=7)

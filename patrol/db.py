@@ -9,10 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
-from flask.cli import with_appcontext
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -93,7 +91,6 @@ class Database:
         engine = make_engine(url)
         app.extensions["patrol_db"] = (engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._close_session)
-        app.cli.add_command(db_command)
 
     @property
     def engine(self) -> sa.Engine:
@@ -110,6 +107,11 @@ class Database:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def engine_of(app: Flask) -> sa.Engine:
+    """The engine of `app`, outside an app context (tests and benches dispose of it)."""
+    return app.extensions["patrol_db"][0]
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -130,54 +132,3 @@ def make_engine(url: str) -> sa.Engine:
 
 
 db = Database()
-
-
-# --- migrations -------------------------------------------------------------------------------
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def alembic_config(url: str):
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["database_url"] = url
-    return config
-
-
-def upgrade_database(url: str | None = None, revision: str = "heads") -> None:
-    from alembic import command
-
-    command.upgrade(alembic_config(url or current_app.config["DATABASE_URL"]), revision)
-
-
-def database_is_empty() -> bool:
-    inspector = sa.inspect(db.engine)
-    return "users" not in inspector.get_table_names()
-
-
-@click.group("db", help="Database migrations (Alembic).")
-def db_command() -> None:
-    pass
-
-
-@db_command.command("upgrade", help="Apply all migrations.")
-@click.option("--revision", default="heads")
-@with_appcontext
-def upgrade_cmd(revision: str) -> None:
-    upgrade_database(revision=revision)
-    click.echo(f"Database at {revision}.")
-
-
-@db_command.command("revision", help="Write a new migration from the model changes.")
-@click.option("-m", "--message", required=True)
-@with_appcontext
-def revision_cmd(message: str) -> None:
-    from alembic import command
-
-    import patrol.models  # noqa: F401  (all tables on Base.metadata)
-
-    command.revision(
-        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
-    )

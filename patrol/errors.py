@@ -1,4 +1,4 @@
-"""Error answers: JSON under /api/ (DESIGN 5a), a plain Swedish/English page elsewhere.
+"""Error answers: JSON under /api/ (architecture §5a), a plain Swedish/English page elsewhere.
 
 Every 4xx/5xx from /api/ is `{"error": code, "message": text in the user's language}` plus
 `"errors": {field: [messages]}` on 422. Nothing ever shows a stack trace to a user.

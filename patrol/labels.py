@@ -1,4 +1,4 @@
-"""Words for codes: categories, levels, methods, flags, statuses (DESIGN 8), in the user's
+"""Words for codes: categories, levels, methods, flags, statuses (architecture §8), in the user's
 language. Flags are explained in a sentence, because a code like `out_of_radius` means nothing
 to a supervisor at 06:45."""
 

@@ -1,7 +1,7 @@
 """Cross-cutting request security: who may call what, CSRF in the right order, headers,
 and draining refused request bodies.
 
-Order of checks on a state-changing API request (DESIGN 5a): not logged in -> 401 first, then
+Order of checks on a state-changing API request (architecture §5a): not logged in -> 401 first, then
 the CSRF token (403 with "error": "csrf"), then the route's role check and the view's own
 ownership checks.
 """
@@ -124,7 +124,7 @@ class DrainRequestBody:
 
     When a view refuses an upload early (401, 413) without reading the body, closing the
     socket with unread data makes the kernel send a reset, and the phone sees a broken
-    connection instead of the answer (DESIGN 5a). Reading the rest first avoids that; the cap
+    connection instead of the answer (architecture §5a). Reading the rest first avoids that; the cap
     stops a client from holding a worker with an endless body. Only what the Content-Length
     promised is read (or, for chunked bodies, up to the server's end-of-input marker), so a
     fully read body never blocks here.

@@ -1,4 +1,4 @@
-"""The server side of the sync contract (DESIGN 5, 5a), shared by every record type.
+"""The server side of the sync contract (architecture §5, §5a), shared by every record type.
 
 A record is PUT to its own URL under the UUID the phone gave it. The first arrival creates it
 (201); the same content again is the phone retrying after a lost answer (200); other content
@@ -23,6 +23,14 @@ from patrol.db import Base, db, utcnow
 from patrol.errors import ApiError
 
 Row = TypeVar("Row", bound=Base)
+
+
+def json_body() -> dict:
+    """The request's JSON object (400 for anything else)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, gettext("The body must be a JSON object."))
+    return body
 
 
 def put_record(

@@ -10,38 +10,28 @@ Browser tests take `live_server` (the app served on a free loopback port by a th
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from patrol import create_app
-from patrol.db import Base, make_engine, upgrade_database
+from patrol.db import engine_of, make_engine
+from patrol.migrate import upgrade_database
+from tests.support.app import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DATABASES,
+    TEST_DATABASE_URL,
+    TEST_PASSWORD,
+    Api,
+    LiveServer,
+    empty_all_tables,
+    give_everyone_the_test_password,
+    make_test_app,
+    postgres_url,
+)
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-TEST_PASSWORD = "correct-horse-battery"
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
-
-
-def postgres_url() -> str:
-    url = TEST_DATABASE_URL or ""
-    # Accept plain postgresql:// URLs too; the app talks psycopg 3.
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -61,40 +51,12 @@ def migrated_databases(tmp_path_factory) -> dict[str, str]:
     return urls
 
 
-def empty_all_tables(engine: sa.Engine) -> None:
-    tables = [t for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
-
-
-def make_test_app(database_url: str, tmp_path: Path, **overrides):
-    os.environ["PATROL_INSTANCE_PATH"] = str(tmp_path / "instance")
-    config = {
-        "ENV": "development",
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url,
-        "PHOTO_DIR": str(tmp_path / "photos"),
-        # Argon2id with small parameters: the tests create and log in many users.
-        "PASSWORD_HASH_TIME_COST": 1,
-        "PASSWORD_HASH_MEMORY_KIB": 1024,
-        "SESSION_COOKIE_SECURE": False,
-    }
-    config.update(overrides)
-    return create_app(config)
-
-
 @pytest.fixture(params=DATABASES)
 def app(request, migrated_databases, tmp_path):
     import patrol.models  # noqa: F401
 
     application = make_test_app(migrated_databases[request.param], tmp_path)
-    engine = application.extensions["patrol_db"][0]
+    engine = engine_of(application)
     yield application
     empty_all_tables(engine)
     engine.dispose()
@@ -105,23 +67,11 @@ def client(app):
     return app.test_client()
 
 
-def give_everyone_the_test_password() -> None:
-    """The demo users (password `nattpatrull`, hashed with production cost) get the test
-    password, hashed with the tests' cheap Argon2 parameters. Needs an app context."""
-    from patrol.auth.models import User
-    from patrol.auth.passwords import hash_password
-    from patrol.db import db
-
-    for user in db.session.scalars(sa.select(User)):
-        user.password_hash = hash_password(TEST_PASSWORD)
-    db.session.commit()
-
-
 @pytest.fixture
 def seeded(app):
     """The demo area with its properties and checkpoints, and users of every role:
     guard, guard2, supervisor, admin, owner (password TEST_PASSWORD)."""
-    from patrol.auth import create_user
+    from patrol.auth.actions import create_user
     from patrol.sites.demo import seed_demo
     from patrol.sites.models import Organization
 
@@ -144,48 +94,6 @@ def seeded(app):
     return app
 
 
-class Api:
-    """A test client that logs in like the phone: GET /api/v1/me for the CSRF token, then
-    sends it as X-CSRFToken on every state change."""
-
-    def __init__(self, app):
-        self.app = app
-        self.client = app.test_client()
-        self.csrf = None
-
-    def refresh_csrf(self) -> str:
-        self.csrf = self.client.get("/api/v1/me").json["csrf_token"]
-        return self.csrf
-
-    def login(self, username: str, password: str = TEST_PASSWORD):
-        self.refresh_csrf()
-        response = self.client.post(
-            "/api/v1/session",
-            json={"username": username, "password": password},
-            headers={"X-CSRFToken": self.csrf},
-        )
-        if response.status_code == 200:
-            self.csrf = response.json["csrf_token"]
-        return response
-
-    def headers(self, extra=None):
-        headers = {"X-CSRFToken": self.csrf} if self.csrf else {}
-        headers.update(extra or {})
-        return headers
-
-    def get(self, url, **kw):
-        return self.client.get(url, **kw)
-
-    def put(self, url, json=None, data=None, headers=None, **kw):
-        return self.client.put(url, json=json, data=data, headers=self.headers(headers), **kw)
-
-    def post(self, url, json=None, data=None, headers=None, **kw):
-        return self.client.post(url, json=json, data=data, headers=self.headers(headers), **kw)
-
-    def delete(self, url, json=None, headers=None, **kw):
-        return self.client.delete(url, json=json, headers=self.headers(headers), **kw)
-
-
 @pytest.fixture
 def api_as(seeded):
     """api_as("guard") -> an Api logged in as that user."""
@@ -202,25 +110,6 @@ def api_as(seeded):
 # --- browser tests ---------------------------------------------------------------------------
 
 
-class LiveServer:
-    def __init__(self, app):
-        from werkzeug.serving import make_server
-
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-
-
 @pytest.fixture
 def live_app(migrated_databases, tmp_path):
     """An app on SQLite for a browser test, with the demo data seeded."""
@@ -230,7 +119,7 @@ def live_app(migrated_databases, tmp_path):
     with application.app_context():
         seed_demo()
         give_everyone_the_test_password()
-    engine = application.extensions["patrol_db"][0]
+    engine = engine_of(application)
     yield application
     empty_all_tables(engine)
     engine.dispose()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from patrol.auth.models import LoginFailure, User
-from patrol.db import db
-from tests.conftest import TEST_PASSWORD, Api
+from patrol.db import db, engine_of
+from tests.support.app import TEST_PASSWORD, Api
 
 
 def test_login_sets_a_shift_long_session_cookie(seeded):
@@ -27,29 +28,51 @@ def test_login_sets_a_shift_long_session_cookie(seeded):
     assert seeded.config["PERMANENT_SESSION_LIFETIME"] >= timedelta(hours=12)
 
 
-def test_session_cookie_is_secure_in_production(app, tmp_path):
-    from tests.conftest import make_test_app
+def app_from_environment(tmp_path, monkeypatch, **env: str):
+    """An app configured the way an operator does it: PATROL_ environment variables only."""
+    from patrol import create_app
 
-    prod = make_test_app(
-        app.config["DATABASE_URL"], tmp_path, ENV="production", SESSION_COOKIE_SECURE=None
-    )
-    prod.config.pop("SESSION_COOKIE_SECURE", None)
-    from patrol import load_config
+    for name in ("PATROL_ENV", "PATROL_SECRET_KEY", "PATROL_SESSION_COOKIE_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATROL_DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite3")
+    for name, value in env.items():
+        monkeypatch.setenv(f"PATROL_{name}", value)
+    app = create_app(instance_path=tmp_path / "env-instance")
+    engine_of(app).dispose()
+    return app
 
-    load_config(prod, {"ENV": "production", "SECRET_KEY": "x" * 32})
+
+def test_session_cookie_is_secure_in_production_by_default(tmp_path, monkeypatch):
+    prod = app_from_environment(tmp_path, monkeypatch, ENV="production", SECRET_KEY="x" * 32)
     assert prod.config["SESSION_COOKIE_SECURE"] is True
-    prod.extensions["patrol_db"][0].dispose()
+    dev = app_from_environment(tmp_path, monkeypatch, ENV="development")
+    assert dev.config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize("value, secure", [("true", True), ("false", False)])
+@pytest.mark.parametrize("env", ["development", "production"])
+def test_session_cookie_secure_can_be_set_from_the_environment(
+    tmp_path, monkeypatch, env, value, secure
+):
+    """An operator behind a TLS-terminating proxy in development mode (or a test) decides."""
+    app = app_from_environment(
+        tmp_path, monkeypatch, ENV=env, SECRET_KEY="x" * 32, SESSION_COOKIE_SECURE=value
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is secure
+    cookie = app.test_client().get("/api/v1/me").headers["Set-Cookie"]  # the CSRF token's session
+    assert cookie.startswith("patrol_session=")
+    assert ("; Secure" in cookie) is secure
 
 
 def test_production_refuses_to_start_without_secret_key(app, tmp_path, monkeypatch):
-    import pytest
-
     from patrol import create_app
 
-    monkeypatch.setenv("PATROL_INSTANCE_PATH", str(tmp_path / "prod"))
     monkeypatch.delenv("PATROL_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="PATROL_SECRET_KEY"):
-        create_app({"ENV": "production", "DATABASE_URL": app.config["DATABASE_URL"]})
+        create_app(
+            {"ENV": "production", "DATABASE_URL": app.config["DATABASE_URL"]},
+            instance_path=tmp_path / "prod",
+        )
 
 
 def test_wrong_password_is_401_with_a_swedish_message(seeded):
@@ -207,7 +230,7 @@ def test_create_user_command_asks_twice(app):
 
 
 def test_seed_demo_refuses_production(app):
-    from tests.conftest import make_test_app
+    from tests.support.app import make_test_app
 
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed-demo"])
@@ -218,4 +241,4 @@ def test_seed_demo_refuses_production(app):
     result = prod.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "production" in result.output
-    prod.extensions["patrol_db"][0].dispose()
+    engine_of(prod).dispose()

@@ -15,8 +15,8 @@ from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Checkpoint, Property
-from tests.conftest import TEST_PASSWORD, LiveServer
-from tests.images import digest, jpeg_bytes
+from tests.support.app import TEST_PASSWORD, LiveServer
+from tests.support.images import digest, jpeg_bytes
 
 THREADS = 8
 START = "2026-11-23T20:00:00+01:00"

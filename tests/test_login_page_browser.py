@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import TEST_PASSWORD
+from tests.support.app import TEST_PASSWORD
 
 
 def test_login_page_on_a_phone(browser, live_server, output_dir):

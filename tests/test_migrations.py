@@ -10,8 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import patrol.models  # noqa: F401
-from patrol.db import Base, make_engine, upgrade_database
-from tests.conftest import DATABASES, postgres_url
+from patrol.db import Base, make_engine
+from patrol.migrate import upgrade_database
+from tests.support.app import DATABASES, postgres_url
 
 
 @pytest.fixture(params=DATABASES)
@@ -69,6 +70,6 @@ def test_constraints_live_in_the_database(empty_database_url):
 def test_one_head_so_the_next_revision_has_a_single_parent():
     from alembic.script import ScriptDirectory
 
-    from patrol.db import alembic_config
+    from patrol.migrate import alembic_config
 
     assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1

@@ -14,14 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from patrol import create_app
-from patrol.db import db
+from patrol.db import db, engine_of
 from patrol.push.keys import PushConfigError, check_subject
 from patrol.push.models import PushMessage, PushSubscription, SosAlert
 from patrol.push.worker import PushWorker
 from patrol.signals import report_created
 from patrol.sites.models import Area, Checkpoint, Property
-from tests import push_fixtures
-from tests.push_fixtures import (
+from tests.support import push as push_fixtures
+from tests.support.push import (
     SUBJECT,
     VAPID_PUBLIC,
     drain,
@@ -35,7 +35,7 @@ from tests.push_fixtures import (
     start_shift,
     subscribe,
 )
-from tests.push_service import LoopbackPushService, Subscriber, verify_vapid
+from tests.support.push_service import LoopbackPushService, Subscriber, verify_vapid
 
 # Fixtures shared by the push tests.
 push_app = push_fixtures.push_app
@@ -80,8 +80,7 @@ def test_push_keys_command_writes_a_private_key_file_once(app, client):
     "subject",
     ["mailto:ops@localhost", "https://localhost", "https://localhost:8443", "mailto:a@127.0.0.1"],
 )
-def test_localhost_subject_is_refused_outside_development(subject, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATROL_INSTANCE_PATH", str(tmp_path))
+def test_localhost_subject_is_refused_outside_development(subject, tmp_path):
     with pytest.raises(PushConfigError, match="localhost"):
         create_app(
             {
@@ -89,7 +88,8 @@ def test_localhost_subject_is_refused_outside_development(subject, tmp_path, mon
                 "SECRET_KEY": "x" * 32,
                 "VAPID_SUBJECT": subject,
                 "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3",
-            }
+            },
+            instance_path=tmp_path,
         )
     assert check_subject(subject, "development") == subject
 
@@ -105,6 +105,57 @@ def test_subject_must_be_mailto_or_https():
 
 
 # --- subscriptions ---------------------------------------------------------------------------
+
+
+REFUSE_SUBSCRIPTIONS = {
+    # A database that refuses every new subscription as a conflict, the way a lost race does.
+    "sqlite": [
+        "CREATE TRIGGER refuse_push_subscription BEFORE INSERT ON push_subscriptions "
+        "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_push_subscription() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused by test' USING ERRCODE = 'unique_violation'; END $$",
+        "CREATE TRIGGER refuse_push_subscription BEFORE INSERT ON push_subscriptions "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_push_subscription()",
+    ],
+}
+ALLOW_SUBSCRIPTIONS = {
+    "sqlite": ["DROP TRIGGER refuse_push_subscription"],
+    "postgresql": [
+        "DROP TRIGGER refuse_push_subscription ON push_subscriptions",
+        "DROP FUNCTION refuse_push_subscription()",
+    ],
+}
+
+
+def test_a_subscription_that_keeps_conflicting_is_tried_twice_then_answers_409(
+    push_app, api_as, push_service
+):
+    """A lost race is retried once; a conflict that stays is not retried for ever (it used to
+    recurse until the stack ran out and answer 500)."""
+    guard = api_as("guard")
+    engine = engine_of(push_app)
+    with engine.begin() as conn:
+        for statement in REFUSE_SUBSCRIPTIONS[engine.dialect.name]:
+            conn.execute(sa.text(statement))
+    try:
+        response = guard.post("/api/v1/push/subscriptions", json=Subscriber(push_service).to_json())
+    finally:
+        with engine.begin() as conn:
+            for statement in ALLOW_SUBSCRIPTIONS[engine.dialect.name]:
+                conn.execute(sa.text(statement))
+    assert response.status_code == 409
+    assert response.json["message"] == "Enhetens prenumeration kunde inte sparas. Försök igen."
+    with push_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PushSubscription)) == 0
+    # With the conflict gone the same request goes through.
+    assert (
+        guard.post(
+            "/api/v1/push/subscriptions", json=Subscriber(push_service).to_json()
+        ).status_code
+        == 201
+    )
 
 
 def test_subscribe_again_updates_and_unsubscribe_deletes(push_app, api_as, push_service):

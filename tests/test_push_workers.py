@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.push.models import PushMessage, PushSubscription
-from tests import push_fixtures
-from tests.push_fixtures import (
+from tests.support import push as push_fixtures
+from tests.support.push import (
     SUBJECT,
     VAPID_PRIVATE,
     VAPID_PUBLIC,
@@ -28,7 +28,7 @@ from tests.push_fixtures import (
     start_shift,
     subscribe,
 )
-from tests.push_service import LoopbackPushService, Subscriber, verify_vapid
+from tests.support.push_service import LoopbackPushService, Subscriber, verify_vapid
 
 ROOT = Path(__file__).resolve().parent.parent
 

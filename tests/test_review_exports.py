@@ -10,7 +10,7 @@ import zlib
 import pytest
 
 from patrol.review import export_pdf
-from tests.review_support import NIGHT, demo_places, login_page_client, sync_shift
+from tests.support.review import NIGHT, demo_places, login_page_client, sync_shift
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_csv_is_utf8_with_bom_swedish_headers_one_row_per_report(boss, synced, a
 
 
 def test_csv_neutralises_formulas_in_guard_text(boss, api_as, places):
-    from tests.review_support import new_id
+    from tests.support.review import new_id
 
     guard = api_as("guard")
     shift = new_id()
@@ -165,7 +165,7 @@ def test_synthetic_night_with_photo_files_makes_a_pdf_with_its_photos(boss, seed
     """The bench's seeding path: photo files written through the photo store."""
     from datetime import date
 
-    from patrol.review.synthetic import seed_night
+    from tests.support.synthetic import seed_night
 
     night = date(2026, 10, 6)
     with seeded.app_context():

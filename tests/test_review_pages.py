@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from patrol.db import db
 from patrol.reports.models import Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
-from tests.review_support import NIGHT, demo_places, login_page_client, sync_shift
+from tests.support.review import NIGHT, demo_places, login_page_client, sync_shift
 
 NIGHT_URL = f"/review/nights/{NIGHT.isoformat()}"
 
@@ -126,13 +126,13 @@ def test_open_shift_is_shown_as_not_ended(boss, api_as, places):
 def test_natten_opens_on_the_most_recent_night(boss, synced, monkeypatch):
     # 07:00 in Stockholm on the 24th: the night that began on the evening of the 23rd.
     monkeypatch.setattr(
-        "patrol.review.pages.utcnow", lambda: datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+        "patrol.review.queries.utcnow", lambda: datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
     )
     page = text(boss.get("/review/"))
     assert "Natten 2026-11-23" in page and "Väktare Demo" in page
     # At 16:00 on the 24th the evening's shifts have not begun: still the night of the 23rd.
     monkeypatch.setattr(
-        "patrol.review.pages.utcnow", lambda: datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+        "patrol.review.queries.utcnow", lambda: datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
     )
     assert "Natten 2026-11-23" in text(boss.get("/review/"))
 
@@ -149,20 +149,20 @@ def test_natten_opens_on_the_night_in_progress_once_it_has_shifts(
         next_day="2026-11-25",
     )
     monkeypatch.setattr(
-        "patrol.review.pages.utcnow", lambda: datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
+        "patrol.review.queries.utcnow", lambda: datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
     )
     page = text(boss.get("/review/"))
     assert "Natten 2026-11-24" in page and "inte avslutat" in page
     # Weeks later with no newer shifts, it still opens on the latest night that had shifts.
     monkeypatch.setattr(
-        "patrol.review.pages.utcnow", lambda: datetime(2027, 1, 10, 22, 0, tzinfo=UTC)
+        "patrol.review.queries.utcnow", lambda: datetime(2027, 1, 10, 22, 0, tzinfo=UTC)
     )
     assert "Natten 2026-11-24" in text(boss.get("/review/"))
 
 
 def test_natten_without_any_shifts_shows_the_current_night_empty(boss, monkeypatch):
     monkeypatch.setattr(
-        "patrol.review.pages.utcnow", lambda: datetime(2027, 1, 10, 22, 0, tzinfo=UTC)
+        "patrol.review.queries.utcnow", lambda: datetime(2027, 1, 10, 22, 0, tzinfo=UTC)
     )
     page = text(boss.get("/review/"))
     assert "Natten 2027-01-10" in page and "Inga pass den här natten." in page
@@ -297,7 +297,7 @@ def test_report_list_refuses_bad_filters_with_messages(boss, synced):
 
 
 def test_report_list_paginates(boss, seeded):
-    from patrol.review.synthetic import seed_night
+    from tests.support.synthetic import seed_night
 
     with seeded.app_context():
         seed_night(NIGHT, shifts=2, checkins=0, reports=120, photos=0)

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from patrol.db import db
-from patrol.review.synthetic import seed_night
-from tests.review_support import login_page_client
+from patrol.db import db, engine_of
+from tests.support.review import login_page_client
+from tests.support.synthetic import seed_night
 
 SMALL, BIG, ONE_BIG_SHIFT = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
 
@@ -42,7 +42,7 @@ def nights(seeded):
 
 def statements_for(app, client, url: str) -> int:
     client.get(url)  # warm: the first request may load the user and compile templates
-    engine = app.extensions["patrol_db"][0]
+    engine = engine_of(app)
     with counted(engine) as statements:
         response = client.get(url)
     assert response.status_code == 200, url

@@ -13,7 +13,7 @@ from patrol.db import db
 from patrol.safety import rules
 from patrol.safety.models import CaseReport, DisturbanceCase
 from patrol.sites.models import Checkpoint, Property
-from tests.review_support import login_page_client
+from tests.support.review import login_page_client
 from tests.support.safety import disturbances_on_nights, put_report, start_shift
 
 # --- unit: the identity number check --------------------------------------------------------

@@ -16,7 +16,7 @@ from patrol.push.models import Dispatch
 from patrol.safety import rules
 from patrol.safety.models import ResidentInfoPlan, ResidentInfoVisit
 from patrol.sites.models import Checkpoint, Property
-from tests.review_support import login_page_client
+from tests.support.review import login_page_client
 from tests.support.safety import new_id, put_report, start_shift
 
 EVENT_AT = "2026-11-24T01:35:00+01:00"  # the night of 2026-11-23

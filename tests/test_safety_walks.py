@@ -17,8 +17,8 @@ from patrol.reports.models import Report
 from patrol.review.models import WorkOrder
 from patrol.safety.models import ChecklistTemplate, SafetyWalk, WalkCheck
 from patrol.sites.models import Area, Checkpoint, Organization, Property
-from tests.images import digest, jpeg_bytes
-from tests.review_support import login_page_client
+from tests.support.images import digest, jpeg_bytes
+from tests.support.review import login_page_client
 from tests.support.safety import CHECKLIST, make_checklist_and_walk, new_id, pdf_text
 
 WALK_DATE = "2026-11-26"
@@ -219,6 +219,7 @@ def test_bad_walk_reports_are_refused(api_as, walk_id, place, seeded):
         (finding(4242, place), "walk_id"),
         (finding(walk_id, place, item=len(CHECKLIST)), "walk_item"),
         (finding(walk_id, {"property": elsewhere_id, "checkpoint": None}), "property_id"),
+        (finding(walk_id, place, level="acute"), "level"),
     ]
     for body, field in cases:
         response = guard.put(f"/api/v1/reports/{new_id()}", json=body)

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import CheckIn, Shift
-from tests.conftest import Api
-from tests.images import digest, jpeg_bytes
+from tests.support.app import Api
+from tests.support.images import digest, jpeg_bytes
 
 
 def test_a_night_synced_then_replayed_gives_the_same_answers(seeded):
@@ -85,7 +85,7 @@ def test_a_night_synced_then_replayed_gives_the_same_answers(seeded):
     # The phone lost every answer and sends everything again, with a fresh CSRF token.
     phone.refresh_csrf()
     second = [send(*r) for r in requests]
-    # DESIGN 5a: once ended, a shift never goes back to open, so the stale "start" (ended_at
+    # architecture §5a: once ended, a shift never goes back to open, so the stale "start" (ended_at
     # null) is the one request that now conflicts. An in-order outbox never sends it after
     # the end: the end waits behind the start until the start has its 2xx.
     assert [r.status_code for r in second] == [409] + [200] * (len(requests) - 1)

@@ -15,7 +15,7 @@ from patrol.db import db
 from patrol.reports.images import strip_jpeg_metadata
 from patrol.reports.models import Photo, Report
 from patrol.sites.models import Property
-from tests.images import digest, jpeg_bytes, png_bytes
+from tests.support.images import digest, jpeg_bytes, png_bytes
 
 START = "2026-11-23T20:00:00+01:00"
 

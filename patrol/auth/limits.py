@@ -1,4 +1,4 @@
-"""Failed-login limits per account and per address (DESIGN 5a).
+"""Failed-login limits per account and per address (architecture §5a).
 
 10 failures per account or 50 per address within 15 minutes answer 429 with Retry-After.
 The limit lifts by itself as failures age out of the window: nobody can lock a guard out for

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from patrol.auth.roles import PATROL_ROLES, REVIEWER_ROLES, ROLES
+from patrol.auth.roles import REVIEWER_ROLES, ROLES
 from patrol.db import Base, UTCDateTime, enum_column, utcnow
 
 
@@ -34,11 +34,6 @@ class User(UserMixin, Base):
     @property
     def is_reviewer(self) -> bool:
         return self.role in REVIEWER_ROLES
-
-    @property
-    def can_patrol(self) -> bool:
-        """Who may start shifts and record check-ins and reports."""
-        return self.role in PATROL_ROLES
 
 
 class LoginFailure(Base):

@@ -1,4 +1,4 @@
-"""Roles and the groups of roles that routes check (DESIGN §9): the one home for these names.
+"""Roles and the groups of roles that routes check (architecture §9): the one home for these names.
 
 Every route's `roles_required(...)` and every query that picks users by role imports its group
 from here, so a new role (or a new group) is added in one place.

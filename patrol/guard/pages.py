@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from patrol import ROOT
+from patrol.config import ROOT
 
 bp = Blueprint("guard", __name__)
 

@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext
 from werkzeug.routing import BuildError
 
 from patrol.auth.models import User
-from patrol.auth.roles import REVIEWER_ROLES
+from patrol.auth.roles import GUARD, REVIEWER_ROLES
 from patrol.db import db, utcnow
 from patrol.labels import CATEGORY_LABELS
 from patrol.push.models import PushMessage, PushSubscription
@@ -67,7 +67,7 @@ def open_shifts() -> list[Shift]:
             .where(
                 Shift.ended_at.is_(None),
                 Shift.started_at >= since,
-                User.role == "guard",
+                User.role == GUARD,
                 User.active,
             )
         )

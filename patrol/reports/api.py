@@ -1,4 +1,4 @@
-"""PUT/GET /api/v1/reports/<uuid> and its photos (DESIGN 5, 5a)."""
+"""PUT/GET /api/v1/reports/<uuid> and its photos (architecture §5, §5a)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
 from patrol.reports.storage import photo_store
 from patrol.safety.rules import walk_for_report
 from patrol.security import require_owner_or_reviewer, roles_required
-from patrol.shifts.api import check_within_shift, json_body, own_shift
+from patrol.shifts.rules import check_within_shift, own_shift
 from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
-from patrol.sync import clock_flags, conflict, put_record
+from patrol.sync import clock_flags, conflict, json_body, put_record
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
 REPORT_IN_SCHEMA = ReportIn()

@@ -1,4 +1,4 @@
-"""Checking and cleaning an uploaded photo (DESIGN 5a).
+"""Checking and cleaning an uploaded photo (architecture §5a).
 
 The type is decided by the bytes, not the header or a name. The pixel count is read from the
 header before anything is decoded, so a decompression bomb costs nothing. A JPEG without

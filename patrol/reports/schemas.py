@@ -33,6 +33,9 @@ class ReportIn(LocationFields):
             raise ValidationError("Give the shift or the safety walk (one of them).", "shift_id")
         if data.get("walk_item") is not None and data.get("walk_id") is None:
             raise ValidationError("A checklist item belongs to a safety walk.", "walk_item")
+        if data.get("walk_id") is not None and data.get("level") != "preventive":
+            # The walk's shortcomings are the day crew's work list, never alerts or cases.
+            raise ValidationError("A safety walk's finding is preventive.", "level")
 
     @validates("photo_ids")
     def at_most_six_distinct(self, value, **_):

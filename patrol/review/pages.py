@@ -25,20 +25,24 @@ from patrol.errors import ApiError
 from patrol.labels import template_labels
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
-from patrol.review.models import PRIORITIES, ReportReview, ReviewEvent, WorkOrder
+from patrol.review.models import PRIORITIES, WorkOrder
 from patrol.review.queries import (
     ReportRow,
-    effective_category,
-    effective_level,
+    current_night,
+    default_night,
     load_report_rows,
     night_overview,
     open_work_orders_at,
     properties_with_area,
+    recent_rows_at,
+    report_page,
+    review_events,
     rows_where,
     shift_log,
+    work_orders_in_order,
 )
 from patrol.security import local_path, reviewer_page_check
-from patrol.shifts.models import Shift, night_of
+from patrol.shifts.models import Shift
 from patrol.sites.models import Area, Property
 
 bp = Blueprint(
@@ -95,19 +99,6 @@ def parse_night(text: str) -> date:
         abort(404)
 
 
-def current_night() -> date:
-    """The most recent night: at 07:00 that is the night that began yesterday evening."""
-    return night_of(utcnow())
-
-
-def default_night() -> date:
-    """What Natten opens on: the current night if its shifts have begun, else the latest night
-    that had shifts (so at 15:00, before the evening's shifts, it still shows last night)."""
-    current = current_night()
-    latest = db.session.scalar(sa.select(sa.func.max(Shift.night)).where(Shift.night <= current))
-    return latest or current
-
-
 # --- Natten -------------------------------------------------------------------------------
 
 
@@ -156,31 +147,6 @@ def shift(shift_id: uuid.UUID):
 # --- reports ------------------------------------------------------------------------------
 
 
-def filtered_reports(filters: forms.ReportFilters):
-    query = (
-        sa.select(Report)
-        .join(Property, Property.id == Report.property_id)
-        .outerjoin(ReportReview, ReportReview.report_id == Report.id)
-    )
-    if filters.night_from:
-        query = query.where(Report.night >= filters.night_from)
-    if filters.night_to:
-        query = query.where(Report.night <= filters.night_to)
-    if filters.area_id:
-        query = query.where(Property.area_id == filters.area_id)
-    if filters.property_id:
-        query = query.where(Report.property_id == filters.property_id)
-    if filters.category:
-        query = query.where(effective_category == filters.category)
-    if filters.level:
-        query = query.where(effective_level == filters.level)
-    if filters.status:
-        query = query.where(Report.review_status == filters.status)
-    if filters.needs_repair is not None:
-        query = query.where(Report.needs_repair.is_(filters.needs_repair))
-    return query
-
-
 @bp.get("/reports")
 def reports():
     filters = forms.read_report_filters(request.args)
@@ -190,21 +156,7 @@ def reports():
     if filters.errors:
         status = 400
     else:
-        query = filtered_reports(filters)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        page_reports = list(
-            db.session.scalars(
-                query.options(
-                    joinedload(Report.property).joinedload(Property.area),
-                    joinedload(Report.checkpoint),
-                    joinedload(Report.shift).joinedload(Shift.guard),
-                    joinedload(Report.author),
-                )
-                .order_by(Report.night.desc(), Report.occurred_at.desc(), Report.id)
-                .limit(PAGE_SIZE)
-                .offset((filters.page - 1) * PAGE_SIZE)
-            ).unique()
-        )
+        page_reports, total = report_page(filters, PAGE_SIZE)
         rows = load_report_rows(page_reports)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
@@ -228,12 +180,7 @@ def report_or_404(report_id: uuid.UUID) -> Report:
 
 def render_report(report: Report, errors: dict | None = None, form: dict | None = None, status=200):
     (row,) = rows_where(Report.id == report.id)
-    events = db.session.scalars(
-        sa.select(ReviewEvent)
-        .options(joinedload(ReviewEvent.actor))
-        .where(ReviewEvent.report_id == report.id)
-        .order_by(ReviewEvent.at, ReviewEvent.id)
-    ).all()
+    events = review_events(report.id)
     earlier_open = [
         order
         for order in open_work_orders_at(report.property_id, before=report.night)
@@ -325,23 +272,7 @@ def render_work_orders(
     show: str, errors: dict | None = None, notes: dict | None = None, status=200
 ):
     """The day crew's list, grouped by area and property, most urgent first in each."""
-    query = (
-        sa.select(WorkOrder)
-        .options(
-            joinedload(WorkOrder.property).joinedload(Property.area),
-            joinedload(WorkOrder.checkpoint),
-            joinedload(WorkOrder.report).joinedload(Report.shift),
-            joinedload(WorkOrder.done_by),
-        )
-        .join(Property, Property.id == WorkOrder.property_id)
-        .join(Area, Area.id == Property.area_id)
-    )
-    if show != "all":
-        query = query.where(WorkOrder.status == show)
-    priority_rank = sa.case({"high": 0, "normal": 1, "low": 2}, value=WorkOrder.priority)
-    orders = db.session.scalars(
-        query.order_by(Area.name, Property.name, priority_rank, WorkOrder.created_at)
-    ).all()
+    orders = work_orders_in_order(show)
     rows = load_report_rows([o.report for o in orders])  # photos of each order's report
     photos = {r.report.id: r.report.photos for r in rows}
     groups: dict = {}
@@ -392,13 +323,7 @@ def property_page(property_id: int):
     if prop is None:
         abort(404)
     since = current_night() - timedelta(days=30)
-    recent = rows_where(
-        sa.and_(
-            Report.property_id == prop.id,
-            Report.night >= since,
-        )
-    )
-    recent.sort(key=lambda r: r.report.occurred_at, reverse=True)
+    recent = recent_rows_at(prop.id, since)
     return render_template(
         "review/property.html",
         prop=prop,

@@ -17,12 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from patrol.db import db
+from patrol.db import db, utcnow
 from patrol.labels import LEVEL_ORDER
 from patrol.reports.models import Photo, Report
-from patrol.review.models import ReportReview, WorkOrder
-from patrol.shifts.models import CHECKIN_FLAGS, CheckIn, Shift
-from patrol.sites.models import Checkpoint, Property
+from patrol.review.forms import ReportFilters
+from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
+from patrol.shifts.models import CHECKIN_FLAGS, CheckIn, Shift, night_of
+from patrol.sites.models import Area, Checkpoint, Property
 
 # The supervisor's correction wins where there is one; the guard's original stays in Report.
 effective_category = sa.func.coalesce(ReportReview.category, Report.category)
@@ -343,3 +344,110 @@ def properties_with_area() -> list[Property]:
             sa.select(Property).options(joinedload(Property.area)).order_by(Property.name)
         )
     )
+
+
+def current_night() -> date:
+    """The most recent night: at 07:00 that is the night that began yesterday evening."""
+    return night_of(utcnow())
+
+
+def default_night() -> date:
+    """What Natten opens on: the current night if its shifts have begun, else the latest night
+    that had shifts (so at 15:00, before the evening's shifts, it still shows last night)."""
+    current = current_night()
+    latest = db.session.scalar(sa.select(sa.func.max(Shift.night)).where(Shift.night <= current))
+    return latest or current
+
+
+def filtered_reports(filters: ReportFilters):
+    """The report query narrowed by the list page's filters (the corrected category and level
+    count where a supervisor corrected them)."""
+    query = (
+        sa.select(Report)
+        .join(Property, Property.id == Report.property_id)
+        .outerjoin(ReportReview, ReportReview.report_id == Report.id)
+    )
+    if filters.night_from:
+        query = query.where(Report.night >= filters.night_from)
+    if filters.night_to:
+        query = query.where(Report.night <= filters.night_to)
+    if filters.area_id:
+        query = query.where(Property.area_id == filters.area_id)
+    if filters.property_id:
+        query = query.where(Report.property_id == filters.property_id)
+    if filters.category:
+        query = query.where(effective_category == filters.category)
+    if filters.level:
+        query = query.where(effective_level == filters.level)
+    if filters.status:
+        query = query.where(Report.review_status == filters.status)
+    if filters.needs_repair is not None:
+        query = query.where(Report.needs_repair.is_(filters.needs_repair))
+    return query
+
+
+def report_page(filters, page_size: int) -> tuple[list[Report], int]:
+    """One page of the filtered report list (newest night first) and the total count."""
+    query = filtered_reports(filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    reports = list(
+        db.session.scalars(
+            query.options(
+                joinedload(Report.property).joinedload(Property.area),
+                joinedload(Report.checkpoint),
+                joinedload(Report.shift).joinedload(Shift.guard),
+                joinedload(Report.author),
+            )
+            .order_by(Report.night.desc(), Report.occurred_at.desc(), Report.id)
+            .limit(page_size)
+            .offset((filters.page - 1) * page_size)
+        ).unique()
+    )
+    return reports, total
+
+
+def review_events(report_id: uuid.UUID) -> list[ReviewEvent]:
+    """A report's audit trail, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ReviewEvent)
+            .options(joinedload(ReviewEvent.actor))
+            .where(ReviewEvent.report_id == report_id)
+            .order_by(ReviewEvent.at, ReviewEvent.id)
+        )
+    )
+
+
+def work_orders_in_order(show: str) -> list[WorkOrder]:
+    """Work orders ("open", "done" or "all") by area and property, most urgent first in each."""
+    query = (
+        sa.select(WorkOrder)
+        .options(
+            joinedload(WorkOrder.property).joinedload(Property.area),
+            joinedload(WorkOrder.checkpoint),
+            joinedload(WorkOrder.report).joinedload(Report.shift),
+            joinedload(WorkOrder.done_by),
+        )
+        .join(Property, Property.id == WorkOrder.property_id)
+        .join(Area, Area.id == Property.area_id)
+    )
+    if show != "all":
+        query = query.where(WorkOrder.status == show)
+    priority_rank = sa.case({"high": 0, "normal": 1, "low": 2}, value=WorkOrder.priority)
+    return list(
+        db.session.scalars(
+            query.order_by(Area.name, Property.name, priority_rank, WorkOrder.created_at)
+        )
+    )
+
+
+def recent_rows_at(property_id: int, since: date) -> list[ReportRow]:
+    """A property's reports from nights since `since`, newest first."""
+    recent = rows_where(
+        sa.and_(
+            Report.property_id == property_id,
+            Report.night >= since,
+        )
+    )
+    recent.sort(key=lambda r: r.report.occurred_at, reverse=True)
+    return recent

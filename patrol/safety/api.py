@@ -27,8 +27,7 @@ from patrol.safety.schemas import (
     WalkListOut,
 )
 from patrol.security import roles_required
-from patrol.shifts.api import json_body
-from patrol.sync import clock_flags, put_record
+from patrol.sync import clock_flags, json_body, put_record
 
 VISIT_IN_SCHEMA = VisitIn()
 VISIT_OUT_SCHEMA = VisitOut()

@@ -1,4 +1,4 @@
-"""Scheduled work (DESIGN §9): jobs that run at a time of the night, once across every host.
+"""Scheduled work (architecture §9): jobs that run at a time of the night, once across every host.
 
 A feature registers a job (`patrol.schedule.rules.register`): a name, when it is due for a given
 night, and what it does. The worker process (`flask --app app worker`) asks every few seconds

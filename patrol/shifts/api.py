@@ -1,24 +1,27 @@
-"""PUT /api/v1/shifts/<uuid> and PUT /api/v1/checkins/<uuid> (DESIGN 5, 5a)."""
+"""PUT /api/v1/shifts/<uuid> and PUT /api/v1/checkins/<uuid> (architecture §5, §5a)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, request
-from flask_babel import gettext
+from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from patrol.auth.roles import PATROL_ROLES
 from patrol.db import db, utcnow
-from patrol.errors import ApiError, field_error
+from patrol.errors import ApiError
 from patrol.openapi import documented
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import CheckIn, Shift, night_of
+from patrol.shifts.rules import (
+    check_within_shift,
+    end_shift,
+    own_shift,
+    presence_flags,
+    resolve_checkpoint,
+)
 from patrol.shifts.schemas import CheckInIn, CheckInOut, ShiftIn, ShiftOut
-from patrol.sites.models import Checkpoint
-from patrol.sync import clock_flags, conflict, distance_m, put_record
+from patrol.sync import clock_flags, json_body, put_record
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
 SHIFT_IN_SCHEMA = ShiftIn()
@@ -27,32 +30,6 @@ CHECKIN_IN_SCHEMA = CheckInIn()
 CHECKIN_OUT_SCHEMA = CheckInOut()
 
 bp = Blueprint("shifts", __name__)
-
-
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, gettext("The body must be a JSON object."))
-    return body
-
-
-def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> Shift:
-    """The caller's shift: unknown -> 422, another user's -> 403."""
-    shift = db.session.get(Shift, shift_id)
-    if shift is None:
-        raise field_error(field, gettext("Unknown shift. Send the shift first."))
-    if shift.guard_id != current_user.id:
-        raise ApiError(403, gettext("This shift belongs to another guard."))
-    return shift
-
-
-def check_within_shift(shift: Shift, occurred_at: datetime) -> None:
-    """Records made after the shift ended (plus a grace period) are refused; records made
-    during the shift are accepted however late they arrive."""
-    if shift.ended_at is None:
-        return
-    if occurred_at > shift.ended_at + current_app.config["SHIFT_END_GRACE"]:
-        raise field_error("occurred_at", gettext("The shift had already ended at that time."))
 
 
 # --- shifts --------------------------------------------------------------------------------
@@ -98,37 +75,6 @@ def put_shift(shift_id: uuid.UUID):
     return jsonify(SHIFT_OUT_SCHEMA.dump(shift)), status
 
 
-def end_shift(shift_id: uuid.UUID, data: dict) -> tuple[Shift, int]:
-    """The one change allowed under a shift's UUID: from open to ended (note may change too).
-
-    The row is locked so that two racing end requests cannot both apply."""
-    shift = db.session.scalar(sa.select(Shift).where(Shift.id == shift_id).with_for_update())
-    if (
-        shift is None
-        or shift.ended_at is not None
-        or data["ended_at"] is None
-        or shift.started_at != data["started_at"]
-    ):
-        db.session.rollback()
-        raise conflict()
-    late = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(CheckIn)
-        .where(
-            CheckIn.shift_id == shift.id,
-            CheckIn.occurred_at > data["ended_at"] + current_app.config["SHIFT_END_GRACE"],
-        )
-    )
-    if late:
-        db.session.rollback()
-        raise field_error("ended_at", gettext("Check-ins were recorded after this end time."))
-    shift.ended_at = data["ended_at"]
-    shift.ended_received_at = utcnow()
-    shift.note = data["note"] or None
-    db.session.commit()
-    return shift, 200
-
-
 @bp.get("/api/v1/shifts/<uuid:shift_id>")
 @roles_required(*PATROL_ROLES)
 @documented(responses={200: ShiftOut}, summary="One shift (its guard, supervisors, admins)")
@@ -141,40 +87,6 @@ def get_shift(shift_id: uuid.UUID):
 
 
 # --- check-ins -----------------------------------------------------------------------------
-
-METHOD_FOR_REFERENCE = {
-    "checkpoint_token": ("qr", "nfc"),
-    "checkpoint_code": ("code",),
-    "checkpoint_id": ("manual",),
-}
-
-
-def resolve_checkpoint(data: dict) -> Checkpoint:
-    """The checkpoint named by the token, the typed code or the id (exactly one is given)."""
-    if data["checkpoint_token"]:
-        field, column, value = "checkpoint_token", Checkpoint.token, data["checkpoint_token"]
-    elif data["checkpoint_code"]:
-        field, column = "checkpoint_code", Checkpoint.short_code
-        value = data["checkpoint_code"].strip().upper()
-    else:
-        field, column, value = "checkpoint_id", Checkpoint.id, data["checkpoint_id"]
-    checkpoint = db.session.scalar(sa.select(Checkpoint).where(column == value))
-    if checkpoint is None:
-        messages = {
-            "checkpoint_token": gettext("Unknown checkpoint code (QR/NFC)."),
-            "checkpoint_code": gettext("Unknown code. Check the code printed under the QR code."),
-            "checkpoint_id": gettext("Unknown checkpoint."),
-        }
-        raise field_error(field, messages[field])
-    if data["method"] not in METHOD_FOR_REFERENCE[field]:
-        raise field_error(
-            "method",
-            gettext(
-                "Method %(method)s does not go with %(field)s.", method=data["method"], field=field
-            ),
-        )
-    return checkpoint
-
 
 CHECKIN_CONTENT_FIELDS = ("method", "occurred_at", "lat", "lon", "accuracy_m")
 
@@ -189,21 +101,6 @@ def checkin_content(shift_id, checkpoint_id, data: dict) -> dict:
         "lon": data["lon"],
         "accuracy_m": data["accuracy_m"],
     }
-
-
-def presence_flags(checkpoint: Checkpoint, data: dict) -> tuple[list[str], float | None]:
-    """Flags for the supervisor (never a refusal): manual choice, no position, out of radius."""
-    flags = []
-    if data["method"] == "manual":
-        flags.append("manual")
-    distance = None
-    if data["lat"] is None:
-        flags.append("no_location")
-    elif checkpoint.lat is not None and checkpoint.lon is not None:
-        distance = round(distance_m(data["lat"], data["lon"], checkpoint.lat, checkpoint.lon), 1)
-        if distance - (data["accuracy_m"] or 0) > checkpoint.radius_m:
-            flags.append("out_of_radius")
-    return flags, distance
 
 
 @bp.put("/api/v1/checkins/<uuid:checkin_id>")

@@ -21,7 +21,8 @@ class Shift(Base):
     guard_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The night the shift belongs to (DESIGN 5a): Stockholm date of started_at minus 12 hours.
+    # The night the shift belongs to (architecture §5a): Stockholm date of started_at minus
+    # 12 hours.
     night: Mapped[date] = mapped_column(sa.Date, index=True)
     note: Mapped[str | None] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -66,7 +67,7 @@ STOCKHOLM = "Europe/Stockholm"
 
 def night_of(started_at: datetime) -> date:
     """The night a shift belongs to: the Stockholm date of its start minus 12 hours, so a shift
-    started at 00:30 belongs to the evening before (DESIGN 5a)."""
+    started at 00:30 belongs to the evening before (architecture §5a)."""
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 

@@ -1,4 +1,4 @@
-"""Marshmallow schemas for shifts and check-ins (DESIGN 5, 5a)."""
+"""Marshmallow schemas for shifts and check-ins (architecture §5, §5a)."""
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 

@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from patrol.sites.api import bp
-    from patrol.sites.demo import seed_demo_command
+    from patrol.sites.commands import seed_demo_command
 
     app.register_blueprint(bp)
     app.cli.add_command(seed_demo_command)

@@ -3,21 +3,20 @@ users guard / supervisor / admin (password `nattpatrull`), never in production."
 
 from __future__ import annotations
 
-import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import with_appcontext
 
-from patrol.auth import create_user
+from patrol.auth.actions import create_user
 from patrol.auth.models import User
+from patrol.auth.roles import ADMIN, GUARD, SUPERVISOR
 from patrol.db import db
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 
 DEMO_PASSWORD = "nattpatrull"
 DEMO_USERS = (
-    ("guard", "Väktare Demo", "guard"),
-    ("supervisor", "Arbetsledare Demo", "supervisor"),
-    ("admin", "Admin Demo", "admin"),
+    ("guard", "Väktare Demo", GUARD),
+    ("supervisor", "Arbetsledare Demo", SUPERVISOR),
+    ("admin", "Admin Demo", ADMIN),
 )
 
 # (owner, property name, address, lat, lon, checkpoints). Real streets of Södra Sofielund
@@ -142,19 +141,3 @@ def seed_demo() -> list[str]:
             create_user(username, DEMO_PASSWORD, role, name)
             created.append(f"user {username}")
     return created
-
-
-@click.command("seed-demo", help="Create the demo area, properties, checkpoints and users.")
-@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
-@with_appcontext
-def seed_demo_command(if_empty: bool) -> None:
-    if current_app.config["ENV"] == "production":
-        raise click.ClickException(
-            "refusing to seed demo data in production: it would create users with a known password"
-        )
-    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
-        click.echo("The database has users already: no demo data added.")
-        return
-    for item in seed_demo():
-        click.echo(f"created {item}")
-    click.echo("Demo logins: guard, supervisor, admin - password: nattpatrull")

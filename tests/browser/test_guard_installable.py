@@ -10,8 +10,8 @@ import json
 import pytest
 from PIL import Image
 
-from tests.browser.guard_helpers import wait_for_service_worker, wait_ready
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support.app import CHROMIUM, CHROMIUM_ARGS
+from tests.support.guard_browser import wait_for_service_worker, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     add_photo,
     camera_photo,
     check_in_from_list,
     check_in_with_code,
     check_in_with_qr_link,
+    checkpoint_token,
     end_shift,
     fill_report,
     go_offline,
@@ -34,16 +35,6 @@ from tests.browser.guard_helpers import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
-
-
-def checkpoint_token(app, short_code: str) -> str:
-    from patrol.db import db
-    from patrol.sites.models import Checkpoint
-
-    with app.app_context():
-        return db.session.scalar(
-            sa.select(Checkpoint.token).where(Checkpoint.short_code == short_code)
-        )
 
 
 def server_state(app) -> dict:

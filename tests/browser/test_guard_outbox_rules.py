@@ -9,8 +9,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import (
+from tests.support.app import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD
+from tests.support.guard_browser import (
+    ENTRIES_OF_SMALL_SHIFT,
     PHONE,
+    checkpoint_token,
+    counts,
     go_online,
     guard_context,
     login,
@@ -20,9 +24,6 @@ from tests.browser.guard_helpers import (
     wait_ready,
     wait_until_all_sent,
 )
-from tests.browser.test_guard_offline_night import checkpoint_token
-from tests.browser.test_guard_sync_failures import ENTRIES_OF_SMALL_SHIFT, counts
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     PHONE,
     camera_photo,
     check_in_with_code,
+    checkpoint_token,
     fill_report,
     go_offline,
     go_online,
@@ -24,7 +25,6 @@ from tests.browser.guard_helpers import (
     wait_for_unsent,
     wait_ready,
 )
-from tests.browser.test_guard_offline_night import checkpoint_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

@@ -10,8 +10,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import (
+from tests.support.app import TEST_PASSWORD
+from tests.support.guard_browser import (
+    ENTRIES_OF_SMALL_SHIFT,
     check_in_with_code,
+    checkpoint_token,
+    counts,
     go_offline,
     go_online,
     guard_context,
@@ -24,27 +28,11 @@ from tests.browser.guard_helpers import (
     wait_for_unsent,
     wait_until_all_sent,
 )
-from tests.browser.test_guard_offline_night import checkpoint_token
-from tests.conftest import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
+
 # record_offline_shift: shift start + 3 check-ins + 1 report + 1 photo + shift end.
-ENTRIES_OF_SMALL_SHIFT = 7
-
-
-def counts(app) -> dict:
-    from patrol.db import db
-    from patrol.reports.models import Photo, Report
-    from patrol.shifts.models import CheckIn, Shift
-
-    with app.app_context():
-        return {
-            model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (Shift, CheckIn, Report, Photo)
-        }
-
-
 def ended_shifts(app) -> int:
     from patrol.db import db
     from patrol.shifts.models import Shift

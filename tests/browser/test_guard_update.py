@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import (
+from tests.support.guard_browser import (
     guard_context,
     home,
     login,

@@ -15,7 +15,7 @@ from patrol.push.models import Dispatch, DispatchResponse, SosAlert
 from patrol.reports.models import Report
 from patrol.shifts.models import Shift
 from patrol.sites.models import Property
-from tests.conftest import TEST_PASSWORD
+from tests.support.app import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

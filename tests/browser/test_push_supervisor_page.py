@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.push.models import SosAlert
-from tests.conftest import TEST_PASSWORD
+from tests.support.app import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

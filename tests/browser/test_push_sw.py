@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests import push_fixtures
+from tests.support import push as push_fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -119,9 +119,9 @@ def test_a_real_acute_alert_delivered_as_a_trusted_push(app_page, live_app, live
     """The whole chain: the server queues an acute alert, the worker encrypts and sends it with
     pywebpush to the loopback push service, the subscriber decrypts it, and Chromium's DevTools
     delivers those bytes to the service worker as a real (trusted) push event."""
-    from tests.conftest import Api
-    from tests.push_fixtures import drain, first_property, put_report, start_shift, subscribe
-    from tests.push_service import LoopbackPushService
+    from tests.support.app import Api
+    from tests.support.push import drain, first_property, put_report, start_shift, subscribe
+    from tests.support.push_service import LoopbackPushService
 
     page, worker = app_page
     service = LoopbackPushService().start()

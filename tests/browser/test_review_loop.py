@@ -25,7 +25,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.guard_helpers import (
+from tests.support.app import TEST_PASSWORD
+from tests.support.guard_browser import (
     camera_photo,
     check_in_from_list,
     check_in_with_code,
@@ -39,7 +40,6 @@ from tests.browser.guard_helpers import (
     wait_until_all_sent,
     write_report,
 )
-from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -168,7 +168,7 @@ def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
 ):
     # The live server runs in this process: its clock for "the most recent night" is set to
     # 07:00 on the morning after the shift.
-    monkeypatch.setattr("patrol.review.pages.utcnow", lambda: MORNING.astimezone(UTC))
+    monkeypatch.setattr("patrol.review.queries.utcnow", lambda: MORNING.astimezone(UTC))
     places = demo_ids(live_app)
     guard_records_offline_and_syncs(browser, live_server, places)
     ids = server_records(live_app, places)

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from patrol.db import db
 from patrol.safety.models import ResidentInfoVisit
-from tests.browser.guard_helpers import (
+from tests.support.app import TEST_PASSWORD
+from tests.support.guard_browser import (
     go_offline,
     go_online,
     guard_context,
@@ -19,7 +20,6 @@ from tests.browser.guard_helpers import (
     wait_for_outbox,
     wait_until_all_sent,
 )
-from tests.conftest import TEST_PASSWORD
 from tests.support.safety import acute_event_with_plan, assert_phone_layout
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]

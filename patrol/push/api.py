@@ -1,6 +1,6 @@
-"""Push API and the supervisor's alert page.
+"""Push's JSON API: the VAPID public key, subscriptions, extra rounds (dispatches) and their
+responses, SOS.
 
-API: the VAPID public key, subscriptions, extra rounds (dispatches) and their responses, SOS.
 Records the phone creates (responses, SOS) follow the sync contract: the phone's UUID, an
 idempotent PUT, 201/200/409 through `patrol.sync.put_record`.
 """
@@ -8,19 +8,25 @@ idempotent PUT, 201/200/409 through `patrol.sync.put_record`.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
-from patrol.auth.models import User
 from patrol.auth.roles import PATROL_ROLES, REVIEWER_ROLES
-from patrol.db import db, utcnow
+from patrol.db import db
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
 from patrol.push import queue
+from patrol.push.actions import (
+    acknowledge_sos,
+    create_dispatch,
+    dispatch_view,
+    open_sos_alerts,
+    recent_dispatches,
+    save_subscription,
+)
 from patrol.push.hosts import allowed_extra_hosts, endpoint_allowed
 from patrol.push.keys import PushConfigError, signer
 from patrol.push.models import Dispatch, DispatchResponse, PushSubscription, SosAlert
@@ -36,23 +42,11 @@ from patrol.push.schemas import (
     SubscriptionIn,
     SubscriptionOut,
 )
-from patrol.reports.models import Report
-from patrol.security import (
-    local_path,
-    public,
-    require_owner_or_reviewer,
-    reviewer_page,
-    roles_required,
-)
-from patrol.shifts.api import json_body
+from patrol.security import public, require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
-from patrol.sites.models import Property
-from patrol.sync import put_record
+from patrol.sync import json_body, put_record
 
-bp = Blueprint("push", __name__, template_folder="templates")
-
-# How long an extra round stays on the guards' lists.
-DISPATCH_WINDOW = timedelta(hours=16)
+bp = Blueprint("push_api", __name__)
 
 
 # --- keys and subscriptions -----------------------------------------------------------------
@@ -83,28 +77,11 @@ def subscribe():
     extra = allowed_extra_hosts(current_app.config.get("PUSH_ALLOWED_HOSTS"))
     if not endpoint_allowed(data["endpoint"], extra):
         raise field_error("endpoint", gettext("This push service is not accepted."))
-    locale = str(get_locale() or "sv")
-    sub = db.session.scalar(
-        sa.select(PushSubscription).where(PushSubscription.endpoint == data["endpoint"])
+    sub, status = save_subscription(
+        data,
+        locale=str(get_locale() or "sv"),
+        user_agent=(request.user_agent.string or "")[:300] or None,
     )
-    status = 200
-    if sub is None:
-        sub = PushSubscription(endpoint=data["endpoint"])
-        db.session.add(sub)
-        status = 201
-    # The same device again (fresh keys after pushsubscriptionchange, another user logged in):
-    # one subscription per device, owned by whoever subscribed last.
-    sub.user_id = current_user.id
-    sub.p256dh = data["keys"]["p256dh"]
-    sub.auth = data["keys"]["auth"]
-    sub.locale = locale
-    sub.user_agent = (request.user_agent.string or "")[:300] or None
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # Two racing first subscriptions of one endpoint: the other one won; update it.
-        db.session.rollback()
-        return subscribe()
     return jsonify(SubscriptionOut().dump(sub)), status
 
 
@@ -145,88 +122,6 @@ def test_push():
 # --- extra rounds ---------------------------------------------------------------------------
 
 
-def dispatch_view(dispatch: Dispatch, only_guard: int | None = None) -> dict:
-    guards = {
-        u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(dispatch.guard_ids)))
-    }
-    state: dict[int, dict] = {}
-    for response in dispatch.responses:
-        state.setdefault(response.guard_id, {})[response.action] = response.occurred_at
-    rows = []
-    for guard_id in dispatch.guard_ids:
-        if only_guard is not None and guard_id != only_guard:
-            continue
-        rows.append(
-            {
-                "guard_id": guard_id,
-                "name": guards[guard_id].display_name if guard_id in guards else "?",
-                "acknowledged_at": state.get(guard_id, {}).get("acknowledged"),
-                "completed_at": state.get(guard_id, {}).get("completed"),
-            }
-        )
-    return {
-        "id": dispatch.id,
-        "property_id": dispatch.property_id,
-        "property_name": dispatch.property.name,
-        "address": dispatch.property.address,
-        "message": dispatch.message,
-        "created_at": dispatch.created_at,
-        "created_by": dispatch.created_by.display_name,
-        "guards": rows,
-    }
-
-
-def active_guard_ids(ids: list[int]) -> list[int]:
-    found = set(
-        db.session.scalars(
-            sa.select(User.id).where(User.id.in_(ids), User.role == "guard", User.active)
-        )
-    )
-    unknown = [i for i in ids if i not in found]
-    if unknown:
-        raise field_error("guard_ids", gettext("Not an active guard: %(ids)s", ids=unknown))
-    return sorted(found)
-
-
-def create_dispatch(dispatch_id: uuid.UUID, data: dict) -> tuple[Dispatch, int]:
-    """Create (or confirm) an extra round and queue its push messages in the same
-    transaction. Shared by the API and the supervisor's page."""
-    prop = db.session.get(Property, data["property_id"])
-    if prop is None:
-        raise field_error("property_id", gettext("Unknown property."))
-    chosen = data.get("guard_ids") or []
-    guard_ids = active_guard_ids(chosen) if chosen else sorted(queue.guards_on_shift())
-    if not guard_ids:
-        raise field_error(
-            "guard_ids", gettext("No guard is on shift now. Choose the guards to send.")
-        )
-    message = (data.get("message") or "").strip()
-    wanted = {"property_id": prop.id, "message": message}
-    if chosen:
-        wanted["guard_ids"] = frozenset(guard_ids)
-
-    def content(row: Dispatch) -> dict:
-        got = {"property_id": row.property_id, "message": row.message}
-        if chosen:
-            got["guard_ids"] = frozenset(row.guard_ids)
-        return got
-
-    return put_record(
-        Dispatch,
-        dispatch_id,
-        {
-            "created_by_id": current_user.id,
-            "property_id": prop.id,
-            "message": message,
-            "guard_ids": guard_ids,
-        },
-        owner_id=lambda r: r.created_by_id,
-        content=content,
-        wanted=wanted,
-        on_create=queue.queue_dispatch,
-    )
-
-
 @bp.put("/api/v1/dispatches/<uuid:dispatch_id>")
 @roles_required(*REVIEWER_ROLES)
 @documented(
@@ -238,15 +133,6 @@ def put_dispatch(dispatch_id: uuid.UUID):
     data = DispatchIn().load(json_body())
     dispatch, status = create_dispatch(dispatch_id, data)
     return jsonify(DispatchOut().dump(dispatch_view(dispatch))), status
-
-
-def recent_dispatches() -> list[Dispatch]:
-    since = utcnow() - DISPATCH_WINDOW
-    return list(
-        db.session.scalars(
-            sa.select(Dispatch).where(Dispatch.created_at >= since).order_by(Dispatch.created_at)
-        )
-    )
 
 
 @bp.get("/api/v1/dispatches")
@@ -338,17 +224,6 @@ def put_sos(sos_id: uuid.UUID):
     return jsonify(SosOut().dump(alert)), status
 
 
-def open_sos_alerts() -> list[SosAlert]:
-    """SOS alerts nobody has acknowledged yet, newest first (for the Natten page's top)."""
-    return list(
-        db.session.scalars(
-            sa.select(SosAlert)
-            .where(SosAlert.acknowledged_at.is_(None))
-            .order_by(SosAlert.received_at.desc())
-        )
-    )
-
-
 @bp.get("/api/v1/sos")
 @roles_required(*REVIEWER_ROLES)
 @documented(responses={200: SosOut(many=True)}, summary="Open SOS alerts (supervisors)")
@@ -367,93 +242,8 @@ def get_sos(sos_id: uuid.UUID):
     return jsonify(SosOut().dump(alert))
 
 
-def acknowledge_sos(sos_id: uuid.UUID) -> SosAlert:
-    """Mark an SOS as seen (once; later calls change nothing) and tell the guard."""
-    alert = db.session.scalar(sa.select(SosAlert).where(SosAlert.id == sos_id).with_for_update())
-    if alert is None:
-        raise ApiError(404)
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at = utcnow()
-        alert.acknowledged_by_id = current_user.id
-        db.session.flush()
-        queue.queue_sos_acknowledged(alert, current_user)
-    db.session.commit()
-    return alert
-
-
 @bp.post("/api/v1/sos/<uuid:sos_id>/acknowledge")
 @roles_required(*REVIEWER_ROLES)
 @documented(responses={200: SosOut}, summary="Acknowledge an SOS (supervisors)")
 def acknowledge_sos_api(sos_id: uuid.UUID):
     return jsonify(SosOut().dump(acknowledge_sos(sos_id)))
-
-
-# --- the supervisor's page ------------------------------------------------------------------
-
-
-@bp.get("/push/alerts")
-@reviewer_page
-def alerts_page():
-    return render_alerts()
-
-
-def render_alerts(error: str | None = None, status: int = 200):
-    since = utcnow() - DISPATCH_WINDOW
-    acute = db.session.scalars(
-        sa.select(Report)
-        .where(Report.level == "acute", Report.received_at >= since)
-        .order_by(Report.received_at.desc())
-    ).all()
-    properties = db.session.scalars(sa.select(Property).order_by(Property.name)).all()
-    on_shift = queue.guards_on_shift()
-    guards = db.session.scalars(
-        sa.select(User).where(User.role == "guard", User.active).order_by(User.display_name)
-    ).all()
-    return render_template(
-        "push/alerts.html",
-        acute_reports=acute,
-        dispatches=[dispatch_view(d) for d in reversed(recent_dispatches())],
-        properties=properties,
-        guards=guards,
-        on_shift=on_shift,
-        category_labels=queue.CATEGORY_LABELS,
-        dispatch_error=error,
-    ), status
-
-
-@bp.get("/push/sos")
-@reviewer_page
-def sos_page():
-    """Only the open SOS alerts: what a Natten page can load into its top (or poll)."""
-    return render_template("push/sos.html")
-
-
-@bp.post("/push/sos/<uuid:sos_id>/acknowledge")
-@reviewer_page
-def acknowledge_sos_page(sos_id: uuid.UUID):
-    acknowledge_sos(sos_id)
-    return redirect(local_path(request.form.get("next"), url_for("push.alerts_page")), 303)
-
-
-@bp.post("/push/dispatches")
-@reviewer_page
-def dispatch_form():
-    try:
-        property_id = int(request.form.get("property_id", ""))
-    except ValueError:
-        property_id = -1
-    guard_ids = [int(g) for g in request.form.getlist("guard_ids") if g.isdigit()]
-    try:
-        create_dispatch(
-            uuid.uuid4(),
-            {
-                "property_id": property_id,
-                "message": request.form.get("message", ""),
-                "guard_ids": guard_ids,
-            },
-        )
-    except ApiError as error:
-        db.session.rollback()
-        message = "; ".join(m for msgs in (error.errors or {}).values() for m in msgs)
-        return render_alerts(message or error.message or gettext("Not sent."), 422)
-    return redirect(url_for("push.alerts_page") + "#dispatches", 303)

@@ -24,11 +24,12 @@ import io
 import random
 import time
 
+import sqlalchemy as sa
 from PIL import Image, ImageDraw
 from playwright.sync_api import BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import TEST_PASSWORD
+from tests.support.app import TEST_PASSWORD
 
 PHONE = {"width": 390, "height": 844}
 # Södra Sofielund, Malmö: near the demo properties.
@@ -389,3 +390,32 @@ def record_offline_shift(page: Page, context: BrowserContext, base_url: str, tok
     check_in_with_qr_link(page, base_url, token)
     write_report(page, description="Trasig lampa i entrén.", photos=(camera_photo(1, 1600, 1200),))
     end_shift(page)
+
+
+# --- what the server holds -----------------------------------------------------------------
+
+
+def checkpoint_token(app, short_code: str) -> str:
+    from patrol.db import db
+    from patrol.sites.models import Checkpoint
+
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(Checkpoint.token).where(Checkpoint.short_code == short_code)
+        )
+
+
+# Outbox entries of the small shift the sync-failure tests record: shift, check-ins, reports.
+ENTRIES_OF_SMALL_SHIFT = 7
+
+
+def counts(app) -> dict:
+    from patrol.db import db
+    from patrol.reports.models import Photo, Report
+    from patrol.shifts.models import CheckIn, Shift
+
+    with app.app_context():
+        return {
+            model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Shift, CheckIn, Report, Photo)
+        }

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from patrol.auth.models import User
+from patrol.auth.roles import GUARD
 from patrol.db import db
 from patrol.reports.models import CATEGORIES, LEVELS, Photo, Report
 from patrol.reports.storage import photo_store
@@ -48,7 +49,7 @@ def seed_night(
     """Insert one night; returns the shift ids. Photos are spread over the first reports;
     one in ten reports also promises a photo that never arrived."""
     rng = random.Random(seed)
-    guards = db.session.scalars(sa.select(User.id).where(User.role == "guard")).all()
+    guards = db.session.scalars(sa.select(User.id).where(User.role == GUARD)).all()
     checkpoints = db.session.execute(sa.select(Checkpoint.id, Checkpoint.property_id)).all()
     radius = dict(db.session.execute(sa.select(Checkpoint.id, Checkpoint.radius_m)).all())
     if not guards or not checkpoints:

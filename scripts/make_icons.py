@@ -1,4 +1,5 @@
-"""Draw the guard app's icons with Pillow (committed PNGs; rerun after a design change).
+"""Draw the guard app's icons with Pillow: `python scripts/make_icons.py` writes static/icons
+(committed PNGs; rerun after a design change).
 
 A moon over a shield on the night theme's background. The maskable icon keeps its drawing
 inside the central 80 % safe zone, with the background reaching the edges.
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-OUT = Path(__file__).resolve().parents[2] / "static" / "icons"
+OUT = Path(__file__).resolve().parents[1] / "static" / "icons"
 BG = (11, 15, 20)
 ACCENT = (255, 176, 32)
 SHIELD = (30, 38, 49)

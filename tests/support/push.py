@@ -1,4 +1,4 @@
-"""Fixtures and helpers shared by the push tests (imported by tests/test_push_*.py)."""
+"""Fixtures and helpers shared by the push tests (tests/test_push_*.py, tests/browser/test_push_*.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from patrol.push.keys import b64url, public_key_b64
 from patrol.push.models import PushMessage
 from patrol.push.worker import PushWorker
 from patrol.sites.models import Property
-from tests.push_service import LoopbackPushService, Subscriber
+from tests.support.push_service import LoopbackPushService, Subscriber
 
 VAPID_KEY = ec.generate_private_key(ec.SECP256R1())
 VAPID_PRIVATE = b64url(VAPID_KEY.private_numbers().private_value.to_bytes(32, "big"))

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from patrol.db import db
 from patrol.sites.models import Checkpoint, Property
-from tests.conftest import TEST_PASSWORD
-from tests.images import digest, jpeg_bytes
+from tests.support.app import TEST_PASSWORD
+from tests.support.images import digest, jpeg_bytes
 
 NIGHT = date(2026, 11, 23)
 STARTED = "2026-11-23T19:35:00+01:00"
