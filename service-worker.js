@@ -21,7 +21,7 @@ const API_CACHE = "nattpatrull-api";
 const CACHE_PREFIX = "nattpatrull-shell-";
 
 // The URLs whose navigation the shell answers (see patrol/guard/views.py SCREEN_PATHS).
-const SHELL_PATHS = new Set(["/", "/checkin", "/report", "/log", "/end-shift", "/resident-info"]);
+const SHELL_PATHS = new Set(["/", "/checkin", "/report", "/log", "/end-shift", "/resident-info", "/walk"]);
 // API reads that are kept for offline use. Not /api/v1/me: an old copy would tell the app
 // the wrong login state and carry a stale CSRF token. Photos are never cached by the worker.
 const CACHED_API_READS = new Set(["/api/v1/sites"]);

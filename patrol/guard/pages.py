@@ -19,7 +19,7 @@ SERVICE_WORKER_FILE = ROOT / "service-worker.js"
 MANIFEST_FILE = ROOT / "manifest.json"
 
 # The guard screens. Every one answers with the same shell; the JS router draws the screen.
-SCREEN_PATHS = ("/", "/checkin", "/report", "/log", "/end-shift", "/resident-info")
+SCREEN_PATHS = ("/", "/checkin", "/report", "/log", "/end-shift", "/resident-info", "/walk")
 
 # What the service worker precaches besides the shell (relative to static/). Top-level JS
 # modules only: other features' scripts in sub-folders are not part of the guard app.

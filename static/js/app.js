@@ -17,6 +17,7 @@ import * as logScreen from "./screen-log.js";
 import * as loginScreen from "./screen-login.js";
 import * as reportScreen from "./screen-report.js";
 import * as residentsScreen from "./screen-residents.js"; // issue 14: resident information
+import * as walkScreen from "./screen-walk.js"; // issue 14: safety walks
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
 const ROUTES = {
@@ -26,9 +27,10 @@ const ROUTES = {
   "/log": logScreen,
   "/end-shift": endShiftScreen,
   [residentsScreen.PATH]: residentsScreen,
+  [walkScreen.PATH]: walkScreen,
 };
 // Screens with a form: an update never reloads the app under the guard's thumb there.
-const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, residentsScreen]);
+const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, residentsScreen, walkScreen]);
 
 const state = {
   user: null,
@@ -249,7 +251,8 @@ async function start() {
     const link = event.target.closest("a[data-nav]");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
     event.preventDefault();
-    navigate(new URL(link.href).pathname);
+    const target = new URL(link.href);
+    navigate(target.pathname + target.search); // /walk?id=N keeps its query
   });
   window.addEventListener("popstate", () => render());
   window.addEventListener("online", () => {

@@ -177,3 +177,31 @@ def make_checklist_and_walk(app, admin, boss, walk_date: str) -> int:
     )
     assert response.status_code == 302, response.data
     return int(re.search(r"/review/walks/(\d+)$", response.headers["Location"]).group(1))
+
+
+def plan_walk_directly(app, walk_date) -> int:
+    """A checklist and a walk of the demo area on `walk_date`, as the pages store them."""
+    import sqlalchemy as sa
+
+    from patrol.auth.models import User
+    from patrol.db import db
+    from patrol.safety.models import ChecklistTemplate, SafetyWalk
+    from patrol.sites.models import Area
+
+    with app.app_context():
+        template = ChecklistTemplate(name="Standard", items=CHECKLIST)
+        db.session.add(template)
+        db.session.flush()
+        walk = SafetyWalk(
+            area_id=db.session.scalar(sa.select(Area.id).order_by(Area.id)),
+            walk_date=walk_date,
+            participants="Hyresgästföreningen, MKB förvaltare, Malmö stad, polisen",
+            template_id=template.id,
+            items=list(CHECKLIST),
+            created_by_id=db.session.scalar(
+                sa.select(User.id).where(User.username == "supervisor")
+            ),
+        )
+        db.session.add(walk)
+        db.session.commit()
+        return walk.id
