@@ -11,6 +11,7 @@ from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, PhotoBlob, Report
 from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
 from patrol.rounds.models import RoundSkip, Route, RouteCheckpoint, Schedule
+from patrol.safety import models as safety_models  # noqa: F401  (safety tables)
 from patrol.schedule.models import JobRun
 from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property, RetiredToken

@@ -29,6 +29,8 @@ SCREENS = {
     "log": "/log",
     "end-shift": "/end-shift",
     "rounds": "/rounds",
+    "resident-info": "/resident-info",
+    "walk": "/walk",
 }
 SCREEN_PATHS = tuple(SCREENS.values())
 

@@ -23,6 +23,7 @@ from patrol.reports.images import ACCEPTED_CONTENT_TYPES, EXTENSIONS, clean_phot
 from patrol.reports.models import Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
 from patrol.reports.storage import photo_response, photo_store
+from patrol.safety.rules import walk_for_report
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
 from patrol.shifts.rules import check_within_shift, own_shift
@@ -39,6 +40,8 @@ bp = Blueprint("reports", __name__)
 
 REPORT_CONTENT_FIELDS = (
     "shift_id",
+    "walk_id",
+    "walk_item",
     "property_id",
     "checkpoint_id",
     "category",
@@ -63,7 +66,7 @@ def readable_report(report_id: uuid.UUID) -> Report:
     report = db.session.get(Report, report_id)
     if report is None:
         raise ApiError(404)
-    require_owner_or_reviewer(report.shift.guard_id)
+    require_owner_or_reviewer(report.owner_id)
     return report
 
 
@@ -72,7 +75,6 @@ def readable_report(report_id: uuid.UUID) -> Report:
 @documented(request=ReportIn, responses={200: ReportOut, 201: ReportOut}, summary="Report")
 def put_report(report_id: uuid.UUID):
     data = REPORT_IN_SCHEMA.load(json_body())
-    shift = own_shift(data["shift_id"])
     prop = db.session.get(Property, data["property_id"])
     if prop is None:
         raise field_error("property_id", gettext("Unknown property."))
@@ -80,7 +82,14 @@ def put_report(report_id: uuid.UUID):
         checkpoint = db.session.get(Checkpoint, data["checkpoint_id"])
         if checkpoint is None or checkpoint.property_id != prop.id:
             raise field_error("checkpoint_id", gettext("This checkpoint is not in the property."))
-    check_within_shift(shift, data["occurred_at"])
+    if data["shift_id"] is not None:
+        shift = own_shift(data["shift_id"])
+        check_within_shift(shift, data["occurred_at"])
+        made_on = {"night": shift.night, "author_id": None}
+    else:
+        # A safety walk's finding (issue 14): no shift; its night is the walk's date.
+        walk = walk_for_report(data["walk_id"], data["walk_item"], prop)
+        made_on = {"night": walk.walk_date, "author_id": current_user.id}
     flags, offset = clock_flags()
     values = {name: data[name] for name in REPORT_CONTENT_FIELDS}
     values["description"] = values["description"] or ""
@@ -88,12 +97,13 @@ def put_report(report_id: uuid.UUID):
         photo_ids=sorted(str(p) for p in data["photo_ids"] or ()),
         flags=flags + time_flags(data["occurred_at"], shift.started_at),
         clock_offset_s=offset,
+        **made_on,
     )
     report, status = put_record(
         Report,
         report_id,
         values,
-        owner_id=lambda r: r.shift.guard_id,
+        owner_id=lambda r: r.owner_id,
         content=lambda r: report_content(
             {n: getattr(r, n) for n in REPORT_CONTENT_FIELDS} | {"photo_ids": r.photo_ids}
         ),
@@ -156,9 +166,12 @@ def photo_too_large(limit: int) -> ApiError:
 
 
 # The report's photo list and its guard, in one Core read (an upload needs nothing else).
-REPORT_FOR_UPLOAD = sa.select(Report.id, Report.photo_ids, Shift.guard_id).join(
-    Shift, Shift.id == Report.shift_id
-)
+# Whose report it is: the shift's guard, or whoever recorded a safety walk's finding (no shift).
+REPORT_FOR_UPLOAD = sa.select(
+    Report.id,
+    Report.photo_ids,
+    sa.func.coalesce(Shift.guard_id, Report.author_id).label("owner_id"),
+).outerjoin(Shift, Shift.id == Report.shift_id)
 
 PHOTO_REQUEST = {
     media: {"schema": {"type": "string", "format": "binary"}}
@@ -178,7 +191,7 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     report = db.session.execute(REPORT_FOR_UPLOAD.where(Report.id == report_id)).first()
     if report is None:
         raise ApiError(404, gettext("The report has not arrived yet. Send the report first."))
-    if report.guard_id != current_user.id:
+    if report.owner_id != current_user.id:
         raise ApiError(403, gettext("This report belongs to another guard."))
     if str(photo_id) not in report.photo_ids:
         raise field_error("photo_id", gettext("This photo is not listed in the report."))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,11 +29,30 @@ REVIEW_STATUSES = ("new", "reviewed")
 MAX_PHOTOS_PER_REPORT = 6
 
 
+def _night_of_shift(context) -> date | None:
+    """The default night of a report: its shift's night (every insert path, bulk included)."""
+    from patrol.shifts.models import Shift
+
+    shift_id = context.get_current_parameters().get("shift_id")
+    if shift_id is None:
+        return None
+    return context.connection.scalar(sa.select(Shift.night).where(Shift.id == shift_id))
+
+
 class Report(Base):
+    """A guard's report. Made on a shift (`shift_id`), or on a safety walk (`walk_id`, the
+    issue 14 walks: no shift, `author_id` says who recorded it). Either way it belongs to a
+    `night`: the shift's night, or the walk's date."""
+
     __tablename__ = "reports"
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    shift_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("shifts.id"), index=True)
+    shift_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("shifts.id"), index=True)
+    walk_id: Mapped[int | None] = mapped_column(sa.ForeignKey("safety_walks.id"), index=True)
+    # The walk's checklist item this shortcoming is about (None: a free finding or no walk).
+    walk_item: Mapped[int | None]
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    night: Mapped[date] = mapped_column(sa.Date, index=True, default=_night_of_shift)
     property_id: Mapped[int] = mapped_column(sa.ForeignKey("properties.id"), index=True)
     checkpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checkpoints.id"))
     category: Mapped[str] = mapped_column(enum_column(*CATEGORIES, name="report_category"))
@@ -53,6 +72,19 @@ class Report(Base):
     )
     needs_repair: Mapped[bool] = mapped_column(default=False)
 
+    __table_args__ = (
+        sa.CheckConstraint("(shift_id IS NULL) <> (walk_id IS NULL)", name="shift_or_walk"),
+    )
+
+    @property
+    def reporter(self):
+        """Who recorded it: the shift's guard, or the walk's recorder."""
+        return self.shift.guard if self.shift_id is not None else self.author
+
+    @property
+    def owner_id(self) -> int:
+        return self.shift.guard_id if self.shift_id is not None else self.author_id
+
     @property
     def missing_photo_ids(self) -> list[str]:
         arrived = {str(photo.id) for photo in self.photos}
@@ -64,6 +96,8 @@ class Report(Base):
 
     # Declared after the @properties above: `property` shadows the builtin in the class body.
     shift = relationship("Shift")
+    walk = relationship("SafetyWalk")
+    author = relationship("User")
     property = relationship("Property")
     checkpoint = relationship("Checkpoint")
     photos: Mapped[list[Photo]] = relationship(

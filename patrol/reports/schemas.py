@@ -1,7 +1,7 @@
 """Marshmallow schemas for reports and photos."""
 
 from flask import url_for
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from patrol.fields import RowId, Text, UTCDateTime
 from patrol.reports.models import CATEGORIES, LEVELS, MAX_PHOTOS_PER_REPORT
@@ -9,7 +9,14 @@ from patrol.shifts.schemas import LocationFields
 
 
 class ReportIn(LocationFields):
-    shift_id = fields.UUID(required=True)
+    """A report made on a shift (`shift_id`) or on a safety walk (`walk_id`, and `walk_item`
+    for the checklist item it is about): exactly one of the two."""
+
+    shift_id = fields.UUID(load_default=None, allow_none=True)
+    walk_id = RowId(load_default=None, allow_none=True)
+    walk_item = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 999)
+    )
     property_id = RowId(required=True)
     checkpoint_id = RowId(load_default=None, allow_none=True)
     category = Text(required=True, validate=validate.OneOf(CATEGORIES))
@@ -17,6 +24,16 @@ class ReportIn(LocationFields):
     description = Text(load_default="", allow_none=True, validate=validate.Length(max=4000))
     occurred_at = UTCDateTime(required=True)
     photo_ids = fields.List(fields.UUID(), load_default=list, allow_none=True)
+
+    @validates_schema
+    def shift_or_walk(self, data, **_):
+        if (data.get("shift_id") is None) == (data.get("walk_id") is None):
+            raise ValidationError("Give the shift or the safety walk (one of them).", "shift_id")
+        if data.get("walk_item") is not None and data.get("walk_id") is None:
+            raise ValidationError("A checklist item belongs to a safety walk.", "walk_item")
+        if data.get("walk_id") is not None and data.get("level") != "preventive":
+            # The walk's shortcomings are the day crew's work list, never alerts or cases.
+            raise ValidationError("A safety walk's finding is preventive.", "level")
 
     @validates("photo_ids")
     def at_most_six_distinct(self, value, **_):
@@ -45,7 +62,10 @@ class PhotoOut(Schema):
 
 class ReportOut(Schema):
     id = fields.UUID()
-    shift_id = fields.UUID()
+    shift_id = fields.UUID(allow_none=True)
+    walk_id = fields.Integer(allow_none=True)
+    walk_item = fields.Integer(allow_none=True)
+    night = fields.Date()
     property_id = fields.Integer()
     property_name = fields.Function(lambda r: r.property.name)
     checkpoint_id = fields.Integer(allow_none=True)

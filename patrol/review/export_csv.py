@@ -12,7 +12,6 @@ import csv
 import io
 from datetime import date
 
-import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
@@ -86,10 +85,8 @@ def excel_writer():
 
 
 def night_range_csv(first: date, last: date) -> str:
-    rows = rows_where(
-        Report.shift_id.in_(sa.select(Shift.id).where(Shift.night.between(first, last)))
-    )
-    rows.sort(key=lambda r: (r.report.shift.night, r.report.occurred_at))
+    rows = rows_where(Report.night.between(first, last))
+    rows.sort(key=lambda r: (r.report.night, r.report.occurred_at))
     out, writer = excel_writer()
     writer.writerow(HEADERS)
     with force_locale("sv"):
@@ -102,11 +99,11 @@ def night_range_csv(first: date, last: date) -> str:
             ]
             writer.writerow(
                 (
-                    report.shift.night.isoformat(),
+                    report.night.isoformat(),
                     str(report.id),
                     local_time(report.occurred_at, TIME),
                     local_time(report.received_at, TIME),
-                    report.shift.guard.display_name,
+                    report.reporter.display_name,
                     report.property.area.name,
                     report.property.name,
                     report.property.address,

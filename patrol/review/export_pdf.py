@@ -372,7 +372,7 @@ def write_report_text(pdf: NightPdf, row) -> None:
     place = report.property.name + (f", {report.checkpoint.label}" if report.checkpoint else "")
     pdf.text_line(
         f"{local_time(report.occurred_at, 'yyyy-MM-dd HH:mm')} · {place} · "
-        f"{report.shift.guard.display_name} · Status: {STATUS_LABELS[report.review_status]}",
+        f"{report.reporter.display_name} · Status: {STATUS_LABELS[report.review_status]}",
         9,
     )
     position = place_of(report, report.checkpoint, report.property)

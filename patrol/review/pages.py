@@ -215,7 +215,7 @@ def render_report(report: Report, errors: dict | None = None, form: dict | None 
     events = review_events(report.id)
     earlier_open = [
         order
-        for order in open_work_orders_at(report.property_id, before=report.shift.night)
+        for order in open_work_orders_at(report.property_id, before=report.night)
         if order.report_id != report.id
     ]
     default_place = report.checkpoint.label if report.checkpoint else ""

@@ -262,6 +262,7 @@ def reports_where(condition) -> list[Report]:
                 joinedload(Report.property).joinedload(Property.area),
                 joinedload(Report.checkpoint),
                 joinedload(Report.shift).joinedload(Shift.guard),
+                joinedload(Report.author),
             )
             .where(condition)
             .order_by(Report.occurred_at)
@@ -317,15 +318,14 @@ def shift_log(shift: Shift) -> ShiftLog:
 
 
 def night_rows(night: date) -> tuple[list[Shift], list[ReportRow]]:
-    """Every shift and report of a night (CSV and PDF)."""
-    night_shift_ids = sa.select(Shift.id).where(Shift.night == night)
+    """Every shift and report of a night (CSV and PDF), safety walk findings included."""
     shifts = db.session.scalars(
         sa.select(Shift)
         .options(joinedload(Shift.guard))
         .where(Shift.night == night)
         .order_by(Shift.started_at)
     ).all()
-    rows = rows_where(Report.shift_id.in_(night_shift_ids))
+    rows = rows_where(Report.night == night)
     return list(shifts), sorted(rows, key=lambda r: (LEVEL_ORDER[r.level], r.report.occurred_at))
 
 
@@ -346,12 +346,11 @@ def open_work_orders_at(property_id: int, before: date | None = None) -> list[Wo
         sa.select(WorkOrder)
         .options(joinedload(WorkOrder.report).joinedload(Report.shift))
         .join(Report, Report.id == WorkOrder.report_id)
-        .join(Shift, Shift.id == Report.shift_id)
         .where(WorkOrder.property_id == property_id, WorkOrder.status == "open")
-        .order_by(Shift.night, WorkOrder.created_at)
+        .order_by(Report.night, WorkOrder.created_at)
     )
     if before is not None:
-        query = query.where(Shift.night < before)
+        query = query.where(Report.night < before)
     return list(db.session.scalars(query))
 
 
@@ -381,14 +380,13 @@ def filtered_reports(filters: ReportFilters):
     count where a supervisor corrected them)."""
     query = (
         sa.select(Report)
-        .join(Shift, Shift.id == Report.shift_id)
         .join(Property, Property.id == Report.property_id)
         .outerjoin(ReportReview, ReportReview.report_id == Report.id)
     )
     if filters.night_from:
-        query = query.where(Shift.night >= filters.night_from)
+        query = query.where(Report.night >= filters.night_from)
     if filters.night_to:
-        query = query.where(Shift.night <= filters.night_to)
+        query = query.where(Report.night <= filters.night_to)
     if filters.area_id:
         query = query.where(Property.area_id == filters.area_id)
     if filters.property_id:
@@ -414,8 +412,9 @@ def report_page(filters, page_size: int) -> tuple[list[Report], int]:
                 joinedload(Report.property).joinedload(Property.area),
                 joinedload(Report.checkpoint),
                 joinedload(Report.shift).joinedload(Shift.guard),
+                joinedload(Report.author),
             )
-            .order_by(Shift.night.desc(), Report.occurred_at.desc(), Report.id)
+            .order_by(Report.night.desc(), Report.occurred_at.desc(), Report.id)
             .limit(page_size)
             .offset((filters.page - 1) * page_size)
         ).unique()
@@ -466,7 +465,7 @@ def recent_rows_at(property_id: int, since: date) -> list[ReportRow]:
     recent = rows_where(
         sa.and_(
             Report.property_id == property_id,
-            Report.shift_id.in_(sa.select(Shift.id).where(Shift.night >= since)),
+            Report.night >= since,
         )
     )
     recent.sort(key=lambda r: r.report.occurred_at, reverse=True)

@@ -20,14 +20,18 @@ import * as logScreen from "./screen-log.js";
 import * as loginScreen from "./screen-login.js";
 import * as reportScreen from "./screen-report.js";
 import * as roundsScreen from "./screen-rounds.js"; // issue 12: tonight's rounds (home block in rounds.js)
+import * as residentsScreen from "./screen-residents.js"; // issue 14: resident information
+import * as walkScreen from "./screen-walk.js"; // issue 14: safety walks
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
 // Path -> screen module; the paths are the server's (SCREENS, keyed by each module's NAME).
 const ROUTES = Object.fromEntries(
-  [homeScreen, checkinScreen, reportScreen, logScreen, endShiftScreen, roundsScreen].map((screen) => [SCREENS[screen.NAME], screen])
+  [homeScreen, checkinScreen, reportScreen, logScreen, endShiftScreen, roundsScreen, residentsScreen, walkScreen].map(
+    (screen) => [SCREENS[screen.NAME], screen]
+  )
 );
 // Screens with a form: an update never reloads the app under the guard's thumb there.
-const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, roundsScreen]);
+const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, roundsScreen, residentsScreen, walkScreen]);
 
 const state = {
   user: null,
@@ -266,7 +270,7 @@ async function start() {
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
     event.preventDefault();
     const url = new URL(link.href);
-    navigate(url.pathname + url.search); // /rounds?route=<id> keeps its query
+    navigate(url.pathname + url.search); // /rounds?route=<id>, /walk?id=N keep their query
   });
   window.addEventListener("popstate", () => render());
   window.addEventListener("online", () => {

@@ -407,6 +407,9 @@ export function unsentCounterText({ records, photos }) {
   if (!records && !photos) return t("unsent_none");
   if (!records) return photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos });
   return (records === 1 ? t("unsent_one") : t("unsent_many", { n: records })) + photosSuffix(photos);
+/** A feature module's own words ({sv: {...}, en: {...}}), added when the module loads. */
+export function addStrings(tables) {
+  for (const [lang, table] of Object.entries(tables)) Object.assign(STRINGS[lang], table);
 }
 
 /** The text for `key` in the current language, with {name} placeholders filled in. */

@@ -1,0 +1,79 @@
+"""The safety work around the patrol (issue 14): repeated disturbances linked into cases
+(/review/cases), resident information after a serious event (/review/resident-info, the
+guard app's "Boendeinformation"), and safety walks (/review/walks, /admin/checklists, the
+guard app's "Trygghetsvandring").
+
+Review pages show this package's part with two template globals, so the review package needs
+no import from here: `{{ safety_report_panel(report) }}` on a report's page and
+`{{ safety_night_panel(night) }}` on Natten.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from markupsafe import Markup
+
+DEFAULTS = {
+    # "3:e störningen på ..., senaste 30 nätterna": the window the history line counts.
+    "SAFETY_CASE_WINDOW_NIGHTS": 30,
+    # The guard app keeps resident information plans made within this many days.
+    "SAFETY_RESIDENT_INFO_DAYS": 14,
+}
+
+
+def init_app(app: Flask) -> None:
+    from patrol.safety.api import bp as api_bp
+    from patrol.safety.pages import admin_bp
+    from patrol.safety.pages import bp as pages_bp
+    from patrol.safety.rules import on_report_created
+    from patrol.signals import report_created
+
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
+    # weak=False: the listener is a plain function kept for the app's life.
+    report_created.connect(on_report_created, weak=False)
+
+    @app.template_global("safety_report_panel")
+    def safety_report_panel(report) -> Markup:
+        from flask import render_template
+
+        from patrol.safety import rules
+
+        return Markup(
+            render_template(
+                "safety/_report_panel.html",
+                report=report,
+                history=rules.case_history(report.id),
+                holds_personnummer=rules.looks_like_personnummer(report.description),
+                plans=rules.plans_for_report(report.id),
+                can_plan=rules.is_acute(report),
+                CASE_STATUS_LABELS=rules.CASE_STATUS_LABELS,
+                done_count=rules.done_count,
+                plan_title=rules.plan_title,
+            )
+        )
+
+    @app.template_global("safety_night_panel")
+    def safety_night_panel(night) -> Markup:
+        from flask import render_template
+
+        from patrol.safety import rules
+
+        return Markup(
+            render_template(
+                "safety/_night_panel.html",
+                plans=rules.plans_of_night(night),
+                walks=rules.walks_of_night(night),
+                done_count=rules.done_count,
+                plan_title=rules.plan_title,
+            )
+        )
+
+    @app.template_global("safety_nav_links")
+    def safety_nav_links() -> Markup:
+        from flask import render_template
+
+        return Markup(render_template("safety/_nav.html"))
