@@ -1,7 +1,7 @@
 """night reviews: "Natten granskad", one kept PDF record per night with its SHA-256
 
 Revision ID: 0006_night_reviewed
-Revises: 0004b_schedule (first 0004_merge; re-chained after main gained 0004b)
+Revises: 0005_admin_setup
 Create Date: 2026-11-25
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import patrol.db
 
 revision: str = "0006_night_reviewed"
-down_revision: str | Sequence[str] | None = "0004b_schedule"
+down_revision: str | Sequence[str] | None = "0005_admin_setup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@
 PATROL_PHOTO_STORE=database. `photos.thumbnail_key` may be NULL: the thumbnail is queued.
 
 Revision ID: 0007_photo_store_db
-Revises: 0004b_schedule (was 0004_merge; re-chained after main gained 0004b)
+Revises: 0006_night_reviewed
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import patrol.db
 
 revision: str = "0007_photo_store_db"
-down_revision: str | Sequence[str] | None = "0004b_schedule"
+down_revision: str | Sequence[str] | None = "0006_night_reviewed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

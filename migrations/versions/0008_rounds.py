@@ -2,7 +2,7 @@
 round_unreported
 
 Revision ID: 0008_rounds
-Revises: 0004b_schedule
+Revises: 0007_photo_store_db
 Create Date: 2026-11-25
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from patrol.db import UTCDateTime
 
 revision: str = "0008_rounds"
-down_revision: str | Sequence[str] | None = "0004b_schedule"
+down_revision: str | Sequence[str] | None = "0007_photo_store_db"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Discarded records: what a guard threw away on the phone reaches the server (issue 10)
 
 Revision ID: 0010_guard_records
-Revises: 0004b_schedule
+Revises: 0008_rounds
 Create Date: 2026-11-25
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from patrol.db import UTCDateTime
 
 revision: str = "0010_guard_records"
-down_revision: str | Sequence[str] | None = "0004b_schedule"
+down_revision: str | Sequence[str] | None = "0008_rounds"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

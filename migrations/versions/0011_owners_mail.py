@@ -2,7 +2,7 @@
 owner), the day crew's photo of a finished repair, and the owner text of a report's review.
 
 Revision ID: 0011_owners_mail
-Revises: 0005_admin_setup
+Revises: 0010_guard_records
 Create Date: 2026-11-25 20:21:44.824244
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import patrol.db
 
 revision: str = "0011_owners_mail"
-down_revision: str | Sequence[str] | None = "0005_admin_setup"
+down_revision: str | Sequence[str] | None = "0010_guard_records"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 made on a walk (no shift) and every report's night
 
 Revision ID: 0012_safety
-Revises: 0004b_schedule
+Revises: 0011_owners_mail
 Create Date: 2026-11-25
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from patrol.db import UTCDateTime
 
 revision: str = "0012_safety"
-down_revision: str | Sequence[str] | None = "0004b_schedule"
+down_revision: str | Sequence[str] | None = "0011_owners_mail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,6 +12,7 @@ import csv
 import io
 from datetime import date
 
+import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
