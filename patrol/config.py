@@ -111,8 +111,6 @@ class Defaults:
     SMTP_STARTTLS = False
     SMTP_TIMEOUT_S = 30.0
     MAIL_FROM = "Nattpatrull <nattpatrull@localhost>"
-    # Where links in emails point (the portal behind login), e.g. https://patrull.example.se
-    PUBLIC_URL = "http://localhost:5000"
     # Retries on SMTP errors: exponential backoff with jitter, capped; given up after a day
     # and a half (a mail server down for an hour loses nothing).
     MAIL_RETRY_BASE_S = 30.0

@@ -48,8 +48,14 @@ class Attachment:
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute link for an email, on PATROL_PUBLIC_URL (the worker has no request to take
-    the host from)."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    the host from). Without one, development links point at `flask run`'s address; production
+    refuses rather than mail links that lead nowhere."""
+    base = current_app.config.get("PUBLIC_URL")
+    if not base:
+        if current_app.config["ENV"] == "production":
+            raise RuntimeError("PATROL_PUBLIC_URL must be set for email links in production")
+        base = "http://localhost:5000"
+    base = base.rstrip("/")
     with current_app.test_request_context(base_url=base + "/"):
         return url_for(endpoint, _external=True, **values)
 

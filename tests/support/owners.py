@@ -47,9 +47,13 @@ def add_photo(report: Report, color=(180, 40, 40)) -> Photo:
         height=clean.height,
         bytes=len(clean.data),
         storage_key=f"{report.id}/{photo_id}.jpg",
-        thumbnail_key=f"{report.id}/{photo_id}.thumb.jpg",
+        # A JPEG kept byte for byte has its thumbnail made later (queued: None), as on upload.
+        thumbnail_key=f"{report.id}/{photo_id}.thumb.jpg" if clean.thumbnail else None,
     )
-    photo_store().save((photo.storage_key, clean.data), (photo.thumbnail_key, clean.thumbnail))
+    files = [(photo.storage_key, clean.data)]
+    if clean.thumbnail:
+        files.append((photo.thumbnail_key, clean.thumbnail))
+    photo_store().save(*files)
     report.photo_ids = sorted([*report.photo_ids, str(photo_id)])
     db.session.add(photo)
     return photo
