@@ -86,16 +86,18 @@ def put_report(report_id: uuid.UUID):
         shift = own_shift(data["shift_id"])
         check_within_shift(shift, data["occurred_at"])
         made_on = {"night": shift.night, "author_id": None}
+        not_before = shift.started_at
     else:
         # A safety walk's finding (issue 14): no shift; its night is the walk's date.
         walk = walk_for_report(data["walk_id"], data["walk_item"], prop)
         made_on = {"night": walk.walk_date, "author_id": current_user.id}
+        not_before = None
     flags, offset = clock_flags()
     values = {name: data[name] for name in REPORT_CONTENT_FIELDS}
     values["description"] = values["description"] or ""
     values.update(
         photo_ids=sorted(str(p) for p in data["photo_ids"] or ()),
-        flags=flags + time_flags(data["occurred_at"], shift.started_at),
+        flags=flags + time_flags(data["occurred_at"], not_before),
         clock_offset_s=offset,
         **made_on,
     )

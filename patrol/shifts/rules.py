@@ -19,7 +19,9 @@ from patrol.sites.models import Checkpoint, RetiredToken
 from patrol.sync import conflict, distance_m
 
 # The columns the hot path needs, read with Core (no ORM identity map or instance to build).
-SHIFT_FOR_RECORD = sa.select(Shift.id, Shift.guard_id, Shift.started_at, Shift.ended_at)
+SHIFT_FOR_RECORD = sa.select(
+    Shift.id, Shift.guard_id, Shift.night, Shift.started_at, Shift.ended_at
+)
 CHECKPOINT_FOR_CHECKIN = sa.select(
     Checkpoint.id,
     Checkpoint.label,
@@ -32,7 +34,7 @@ CHECKPOINT_FOR_CHECKIN = sa.select(
 
 
 def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> sa.Row:
-    """The caller's shift (id, guard_id, started_at, ended_at): unknown -> 422, another user's -> 403."""
+    """The caller's shift (id, guard_id, night, started_at, ended_at): unknown -> 422, another user's -> 403."""
     shift = db.session.execute(SHIFT_FOR_RECORD.where(Shift.id == shift_id)).first()
     if shift is None:
         raise field_error(field, gettext("Unknown shift. Send the shift first."))
