@@ -39,7 +39,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     params.init_app(app)  # ASCII, column-bounded <int:...>; no NUL in query strings or forms
     register_error_handlers(app)
 
-    from patrol import auth, guard, push, reports, review, schedule, shifts, sites
+    from patrol import auth, guard, privacy, push, reports, review, schedule, shifts, sites
 
     auth.init_app(app)  # login page, session API, users, create-user
     sites.init_app(app)  # areas, properties, checkpoints; /api/v1/sites; seed-demo
@@ -48,6 +48,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     guard.init_app(app)  # the guard's offline-first PWA: shell, service worker, manifest
     review.init_app(app)  # supervisor's morning: Natten, shift logs, work orders, exports
     push.init_app(app)  # push notifications: acute alerts, extra rounds, SOS; push-worker
+    privacy.init_app(app)  # retention periods, `purge`, `export-person`
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app

@@ -4,6 +4,7 @@ Feature packages that add tables add their models module here.
 """
 
 from patrol.auth.models import LoginFailure, User
+from patrol.privacy.models import PurgeRun
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
@@ -20,6 +21,7 @@ __all__ = [
     "Organization",
     "Photo",
     "Property",
+    "PurgeRun",
     "Report",
     "ReportReview",
     "ReviewEvent",
