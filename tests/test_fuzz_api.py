@@ -256,3 +256,21 @@ def test_schemathesis_finds_no_5xx_and_every_operation_answers_2xx(live):
     )
     assert never_2xx == [], {label: sorted(statuses[label]) for label in never_2xx}
     assert len(statuses) == len(operations) - len(LEFT_OUT)
+
+
+def test_the_openapi_document_says_how_to_authenticate_and_which_headers_to_send(client):
+    doc = client.get("/api/v1/openapi.json").json
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["sessionCookie"] == {"type": "apiKey", "in": "cookie", "name": "patrol_session"}
+    assert schemes["csrfToken"] == {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}
+    paths = doc["paths"]
+    assert paths["/api/v1/me"]["get"]["security"] == []
+    assert paths["/api/v1/sites"]["get"]["security"] == [{"sessionCookie": []}]
+    put_shift = paths["/api/v1/shifts/{shift_id}"]["put"]
+    assert put_shift["security"] == [{"sessionCookie": [], "csrfToken": []}]
+    headers = {p["name"]: p for p in put_shift["parameters"] if p["in"] == "header"}
+    assert headers["X-Client-Time"]["required"] is False
+    upload = paths["/api/v1/reports/{report_id}/photos/{photo_id}"]["put"]
+    headers = {p["name"]: p for p in upload["parameters"] if p["in"] == "header"}
+    assert headers["Content-Digest"]["required"] is True
+    assert set(upload["requestBody"]["content"]) >= {"image/jpeg", "image/png", "image/webp"}
