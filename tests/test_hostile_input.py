@@ -656,3 +656,54 @@ def test_every_page_and_export_renders_rows_stored_with_extreme_times(world, ext
     assert answered["/review/nights/2026-11-23.pdf"] == 200
     assert answered[f"/review/reports/{ids['lighting']}"] == 200
     assert answered["/push/alerts"] == 200
+
+
+def test_a_time_far_from_the_server_clock_or_the_shift_is_accepted_and_flagged(api_as, seeded):
+    """Inside 2000-2099 a time is never refused for being odd (architecture §2.3): a record
+    from the future, or from before its shift began, arrives flagged for the supervisor."""
+    guard = api_as("guard")
+    places = demo_places(seeded)
+    now = datetime.now(UTC)
+    shift = str(uuid.uuid4())
+    response = guard.put(f"/api/v1/shifts/{shift}", json={"started_at": iso(now)})
+    assert response.status_code == 201 and response.json["flags"] == []
+    future_shift = str(uuid.uuid4())
+    response = guard.put(
+        f"/api/v1/shifts/{future_shift}", json={"started_at": iso(now + timedelta(days=2))}
+    )
+    assert response.status_code == 201 and response.json["flags"] == ["implausible_time"]
+    for moment in (now + timedelta(days=3), now - timedelta(hours=5)):
+        response = guard.put(
+            f"/api/v1/checkins/{uuid.uuid4()}",
+            json={
+                "shift_id": shift,
+                "checkpoint_id": places["cp1"],
+                "method": "manual",
+                "occurred_at": iso(moment),
+            },
+        )
+        assert response.status_code == 201, response.json
+        assert "implausible_time" in response.json["flags"]
+        response = guard.put(
+            f"/api/v1/reports/{uuid.uuid4()}",
+            json={
+                "shift_id": shift,
+                "property_id": places["p1"],
+                "category": "other",
+                "level": "preventive",
+                "occurred_at": iso(moment),
+            },
+        )
+        assert response.status_code == 201, response.json
+        assert response.json["flags"] == ["implausible_time"]
+    near = guard.put(
+        f"/api/v1/reports/{uuid.uuid4()}",
+        json={
+            "shift_id": shift,
+            "property_id": places["p1"],
+            "category": "other",
+            "level": "preventive",
+            "occurred_at": iso(now + timedelta(minutes=30)),
+        },
+    )
+    assert near.status_code == 201 and near.json["flags"] == []
