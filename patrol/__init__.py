@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
         guard,
         mail,
         owners,
+        privacy,
         push,
         reports,
         review,
@@ -64,6 +65,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     push.init_app(app)  # push notifications: acute alerts, extra rounds, SOS; push-worker
     rounds.init_app(app)  # planned rounds: routes, skips, compliance, Just nu, /admin/routes
     safety.init_app(app)  # disturbance cases, resident information (/review/cases, ...)
+    privacy.init_app(app)  # retention periods, `purge`, `export-person`
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit
     mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries

@@ -70,6 +70,14 @@ class Defaults:
     # The worker (`flask --app app worker`): seconds between passes over outboxes and jobs.
     WORKER_POLL_S = 5.0
 
+    # Retention (PATROL_RETENTION_<KIND>_DAYS), counted from when the server received the data;
+    # `flask --app app purge` applies them (see patrol/privacy/rules.py and the README).
+    RETENTION_PHOTOS_DAYS = 180
+    RETENTION_POSITIONS_DAYS = 90
+    RETENTION_REPORT_TEXTS_DAYS = 365
+    RETENTION_LOGIN_RECORDS_DAYS = 30
+    RETENTION_PUSH_SUBSCRIPTIONS_DAYS = 180
+
     # Photos.
     MAX_PHOTO_BYTES = 15 * 1024 * 1024
     MAX_PHOTO_PIXELS = 40_000_000

@@ -7,6 +7,7 @@ from patrol.admin.models import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.mail.models import MailMessage
 from patrol.owners.models import OwnerNews, WorkOrderPhoto
+from patrol.privacy.models import PurgeRun
 from patrol.push import models as push_models  # noqa: F401  (push tables)
 from patrol.reports.models import Photo, PhotoBlob, Report
 from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
@@ -31,6 +32,7 @@ __all__ = [
     "Photo",
     "PhotoBlob",
     "Property",
+    "PurgeRun",
     "Report",
     "ReportReview",
     "RetiredToken",

@@ -13,6 +13,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
 
+from patrol.fields import MAX_ROW_ID
 from patrol.security import public
 
 bp = Blueprint("openapi", __name__)
@@ -43,6 +44,36 @@ def documented(
     return decorate
 
 
+PATH_SCHEMAS = {
+    "uuid": {"type": "string", "format": "uuid"},
+    "int": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID},
+}
+# The phone's clock with every sync request (a skewed clock flags the records, architecture §5a).
+CLIENT_TIME_HEADER = {
+    "name": "X-Client-Time",
+    "in": "header",
+    "required": False,
+    "description": "The phone's clock (ISO 8601 with a zone) when it sent the request",
+    "schema": {"type": "string", "format": "date-time"},
+}
+# RFC 9530: the SHA-256 of the uploaded bytes, base64 between colons.
+CONTENT_DIGEST_HEADER = {
+    "name": "Content-Digest",
+    "in": "header",
+    "required": True,
+    "description": "sha-256=:<base64 of the SHA-256 of the body>:",
+    "schema": {"type": "string", "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"},
+}
+
+
+def security(view, method: str) -> list[dict]:
+    """Public reads need nothing; every other request the session cookie, and every state
+    change (the login included: its token lives in the anonymous session) the CSRF header."""
+    if method in ("GET", "HEAD"):
+        return [] if getattr(view, "patrol_public", False) else [{"sessionCookie": []}]
+    return [{"sessionCookie": [], "csrfToken": []}]
+
+
 def build_spec(app: Flask) -> dict:
     spec = APISpec(
         title="Nattpatrull API",
@@ -61,6 +92,15 @@ def build_spec(app: Flask) -> dict:
         "required": ["error", "message"],
     }
     spec.components.schema("Error", error)
+    # How to authenticate: the session cookie from POST /api/v1/session, and on every state
+    # change the CSRF token from GET /api/v1/me in X-CSRFToken (architecture §5a).
+    spec.components.security_scheme(
+        "sessionCookie",
+        {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]},
+    )
+    spec.components.security_scheme(
+        "csrfToken", {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}
+    )
     paths: dict[str, dict] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
@@ -73,16 +113,20 @@ def build_spec(app: Flask) -> dict:
                 "name": m.group("name"),
                 "in": "path",
                 "required": True,
-                "schema": {"type": "string", "format": "uuid"}
-                if m.group("conv") == "uuid"
-                else {"type": "string"},
+                "schema": PATH_SCHEMAS.get(m.group("conv") or "", {"type": "string"}),
             }
             for m in _CONVERTER.finditer(rule.rule)
         ]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operation: dict = {"summary": doc["summary"], "responses": {}}
-            if parameters:
-                operation["parameters"] = parameters
+            operation["security"] = security(view, method)
+            headers = []
+            if method == "PUT":
+                headers.append(CLIENT_TIME_HEADER)
+            if doc["request_content"]:
+                headers.append(CONTENT_DIGEST_HEADER)
+            if parameters or headers:
+                operation["parameters"] = parameters + headers
             if doc["request"] is not None:
                 operation["requestBody"] = {
                     "required": True,

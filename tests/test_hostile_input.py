@@ -310,6 +310,16 @@ def client_for(world, endpoint: str) -> Api:
     return world["clients"]["supervisor"]
 
 
+def sender(world, who: str) -> Api:
+    """The world's guard or supervisor; a fresh anonymous client for the login (a login turns
+    a client into a user and renews its CSRF token)."""
+    if who != "anonymous":
+        return world["clients"][who]
+    client = Api(world["app"])
+    client.refresh_csrf()
+    return client
+
+
 def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] | None = None):
     """The rule's URL with real values: new UUIDs for records a PUT creates, the world's rows
     elsewhere; `override` replaces one path part with a raw (already quoted) value."""
@@ -451,22 +461,23 @@ def test_every_json_endpoint_refuses_each_hostile_value_in_each_field(world, out
     for endpoint, schema_class in sorted(schemas.items()):
         rule, method = rules[endpoint]
         who, body = bodies[endpoint]
-        client = client_for(world, endpoint)
         before = row_counts(app)
         for field_path, cls, hostile in mutations(schema_class(), body):
             response = request(
-                client, method, path_for(world, rule, endpoint, method), json=hostile
+                sender(world, who), method, path_for(world, rule, endpoint, method), json=hostile
             )
             assert_clear_refusal(response, f"{endpoint} {field_path} {cls}", statuses=(400, 422))
             findings.add(cls, f"{method} {rule.rule}", response.status_code)
         assert row_counts(app) == before, endpoint
         # The valid body goes through: the hostile values above met a working endpoint.
-        response = request(client, method, path_for(world, rule, endpoint, method), json=body)
+        response = request(
+            sender(world, who), method, path_for(world, rule, endpoint, method), json=body
+        )
         assert response.status_code < 300, (endpoint, response.status_code, response.get_json())
         # A phone's clock header at the calendar's edge is accepted (and flagged), never a 5xx.
         for cls, value in TIME_VALUES.items():
             response = request(
-                client,
+                sender(world, who),
                 method,
                 path_for(world, rule, endpoint, method),
                 json=body,
@@ -645,3 +656,54 @@ def test_every_page_and_export_renders_rows_stored_with_extreme_times(world, ext
     assert answered["/review/nights/2026-11-23.pdf"] == 200
     assert answered[f"/review/reports/{ids['lighting']}"] == 200
     assert answered["/push/alerts"] == 200
+
+
+def test_a_time_far_from_the_server_clock_or_the_shift_is_accepted_and_flagged(api_as, seeded):
+    """Inside 2000-2099 a time is never refused for being odd (architecture §2.3): a record
+    from the future, or from before its shift began, arrives flagged for the supervisor."""
+    guard = api_as("guard")
+    places = demo_places(seeded)
+    now = datetime.now(UTC)
+    shift = str(uuid.uuid4())
+    response = guard.put(f"/api/v1/shifts/{shift}", json={"started_at": iso(now)})
+    assert response.status_code == 201 and response.json["flags"] == []
+    future_shift = str(uuid.uuid4())
+    response = guard.put(
+        f"/api/v1/shifts/{future_shift}", json={"started_at": iso(now + timedelta(days=2))}
+    )
+    assert response.status_code == 201 and response.json["flags"] == ["implausible_time"]
+    for moment in (now + timedelta(days=3), now - timedelta(hours=5)):
+        response = guard.put(
+            f"/api/v1/checkins/{uuid.uuid4()}",
+            json={
+                "shift_id": shift,
+                "checkpoint_id": places["cp1"],
+                "method": "manual",
+                "occurred_at": iso(moment),
+            },
+        )
+        assert response.status_code == 201, response.json
+        assert "implausible_time" in response.json["flags"]
+        response = guard.put(
+            f"/api/v1/reports/{uuid.uuid4()}",
+            json={
+                "shift_id": shift,
+                "property_id": places["p1"],
+                "category": "other",
+                "level": "preventive",
+                "occurred_at": iso(moment),
+            },
+        )
+        assert response.status_code == 201, response.json
+        assert response.json["flags"] == ["implausible_time"]
+    near = guard.put(
+        f"/api/v1/reports/{uuid.uuid4()}",
+        json={
+            "shift_id": shift,
+            "property_id": places["p1"],
+            "category": "other",
+            "level": "preventive",
+            "occurred_at": iso(now + timedelta(minutes=30)),
+        },
+    )
+    assert near.status_code == 201 and near.json["flags"] == []

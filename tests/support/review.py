@@ -158,6 +158,5 @@ def login_page_client(app, username: str):
         "/login", data={"username": username, "password": TEST_PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 302, response.data
-    # The CSRF token changes at login: the forms after it carry the new one.
-    client.csrf = client.get("/api/v1/me").json["csrf_token"]
+    client.csrf = client.get("/api/v1/me").json["csrf_token"]  # a new token after login
     return client

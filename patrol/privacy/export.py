@@ -1,0 +1,115 @@
+"""Everything stored about one person, as a zip: `person.json` and the photo files (a subject
+access request, architecture §2.5)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from patrol.auth.models import LoginFailure, User
+from patrol.db import Base, db, utcnow
+from patrol.push.models import Dispatch, DispatchResponse, PushSubscription, SosAlert
+from patrol.reports.models import Photo, Report
+from patrol.reports.storage import photo_store
+from patrol.review.models import ReviewEvent, WorkOrder
+from patrol.shifts.models import CheckIn, Shift
+
+# Never handed out, not even to the person: a hash is of no use to them and of use to others.
+SECRET_COLUMNS = {"password_hash", "p256dh", "auth"}
+
+
+def row(obj: Base) -> dict:
+    """A row's columns as JSON-ready values."""
+    out = {}
+    for column in obj.__table__.columns:
+        if column.key in SECRET_COLUMNS:
+            continue
+        value = getattr(obj, column.key)
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, uuid.UUID):
+            value = str(value)
+        out[column.key] = value
+    return out
+
+
+def all_of(query) -> list:
+    return list(db.session.scalars(query))
+
+
+def person_data(user: User) -> tuple[dict, list[Photo]]:
+    shifts = all_of(sa.select(Shift).where(Shift.guard_id == user.id).order_by(Shift.started_at))
+    shift_ids = [s.id for s in shifts]
+    reports = all_of(
+        sa.select(Report).where(Report.shift_id.in_(shift_ids)).order_by(Report.occurred_at)
+    )
+    photos = all_of(sa.select(Photo).where(Photo.report_id.in_([r.id for r in reports])))
+    data = {
+        "exported_at": utcnow().isoformat(),
+        "account": row(user),
+        "shifts": [row(s) for s in shifts],
+        "checkins": [
+            row(c)
+            for c in all_of(
+                sa.select(CheckIn)
+                .where(CheckIn.shift_id.in_(shift_ids))
+                .order_by(CheckIn.occurred_at)
+            )
+        ],
+        "reports": [row(r) for r in reports],
+        "photos": [row(p) | {"file": photo_file_name(p)} for p in photos],
+        "sos_alerts": [
+            row(a) for a in all_of(sa.select(SosAlert).where(SosAlert.guard_id == user.id))
+        ],
+        "extra_round_answers": [
+            row(r)
+            for r in all_of(sa.select(DispatchResponse).where(DispatchResponse.guard_id == user.id))
+        ],
+        "extra_rounds_sent": [
+            row(d) for d in all_of(sa.select(Dispatch).where(Dispatch.created_by_id == user.id))
+        ],
+        "review_actions": [
+            row(e) for e in all_of(sa.select(ReviewEvent).where(ReviewEvent.actor_id == user.id))
+        ],
+        "work_orders_created": [
+            row(o) for o in all_of(sa.select(WorkOrder).where(WorkOrder.created_by_id == user.id))
+        ],
+        "work_orders_done": [
+            row(o) for o in all_of(sa.select(WorkOrder).where(WorkOrder.done_by_id == user.id))
+        ],
+        "failed_logins": [
+            row(f)
+            for f in all_of(
+                sa.select(LoginFailure).where(LoginFailure.username == user.username.lower())
+            )
+        ],
+        "push_subscriptions": [
+            row(s)
+            for s in all_of(sa.select(PushSubscription).where(PushSubscription.user_id == user.id))
+        ],
+    }
+    return data, photos
+
+
+def photo_file_name(photo: Photo) -> str:
+    return f"photos/{photo.id}{Path(photo.storage_key).suffix}"
+
+
+def write_person_zip(user: User, path: Path) -> int:
+    """Write the zip; returns how many photo files it holds."""
+    data, photos = person_data(user)
+    store = photo_store()
+    written = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("person.json", json.dumps(data, ensure_ascii=False, indent=2))
+        for photo in photos:
+            source = store.path(photo.storage_key)
+            if source.exists():
+                archive.write(source, photo_file_name(photo))
+                written += 1
+    return written

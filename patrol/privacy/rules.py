@@ -1,0 +1,131 @@
+"""Retention: how long each kind of personal data is kept, and the purge that ends it.
+
+Each kind has a period in days (`PATROL_RETENTION_<KIND>_DAYS`, defaults in patrol/config.py),
+counted from when the server received the data:
+
+- photos: the photo rows and their files in the photo store (the report keeps its text; the
+  photo's id leaves its list, so it is not shown as "on its way");
+- positions: lat/lon/accuracy (and the distance) of check-ins, reports, SOS alerts and answers
+  to extra rounds; the flags drawn from them stay;
+- report_texts: the description of a report nobody approved; an approved report is the
+  owner's record and keeps its text (its photos and positions follow their own periods);
+- login_records: failed logins;
+- push_subscriptions: devices that have not received a notification in that time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from patrol.auth.models import LoginFailure
+from patrol.db import db, utcnow
+from patrol.privacy.models import PurgeRun
+from patrol.push.models import DispatchResponse, PushSubscription, SosAlert
+from patrol.reports.models import Photo, Report
+from patrol.reports.storage import photo_store
+from patrol.shifts.models import CheckIn
+
+KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions")
+POSITION_MODELS = (CheckIn, Report, SosAlert, DispatchResponse)
+
+
+def period(kind: str) -> timedelta:
+    return timedelta(days=float(current_app.config[f"RETENTION_{kind.upper()}_DAYS"]))
+
+
+@dataclass
+class Outcome:
+    kind: str
+    older_than: datetime
+    count: int
+
+
+def _photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    photos = list(db.session.scalars(sa.select(Photo).where(Photo.received_at < cutoff)))
+    if dry_run or not photos:
+        return len(photos)
+    keys = [key for photo in photos for key in (photo.storage_key, photo.thumbnail_key)]
+    by_report: dict = {}
+    for photo in photos:
+        by_report.setdefault(photo.report_id, set()).add(str(photo.id))
+        db.session.delete(photo)
+    for report in db.session.scalars(sa.select(Report).where(Report.id.in_(by_report))):
+        report.photo_ids = [p for p in report.photo_ids if p not in by_report[report.id]]
+    files.extend(keys)  # deleted once the rows are gone for good (see purge)
+    return len(photos)
+
+
+def _positions(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    count = 0
+    for model in POSITION_MODELS:
+        where = sa.and_(model.received_at < cutoff, model.lat.is_not(None))
+        count += db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where))
+        if not dry_run:
+            values = {"lat": None, "lon": None, "accuracy_m": None}
+            if model is CheckIn:
+                values["distance_m"] = None
+            db.session.execute(sa.update(model).where(where).values(**values))
+    return count
+
+
+def _report_texts(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    where = sa.and_(
+        Report.received_at < cutoff, Report.review_status != "reviewed", Report.description != ""
+    )
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Report).where(where))
+    if not dry_run:
+        db.session.execute(sa.update(Report).where(where).values(description=""))
+    return count
+
+
+def _delete_where(model, condition) -> Callable[[datetime, bool, list[str]], int]:
+    def purge(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+        where = condition(cutoff)
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where))
+        if not dry_run:
+            db.session.execute(sa.delete(model).where(where))
+        return count
+
+    return purge
+
+
+PURGES: dict[str, Callable[[datetime, bool, list[str]], int]] = {
+    "photos": _photos,
+    "positions": _positions,
+    "report_texts": _report_texts,
+    "login_records": _delete_where(LoginFailure, lambda cutoff: LoginFailure.at < cutoff),
+    "push_subscriptions": _delete_where(
+        PushSubscription,
+        lambda cutoff: (
+            sa.func.coalesce(PushSubscription.last_success_at, PushSubscription.created_at) < cutoff
+        ),
+    ),
+}
+
+
+def purge(dry_run: bool = False) -> list[Outcome]:
+    """Apply every retention period now, in one transaction, and log the counts; then delete
+    the purged photos' files (after the commit: a file without a row is harmless, a row
+    without its file is not). With dry_run, count what would go and change nothing."""
+    now = utcnow()
+    outcomes = []
+    files: list[str] = []
+    for kind in KINDS:
+        cutoff = now - period(kind)
+        outcome = Outcome(kind, cutoff, PURGES[kind](cutoff, dry_run, files))
+        outcomes.append(outcome)
+        if not dry_run:
+            db.session.add(PurgeRun(ran_at=now, kind=kind, older_than=cutoff, count=outcome.count))
+    if dry_run:
+        db.session.rollback()
+        return outcomes
+    db.session.commit()
+    store = photo_store()
+    for key in files:
+        store.delete(key)
+    return outcomes
