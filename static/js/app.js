@@ -13,25 +13,26 @@ import { serviceWorkerScript } from "./push.js";
 import { placeDeliveredCheckin } from "./records.js";
 import * as sync from "./sync.js";
 import { coalesce } from "./ui.js";
-import * as checkinScreen from "./screen-checkin.js";
-import * as endShiftScreen from "./screen-end-shift.js";
 import * as homeScreen from "./screen-home.js";
-import * as logScreen from "./screen-log.js";
 import * as loginScreen from "./screen-login.js";
-import * as reportScreen from "./screen-report.js";
-import * as roundsScreen from "./screen-rounds.js"; // issue 12: tonight's rounds (home block in rounds.js)
-import * as residentsScreen from "./screen-residents.js"; // issue 14: resident information
-import * as walkScreen from "./screen-walk.js"; // issue 14: safety walks
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 
-// Path -> screen module; the paths are the server's (SCREENS, keyed by each module's NAME).
-const ROUTES = Object.fromEntries(
-  [homeScreen, checkinScreen, reportScreen, logScreen, endShiftScreen, roundsScreen, residentsScreen, walkScreen].map(
-    (screen) => [SCREENS[screen.NAME], screen]
-  )
-);
+// The other screens load when they are first opened (precached: offline too), so the home
+// screen starts with only what it needs. Keyed by each module's NAME; the paths are the
+// server's (SCREENS).
+const SCREEN_LOADERS = {
+  home: async () => homeScreen,
+  checkin: () => import("./screen-checkin.js"),
+  report: () => import("./screen-report.js"),
+  log: () => import("./screen-log.js"),
+  "end-shift": () => import("./screen-end-shift.js"),
+  rounds: () => import("./screen-rounds.js"), // tonight's rounds (home block in rounds.js)
+  "resident-info": () => import("./screen-residents.js"), // resident information
+  walk: () => import("./screen-walk.js"), // safety walks
+};
+const ROUTES = Object.fromEntries(Object.entries(SCREEN_LOADERS).map(([name, load]) => [SCREENS[name], load]));
 // Screens with a form: an update never reloads the app under the guard's thumb there.
-const FORM_SCREENS = new Set([checkinScreen, reportScreen, endShiftScreen, loginScreen, roundsScreen, residentsScreen, walkScreen]);
+const FORM_SCREENS = new Set(["checkin", "report", "end-shift", "login", "rounds", "resident-info", "walk"]);
 
 const state = {
   user: null,
@@ -43,8 +44,8 @@ const state = {
 
 function routeFor(pathname) {
   const qr = pathname.match(/^\/c\/([^/]+)$/);
-  if (qr) return { screen: checkinScreen, params: { token: decodeURIComponent(qr[1]) } };
-  return { screen: ROUTES[pathname] || homeScreen, params: {} };
+  if (qr) return { load: SCREEN_LOADERS.checkin, params: { token: decodeURIComponent(qr[1]) } };
+  return { load: ROUTES[pathname] || SCREEN_LOADERS.home, params: {} };
 }
 
 export function navigate(path, { replace = false } = {}) {
@@ -63,7 +64,8 @@ async function render() {
   const seq = ++renderSeq;
   const container = document.getElementById("screen");
   const needsLogin = !state.user || sync.syncState.needsLogin;
-  const { screen, params } = needsLogin ? { screen: loginScreen, params: {} } : routeFor(location.pathname);
+  const { load, params } = needsLogin ? { load: async () => loginScreen, params: {} } : routeFor(location.pathname);
+  const screen = await load();
   const body = document.createElement("div");
   body.className = "screen-body";
   const ctx = { navigate, params, user: state.user, onLoggedIn, logout, rerender: render };
@@ -161,7 +163,7 @@ function updateChrome() {
 
 function showUpdateBannerIfAllowed() {
   const banner = document.getElementById("update-banner");
-  banner.hidden = !(state.waitingWorker && !FORM_SCREENS.has(state.screen));
+  banner.hidden = !(state.waitingWorker && !FORM_SCREENS.has(state.screen && state.screen.NAME));
 }
 
 function watchForUpdates(registration) {
