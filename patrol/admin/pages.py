@@ -158,6 +158,12 @@ def index():
         owner_counts=owner_counts,
         checkins=actions.checkin_counts(Property.area_id, area_ids),
         reports=actions.report_counts(Property.area_id, area_ids),
+        owner_checkins=actions.checkin_counts(
+            Property.organization_id, [o.id for o in organizations]
+        ),
+        owner_reports=actions.report_counts(
+            Property.organization_id, [o.id for o in organizations]
+        ),
     )
 
 
