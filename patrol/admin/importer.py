@@ -221,11 +221,11 @@ class Importer:
                 if unstorable(raw["owner"])
                 else (HEADER_OF["owner"], gettext("At most %(n)d characters.", n=160))
             )
+        # The owner is found or created by name below, after every check.
         property_values, errors = load(
-            PropertyIn(),
+            PropertyIn(partial=("organization_id",)),
             {
                 "area_id": self.area.id,
-                "organization_id": 0,
                 "name": raw.get("name"),
                 "address": raw.get("address"),
                 "owner_ref": raw.get("owner_ref"),
