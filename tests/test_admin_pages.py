@@ -217,8 +217,9 @@ def test_counts_of_check_ins_and_reports(api_as, seeded):
     assert check_in(guard, shift, checkpoint_token=token).status_code == 201
     page = admin.get(f"/admin/checkpoints/{point_id}").get_data(as_text=True)
     assert "2 incheckningar" in page
-    area_page = admin.get(f"/admin/properties/{property_id}").get_data(as_text=True)
-    assert 'data-label="Incheckningar">2</td>' in area_page
+    for url in (f"/admin/properties/{property_id}", "/admin/"):
+        page = admin.get(url).get_data(as_text=True)
+        assert 'data-label="Incheckningar">2</td>' in page, url
 
 
 def test_deactivate_keeps_rows_and_records(api_as, seeded):
@@ -375,3 +376,43 @@ def test_a_users_preferred_language_is_used_where_the_device_chose_none(api_as, 
     assert guard.get("/api/v1/sites/x").json["message"] == "Not found."
     guard.client.set_cookie("lang", "sv")
     assert guard.get("/api/v1/sites/x").json["message"] == "Hittades inte."
+
+
+def test_hostile_input_gets_4xx_and_stores_nothing(api_as, seeded):
+    """Issue 15's classes on the admin pages: ids beyond the column, text the database cannot
+    hold, special numbers, odd query strings."""
+    admin = api_as("admin")
+    for url in (
+        "/admin/checkpoints/99999999999999999999",
+        "/admin/users/2147483648",
+        "/admin/areas/4294967296",
+        "/admin/properties/99999999999",
+    ):
+        assert admin.get(url).status_code == 404, url
+    assert admin.post("/admin/checkpoints/99999999999999999999/rotate").status_code == 404
+    for query in ("q=%00", "q=\u0663", "q=" + "9" * 20):
+        assert admin.get(f"/admin/properties?{query}").status_code == 200, query
+    assert admin.get("/admin/audit?page=99999999999999999999").status_code == 200
+    answer = admin.post("/admin/organizations/new", data={"name": "Tri\x00anon"})
+    assert answer.status_code == 422
+    assert "Innehåller tecken som inte kan sparas." in answer.get_data(as_text=True)
+    answer = admin.post(
+        "/admin/properties/new",
+        data={
+            "area_id": "99999999999999999999",
+            "organization_id": str(first(seeded, Organization)),
+            "name": "X",
+            "address": "Y",
+            "lat": "nan",
+            "lon": "inf",
+        },
+    )
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert "Välj i listan." in html and "Skriv ett tal" in html
+    answer = admin.post(
+        "/admin/users/new", data=new_user_form(area_ids=["99999999999"], organization_id="-1")
+    )
+    assert answer.status_code == 422
+    assert count(seeded, Organization, Organization.name.like("Tri%")) == 0
+    assert count(seeded, AuditEvent) == 0

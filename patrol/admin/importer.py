@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from patrol.admin import actions
-from patrol.admin.schemas import CheckpointIn, PropertyIn, load
+from patrol.admin.schemas import CheckpointIn, PropertyIn, load, unstorable
 from patrol.db import db
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 
@@ -215,11 +215,17 @@ class Importer:
         outcome = RowOutcome(line=line, outcome="unchanged")
         if not raw.get("owner"):
             outcome.errors.append((HEADER_OF["owner"], gettext("Fill in this field.")))
+        elif unstorable(raw["owner"]) or len(raw["owner"]) > 160:
+            outcome.errors.append(
+                (HEADER_OF["owner"], gettext("Contains characters that cannot be stored."))
+                if unstorable(raw["owner"])
+                else (HEADER_OF["owner"], gettext("At most %(n)d characters.", n=160))
+            )
+        # The owner is found or created by name below, after every check.
         property_values, errors = load(
-            PropertyIn(),
+            PropertyIn(partial=("organization_id",)),
             {
                 "area_id": self.area.id,
-                "organization_id": 0,
                 "name": raw.get("name"),
                 "address": raw.get("address"),
                 "owner_ref": raw.get("owner_ref"),

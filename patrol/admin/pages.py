@@ -34,6 +34,7 @@ from patrol.admin.schemas import (
     UserIn,
     form_values,
     load,
+    unstorable,
 )
 from patrol.auth.models import User
 from patrol.auth.roles import ADMIN_READER_ROLES, ADMIN_ROLES, ROLES
@@ -115,8 +116,12 @@ def email_kind_labels() -> dict[str, str]:
     }
 
 
+MAX_ID = 2**31 - 1
+
+
 def get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
+    """The row, or 404 (also for an id no integer column could hold)."""
+    obj = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
     if obj is None:
         abort(404)
     return obj
@@ -153,6 +158,12 @@ def index():
         owner_counts=owner_counts,
         checkins=actions.checkin_counts(Property.area_id, area_ids),
         reports=actions.report_counts(Property.area_id, area_ids),
+        owner_checkins=actions.checkin_counts(
+            Property.organization_id, [o.id for o in organizations]
+        ),
+        owner_reports=actions.report_counts(
+            Property.organization_id, [o.id for o in organizations]
+        ),
     )
 
 
@@ -217,7 +228,8 @@ AREA_FORM_FIELDS = ("name", "city", "day_crew_emails", "duty_phone")
 @bp.get("/properties")
 def properties():
     """Search properties and checkpoints by name, address, owner's id, label or short code."""
-    q = (request.args.get("q") or "").strip()[:100]
+    # Characters no column can hold could match nothing anyway (and PostgreSQL refuses them).
+    q = "".join(c for c in (request.args.get("q") or "") if not unstorable(c)).strip()[:100]
     query = (
         sa.select(Property)
         .options(selectinload(Property.area), selectinload(Property.organization))

@@ -8,13 +8,19 @@ language} through patrol.errors.flatten_errors.
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from patrol.auth.roles import ROLES
 from patrol.errors import N_, flatten_errors
 
 REQUIRED = {"required": N_("Fill in this field."), "null": N_("Fill in this field.")}
-NUMBER = {"invalid": N_("Write a number, e.g. 55.5871.")}
+NUMBER = {
+    "invalid": N_("Write a number, e.g. 55.5871."),
+    "special": N_("Write a number, e.g. 55.5871."),
+}
+# Ids from forms must fit the database's integer columns (a larger one would fail there).
+ID_RANGE = validate.Range(min=1, max=2**31 - 1, error=N_("Choose from the list."))
 MAX_INSTRUCTIONS = 4000
 
 # The emails a user can choose to get (sent by the mail feature).
@@ -79,8 +85,8 @@ class AreaIn(Schema):
 
 
 class PropertyIn(PositionMixin, Schema):
-    area_id = fields.Integer(required=True, error_messages=REQUIRED)
-    organization_id = fields.Integer(required=True, error_messages=REQUIRED)
+    area_id = fields.Integer(required=True, error_messages=REQUIRED, validate=ID_RANGE)
+    organization_id = fields.Integer(required=True, error_messages=REQUIRED, validate=ID_RANGE)
     name = text(160, required=True)
     address = text(200, required=True)
     owner_ref = text(60)
@@ -141,8 +147,8 @@ class UserIn(Schema):
         fields.String(validate=validate.OneOf(EMAIL_KINDS, error=N_("Choose from the list."))),
         load_default=list,
     )
-    organization_id = fields.Integer(allow_none=True, load_default=None)
-    area_ids = fields.List(fields.Integer(), load_default=list)
+    organization_id = fields.Integer(allow_none=True, load_default=None, validate=ID_RANGE)
+    area_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=list)
 
     @validates_schema
     def owner_has_organization(self, data, **_kw):
@@ -168,8 +174,23 @@ def form_values(form, names: tuple[str, ...], lists: tuple[str, ...] = ()) -> di
     return values
 
 
+def unstorable(text: str) -> bool:
+    """Characters no database column may hold: NUL (PostgreSQL) and lone UTF-16 surrogates."""
+    return "\x00" in text or any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+
+
 def load(schema: Schema, values: dict) -> tuple[dict, dict[str, str]]:
     """(checked values, {field: message}): the first message per field, translated."""
+    bad = {
+        name: gettext("Contains characters that cannot be stored.")
+        for name, value in values.items()
+        if any(
+            isinstance(v, str) and unstorable(v)
+            for v in (value if isinstance(value, list) else [value])
+        )
+    }
+    if bad:
+        return values, bad
     try:
         return schema.load(values), {}
     except ValidationError as error:

@@ -39,7 +39,7 @@ def admin_login(page, base_url: str) -> None:
     expect(page).to_have_url(base_url + "/review/")
 
 
-def test_set_up_print_and_check_in(browser, live_server, live_app, tmp_path):
+def test_set_up_print_and_check_in(browser, live_server, live_app, tmp_path, output_dir):
     context = guard_context(browser, geolocation=AT_THE_DOOR)
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -55,6 +55,7 @@ def test_set_up_print_and_check_in(browser, live_server, live_app, tmp_path):
     page.get_by_role("button", name="Förhandsgranska").click()
     expect(page.get_by_text("1 nya, 0 ändrade, 0 oförändrade, 1 med fel")).to_be_visible()
     expect(page.get_by_text("Rad 3, kolumn ”Lat”: Måste vara mellan -90 och 90.")).to_be_visible()
+    page.screenshot(path=str(output_dir / "admin-import-preview-phone.png"), full_page=True)
     page.get_by_role("button", name="Importera").click()
     expect(page.get_by_text("Importerat: 1 nya")).to_be_visible()
 
@@ -68,6 +69,7 @@ def test_set_up_print_and_check_in(browser, live_server, live_app, tmp_path):
     page.get_by_role("button", name="Använd min position").click()
     expect(page.locator(".position-status")).to_contain_text("±7 m")
     expect(page.get_by_label("Latitud")).to_have_value("55.600123")
+    page.screenshot(path=str(output_dir / "admin-position-phone.png"), full_page=True)
     page.get_by_role("button", name="Spara").click()
     expect(page.get_by_text("Sparat.")).to_be_visible()
     with live_app.app_context():
@@ -116,6 +118,33 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
     }
     folder = output_dir / "admin"
     folder.mkdir(exist_ok=True)
+    # A one-time password as the admin sees it once, and the supervisor's read-only view.
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="sv-SE", color_scheme="dark"
+    )
+    page = context.new_page()
+    admin_login(page, live_server.url)
+    page.goto(live_server.url + "/admin/users/new")
+    page.get_by_label("Användarnamn").fill("nyvakt")
+    page.get_by_label("Visningsnamn").fill("Ny Väktare")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator("#one-time-password")).to_be_visible()
+    page.screenshot(path=str(folder / "one-time-password-phone.png"), full_page=True)
+    context.close()
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, locale="sv-SE", color_scheme="dark"
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Användarnamn").fill("supervisor")
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page).to_have_url(live_server.url + "/review/")
+    page.goto(live_server.url + f"/admin/checkpoints/{checkpoint_id}")
+    expect(page.get_by_text("Endast läsning")).to_be_visible()
+    expect(page.get_by_role("button", name="Spara")).to_have_count(0)
+    page.screenshot(path=str(folder / "checkpoint-supervisor-desk.png"), full_page=True)
+    context.close()
     for name, size in (
         ("desk", {"width": 1366, "height": 900}),
         ("phone", {"width": 390, "height": 844}),
