@@ -135,7 +135,7 @@ def test_empty_shifts_are_folded_on_natten(browser, live_server, night):
     context.close()
 
 
-def test_photo_viewer_on_the_same_page(browser, live_server, night):
+def test_photo_viewer_on_the_same_page(browser, live_server, night, shots):
     context = browser.new_context(viewport=PHONE, locale="sv-SE")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
@@ -165,6 +165,7 @@ def test_photo_viewer_on_the_same_page(browser, live_server, night):
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
     )
     assert len(full_requests) == 1
+    page.screenshot(path=str(shots / "photo-viewer-dark-390x844.png"))
     expect(viewer.get_by_role("button", name="Stäng")).to_be_focused()
     viewer.get_by_role("button", name="Nästa foto").click()
     expect(viewer).to_have_accessible_name("Foto 2 av 2")
