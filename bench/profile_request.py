@@ -36,6 +36,7 @@ from bench.sync_api import photo_300kb  # noqa: E402
 def make_app(tmp: Path, database_url: str | None):
     os.environ["PATROL_INSTANCE_PATH"] = str(tmp / "instance")
     from patrol import create_app
+
     if (CODE / "patrol" / "migrate.py").exists():
         from patrol.migrate import upgrade_database
     else:  # a commit from before the migration CLI moved out of patrol/db.py
