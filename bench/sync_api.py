@@ -200,6 +200,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--photo-store", default="files", choices=("files", "database"))
     parser.add_argument("--before", default=None, help="git commit to measure beside this tree")
     parser.add_argument("--before-database-url", default=None)
     args = parser.parse_args()
@@ -212,6 +213,7 @@ def main() -> None:
         try:
             envs = {"after": prepare_app(tmp / "after", args.database_url)}
             env = envs["after"]
+            env["PATROL_PHOTO_STORE"] = args.photo_store  # this tree only (older ones: files)
             ports = {"after": free_port(), "bare": free_port()}
             servers.append(start_gunicorn("app:app", ports["after"], env))
             servers.append(start_gunicorn("bench.baseline_app:app", ports["bare"], env))
@@ -333,8 +335,8 @@ def run(args, ports: dict, envs: dict) -> None:
 
     print(
         f"sync API vs bare Flask, gunicorn -w 2, {args.clients} clients, "
-        f"{args.rounds} rounds x {args.seconds:.0f} s each, photo {len(photo) // 1024} KB"
-        + (f", before = {args.before}" if args.before else "")
+        f"{args.rounds} rounds x {args.seconds:.0f} s each, photo {len(photo) // 1024} KB, "
+        f"{args.photo_store} photo store" + (f", before = {args.before}" if args.before else "")
     )
     ratios: dict[str, list[float]] = {}
     for round_no in range(1, args.rounds + 1):

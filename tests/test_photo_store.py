@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import signal
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -12,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from patrol.config import ROOT
 from patrol.db import db
 from patrol.reports import storage
 from patrol.reports.images import jpeg_is_whole
@@ -247,3 +252,44 @@ def test_the_worker_makes_queued_thumbnails(guard, new_report, seeded):
         assert put_photo(guard, report_id, photo_id, jpeg_bytes(800, 600)).status_code == 201
     work_once(seeded)
     assert all(thumbnail_key(seeded, p).endswith(".thumb.jpg") for p in photo_ids)
+
+
+def test_move_killed_mid_way_finishes_when_run_again(guard, new_report, seeded):
+    """A real SIGKILL of `flask photos move` after its first photo, then a second run."""
+    slots = [(report_id, p) for report_id, ids in (new_report(5), new_report(5)) for p in ids]
+    originals = {}
+    for index, (report_id, photo_id) in enumerate(slots):
+        data = jpeg_bytes(640, 480, color=(20 * index, 60, 90))
+        answer = put_photo(guard, report_id, photo_id, data)
+        assert answer.status_code == 201
+        originals[answer.json["url"]] = data
+    keys = {p.relative_to(seeded.config["PHOTO_DIR"]).as_posix() for p in stored_files(seeded)}
+    env = {
+        **os.environ,
+        "PATROL_DATABASE_URL": seeded.config["DATABASE_URL"],
+        "PATROL_PHOTO_DIR": seeded.config["PHOTO_DIR"],
+        "PATROL_INSTANCE_PATH": seeded.instance_path,
+        "PATROL_SECRET_KEY": "test-secret",
+    }
+    command = [str(Path(sys.executable).with_name("flask")), "--app", "app", "photos", "move"]
+    command += ["--to", "database", "--batch", "1"]
+    mover = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        for line in mover.stdout:
+            if line.strip().startswith("1/10 photos"):
+                mover.kill()  # SIGKILL: no cleanup runs
+                break
+    finally:
+        mover.wait(timeout=60)
+    assert mover.returncode == -signal.SIGKILL
+    assert 0 < len(blob_keys(seeded)) < len(keys)
+
+    finished = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert "10/10 photos" in finished.stdout and "Done." in finished.stdout
+    assert blob_keys(seeded) == keys and stored_files(seeded) == []
+    use_store(seeded, "database")
+    for url, data in originals.items():
+        assert guard.get(url).data == data
