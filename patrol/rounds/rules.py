@@ -231,6 +231,14 @@ class RoundOutcome:
     def reported(self) -> bool:
         return self.done > 0
 
+    @property
+    def notes(self) -> list[CheckpointOutcome]:
+        """What a supervisor reads about a round that was walked: the skipped, missed and late
+        checkpoints (a round missed as a whole says it all in its status)."""
+        if self.status == "missed":
+            return []
+        return [c for c in self.checkpoints if c.outcome in ("skipped", "missed", "late")]
+
 
 def match_round_visits(
     rounds: Sequence[ExpectedRound], visits: Iterable[Visit], now: datetime
@@ -506,19 +514,51 @@ def plan_of(schedule) -> Plan:
 
 
 def load_plans(route_ids: Iterable[int] | None = None) -> dict[int, list[Plan]]:
-    """Every plan version by route (two queries, whatever the number of routes)."""
+    """Every plan version by route: two plain column queries (no ORM objects), whatever the
+    number of routes and checkpoints."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import selectinload
 
     from patrol.db import db
-    from patrol.rounds.models import Schedule
+    from patrol.rounds.models import RouteCheckpoint, Schedule
 
-    query = sa.select(Schedule).options(selectinload(Schedule.checkpoints))
+    schedules = sa.select(
+        Schedule.id,
+        Schedule.route_id,
+        Schedule.valid_from,
+        Schedule.weekdays,
+        Schedule.window_start,
+        Schedule.window_end,
+        Schedule.rounds_per_night,
+        Schedule.interval_minutes,
+        Schedule.tolerance_minutes,
+    )
+    stops = sa.select(RouteCheckpoint.schedule_id, RouteCheckpoint.checkpoint_id).join(
+        Schedule, Schedule.id == RouteCheckpoint.schedule_id
+    )
     if route_ids is not None:
-        query = query.where(Schedule.route_id.in_(list(route_ids)))
+        wanted = list(route_ids)
+        schedules = schedules.where(Schedule.route_id.in_(wanted))
+        stops = stops.where(Schedule.route_id.in_(wanted))
+    checkpoints: dict[int, list[int]] = defaultdict(list)
+    for schedule_id, checkpoint_id in db.session.execute(
+        stops.order_by(RouteCheckpoint.schedule_id, RouteCheckpoint.position)
+    ):
+        checkpoints[schedule_id].append(checkpoint_id)
     plans: dict[int, list[Plan]] = defaultdict(list)
-    for schedule in db.session.scalars(query.order_by(Schedule.valid_from)):
-        plans[schedule.route_id].append(plan_of(schedule))
+    for row in db.session.execute(schedules.order_by(Schedule.valid_from)):
+        plans[row.route_id].append(
+            Plan(
+                route_id=row.route_id,
+                valid_from=row.valid_from,
+                weekdays=frozenset(row.weekdays),
+                window_start=row.window_start,
+                window_end=row.window_end,
+                rounds_per_night=row.rounds_per_night,
+                interval_minutes=row.interval_minutes,
+                tolerance_minutes=row.tolerance_minutes,
+                checkpoint_ids=tuple(checkpoints.get(row.id, ())),
+            )
+        )
     return dict(plans)
 
 
@@ -597,7 +637,7 @@ class NightCompliance:
     night: date
     routes: list  # Route rows, by name
     by_route: dict[int, RouteNight]
-    checkpoints: dict[int, object]  # Checkpoint rows by id (labels, property)
+    checkpoints: dict[int, CheckpointInfo]
 
     @property
     def rows(self) -> list[tuple[object, RouteNight]]:
@@ -621,22 +661,34 @@ class NightCompliance:
         return [(r.round.opens, r.round.closes) for rn in self.by_route.values() for r in rn.rounds]
 
 
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What the pages and exports show of a checkpoint."""
+
+    id: int
+    label: str
+    property_name: str
+
+
 def load_routes_and_checkpoints(route_ids: Iterable[int] | None = None):
-    """Routes (by name) and every checkpoint their plans name, with properties (two queries)."""
+    """Routes (by name) and every checkpoint's label and property (two queries)."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import joinedload
 
     from patrol.db import db
     from patrol.rounds.models import Route
-    from patrol.sites.models import Checkpoint
+    from patrol.sites.models import Checkpoint, Property
 
     query = sa.select(Route).order_by(Route.name)
     if route_ids is not None:
         query = query.where(Route.id.in_(list(route_ids)))
     routes = list(db.session.scalars(query))
     checkpoints = {
-        c.id: c
-        for c in db.session.scalars(sa.select(Checkpoint).options(joinedload(Checkpoint.property)))
+        row.id: CheckpointInfo(row.id, row.label, row.name)
+        for row in db.session.execute(
+            sa.select(Checkpoint.id, Checkpoint.label, Property.name).join(
+                Property, Property.id == Checkpoint.property_id
+            )
+        )
     }
     return routes, checkpoints
 
@@ -705,7 +757,7 @@ def compliance_rows(night: date, now: datetime | None = None) -> list[dict]:
                         "round_due": r.round.due,
                         "round_status": r.status,
                         "position": c.position,
-                        "property": checkpoint.property.name if checkpoint else "",
+                        "property": checkpoint.property_name if checkpoint else "",
                         "checkpoint": checkpoint.label if checkpoint else "",
                         "outcome": c.outcome,
                         "at": visit.at if visit else None,
