@@ -572,10 +572,10 @@ def load_visits(first: date, last: date, checkpoint_ids: Iterable[int] | None = 
 
     by_night: dict[date, list[Visit]] = defaultdict(list)
     wanted = None if checkpoint_ids is None else list(set(checkpoint_ids))
+    # Record ids are not read: turning thousands of them into UUIDs would cost more than the
+    # rest of the query, and no page needs them.
     checkins = (
-        sa.select(
-            CheckIn.id, CheckIn.checkpoint_id, CheckIn.occurred_at, Shift.night, Shift.guard_id
-        )
+        sa.select(CheckIn.checkpoint_id, CheckIn.occurred_at, Shift.night, Shift.guard_id)
         .join(Shift, Shift.id == CheckIn.shift_id)
         .where(Shift.night.between(first, last))
     )
@@ -583,11 +583,10 @@ def load_visits(first: date, last: date, checkpoint_ids: Iterable[int] | None = 
         checkins = checkins.where(CheckIn.checkpoint_id.in_(wanted))
     for row in db.session.execute(checkins):
         by_night[row.night].append(
-            Visit(row.checkpoint_id, row.occurred_at, "checkin", row.id, guard_id=row.guard_id)
+            Visit(row.checkpoint_id, row.occurred_at, "checkin", guard_id=row.guard_id)
         )
     skips = (
         sa.select(
-            RoundSkip.id,
             RoundSkip.checkpoint_id,
             RoundSkip.occurred_at,
             RoundSkip.reason_code,
@@ -606,7 +605,6 @@ def load_visits(first: date, last: date, checkpoint_ids: Iterable[int] | None = 
                 row.checkpoint_id,
                 row.occurred_at,
                 "skip",
-                row.id,
                 reason=row.reason_code,
                 reason_text=row.reason_text,
                 guard_id=row.guard_id,
