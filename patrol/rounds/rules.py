@@ -102,6 +102,7 @@ class Plan:
     interval_minutes: int | None
     tolerance_minutes: int
     checkpoint_ids: tuple[int, ...]
+    active: bool = True  # False: the route is paused from this version's night on
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,12 @@ def expected_rounds(plan: Plan | None, night: date) -> list[ExpectedRound]:
     start while it starts inside the window; the last one ends with the window. Each round's
     visits are on time until the end of its part and late until `tolerance_minutes` after.
     """
-    if plan is None or night.weekday() not in plan.weekdays or not plan.checkpoint_ids:
+    if (
+        plan is None
+        or not plan.active
+        or night.weekday() not in plan.weekdays
+        or not plan.checkpoint_ids
+    ):
         return []
     start, end = window_of(plan, night)
     if end <= start:
@@ -510,6 +516,7 @@ def plan_of(schedule) -> Plan:
         interval_minutes=schedule.interval_minutes,
         tolerance_minutes=schedule.tolerance_minutes,
         checkpoint_ids=tuple(rc.checkpoint_id for rc in schedule.checkpoints),
+        active=schedule.active,
     )
 
 
@@ -531,6 +538,7 @@ def load_plans(route_ids: Iterable[int] | None = None) -> dict[int, list[Plan]]:
         Schedule.rounds_per_night,
         Schedule.interval_minutes,
         Schedule.tolerance_minutes,
+        Schedule.active,
     )
     stops = sa.select(RouteCheckpoint.schedule_id, RouteCheckpoint.checkpoint_id).join(
         Schedule, Schedule.id == RouteCheckpoint.schedule_id
@@ -557,6 +565,7 @@ def load_plans(route_ids: Iterable[int] | None = None) -> dict[int, list[Plan]]:
                 interval_minutes=row.interval_minutes,
                 tolerance_minutes=row.tolerance_minutes,
                 checkpoint_ids=tuple(checkpoints.get(row.id, ())),
+                active=row.active,
             )
         )
     return dict(plans)
@@ -815,9 +824,7 @@ def phone_routes(now: datetime) -> list[dict]:
 
     tonight = night_of(now)
     nights = (tonight, tonight + timedelta(days=1))
-    routes = db.session.scalars(
-        sa.select(Route).where(Route.active).order_by(Route.name, Route.id)
-    ).all()
+    routes = db.session.scalars(sa.select(Route).order_by(Route.name, Route.id)).all()
     schedules: dict[int, list] = defaultdict(list)
     for schedule in db.session.scalars(
         sa.select(Schedule)
@@ -836,7 +843,7 @@ def phone_routes(now: datetime) -> list[dict]:
             for n in nights
         }
         shown = in_force[tonight] or in_force[nights[1]]
-        if shown is None:
+        if shown is None or not any(s.active for s in in_force.values() if s is not None):
             continue
         rounds = [
             {"night": n, "index": r.index, "opens": r.opens, "due": r.due, "closes": r.closes}
