@@ -547,13 +547,16 @@ def load_plans(route_ids: Iterable[int] | None = None) -> dict[int, list[Plan]]:
         wanted = list(route_ids)
         schedules = schedules.where(Schedule.route_id.in_(wanted))
         stops = stops.where(Schedule.route_id.in_(wanted))
+    rows = db.session.execute(schedules.order_by(Schedule.valid_from)).all()
+    if not rows:
+        return {}  # no plans at all: one query, so pages without rounds pay next to nothing
     checkpoints: dict[int, list[int]] = defaultdict(list)
     for schedule_id, checkpoint_id in db.session.execute(
         stops.order_by(RouteCheckpoint.schedule_id, RouteCheckpoint.position)
     ):
         checkpoints[schedule_id].append(checkpoint_id)
     plans: dict[int, list[Plan]] = defaultdict(list)
-    for row in db.session.execute(schedules.order_by(Schedule.valid_from)):
+    for row in rows:
         plans[row.route_id].append(
             Plan(
                 route_id=row.route_id,
@@ -708,6 +711,8 @@ def night_compliance(night: date, now: datetime | None = None) -> NightComplianc
 
     now = now or utcnow()
     plans = load_plans()
+    if not any(expected_rounds(plan_in_force(v, night), night) for v in plans.values()):
+        return NightCompliance(night, [], {}, {})  # nothing planned: no more queries
     visits = load_visits(night, night)
     by_key = compliance_for(plans, visits, [night], now)
     routes, checkpoints = load_routes_and_checkpoints()
