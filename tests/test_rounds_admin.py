@@ -152,3 +152,27 @@ def test_supervisors_read_and_guards_are_refused(api_as, seeded):
     assert guard.get("/admin/routes").status_code == 403
     anonymous = seeded.test_client().get("/admin/routes")
     assert anonymous.status_code == 302
+
+
+def test_pausing_a_route_stops_its_rounds_from_that_night_only(api_as, seeded):
+    from datetime import date
+
+    from patrol.rounds.rules import night_compliance
+
+    cps = demo_checkpoints(seeded, 2)
+    route_id = make_route(seeded, [c["id"] for c in cps], valid_from=date(2026, 11, 1))
+    set_clock(seeded, local(2026, 11, 23, 21, 0))
+    admin = api_as("admin")
+    page = admin.get(f"/admin/routes/{route_id}").get_data(as_text=True)
+    data = form_for(page, stop=[str(c["id"]) for c in cps], instructions=["", ""])
+    del data["active"]  # "Aktiv" unchecked
+    saved = admin.post(f"/admin/routes/{route_id}", data=data | {"valid_from": "2026-11-24"})
+    assert saved.status_code == 302
+    with seeded.app_context():
+        morning = local(2026, 11, 26, 7, 0)
+        assert route_id in night_compliance(date(2026, 11, 23), now=morning).by_route
+        assert route_id not in night_compliance(date(2026, 11, 24), now=morning).by_route
+    listing = admin.get("/admin/routes").get_data(as_text=True)
+    assert "inaktiv" not in listing  # tonight it is still walked
+    set_clock(seeded, local(2026, 11, 24, 18, 0))
+    assert "inaktiv" in admin.get("/admin/routes").get_data(as_text=True)

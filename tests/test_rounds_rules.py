@@ -252,3 +252,12 @@ def test_flags_and_windows_become_anomalies_in_words():
     assert "240" in found[0].describe()
     assert "13" in found[1].describe()
     assert "CP1" in found[2].describe()
+
+
+def test_pausing_a_route_is_a_version_too():
+    paused = plan(valid_from=date(2026, 11, 20), active=False)
+    versions = [TWO_ROUNDS, paused]
+    morning = local(2026, 11, 24, 7, 0)
+    assert route_night(versions, date(2026, 11, 19), [], morning).planned == 2
+    assert route_night(versions, date(2026, 11, 20), [], morning).planned == 0
+    assert route_night(versions, NIGHT, [], morning).planned == 0

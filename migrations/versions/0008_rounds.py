@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("rounds_per_night", sa.Integer(), nullable=True),
         sa.Column("interval_minutes", sa.Integer(), nullable=True),
         sa.Column("tolerance_minutes", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(

@@ -147,6 +147,7 @@ def save_plan(route: Route | None, area_id: int, values: dict, by_user_id: int) 
         rounds_per_night=values["rounds_per_night"],
         interval_minutes=values["interval_minutes"],
         tolerance_minutes=values["tolerance_minutes"],
+        active=values["active"],
         created_by_id=by_user_id,
     )
     schedule.checkpoints = [

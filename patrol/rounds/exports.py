@@ -102,14 +102,13 @@ def write_pdf_section(pdf, night: date) -> None:
         )
         for r in rn.rounds:
             notes = []
-            for c in r.checkpoints:
-                if c.outcome in ("skipped", "missed", "late") and r.status != "missed":
-                    cp = compliance.checkpoints.get(c.checkpoint_id)
-                    note = f"{OUTCOME_LABELS[c.outcome]}: {cp.label if cp else c.checkpoint_id}"
-                    if c.outcome == "skipped":
-                        note += f" ({SKIP_REASONS[c.visit.reason]}"
-                        note += f": {c.visit.reason_text})" if c.visit.reason_text else ")"
-                    notes.append(note)
+            for c in r.notes:
+                cp = compliance.checkpoints.get(c.checkpoint_id)
+                note = f"{OUTCOME_LABELS[c.outcome]}: {cp.label if cp else c.checkpoint_id}"
+                if c.outcome == "skipped":
+                    note += f" ({SKIP_REASONS[c.visit.reason]}"
+                    note += f": {c.visit.reason_text})" if c.visit.reason_text else ")"
+                notes.append(note)
             pdf.text_line(
                 f"  Runda {r.round.index} {local_hhmm(r.round.opens)}–"
                 f"{local_hhmm(r.round.due)}: {ROUND_STATUS_LABELS[r.status]} "

@@ -40,7 +40,7 @@ def form_from_schedule(route, schedule, valid_from: date) -> PlanForm:
     return PlanForm(
         name=route.name,
         expected_minutes=str(route.expected_minutes),
-        active=route.active,
+        active=schedule.active,
         weekdays=sorted(schedule.weekdays),
         window_start=schedule.window_start.strftime("%H:%M"),
         window_end=schedule.window_end.strftime("%H:%M"),

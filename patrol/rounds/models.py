@@ -25,8 +25,8 @@ class Route(Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     # How long one round takes on foot, for the guard's "time left" and the admin's sanity.
     expected_minutes: Mapped[int] = mapped_column(default=30)
-    # Inactive routes are hidden from the phone and the admin list's default view; the nights
-    # their plan versions cover keep their expectations.
+    # The current state, for the lists; what a night expects follows the version in force
+    # (`Schedule.active`), so pausing a route never changes nights that have begun.
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -56,6 +56,9 @@ class Schedule(Base):
     rounds_per_night: Mapped[int | None]
     interval_minutes: Mapped[int | None]
     tolerance_minutes: Mapped[int] = mapped_column(default=15)
+    # False: the route is not walked from this night on (the route's `active` flag, versioned
+    # like the rest of the plan so that pausing a route never erases what earlier nights expected).
+    active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 

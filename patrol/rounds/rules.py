@@ -102,6 +102,7 @@ class Plan:
     interval_minutes: int | None
     tolerance_minutes: int
     checkpoint_ids: tuple[int, ...]
+    active: bool = True  # False: the route is paused from this version's night on
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,12 @@ def expected_rounds(plan: Plan | None, night: date) -> list[ExpectedRound]:
     start while it starts inside the window; the last one ends with the window. Each round's
     visits are on time until the end of its part and late until `tolerance_minutes` after.
     """
-    if plan is None or night.weekday() not in plan.weekdays or not plan.checkpoint_ids:
+    if (
+        plan is None
+        or not plan.active
+        or night.weekday() not in plan.weekdays
+        or not plan.checkpoint_ids
+    ):
         return []
     start, end = window_of(plan, night)
     if end <= start:
@@ -230,6 +236,14 @@ class RoundOutcome:
     @property
     def reported(self) -> bool:
         return self.done > 0
+
+    @property
+    def notes(self) -> list[CheckpointOutcome]:
+        """What a supervisor reads about a round that was walked: the skipped, missed and late
+        checkpoints (a round missed as a whole says it all in its status)."""
+        if self.status == "missed":
+            return []
+        return [c for c in self.checkpoints if c.outcome in ("skipped", "missed", "late")]
 
 
 def match_round_visits(
@@ -502,23 +516,61 @@ def plan_of(schedule) -> Plan:
         interval_minutes=schedule.interval_minutes,
         tolerance_minutes=schedule.tolerance_minutes,
         checkpoint_ids=tuple(rc.checkpoint_id for rc in schedule.checkpoints),
+        active=schedule.active,
     )
 
 
 def load_plans(route_ids: Iterable[int] | None = None) -> dict[int, list[Plan]]:
-    """Every plan version by route (two queries, whatever the number of routes)."""
+    """Every plan version by route: two plain column queries (no ORM objects), whatever the
+    number of routes and checkpoints."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import selectinload
 
     from patrol.db import db
-    from patrol.rounds.models import Schedule
+    from patrol.rounds.models import RouteCheckpoint, Schedule
 
-    query = sa.select(Schedule).options(selectinload(Schedule.checkpoints))
+    schedules = sa.select(
+        Schedule.id,
+        Schedule.route_id,
+        Schedule.valid_from,
+        Schedule.weekdays,
+        Schedule.window_start,
+        Schedule.window_end,
+        Schedule.rounds_per_night,
+        Schedule.interval_minutes,
+        Schedule.tolerance_minutes,
+        Schedule.active,
+    )
+    stops = sa.select(RouteCheckpoint.schedule_id, RouteCheckpoint.checkpoint_id).join(
+        Schedule, Schedule.id == RouteCheckpoint.schedule_id
+    )
     if route_ids is not None:
-        query = query.where(Schedule.route_id.in_(list(route_ids)))
+        wanted = list(route_ids)
+        schedules = schedules.where(Schedule.route_id.in_(wanted))
+        stops = stops.where(Schedule.route_id.in_(wanted))
+    rows = db.session.execute(schedules.order_by(Schedule.valid_from)).all()
+    if not rows:
+        return {}  # no plans at all: one query, so pages without rounds pay next to nothing
+    checkpoints: dict[int, list[int]] = defaultdict(list)
+    for schedule_id, checkpoint_id in db.session.execute(
+        stops.order_by(RouteCheckpoint.schedule_id, RouteCheckpoint.position)
+    ):
+        checkpoints[schedule_id].append(checkpoint_id)
     plans: dict[int, list[Plan]] = defaultdict(list)
-    for schedule in db.session.scalars(query.order_by(Schedule.valid_from)):
-        plans[schedule.route_id].append(plan_of(schedule))
+    for row in rows:
+        plans[row.route_id].append(
+            Plan(
+                route_id=row.route_id,
+                valid_from=row.valid_from,
+                weekdays=frozenset(row.weekdays),
+                window_start=row.window_start,
+                window_end=row.window_end,
+                rounds_per_night=row.rounds_per_night,
+                interval_minutes=row.interval_minutes,
+                tolerance_minutes=row.tolerance_minutes,
+                checkpoint_ids=tuple(checkpoints.get(row.id, ())),
+                active=row.active,
+            )
+        )
     return dict(plans)
 
 
@@ -532,10 +584,10 @@ def load_visits(first: date, last: date, checkpoint_ids: Iterable[int] | None = 
 
     by_night: dict[date, list[Visit]] = defaultdict(list)
     wanted = None if checkpoint_ids is None else list(set(checkpoint_ids))
+    # Record ids are not read: turning thousands of them into UUIDs would cost more than the
+    # rest of the query, and no page needs them.
     checkins = (
-        sa.select(
-            CheckIn.id, CheckIn.checkpoint_id, CheckIn.occurred_at, Shift.night, Shift.guard_id
-        )
+        sa.select(CheckIn.checkpoint_id, CheckIn.occurred_at, Shift.night, Shift.guard_id)
         .join(Shift, Shift.id == CheckIn.shift_id)
         .where(Shift.night.between(first, last))
     )
@@ -543,11 +595,10 @@ def load_visits(first: date, last: date, checkpoint_ids: Iterable[int] | None = 
         checkins = checkins.where(CheckIn.checkpoint_id.in_(wanted))
     for row in db.session.execute(checkins):
         by_night[row.night].append(
-            Visit(row.checkpoint_id, row.occurred_at, "checkin", row.id, guard_id=row.guard_id)
+            Visit(row.checkpoint_id, row.occurred_at, "checkin", guard_id=row.guard_id)
         )
     skips = (
         sa.select(
-            RoundSkip.id,
             RoundSkip.checkpoint_id,
             RoundSkip.occurred_at,
             RoundSkip.reason_code,
@@ -566,7 +617,6 @@ def load_visits(first: date, last: date, checkpoint_ids: Iterable[int] | None = 
                 row.checkpoint_id,
                 row.occurred_at,
                 "skip",
-                row.id,
                 reason=row.reason_code,
                 reason_text=row.reason_text,
                 guard_id=row.guard_id,
@@ -597,7 +647,7 @@ class NightCompliance:
     night: date
     routes: list  # Route rows, by name
     by_route: dict[int, RouteNight]
-    checkpoints: dict[int, object]  # Checkpoint rows by id (labels, property)
+    checkpoints: dict[int, CheckpointInfo]
 
     @property
     def rows(self) -> list[tuple[object, RouteNight]]:
@@ -621,22 +671,34 @@ class NightCompliance:
         return [(r.round.opens, r.round.closes) for rn in self.by_route.values() for r in rn.rounds]
 
 
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What the pages and exports show of a checkpoint."""
+
+    id: int
+    label: str
+    property_name: str
+
+
 def load_routes_and_checkpoints(route_ids: Iterable[int] | None = None):
-    """Routes (by name) and every checkpoint their plans name, with properties (two queries)."""
+    """Routes (by name) and every checkpoint's label and property (two queries)."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import joinedload
 
     from patrol.db import db
     from patrol.rounds.models import Route
-    from patrol.sites.models import Checkpoint
+    from patrol.sites.models import Checkpoint, Property
 
     query = sa.select(Route).order_by(Route.name)
     if route_ids is not None:
         query = query.where(Route.id.in_(list(route_ids)))
     routes = list(db.session.scalars(query))
     checkpoints = {
-        c.id: c
-        for c in db.session.scalars(sa.select(Checkpoint).options(joinedload(Checkpoint.property)))
+        row.id: CheckpointInfo(row.id, row.label, row.name)
+        for row in db.session.execute(
+            sa.select(Checkpoint.id, Checkpoint.label, Property.name).join(
+                Property, Property.id == Checkpoint.property_id
+            )
+        )
     }
     return routes, checkpoints
 
@@ -649,6 +711,8 @@ def night_compliance(night: date, now: datetime | None = None) -> NightComplianc
 
     now = now or utcnow()
     plans = load_plans()
+    if not any(expected_rounds(plan_in_force(v, night), night) for v in plans.values()):
+        return NightCompliance(night, [], {}, {})  # nothing planned: no more queries
     visits = load_visits(night, night)
     by_key = compliance_for(plans, visits, [night], now)
     routes, checkpoints = load_routes_and_checkpoints()
@@ -705,7 +769,7 @@ def compliance_rows(night: date, now: datetime | None = None) -> list[dict]:
                         "round_due": r.round.due,
                         "round_status": r.status,
                         "position": c.position,
-                        "property": checkpoint.property.name if checkpoint else "",
+                        "property": checkpoint.property_name if checkpoint else "",
                         "checkpoint": checkpoint.label if checkpoint else "",
                         "outcome": c.outcome,
                         "at": visit.at if visit else None,
@@ -765,9 +829,7 @@ def phone_routes(now: datetime) -> list[dict]:
 
     tonight = night_of(now)
     nights = (tonight, tonight + timedelta(days=1))
-    routes = db.session.scalars(
-        sa.select(Route).where(Route.active).order_by(Route.name, Route.id)
-    ).all()
+    routes = db.session.scalars(sa.select(Route).order_by(Route.name, Route.id)).all()
     schedules: dict[int, list] = defaultdict(list)
     for schedule in db.session.scalars(
         sa.select(Schedule)
@@ -786,7 +848,7 @@ def phone_routes(now: datetime) -> list[dict]:
             for n in nights
         }
         shown = in_force[tonight] or in_force[nights[1]]
-        if shown is None:
+        if shown is None or not any(s.active for s in in_force.values() if s is not None):
             continue
         rounds = [
             {"night": n, "index": r.index, "opens": r.opens, "due": r.due, "closes": r.closes}
