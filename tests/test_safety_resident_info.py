@@ -228,6 +228,9 @@ def test_plan_from_an_extra_round_and_the_owner_query(boss, seeded, places):
         db.session.add(dispatch)
         db.session.commit()
         dispatch_id = dispatch.id
+    set_clock(seeded, datetime(2026, 11, 23, 21, 0, tzinfo=UTC))
+    alerts = text(boss.get("/push/alerts"))
+    assert f"/review/resident-info/new?dispatch={dispatch_id}" in alerts
     set_clock(seeded, datetime(2026, 11, 24, 7, 0, tzinfo=UTC))
     response = post(
         boss,

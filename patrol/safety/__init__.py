@@ -77,3 +77,10 @@ def init_app(app: Flask) -> None:
         from flask import render_template
 
         return Markup(render_template("safety/_nav.html"))
+
+    @app.template_global("safety_dispatch_link")
+    def safety_dispatch_link(dispatch_id) -> Markup:
+        """On the alerts page, beside an extra round: plan the resident information."""
+        from flask import render_template
+
+        return Markup(render_template("safety/_dispatch_link.html", dispatch_id=dispatch_id))
