@@ -390,12 +390,12 @@ def test_hostile_input_gets_4xx_and_stores_nothing(api_as, seeded):
     ):
         assert admin.get(url).status_code == 404, url
     assert admin.post("/admin/checkpoints/99999999999999999999/rotate").status_code == 404
-    for query in ("q=%00", "q=\u0663", "q=" + "9" * 20):
+    for query in ("q=\u0663", "q=" + "9" * 20):
         assert admin.get(f"/admin/properties?{query}").status_code == 200, query
+    # A NUL is refused before any view runs (patrol/params.py), on every page alike.
+    assert admin.get("/admin/properties?q=%00").status_code == 400
     assert admin.get("/admin/audit?page=99999999999999999999").status_code == 200
-    answer = admin.post("/admin/organizations/new", data={"name": "Tri\x00anon"})
-    assert answer.status_code == 422
-    assert "Innehåller tecken som inte kan sparas." in answer.get_data(as_text=True)
+    assert admin.post("/admin/organizations/new", data={"name": "Tri\x00anon"}).status_code == 400
     answer = admin.post(
         "/admin/properties/new",
         data={

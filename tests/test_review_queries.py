@@ -78,8 +78,14 @@ def test_overview_shift_log_and_list_cost_the_same_for_10_and_2000_reports(seede
     list_big = statements_for(seeded, boss, f"/review/reports?from={BIG}&to={BIG}")
     assert list_small == list_big, (list_small, list_big)
 
-    # And the counts are small in absolute terms too.
-    assert overview_big <= 12 and log_big <= 12 and list_big <= 12
+    # And the counts are small in absolute terms too. Natten's budget covers its own overview
+    # plus what other features add to it: planned rounds' compliance and the safety panels
+    # (resident information, walks), each a fixed number of statements.
+    assert overview_big <= 16 and log_big <= 12 and list_big <= 12, (
+        overview_big,
+        log_big,
+        list_big,
+    )
     # The big shift log really shows its 2,000 reports.
     page = boss.get(f"/review/shifts/{nights['one'][0]}").get_data(as_text=True)
     assert page.count('class="entry report') == 2000

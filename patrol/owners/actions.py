@@ -15,7 +15,7 @@ from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.owners.models import WorkOrderPhoto
-from patrol.reports.images import EXTENSIONS, clean_photo
+from patrol.reports.images import EXTENSIONS, clean_photo, thumbnail_of
 from patrol.reports.models import Photo, Report
 from patrol.reports.storage import photo_store
 from patrol.review import actions as review_actions
@@ -107,9 +107,10 @@ def complete(order: WorkOrder, user: User, note: str, photo: bytes = b"") -> Wor
             uploaded_by_id=user.id,
             uploaded_at=utcnow(),
         )
-        photo_store().save(
-            (stored.storage_key, clean.data), (stored.thumbnail_key, clean.thumbnail)
-        )
+        # A JPEG kept byte for byte comes without a thumbnail (the sync path makes it later);
+        # a crew photo is rare, so its thumbnail is made here, at once.
+        thumbnail = clean.thumbnail or thumbnail_of(clean.data, config["THUMBNAIL_EDGE"])
+        photo_store().save((stored.storage_key, clean.data), (stored.thumbnail_key, thumbnail))
     try:
         review_actions.complete_work_order(order, user, note)
     except AlreadyDone:

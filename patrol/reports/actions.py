@@ -10,7 +10,6 @@ bytes; the row is updated only while still NULL.
 
 from __future__ import annotations
 
-import io
 import logging
 
 import sqlalchemy as sa
@@ -19,7 +18,7 @@ from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from patrol.db import db
-from patrol.reports.images import make_thumbnail
+from patrol.reports.images import thumbnail_of
 from patrol.reports.models import Photo
 from patrol.reports.storage import photo_store, read_photo
 
@@ -44,13 +43,7 @@ def complete_thumbnail(photo: Photo) -> str:
         edge = current_app.config["THUMBNAIL_EDGE"]
         if data is None:
             raise OSError(f"photo {photo.storage_key} is in neither store")
-        image = Image.open(io.BytesIO(data))
-        # Decode at the nearest scale above the thumbnail: most of the work is skipped.
-        scale = edge / max(image.size)
-        image.draft(
-            "RGB", (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        )
-        thumbnail = make_thumbnail(image, edge)
+        thumbnail = thumbnail_of(data, edge)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         log.warning("photo %s cannot be decoded; its thumbnail is the photo itself", photo.id)
         key, thumbnail = photo.storage_key, None

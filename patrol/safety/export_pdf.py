@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask_babel import format_datetime
 
 from patrol.db import utcnow
-from patrol.reports.storage import photo_store
 from patrol.review.export_pdf import NightPdf, write_report
 from patrol.safety.rules import WalkSummary
 
@@ -54,7 +53,6 @@ def walk_report_pdf(summary: WalkSummary) -> bytes:
     if summary.findings:
         pdf.add_page()
         pdf.text_line("Brister med foton", 14, bold=True, height=7)
-        store = photo_store()
         for row in summary.findings:
-            write_report(pdf, row, store)
+            write_report(pdf, row)
     return bytes(pdf.output())
