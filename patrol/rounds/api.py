@@ -1,6 +1,6 @@
 """PUT /api/v1/skips/<uuid>: a guard's record that a round's checkpoint could not be reached.
 
-Follows the sync contract exactly like a check-in (DESIGN 5, 5a): the phone's UUID, 201 the
+Follows the sync contract exactly like a check-in (architecture §5, §5a): the phone's UUID, 201 the
 first time, 200 for the same content again, 409 for other content, 422 for invalid input, 403
 for another guard's record or shift.
 """

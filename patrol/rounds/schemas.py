@@ -1,4 +1,4 @@
-"""Marshmallow schemas for rounds: the guard's skip record (sync contract, DESIGN 5) and the
+"""Marshmallow schemas for rounds: the guard's skip record (sync contract, architecture §5) and the
 plans the phone caches with the sites data."""
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema

@@ -1,4 +1,4 @@
-"""The guard app's side of the safety work, synced like every record (DESIGN 5: the phone's
+"""The guard app's side of the safety work, synced like every record (architecture §5: the phone's
 UUID, 201 / 200 / 409): resident information plans (cached for offline use) and
 `PUT /api/v1/resident-info/visits/<uuid>`, one entrance done; safety walks and
 `PUT /api/v1/walk-checks/<uuid>`, a checklist item in order (shortcomings are reports:

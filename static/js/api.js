@@ -1,4 +1,4 @@
-// Fetch wrapper for the server's JSON API (DESIGN 5, 5a).
+// Fetch wrapper for the server's JSON API (architecture §5, §5a).
 //
 // Every sync request carries X-Client-Time (the phone's clock) so the server can flag clock
 // skew, and X-CSRFToken (fresh from GET /api/v1/me at the start of each pass).

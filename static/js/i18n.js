@@ -1,4 +1,4 @@
-// The guard app's words, Swedish first (DESIGN 8), English beside them: every module of the
+// The guard app's words, Swedish first (architecture §8), English beside them: every module of the
 // app (and push.js on the supervisor's pages) takes its text from here.
 // Both languages are in this one precached file: switching works offline. Category and level
 // labels come from the server's one list (patrol/labels.py) through /app-data.js.
@@ -15,7 +15,7 @@ const STRINGS = {
     unsent_one: "1 osänd",
     unsent_many: "{n} osända",
     syncing: "Skickar …",
-    // buttons (DESIGN 8)
+    // buttons (architecture §8)
     login: "Logga in",
     start_shift: "Starta pass",
     check_in: "Checka in",
@@ -25,7 +25,7 @@ const STRINGS = {
     save: "Spara",
     add_photo: "Lägg till foto",
     logout: "Logga ut",
-    // fields (DESIGN 8)
+    // fields (architecture §8)
     username: "Användarnamn",
     password: "Lösenord",
     code: "Kod",
@@ -35,7 +35,7 @@ const STRINGS = {
     level: "Nivå",
     description: "Beskrivning",
     photos: "Foton",
-    // states (DESIGN 8)
+    // states (architecture §8)
     state_waiting: "väntar",
     state_sent: "skickad",
     state_needs_attention: "behöver åtgärd",
@@ -407,6 +407,8 @@ export function unsentCounterText({ records, photos }) {
   if (!records && !photos) return t("unsent_none");
   if (!records) return photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos });
   return (records === 1 ? t("unsent_one") : t("unsent_many", { n: records })) + photosSuffix(photos);
+}
+
 /** A feature module's own words ({sv: {...}, en: {...}}), added when the module loads. */
 export function addStrings(tables) {
   for (const [lang, table] of Object.entries(tables)) Object.assign(STRINGS[lang], table);

@@ -11,11 +11,11 @@
 // says `bodyRef: id`: scheduling reads every entry often, and reading Blobs along would make
 // the browser hand out a blob handle each time. sync.js loads the body with bodyOf(entry).
 //
-// Order (DESIGN 5): higher priority first, then oldest first; an entry whose `dependsOn`
+// Order (architecture §5): higher priority first, then oldest first; an entry whose `dependsOn`
 // parent is still in the outbox waits (a photo waits for its report). An entry leaves the
 // outbox only after a 2xx answer (sync.js calls removeMany()).
 //
-// Positions (one rule for every record, DESIGN 2.1): a record is saved at once, never after
+// Positions (one rule for every record, architecture §2): a record is saved at once, never after
 // waiting for the phone's position. An entry that would like one carries `positionDue` (a
 // time): until then it waits, marked, and the sync engine skips it. Adding the position and
 // removing the mark happen in one transaction (settlePosition), and so does dropping the mark

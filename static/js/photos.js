@@ -1,4 +1,4 @@
-// Photos on the phone (DESIGN 5): scaled to at most 1600 px on the long edge, turned upright
+// Photos on the phone (architecture §5): scaled to at most 1600 px on the long edge, turned upright
 // by their EXIF orientation, re-encoded as JPEG (which drops EXIF and its GPS), hashed with
 // SHA-256 for the Content-Digest header, and kept as a Blob.
 
@@ -45,7 +45,7 @@ async function encodeJpeg(bitmap, width, height) {
 /**
  * The JPEG without APP1-APP15 and COM segments (the image data untouched). Chromium's canvas
  * encoder adds an sRGB ICC profile (APP2); without it the upload has no metadata at all, so
- * the server stores it byte for byte (DESIGN 5a) and its SHA-256 stays what the phone sent.
+ * the server stores it byte for byte (architecture §5a) and its SHA-256 stays what the phone sent.
  * A layout this does not understand is returned unchanged (the server then strips it).
  */
 export function stripJpegMetadata(bytes) {

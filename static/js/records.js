@@ -1,4 +1,4 @@
-// What a guard records during the night, turned into outbox entries (DESIGN 5) and log items.
+// What a guard records during the night, turned into outbox entries (architecture §5) and log items.
 //
 // Each record gets its UUID on the phone and is PUT to its own URL. The outbox entry, the
 // log line and the local state (current shift, last check-in) are written in ONE IndexedDB

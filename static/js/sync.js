@@ -1,4 +1,4 @@
-// The sync engine: replays the outbox against the server (DESIGN 5, the rules exactly).
+// The sync engine: replays the outbox against the server (architecture §5, the rules exactly).
 //
 //  2xx                      -> delivered: the entry leaves the outbox
 //  network error            -> stays; backoff with jitter; the pass stops (no network)
@@ -194,7 +194,7 @@ async function backoff(entry, status, message, retryAfterSeconds = 0) {
   });
 }
 
-/** Deliver one entry; apply the rules of DESIGN 5 to the answer. */
+/** Deliver one entry; apply the rules of architecture §5 to the answer. */
 async function deliver(entry, pass) {
   const result = pass.result;
   let response;
@@ -336,7 +336,7 @@ async function runPass() {
   }
   setState({ syncing: true });
   try {
-    // A fresh CSRF token for this pass (DESIGN 5: never replay an old one).
+    // A fresh CSRF token for this pass (architecture §5: never replay an old one).
     let me;
     try {
       if (!(await settlePendingLogout())) throw new api.NetworkError(new Error("logout pending"));
