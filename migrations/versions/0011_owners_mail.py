@@ -3,8 +3,9 @@ owner), the day crew's photo of a finished repair, and the owner text of a repor
 
 Until the admin migration (0005_admin_setup, issue 9) lands, this file also adds what issue 13
 needs from it, with the same names and types: users.email / language / email_prefs,
-areas.day_crew_emails, user_areas and the role `crew`. That block is marked below and goes when
-0005 is merged in.
+areas.day_crew_emails, user_areas and the role `crew`. That block is marked below; it runs only
+when 0005_admin_setup.py is not among the migrations (so either order of the two works), and
+can be deleted once 0005 is merged in.
 
 Revision ID: 0011_owners_mail
 Revises: 0004b_schedule
@@ -12,6 +13,7 @@ Create Date: 2026-11-25 20:21:44.824244
 """
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,6 +24,9 @@ revision: str = "0011_owners_mail"
 down_revision: str | Sequence[str] | None = "0004b_schedule"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# When the admin migration is present it adds the shared columns itself.
+ADMIN_MIGRATION_PRESENT = Path(__file__).with_name("0005_admin_setup.py").exists()
 
 
 def upgrade() -> None:
@@ -135,6 +140,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("owner_text", sa.Text(), nullable=True))
 
     # --- ADMIN OVERLAP: the same as 0005_admin_setup (issue 9); remove when that lands ------
+    if not ADMIN_MIGRATION_PRESENT:
+        add_admin_overlap()
+
+
+def add_admin_overlap() -> None:
     op.create_table(
         "user_areas",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -160,7 +170,6 @@ def upgrade() -> None:
             sa.Column("email_prefs", sa.JSON(), server_default="[]", nullable=False)
         )
     set_roles(ROLES_BEFORE, ROLES_AFTER)
-    # --- end of ADMIN OVERLAP -----------------------------------------------------------------
 
 
 # ADMIN OVERLAP (from 0005_admin_setup): the role `crew` in the users' role CHECK constraint.
@@ -184,7 +193,18 @@ def set_roles(old, new) -> None:
 
 
 def downgrade() -> None:
-    # ADMIN OVERLAP
+    with op.batch_alter_table("report_reviews", schema=None) as batch_op:
+        batch_op.drop_column("owner_text")
+    op.drop_table("work_order_photos")
+    op.drop_table("owner_news")
+    with op.batch_alter_table("mail_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_mail_messages_due")
+    op.drop_table("mail_messages")
+    if not ADMIN_MIGRATION_PRESENT:
+        drop_admin_overlap()
+
+
+def drop_admin_overlap() -> None:
     op.execute("DELETE FROM users WHERE role = 'crew'")
     set_roles(ROLES_AFTER, ROLES_BEFORE)
     with op.batch_alter_table("users", schema=None) as batch_op:
@@ -194,12 +214,3 @@ def downgrade() -> None:
     with op.batch_alter_table("areas", schema=None) as batch_op:
         batch_op.drop_column("day_crew_emails")
     op.drop_table("user_areas")
-    # end of ADMIN OVERLAP
-
-    with op.batch_alter_table("report_reviews", schema=None) as batch_op:
-        batch_op.drop_column("owner_text")
-    op.drop_table("work_order_photos")
-    op.drop_table("owner_news")
-    with op.batch_alter_table("mail_messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_mail_messages_due")
-    op.drop_table("mail_messages")
