@@ -186,3 +186,16 @@ def test_the_day_crew_gets_open_work_orders_with_a_pdf_at_six_forty_five(seeded,
     assert pdf.get_filename() == "arbetsordrar-2026-11-24.pdf"
     printed = pdf_text(pdf.get_content())
     assert "Byt lysrör i entrén" in printed and world["prop_a_name"] in printed
+
+
+def test_the_worker_command_sends_the_morning_mail(seeded, world, smtp):
+    set_clock(seeded, DAY_CREW_TIME)
+    result = seeded.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert len(to(smtp, "dagpersonal@example.se")) == 1, result.output
+    assert to(smtp, "agare.a@example.se") == []  # the owners' time is 10:00
+    set_clock(seeded, AFTER_TEN)
+    result = seeded.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert len(to(smtp, "agare.a@example.se")) == 1
+    assert len(to(smtp, "dagpersonal@example.se")) == 1  # once per morning

@@ -111,6 +111,7 @@ def role_labels() -> dict[str, str]:
 def email_kind_labels() -> dict[str, str]:
     return {
         "morning_report": gettext("The night's summary in the morning"),
+        "nothing_to_report": gettext('Also on quiet nights ("Inget att rapportera i natt")'),
         "acute_alerts": gettext("Acute events at once"),
         "work_orders": gettext("New work orders"),
     }

@@ -24,7 +24,7 @@ ID_RANGE = validate.Range(min=1, max=2**31 - 1, error=N_("Choose from the list."
 MAX_INSTRUCTIONS = 4000
 
 # The emails a user can choose to get (sent by the mail feature).
-EMAIL_KINDS = ("morning_report", "acute_alerts", "work_orders")
+EMAIL_KINDS = ("morning_report", "nothing_to_report", "acute_alerts", "work_orders")
 LANGUAGES = ("sv", "en")
 
 

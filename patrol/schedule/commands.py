@@ -15,14 +15,23 @@ from patrol.schedule.rules import DRAINS, run_due_jobs, worker_name
 
 
 def work_once(app) -> tuple[int, int]:
-    """One pass: every drain until idle, then the due jobs. Returns (messages, job runs)."""
-    handled = 0
+    """One pass: every drain until idle, then the due jobs, then the drains again for what the
+    jobs queued (the morning's emails go in the same pass, and `--once` sends them too).
+    Returns (messages, job runs)."""
     with app.app_context():
-        for drain in DRAINS.values():
-            while (count := drain()) > 0:
-                handled += count
+        handled = drain_all()
         runs = run_due_jobs(by=worker_name())
+        if runs:
+            handled += drain_all()
     return handled, len(runs)
+
+
+def drain_all() -> int:
+    handled = 0
+    for drain in DRAINS.values():
+        while (count := drain()) > 0:
+            handled += count
+    return handled
 
 
 @click.command("worker", help="Send push and mail, run scheduled jobs (run one or more).")
