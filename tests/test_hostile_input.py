@@ -33,6 +33,8 @@ from tests.support.app import TEST_PASSWORD, Api
 from tests.support.images import digest, jpeg_bytes
 from tests.support.push_service import Subscriber
 from tests.support.review import demo_places, sync_shift
+from tests.support.rounds import make_route
+from tests.support.safety import acute_event_with_plan, plan_walk_directly
 
 push_app = push_fixtures.push_app
 push_service = push_fixtures.push_service
@@ -193,6 +195,25 @@ def world(push_app, api_as, push_service):
         json={"dispatch_id": ids["dispatch"], "action": "acknowledged", "occurred_at": iso(now)},
     )
     assert response.status_code == 201, response.json
+    # What the rounds and safety records point to: a planned route, a resident-information
+    # plan with one entrance, and tonight's safety walk.
+    ids["route"] = make_route(push_app, [places["cp1"], places["cp2"]])
+    plan = acute_event_with_plan(push_app, [(places["p1_name"], None)], ["notice"])
+    with push_app.app_context():
+        from patrol.safety.models import ResidentInfoEntrance
+
+        ids["entrance"] = db.session.scalar(
+            sa.select(ResidentInfoEntrance.id).where(ResidentInfoEntrance.plan_id == plan)
+        )
+    ids["walk"] = plan_walk_directly(push_app, now.date())
+    ids["plan"] = plan
+    with push_app.app_context():
+        from patrol.sites.models import Area, Organization
+
+        ids["area"] = db.session.scalar(sa.select(Area.id).order_by(Area.id))
+        ids["organization"] = db.session.scalar(
+            sa.select(Organization.id).order_by(Organization.id)
+        )
     anonymous = Api(push_app)
     anonymous.refresh_csrf()
     subscriber = Subscriber(push_service)
@@ -265,6 +286,52 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
             "guard",
             {"shift_id": ids["open_shift"], "occurred_at": iso(now), "note": "SOS", **position},
         ),
+        "shifts.lookup_checkpoint": (
+            "guard",
+            {"checkpoint_token": places["cp1_token"], "checkpoint_code": None},
+        ),
+        "shifts.put_discard": (
+            "guard",
+            {
+                "shift_id": ids["open_shift"],
+                "kind": "report",
+                "label": "Klotter",
+                "record_url": f"/api/v1/reports/{uuid.uuid4()}",
+                "last_status": 422,
+                "last_message": "Okänd fastighet.",
+                "dependent_count": 1,
+                "photo_count": 1,
+                "recorded_at": iso(now - timedelta(minutes=20)),
+                "discarded_at": iso(now),
+            },
+        ),
+        "rounds_api.put_skip": (
+            "guard",
+            {
+                "shift_id": ids["open_shift"],
+                "route_id": ids["route"],
+                "checkpoint_id": places["cp2"],
+                "reason_code": "other",
+                "reason_text": "Grinden låst",
+                "occurred_at": iso(now - timedelta(minutes=5)),
+            },
+        ),
+        "safety_api.put_visit": (
+            "guard",
+            {
+                "entrance_id": ids["entrance"],
+                "done_at": iso(now),
+                "notice_posted": True,
+                "doors_knocked": 12,
+                "doors_answered": 5,
+                "note": "Anslag uppsatt",
+                **position,
+            },
+        ),
+        "safety_api.put_walk_check": (
+            "guard",
+            {"walk_id": ids["walk"], "item": 0, "occurred_at": iso(now), "note": "OK", **position},
+        ),
     }
 
 
@@ -334,6 +401,20 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         "property_id": str(places["p1"]),
         "night": "2026-11-23",
         "token": places["cp1_token"],
+        "area_id": str(ids["area"]),
+        "checkpoint_id": str(places["cp1"]),
+        "org_id": str(ids["organization"]),
+        "user_id": str(ids["guard_id"]),
+        "route_id": str(ids["route"]),
+        "walk_id": str(ids["walk"]),
+        "plan_id": str(ids["plan"]),
+        # No disturbance case in this world: an unknown case answers 404, never 5xx.
+        "case_id": "1",
+        "month": "2026-11",
+        # The walk's checklist template (plan_walk_directly makes the first one).
+        "template_id": "1",
+        "kind": "checkpoints",
+        "object_id": str(places["cp1"]),
     }
 
     def value(match):

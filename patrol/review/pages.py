@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, undefer
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.labels import template_labels
-from patrol.params import iso_date
+from patrol.params import iso_date, row_id
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
 from patrol.review.models import PRIORITIES, NightReview, WorkOrder
@@ -323,9 +323,10 @@ def read_work_order_filters(args) -> tuple[str, int | None]:
     chosen = (args.get("property") or "").strip()
     if not chosen:
         return show, None
-    if not chosen.isdigit():
+    property_id = row_id(chosen)
+    if property_id is None:
         raise ApiError(400, gettext("Choose a property from the list."))
-    return show, int(chosen)
+    return show, property_id
 
 
 def group_by_property(orders: list[WorkOrder]) -> dict:
@@ -372,8 +373,7 @@ def work_order_done(order_id: int):
         abort(404)
     show = request.form.get("show", "open")
     show = show if show in WORK_ORDER_VIEWS else "open"
-    chosen = request.form.get("property", "")
-    property_id = int(chosen) if chosen.isdigit() else None
+    property_id = row_id(request.form.get("property"))
     already = {order.id: gettext("This work order is already done.")}
     if order.status == "done":
         return render_work_orders(show, property_id, already, status=409)

@@ -65,7 +65,7 @@ def read_form(data) -> PlanForm:
             continue
     weekdays = []
     for raw in data.getlist("weekday"):
-        if raw.isdigit() and int(raw) in WEEKDAYS:
+        if raw.isascii() and raw.isdigit() and int(raw) in WEEKDAYS:
             weekdays.append(int(raw))
     return PlanForm(
         name=data.get("name", "").strip(),
@@ -88,7 +88,7 @@ def apply_op(form: PlanForm, op: str, add_id: str | None) -> None:
     """Move, remove or add a stop (the editor's buttons)."""
     kind, _, raw = op.partition(":")
     if kind == "add":
-        if add_id and add_id.isdigit():
+        if add_id and add_id.isascii() and add_id.isdigit():
             if int(add_id) in form.stops:
                 form.errors["add"] = gettext("That checkpoint is already on the route.")
             else:
@@ -97,7 +97,7 @@ def apply_op(form: PlanForm, op: str, add_id: str | None) -> None:
         else:
             form.errors["add"] = gettext("Choose a checkpoint to add.")
         return
-    if not raw.isdigit() or int(raw) >= len(form.stops):
+    if not (raw.isascii() and raw.isdigit()) or int(raw) >= len(form.stops):
         return
     i = int(raw)
     if kind == "remove":
@@ -113,7 +113,7 @@ def apply_op(form: PlanForm, op: str, add_id: str | None) -> None:
 
 def _int(form: PlanForm, name: str, low: int, high: int, message: str) -> int | None:
     raw = getattr(form, name)
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         form.errors[name] = message
         return None
     return int(raw)

@@ -3,7 +3,7 @@ the duty supervisor, and the plans (/admin/routes: admins write, supervisors rea
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from patrol.auth.roles import ADMIN_ROLES
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
+from patrol.params import iso_date, row_id
 from patrol.rounds import timeline
 from patrol.rounds.actions import earliest_valid_from, save_plan
 from patrol.rounds.forms import PlanForm, apply_op, check_form, form_from_schedule, read_form
@@ -164,8 +165,10 @@ def compliance_csv_page(night: str):
     from patrol.rounds.exports import compliance_csv
 
     try:
-        night_date = date.fromisoformat(night)
+        night_date = iso_date(night)  # ASCII digits, years 2000-2099
     except ValueError:
+        abort(404)
+    if night_date is None:
         abort(404)
     return Response(
         compliance_csv(night_date),
@@ -239,7 +242,7 @@ def chosen_area(route, data) -> Area:
     if route is not None:
         return db.session.get(Area, route.area_id)
     raw = (data or {}).get("area", "")
-    area = db.session.get(Area, int(raw)) if str(raw).isdigit() else None
+    area = db.session.get(Area, row_id(str(raw))) if row_id(str(raw)) else None
     return area or db.session.scalar(sa.select(Area).order_by(Area.name))
 
 

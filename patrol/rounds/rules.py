@@ -123,8 +123,15 @@ class ExpectedRound:
 
 def local_hhmm(moment: datetime | None) -> str:
     """Stockholm wall time "HH:MM" of an instant (the project's one time zone; much cheaper
-    than a locale-aware formatter, which matters for a CSV of thousands of visits)."""
-    return moment.astimezone(STOCKHOLM).strftime("%H:%M") if moment else "–"
+    than a locale-aware formatter, which matters for a CSV of thousands of visits). A time the
+    zone conversion cannot handle (year 9999, stored before client times were bounded) is shown
+    in UTC, so one odd row never takes a page down."""
+    if moment is None:
+        return "–"
+    try:
+        return moment.astimezone(STOCKHOLM).strftime("%H:%M")
+    except (OverflowError, ValueError):
+        return moment.strftime("%H:%M UTC")
 
 
 def night_clock(t: time) -> int:

@@ -3,7 +3,7 @@ plans the phone caches with the sites data."""
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from patrol.fields import RowId, UTCDateTime
+from patrol.fields import RowId, Text, UTCDateTime
 from patrol.rounds.models import SKIP_REASON_CODES
 
 
@@ -14,10 +14,8 @@ class RoundSkipIn(Schema):
     shift_id = fields.UUID(required=True)
     route_id = RowId(required=True)
     checkpoint_id = RowId(required=True)
-    reason_code = fields.String(required=True, validate=validate.OneOf(SKIP_REASON_CODES))
-    reason_text = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=500)
-    )
+    reason_code = Text(required=True, validate=validate.OneOf(SKIP_REASON_CODES))
+    reason_text = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
     occurred_at = UTCDateTime(required=True)
 
     @validates_schema

@@ -19,6 +19,7 @@ from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.extensions import login_manager
 from patrol.labels import template_labels
+from patrol.params import row_id
 from patrol.push.models import Dispatch
 from patrol.reports.models import Report
 from patrol.safety import rules
@@ -193,7 +194,7 @@ def read_plan_form(form) -> tuple[dict, dict]:
     entrances: list[tuple[int, int | None]] = []
     for value in form.getlist("entrance"):
         kind, _, number = value.partition(":")
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()):
             continue
         if kind == "p" and db.session.get(Property, int(number)) is not None:
             entrances.append((int(number), None))
@@ -264,7 +265,7 @@ MAX_PARTICIPANTS = 2000
 
 def read_walk_form(form) -> tuple[dict, dict]:
     errors: dict[str, str] = {}
-    area = db.session.get(Area, int(form["area"])) if form.get("area", "").isdigit() else None
+    area = db.session.get(Area, row_id(form.get("area"))) if row_id(form.get("area")) else None
     if area is None:
         errors["area"] = gettext("Choose the area.")
     try:
@@ -274,7 +275,7 @@ def read_walk_form(form) -> tuple[dict, dict]:
         errors["walk_date"] = gettext("Give the date as YYYY-MM-DD.")
     template_id = form.get("template", "")
     template = (
-        db.session.get(ChecklistTemplate, int(template_id)) if template_id.isdigit() else None
+        db.session.get(ChecklistTemplate, row_id(template_id)) if row_id(template_id) else None
     )
     if template is None:
         errors["template"] = gettext("Choose a checklist.")

@@ -3,7 +3,7 @@ records it."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from patrol.fields import RowId, UTCDateTime
+from patrol.fields import RowId, Text, UTCDateTime
 from patrol.safety.rules import plan_title
 from patrol.shifts.schemas import LocationFields
 
@@ -23,7 +23,7 @@ class VisitIn(LocationFields):
     doors_answered = fields.Integer(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_DOORS)
     )
-    note = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))
+    note = Text(load_default="", allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def something_done(self, data, **_):
@@ -99,7 +99,7 @@ class WalkCheckIn(LocationFields):
     walk_id = RowId(required=True)
     item = fields.Integer(strict=True, required=True, validate=validate.Range(0, 999))
     occurred_at = UTCDateTime(required=True)
-    note = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))
+    note = Text(load_default="", allow_none=True, validate=validate.Length(max=2000))
 
 
 class WalkCheckOut(Schema):

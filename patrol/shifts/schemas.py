@@ -95,10 +95,10 @@ class CheckpointLookupIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    checkpoint_token = fields.String(
+    checkpoint_token = Text(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
     )
-    checkpoint_code = fields.String(
+    checkpoint_code = Text(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=16)
     )
 
@@ -122,13 +122,13 @@ class DiscardIn(Schema):
         unknown = EXCLUDE
 
     shift_id = fields.UUID(load_default=None, allow_none=True)
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    label = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    record_url = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    last_status = fields.Integer(load_default=None, allow_none=True)
-    last_message = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    kind = Text(required=True, validate=validate.Length(min=1, max=32))
+    label = Text(required=True, validate=validate.Length(min=1, max=300))
+    record_url = Text(required=True, validate=validate.Length(min=1, max=300))
+    last_status = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(100, 599)
     )
+    last_message = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     dependent_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
     photo_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
     recorded_at = UTCDateTime(required=True)
