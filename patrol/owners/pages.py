@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_date, gettext
@@ -30,7 +29,8 @@ from patrol.extensions import login_manager
 from patrol.labels import template_labels
 from patrol.owners import actions, exports, rules
 from patrol.owners.models import WorkOrderPhoto
-from patrol.reports.storage import photo_store
+from patrol.reports.actions import complete_thumbnail
+from patrol.reports.storage import photo_response
 from patrol.shifts.models import night_of
 
 bp = Blueprint("owners", __name__, url_prefix="/owner", template_folder="templates")
@@ -79,11 +79,8 @@ def this_month() -> date:
 
 
 def send_photo(key: str, content_type: str, etag: str):
-    response = send_file(
-        photo_store().path(key), mimetype=content_type, conditional=True, etag=etag
-    )
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    """From whichever photo store holds it (files or the database), with ETag and ranges."""
+    return photo_response(key, mimetype=content_type, etag=etag)
 
 
 # --- the owner's portal -----------------------------------------------------------------------
@@ -144,9 +141,11 @@ def photo(photo_id: uuid.UUID):
     if found is None:
         abort(404)
     thumb = request.args.get("size") == "thumb"
+    # A report photo's thumbnail may still be queued: its first read makes it.
+    key = complete_thumbnail(found) if thumb else found.storage_key
     return send_photo(
-        found.thumbnail_key if thumb else found.storage_key,
-        "image/jpeg" if thumb else found.content_type,
+        key,
+        "image/jpeg" if thumb and key != found.storage_key else found.content_type,
         f"{found.sha256[:32]}{'-t' if thumb else ''}",
     )
 

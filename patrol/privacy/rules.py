@@ -49,7 +49,8 @@ def _photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
     photos = list(db.session.scalars(sa.select(Photo).where(Photo.received_at < cutoff)))
     if dry_run or not photos:
         return len(photos)
-    keys = [key for photo in photos for key in (photo.storage_key, photo.thumbnail_key)]
+    # A thumbnail still queued (None) has no bytes to delete.
+    keys = [key for photo in photos for key in (photo.storage_key, photo.thumbnail_key) if key]
     by_report: dict = {}
     for photo in photos:
         by_report.setdefault(photo.report_id, set()).add(str(photo.id))
