@@ -16,6 +16,10 @@ import { coalesce } from "./ui.js";
 import * as homeScreen from "./screen-home.js";
 import * as loginScreen from "./screen-login.js";
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
+// Features with a card on the home screen register it when their module loads.
+import "./rounds.js"; // tonight's rounds
+import "./screen-residents.js"; // resident information still to do
+import "./screen-walk.js"; // tonight's safety walks
 
 // The other screens load when they are first opened (precached: offline too), so the home
 // screen starts with only what it needs. Keyed by each module's NAME; the paths are the
