@@ -42,7 +42,8 @@ def desk_login(browser, base_url: str, username: str):
     page.get_by_label("Användarnamn").fill(username)
     page.get_by_label("Lösenord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
+    # Logged in: the desk's main menu (log-out waits behind "Meny").
+    expect(page.get_by_role("navigation", name="Huvudmeny")).to_be_visible()
     return context, page
 
 
