@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -38,6 +39,8 @@ from tests.support.gunicorn import Gunicorn
 from tests.support.images import jpeg_bytes
 from tests.support.push import SUBJECT, VAPID_PRIVATE
 from tests.support.review import demo_places
+from tests.support.rounds import make_route
+from tests.support.safety import acute_event_with_plan, plan_walk_directly
 
 # Examples per operation, generation mode and role; derandomize=True fixes hypothesis' seed.
 EXAMPLES = 10
@@ -140,6 +143,18 @@ def world(app, base: str, guard: requests.Session, boss: requests.Session) -> di
         ).status_code
         == 201
     )
+    # What the rounds and safety records name: a planned route over two checkpoints, a
+    # resident-information plan's entrance, and today's safety walk.
+    refs["route"] = make_route(app, [places["cp1"], places["cp2"]])
+    plan = acute_event_with_plan(app, [(places["p1_name"], None)], ["notice"])
+    with app.app_context():
+        from patrol.db import db
+        from patrol.safety.models import ResidentInfoEntrance
+
+        refs["entrance"] = db.session.scalar(
+            sa.select(ResidentInfoEntrance.id).where(ResidentInfoEntrance.plan_id == plan)
+        )
+    refs["walk"] = plan_walk_directly(app, now.date())
     return refs
 
 
@@ -167,7 +182,7 @@ def point_at_real_rows(case, refs: dict) -> None:
     body = case.body
     if not isinstance(body, dict):
         return
-    for name in TIME_FIELDS:
+    for name in (*TIME_FIELDS, "done_at", "recorded_at", "discarded_at"):
         if body.get(name) is not None:
             body[name] = (now - timedelta(minutes=10 if name != "ended_at" else 5)).isoformat()
     if "started_at" in body and body.get("ended_at") is not None:
@@ -180,12 +195,24 @@ def point_at_real_rows(case, refs: dict) -> None:
         body["dispatch_id"] = refs["dispatch"]
     if "guard_ids" in body and body["guard_ids"]:
         body["guard_ids"] = [refs["guard_id"]]
+    label = case.operation.label
+    if label == "POST /api/v1/checkpoint-lookups":  # a scanned sticker's token
+        body.update(checkpoint_token=refs["places"]["cp1_token"], checkpoint_code=None)
+        return
+    if "route_id" in body:  # a skipped checkpoint of the planned route
+        body.update(route_id=refs["route"], checkpoint_id=refs["places"]["cp2"])
+    if "entrance_id" in body:
+        body["entrance_id"] = refs["entrance"]
+    if "walk_id" in body and label.startswith("PUT /api/v1/walk-checks"):
+        body.update(walk_id=refs["walk"], item=0)
+    elif "walk_id" in body:  # a report made on the shift, not on a walk
+        body.update(walk_id=None, walk_item=None)
     if "checkpoint_token" in body:  # a check-in: name the checkpoint one way, as the phone does
         body.update(
             checkpoint_id=refs["places"]["cp1"], checkpoint_token=None, checkpoint_code=None
         )
         body["method"] = "manual"
-    elif "checkpoint_id" in body:  # a report: the checkpoint must be in the property
+    elif "checkpoint_id" in body and "route_id" not in body:  # a report: in the property
         body["checkpoint_id"] = None
     if "photo_ids" in body and body["photo_ids"]:
         body["photo_ids"] = [str(uuid.uuid4()) for _ in set(body["photo_ids"])][:6]
