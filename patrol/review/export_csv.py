@@ -1,5 +1,6 @@
 """CSV of a range of nights, for Excel in Swedish: the reports (with links to their photos),
-the check-ins (method, distance, flags) or the work orders made from the nights' reports.
+the check-ins (method, distance, flags), the work orders made from the nights' reports or the
+SOS alerts with their lifecycle (pressed, received, acknowledged by whom).
 
 Every file is UTF-8 with a BOM (so Excel detects the encoding), uses semicolons (the list
 separator of Swedish Excel), has Swedish headers whatever the page language, writes times as
@@ -30,13 +31,18 @@ from patrol.labels import (
 )
 from patrol.reports.models import Report
 from patrol.review.models import WorkOrder
-from patrol.review.places import map_url
-from patrol.review.queries import rows_where
-from patrol.shifts.models import CheckIn, Shift
+from patrol.review.places import map_url, place_of
+from patrol.review.queries import night_sos, rows_where
+from patrol.shifts.models import CheckIn, Shift, night_of
 from patrol.sites.models import Checkpoint, Property
 
 # What can be exported: the `what=` of /review/export.csv and the file name's first word.
-EXPORTS = {"reports": "rapporter", "checkins": "incheckningar", "work-orders": "arbetsordrar"}
+EXPORTS = {
+    "reports": "rapporter",
+    "checkins": "incheckningar",
+    "work-orders": "arbetsordrar",
+    "sos": "sos-larm",
+}
 
 HEADERS = (
     "Natt",
@@ -74,9 +80,12 @@ def export_filename(what: str, first: date, last: date) -> str:
 
 
 def export_csv(what: str, first: date, last: date) -> str:
-    return {"reports": night_range_csv, "checkins": checkins_csv, "work-orders": work_orders_csv}[
-        what
-    ](first, last)
+    return {
+        "reports": night_range_csv,
+        "checkins": checkins_csv,
+        "work-orders": work_orders_csv,
+        "sos": sos_csv,
+    }[what](first, last)
 
 
 def excel_writer():
@@ -255,6 +264,74 @@ def work_orders_csv(first: date, last: date) -> str:
                     safe_cell(order.done_by.display_name) if order.done_by else "",
                     safe_cell(order.done_note or ""),
                     url_for("review.report", report_id=order.report_id, _external=True),
+                )
+            )
+    return out.getvalue()
+
+
+SOS_HEADERS = (
+    "Natt",
+    "SOS-id",
+    "Väktare",
+    "Tryckt (telefon)",
+    "Mottaget (server)",
+    "Status",
+    "Kvitterat",
+    "Kvitterat av",
+    "Position",
+    "Noggrannhet (m)",
+    "Karta",
+    "Anteckning",
+    "Pass-id",
+    "Passlogg",
+)
+
+# An SOS's seconds matter (how long until it arrived, until someone answered).
+SOS_TIME = "yyyy-MM-dd HH:mm:ss"
+
+
+def sos_csv(first: date, last: date) -> str:
+    """One row per SOS alert of the nights (queries.night_sos decides which night an alert
+    belongs to), open or acknowledged, with the moments of its lifecycle."""
+    alerts = night_sos(first, last)
+    shift_ids = {a.shift_id for a in alerts if a.shift_id is not None}
+    shift_nights = (
+        dict(
+            db.session.execute(
+                sa.select(Shift.id, Shift.night).where(Shift.id.in_(shift_ids))
+            ).all()
+        )
+        if shift_ids
+        else {}
+    )
+
+    def night(alert):
+        return shift_nights.get(alert.shift_id) or night_of(alert.occurred_at)
+
+    out, writer = excel_writer()
+    writer.writerow(SOS_HEADERS)
+    with force_locale("sv"):
+        for alert in sorted(alerts, key=lambda a: (night(a), a.occurred_at)):
+            place = place_of(alert)
+            acknowledged = alert.acknowledged_at is not None
+            writer.writerow(
+                (
+                    night(alert).isoformat(),
+                    str(alert.id),
+                    safe_cell(alert.guard.display_name),
+                    local_time(alert.occurred_at, SOS_TIME),
+                    local_time(alert.received_at, SOS_TIME),
+                    "kvitterat" if acknowledged else "ej kvitterat",
+                    local_time(alert.acknowledged_at, SOS_TIME) if acknowledged else "",
+                    safe_cell(alert.acknowledged_by.display_name) if alert.acknowledged_by else "",
+                    place.coordinates if place else "",
+                    whole_metres(alert.accuracy_m) if place else "",
+                    place.url if place else "",
+                    safe_cell(alert.note or ""),
+                    str(alert.shift_id) if alert.shift_id else "",
+                    url_for("review.shift", shift_id=alert.shift_id, _external=True)
+                    if alert.shift_id in shift_nights
+                    else "",
                 )
             )
     return out.getvalue()

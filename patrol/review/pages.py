@@ -411,12 +411,14 @@ def property_page(property_id: int):
 
 @bp.get("/export.csv")
 def export_csv():
-    """?from=&to=&what=reports|checkins|work-orders (reports when left out)."""
+    """?from=&to=&what=reports|checkins|work-orders|sos (reports when left out)."""
     from patrol.review.export_csv import EXPORTS, export_csv, export_filename
 
     what = request.args.get("what", "reports")
     if what not in EXPORTS:
-        raise ApiError(400, gettext("Choose reports, check-ins or work orders to export."))
+        raise ApiError(
+            400, gettext("Choose reports, check-ins, work orders or SOS alerts to export.")
+        )
     night_range, error = forms.read_export_range(request.args)
     if error:
         raise ApiError(400, error)

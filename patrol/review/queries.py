@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -19,10 +20,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from patrol.db import db, utcnow
 from patrol.labels import LEVEL_ORDER
+from patrol.push.models import SosAlert
 from patrol.reports.models import Photo, Report
 from patrol.review.forms import ReportFilters
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
-from patrol.shifts.models import CHECKIN_FLAGS, CheckIn, Shift, night_of
+from patrol.shifts.models import CHECKIN_FLAGS, STOCKHOLM, CheckIn, Shift, night_of
 from patrol.sites.models import Area, Checkpoint, Property
 
 # The supervisor's correction wins where there is one; the guard's original stays in Report.
@@ -73,6 +75,7 @@ class ShiftSummary:
     unreviewed: int = 0
     photos_expected: int = 0
     photos_arrived: int = 0
+    sos: list[SosAlert] = field(default_factory=list)
 
     @property
     def reports(self) -> int:
@@ -92,6 +95,7 @@ class ShiftSummary:
             and (shift.ended_at - shift.started_at).total_seconds() <= EMPTY_SHIFT_SECONDS
             and self.checkins == 0
             and self.reports == 0
+            and not self.sos
             and not shift.note
         )
 
@@ -112,6 +116,11 @@ class NightOverview:
     shifts: list[ShiftSummary]
     acute: list[ReportRow]
     acute_total: int
+    sos: list[SosAlert] = field(default_factory=list)  # pressed order, open and acknowledged
+
+    @property
+    def open_sos(self) -> int:
+        return sum(1 for alert in self.sos if alert.acknowledged_at is None)
 
     @property
     def totals(self) -> ShiftSummary:
@@ -201,16 +210,22 @@ def night_overview(night: date) -> NightOverview:
             .limit(ACUTE_SHOWN)
         )
     ]
+    sos = night_sos(night, night)
+    for alert in sos:
+        if alert.shift_id in summaries:
+            summaries[alert.shift_id].sos.append(alert)
     ordered = sorted(
         summaries.values(),
-        key=lambda s: (-s.reports_by_level.get("acute", 0), s.shift.started_at),
+        key=lambda s: (-len(s.sos), -s.reports_by_level.get("acute", 0), s.shift.started_at),
     )
-    return NightOverview(night=night, shifts=ordered, acute=acute, acute_total=acute_total or 0)
+    return NightOverview(
+        night=night, shifts=ordered, acute=acute, acute_total=acute_total or 0, sos=sos
+    )
 
 
 @dataclass
 class TimelineEntry:
-    kind: str  # "checkin" or "report"
+    kind: str  # "checkin", "report" or "sos"
     at: object
     item: object
 
@@ -220,11 +235,14 @@ class ShiftLog:
     shift: Shift
     checkins: list[CheckIn]
     reports: list[ReportRow]
+    sos: list[SosAlert] = field(default_factory=list)
 
     @property
     def timeline(self) -> list[TimelineEntry]:
+        """Everything of the shift at the phone's time: an SOS where the guard pressed it."""
         entries = [TimelineEntry("checkin", c.occurred_at, c) for c in self.checkins]
         entries += [TimelineEntry("report", r.report.occurred_at, r) for r in self.reports]
+        entries += [TimelineEntry("sos", a.occurred_at, a) for a in self.sos]
         return sorted(entries, key=lambda e: (e.at, e.kind))
 
 
@@ -314,7 +332,57 @@ def shift_log(shift: Shift) -> ShiftLog:
         )
     )
     reports = rows_where(Report.shift_id == shift.id)
-    return ShiftLog(shift=shift, checkins=checkins, reports=reports)
+    return ShiftLog(shift=shift, checkins=checkins, reports=reports, sos=shift_sos(shift))
+
+
+# --- SOS alerts -----------------------------------------------------------------------------
+# One home for which SOS alerts belong where: Natten, the shift log, the night's PDF
+# (record.py) and the SOS CSV all read them through sos_where.
+
+
+def night_window(night: date) -> tuple[datetime, datetime]:
+    """The UTC instants a night spans: noon to noon, Stockholm time (as `night_of` counts)."""
+    zone = ZoneInfo(STOCKHOLM)
+    start = datetime.combine(night, time(12), zone)
+    end = datetime.combine(night + timedelta(days=1), time(12), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def sos_where(condition) -> list[SosAlert]:
+    """SOS alerts with their guard and the supervisor who acknowledged them, in the order
+    the guards pressed them: one statement."""
+    return list(
+        db.session.scalars(
+            sa.select(SosAlert)
+            .options(joinedload(SosAlert.guard), joinedload(SosAlert.acknowledged_by))
+            .where(condition)
+            .order_by(SosAlert.occurred_at, SosAlert.id)
+        )
+    )
+
+
+def night_sos(first: date, last: date) -> list[SosAlert]:
+    """The SOS alerts of a range of nights. An SOS belongs to the night of its shift, or
+    (pressed outside a shift, or arriving before its shift) to the night of its time."""
+    start, _ = night_window(first)
+    _, end = night_window(last)
+    known_shift = sa.exists().where(Shift.id == SosAlert.shift_id)
+    return sos_where(
+        sa.or_(
+            SosAlert.shift_id.in_(sa.select(Shift.id).where(Shift.night.between(first, last))),
+            sa.and_(SosAlert.occurred_at >= start, SosAlert.occurred_at < end, ~known_shift),
+        )
+    )
+
+
+def shift_sos(shift: Shift) -> list[SosAlert]:
+    """The SOS alerts of one shift: those the phone sent with its id, and the guard's alerts
+    without a shift id pressed while the shift ran."""
+    during = [SosAlert.shift_id.is_(None), SosAlert.guard_id == shift.guard_id]
+    during.append(SosAlert.occurred_at >= shift.started_at)
+    if shift.ended_at is not None:
+        during.append(SosAlert.occurred_at <= shift.ended_at)
+    return sos_where(sa.or_(SosAlert.shift_id == shift.id, sa.and_(*during)))
 
 
 def night_rows(night: date) -> tuple[list[Shift], list[ReportRow]]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,17 +18,15 @@ from patrol.db import db
 from patrol.push.models import Dispatch, DispatchResponse, SosAlert
 from patrol.reports.models import Report
 from patrol.review.models import WorkOrder
-from patrol.review.queries import ReportRow, night_checkins, night_rows
-from patrol.shifts.models import STOCKHOLM, CheckIn, Shift
+from patrol.review.queries import (
+    ReportRow,
+    night_checkins,
+    night_rows,
+    night_sos,
+    night_window,
+)
+from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Property
-
-
-def night_window(night: date) -> tuple[datetime, datetime]:
-    """The UTC instants a night spans: noon to noon, Stockholm time (as `night_of` counts)."""
-    zone = ZoneInfo(STOCKHOLM)
-    start = datetime.combine(night, time(12), zone)
-    end = datetime.combine(night + timedelta(days=1), time(12), zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 @dataclass
@@ -53,19 +50,7 @@ def load_night_record(night: date) -> NightRecord:
     shifts, rows = night_rows(night)
     checkins = night_checkins(night)
     start, end = night_window(night)
-    night_shift_ids = [s.id for s in shifts]
-    # An SOS belongs to the night of its shift, or (arriving before its shift) of its time.
-    sos = db.session.scalars(
-        sa.select(SosAlert)
-        .options(joinedload(SosAlert.guard), joinedload(SosAlert.acknowledged_by))
-        .where(
-            sa.or_(
-                SosAlert.shift_id.in_(night_shift_ids),
-                SosAlert.occurred_at.between(start, end),
-            )
-        )
-        .order_by(SosAlert.occurred_at)
-    ).all()
+    sos = night_sos(night, night)
     dispatches = db.session.scalars(
         sa.select(Dispatch)
         .options(
