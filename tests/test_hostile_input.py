@@ -733,6 +733,10 @@ def test_every_page_and_export_renders_rows_stored_with_extreme_times(world, ext
         response = request(client, method, url)
         answered[url] = response.status_code
         assert response.status_code < 500, (url, response.data[:300])
+    # The SOS CSV reads the same alerts through the night's rule (shift or time).
+    url = "/review/export.csv?what=sos&from=2026-11-01&to=2026-11-30"
+    response = request(client_for(world, "review.export_csv"), "GET", url)
+    assert response.status_code == 200, (url, response.data[:300])
     assert answered["/review/"] == 200
     assert answered["/review/nights/2026-11-23.pdf"] == 200
     assert answered[f"/review/reports/{ids['lighting']}"] == 200

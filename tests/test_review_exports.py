@@ -196,10 +196,12 @@ def test_csv_file_names_say_what_and_which_nights(boss, synced):
         )
     unknown = boss.get(f"/review/export.csv?what=photos&from={NIGHT}&to={NIGHT}")
     assert unknown.status_code == 400
-    assert "Välj rapporter, incheckningar eller arbetsordrar" in unknown.get_data(as_text=True)
-    # Natten offers all three.
+    assert "Välj rapporter, incheckningar, arbetsordrar eller SOS-larm" in unknown.get_data(
+        as_text=True
+    )
+    # Natten offers all four.
     page = boss.get(f"/review/nights/{NIGHT}").get_data(as_text=True)
-    for what in ("reports", "checkins", "work-orders"):
+    for what in ("reports", "checkins", "work-orders", "sos"):
         assert f"/review/export.csv?what={what}&amp;from={NIGHT}&amp;to={NIGHT}" in page
 
 

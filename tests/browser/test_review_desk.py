@@ -59,7 +59,7 @@ def desk_pages(night: dict) -> dict[str, str]:
     }
 
 
-SHOWN = ("natten", "reports", "report", "work-orders", "alerts")
+SHOWN = ("natten", "shift", "reports", "report", "work-orders", "alerts")
 
 
 def test_every_desk_page_fits_a_phone_and_passes_axe_in_both_themes(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from playwright.sync_api import Page
 
+from patrol.auth.models import User
 from patrol.db import db
 from patrol.push.models import SosAlert
 from patrol.shifts.models import Shift
@@ -21,7 +22,8 @@ SERIOUS = ("serious", "critical")
 
 def seed_desk_night(app) -> dict:
     """The review night (2026-11-23) through the real APIs: a shift with check-ins, a report
-    with two photos and an acute one, an empty shift, an open SOS and a work order."""
+    with two photos and an acute one, an empty shift, an open SOS, an SOS a supervisor
+    acknowledged (Natten and the shift log keep it) and a work order."""
     places = demo_places(app)
     guard = Api(app)
     assert guard.login("guard").status_code == 200
@@ -66,7 +68,20 @@ def seed_desk_night(app) -> dict:
             accuracy_m=12,
         )
         db.session.add(sos)
+        supervisor_id = db.session.scalar(sa.select(User.id).where(User.username == "supervisor"))
+        acknowledged = SosAlert(
+            id=uuid.uuid4(),
+            guard_id=guard_id,
+            shift_id=uuid.UUID(ids["shift"]),
+            occurred_at=datetime(2026, 11, 23, 22, 15, tzinfo=UTC),
+            received_at=datetime(2026, 11, 23, 22, 15, 4, tzinfo=UTC),
+            acknowledged_at=datetime(2026, 11, 23, 22, 16, 30, tzinfo=UTC),
+            acknowledged_by_id=supervisor_id,
+            note="Hotfull person vid port 2, polis larmad",
+        )
+        db.session.add(acknowledged)
         db.session.commit()
+        ids["sos_acknowledged"] = str(acknowledged.id)
     ids["empty_shift"] = empty
     ids["places"] = places
     return ids
