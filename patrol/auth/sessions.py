@@ -24,16 +24,25 @@ from patrol.db import db, utcnow
 SESSION_KEY = "sid"
 
 
+# Built once with bound parameters: every request runs it, and a reused statement object
+# keeps its memoized cache key (no expression to rebuild and hash per request).
+SESSION_USER = (
+    sa.select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(
+        UserSession.id == sa.bindparam("sid"),
+        User.id == sa.bindparam("user_id"),
+        User.active.is_(True),
+    )
+)
+
+
 def load_session_user(user_id: str) -> User | None:
     """The active user of this cookie, if its server-side session still exists."""
     sid = session.get(SESSION_KEY)
     if not sid or not user_id.isdigit():
         return None
-    return db.session.scalar(
-        sa.select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.id == sid, User.id == int(user_id), User.active.is_(True))
-    )
+    return db.session.scalar(SESSION_USER, {"sid": sid, "user_id": int(user_id)})
 
 
 def begin_session(user: User) -> None:

@@ -29,7 +29,7 @@ from patrol.shifts.models import Shift
 from patrol.shifts.rules import check_within_shift, own_shift
 from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
-from patrol.sync import clock_flags, conflict, json_body, put_record, time_flags
+from patrol.sync import clock_flags, conflict, insert_statement, json_body, put_record, time_flags
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
 REPORT_IN_SCHEMA = ReportIn()
@@ -169,11 +169,15 @@ def photo_too_large(limit: int) -> ApiError:
 
 # The report's photo list and its guard, in one Core read (an upload needs nothing else).
 # Whose report it is: the shift's guard, or whoever recorded a safety walk's finding (no shift).
-REPORT_FOR_UPLOAD = sa.select(
-    Report.id,
-    Report.photo_ids,
-    sa.func.coalesce(Shift.guard_id, Report.author_id).label("owner_id"),
-).outerjoin(Shift, Shift.id == Report.shift_id)
+REPORT_FOR_UPLOAD = (
+    sa.select(
+        Report.id,
+        Report.photo_ids,
+        sa.func.coalesce(Shift.guard_id, Report.author_id).label("owner_id"),
+    )
+    .outerjoin(Shift, Shift.id == Report.shift_id)
+    .where(Report.id == sa.bindparam("report_id"))
+)
 
 PHOTO_REQUEST = {
     media: {"schema": {"type": "string", "format": "binary"}}
@@ -190,7 +194,7 @@ PHOTO_REQUEST = {
 )
 def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     config = current_app.config
-    report = db.session.execute(REPORT_FOR_UPLOAD.where(Report.id == report_id)).first()
+    report = db.session.execute(REPORT_FOR_UPLOAD, {"report_id": report_id}).first()
     if report is None:
         raise ApiError(404, gettext("The report has not arrived yet. Send the report first."))
     if report.owner_id != current_user.id:
@@ -239,7 +243,7 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     try:
         # Files: written and synced before the row commits. Database: in the row's transaction.
         store.save(*items)
-        db.session.connection().execute(sa.insert(Photo.__table__).values(**values))
+        db.session.connection().execute(insert_statement(Photo), values)
         db.session.commit()
     except IntegrityError:
         # The same photo arrived before (or raced in through another request): keep the

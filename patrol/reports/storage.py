@@ -24,6 +24,7 @@ from flask import Flask, Response, current_app, send_file
 
 from patrol.db import db, utcnow
 from patrol.reports.models import PhotoBlob
+from patrol.sync import insert_statement
 
 STORES = ("files", "database")
 
@@ -43,12 +44,18 @@ class FilePhotoStore:
 
     def __init__(self, root: Path):
         self.root = root
+        self._real_root: str | None = None
 
     def path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
+        """The file of `key`, which must stay inside the store. Checked on the normalised
+        string (no `resolve()`: that stats every folder on the way, on every upload); keys
+        are made by the app and never contain links."""
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self.root)
+        path = os.path.normpath(os.path.join(self._real_root, key))
+        if not path.startswith(self._real_root + os.sep):
             raise ValueError(f"photo key escapes the store: {key!r}")
-        return path
+        return Path(path)
 
     def save(self, *items: tuple[str, bytes]) -> None:
         """Write (key, data) pairs atomically; the folders are synced once at the end."""
@@ -102,7 +109,7 @@ class DatabasePhotoStore:
     def save(self, *items: tuple[str, bytes]) -> None:
         connection = db.session.connection()
         connection.execute(
-            sa.insert(PhotoBlob.__table__),
+            insert_statement(PhotoBlob),
             [
                 {"key": key, "sha256": hashlib.sha256(data).hexdigest(), "data": data}
                 | {"stored_at": utcnow()}
