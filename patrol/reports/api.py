@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from patrol.auth.roles import PATROL_ROLES
 from patrol.db import db, utcnow
@@ -110,9 +111,16 @@ def put_report(report_id: uuid.UUID):
             {n: getattr(r, n) for n in REPORT_CONTENT_FIELDS} | {"photo_ids": r.photo_ids}
         ),
         wanted=report_content(values),
-        on_create=lambda r: report_created.send(r),
+        on_create=report_was_created,
     )
     return jsonify(REPORT_OUT_SCHEMA.dump(report)), status
+
+
+def report_was_created(report: Report) -> None:
+    """Inside the creating transaction: a new report has no photos yet (known without a
+    query, for the answer's photo fields), and the features listening hear of it."""
+    set_committed_value(report, "photos", [])
+    report_created.send(report)
 
 
 @bp.get("/api/v1/reports/<uuid:report_id>")
