@@ -4,6 +4,8 @@
 // fn(container, ctx) is called each time the home screen is drawn, with the
 // <section id="home-extra"> element as its container and ctx.top, the block at the top of the
 // screen, for what must never be below the fold (the SOS button, an extra round waiting).
+// Registered after the home screen was drawn (the cards of home-cards.js, loaded once the first
+// screen is ready), fn is also called at once for the home screen on the page.
 
 import { getValue } from "./db.js";
 import { formatTime, photosSuffix, t } from "./i18n.js";
@@ -15,10 +17,23 @@ import { coalesce, h, notice } from "./ui.js";
 export const NAME = "home";
 
 const extensions = [];
+// Home screens drawn and not left since ({extra, ctx}; one, but for a moment two when a newer
+// render wins). A feature whose module loads after the home screen was drawn (app.js loads the
+// home cards once the first screen is ready) draws its block into them at once.
+const drawn = new Set();
+
+function runExtension(fn, { extra, ctx }) {
+  try {
+    fn(extra, ctx);
+  } catch (error) {
+    console.error(error);
+  }
+}
 
 /** Register fn(container, ctx) to draw extra actions or tasks on the home screen. */
 export function addHomeExtension(fn) {
   extensions.push(fn);
+  for (const home of drawn) runExtension(fn, home);
 }
 
 export async function render(container, ctx) {
@@ -97,13 +112,9 @@ export async function render(container, ctx) {
   // For other features: tasks, SOS, extra-round dispatches (issue 5).
   const extra = h("section", { id: "home-extra", class: "home-extra", "aria-label": t("extra_tasks") });
   const top = h("div", { id: "home-top", class: "home-top" });
-  for (const fn of extensions) {
-    try {
-      fn(extra, { ...ctx, top });
-    } catch (error) {
-      console.error(error);
-    }
-  }
+  const mine = { extra, ctx: { ...ctx, top } };
+  for (const fn of extensions) runExtension(fn, mine);
+  drawn.add(mine);
 
   const footer = h(
     "p",
@@ -118,7 +129,10 @@ export async function render(container, ctx) {
   // network both ways without a redraw.
   const offline = h("p", { class: "notice offline-note" }, t("offline_note"));
   container.append(...[top, status, offline, actions, extra, outboxCard, footer].filter(Boolean));
-  return stopWatching;
+  return () => {
+    stopWatching();
+    drawn.delete(mine);
+  };
 }
 
 /**
