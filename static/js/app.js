@@ -16,10 +16,8 @@ import { coalesce } from "./ui.js";
 import * as homeScreen from "./screen-home.js";
 import * as loginScreen from "./screen-login.js";
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
-// Features with a card on the home screen register it when their module loads.
-import "./rounds.js"; // tonight's rounds
-import "./screen-residents.js"; // resident information still to do
-import "./screen-walk.js"; // tonight's safety walks
+// The cards of rounds, resident information and safety walks load once the first screen is
+// ready (home-cards.js, imported at the end of the first render()).
 
 // The other screens load when they are first opened (precached: offline too), so the home
 // screen starts with only what it needs. Keyed by each module's NAME; the paths are the
@@ -100,6 +98,9 @@ async function render() {
     document.body.dataset.ready = "1";
     // From navigation to a usable screen: what bench/client.py reports as cold start.
     performance.mark("nattpatrull-ready");
+    // Then the home screen's other cards (precached: offline too); they draw into the home
+    // screen on the page when they arrive, below its actions and the SOS button.
+    import("./home-cards.js").catch((error) => console.error("home cards failed to load", error));
   }
 }
 

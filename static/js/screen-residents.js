@@ -4,31 +4,22 @@
 // online; each entrance done is one record (its UUID made here) PUT through the outbox to
 // /api/v1/resident-info/visits/<uuid>, written with the local "done" state in ONE transaction.
 //
-// Hooks: app.js routes /resident-info here; the home screen shows a card while entrances are
-// left (addHomeExtension); the plans are fetched again after each sync pass (onSyncComplete).
+// Hooks: app.js routes /resident-info here. The cached plans, their refresh after each sync
+// pass and the home card are in residents.js (loaded with the home screen's cards).
 
-import { NetworkError } from "./api.js";
-import { getValue, transaction } from "./db.js";
+import { transaction } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { addStrings, formatTime, t } from "./i18n.js";
 import { list as listOutbox, makeEntry, notifyChanged, onOutboxChange, putEntries } from "./outbox.js";
-import { addHomeExtension } from "./screen-home.js";
-import { onSyncComplete } from "./sync.js";
+import { DONE_KEY, cached, isDone, planListeners, refreshPlans } from "./residents.js";
 import { coalesce, field, h, notice } from "./ui.js";
 
 export const NAME = "resident-info";
-export const PATH = "/resident-info";
-const PLANS_KEY = "residentInfo";
-const DONE_KEY = "residentInfoDone";
 
 addStrings({
   sv: {
-    ri_title: "Boendeinformation",
     ri_lead: "Markera varje entré när den är klar. Det fungerar utan nät; allt skickas när nätet finns.",
     ri_none: "Inga planer just nu.",
-    ri_left: "{n} entréer kvar",
-    ri_left_one: "1 entré kvar",
-    ri_open: "Visa boendeinformation",
     ri_progress: "{done} av {total} klara",
     ri_fetched: "Hämtad {time}",
     ri_method_notice: "Anslag i trapphus",
@@ -51,12 +42,8 @@ addStrings({
     ri_bad_number: "Ange ett heltal, 0 eller mer.",
   },
   en: {
-    ri_title: "Resident information",
     ri_lead: "Mark each entrance when it is done. It works with no network; everything is sent when there is one.",
     ri_none: "No plans right now.",
-    ri_left: "{n} entrances left",
-    ri_left_one: "1 entrance left",
-    ri_open: "Show resident information",
     ri_progress: "{done} of {total} done",
     ri_fetched: "Fetched {time}",
     ri_method_notice: "Stairwell notice",
@@ -80,40 +67,7 @@ addStrings({
   },
 });
 
-// --- the cached plans ----------------------------------------------------------------------
-
-/** Fetch the plans when online and keep them for offline use. */
-export async function refreshPlans() {
-  if (!navigator.onLine) return;
-  try {
-    const response = await fetch("/api/v1/resident-info", { credentials: "same-origin", cache: "no-store" });
-    if (!response.ok) return;
-    const body = await response.json();
-    await transaction(["kv"], "readwrite", (s) => s.kv.put({ plans: body.plans, fetchedAt: new Date().toISOString() }, PLANS_KEY));
-    notifyPlans();
-  } catch (error) {
-    if (!(error instanceof NetworkError) && !(error instanceof TypeError)) console.error(error);
-  }
-}
-
-const planListeners = new Set();
-function notifyPlans() {
-  for (const fn of planListeners) fn();
-}
-
-async function cached() {
-  const [stored, done] = await Promise.all([getValue(PLANS_KEY), getValue(DONE_KEY)]);
-  return { plans: (stored && stored.plans) || [], fetchedAt: stored && stored.fetchedAt, done: done || {} };
-}
-
-/** Done on the server, or recorded on this phone (maybe not sent yet). */
-function isDone(entrance, done) {
-  return entrance.done || Boolean(done[entrance.id] && done[entrance.id].length);
-}
-
-function entrancesLeft(plans, done) {
-  return plans.reduce((n, plan) => n + plan.entrances.filter((e) => !isDone(e, done)).length, 0);
-}
+// --- records ------------------------------------------------------------------------------
 
 function summary(visit) {
   const parts = [];
@@ -151,36 +105,6 @@ async function recordVisit(entrance, visit) {
   });
   notifyChanged({ added: true });
 }
-
-// --- home card -----------------------------------------------------------------------------
-
-addHomeExtension((container, ctx) => {
-  if (!ctx.user) return;
-  const card = h("section", { class: "card resident-info-card", "aria-labelledby": "ri-home-title", hidden: true });
-  container.append(card);
-  const fill = async () => {
-    if (!card.isConnected && card.dataset.drawn) {
-      planListeners.delete(fill); // the home screen was left
-      return;
-    }
-    const { plans, done } = await cached();
-    const left = entrancesLeft(plans, done);
-    card.dataset.drawn = "1";
-    card.hidden = !left;
-    card.replaceChildren(
-      h("h2", { id: "ri-home-title" }, t("ri_title")),
-      h("p", { class: "ri-left" }, left === 1 ? t("ri_left_one") : t("ri_left", { n: left })),
-      h("a", { href: PATH, class: "button big", "data-nav": true }, t("ri_open"))
-    );
-  };
-  planListeners.add(fill);
-  fill();
-  refreshPlans();
-});
-
-onSyncComplete((result) => {
-  if (result && !result.offline && !result.needsLogin) refreshPlans();
-});
 
 // --- the screen ----------------------------------------------------------------------------
 

@@ -5,32 +5,26 @@
 // and photo pipeline as the night's reports. Each record and the walk's local state are
 // written in ONE IndexedDB transaction.
 //
-// Hooks: app.js routes /walk here (/walk?id=N for one walk); a home card lists the cached
-// walks (addHomeExtension); walks are fetched again after each sync pass (onSyncComplete).
+// Hooks: app.js routes /walk here (/walk?id=N for one walk). The cached walks, their refresh
+// after each sync pass and the home card are in walks.js (loaded with the home screen's cards).
 
-import { NetworkError } from "./api.js";
 import { getValue, transaction } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { CATEGORIES, addStrings, formatTime, t } from "./i18n.js";
 import { list as listOutbox, makeEntry, notifyChanged, onOutboxChange, putEntries } from "./outbox.js";
 import { preparePhoto } from "./photos.js";
 import { sites } from "./records.js";
-import { addHomeExtension } from "./screen-home.js";
-import { onSyncComplete } from "./sync.js";
 import { coalesce, field, h, notice, select } from "./ui.js";
+import { cachedWalks, refreshWalks, walkLink, walkListeners } from "./walks.js";
 
 export const NAME = "walk";
-export const PATH = "/walk";
-const WALKS_KEY = "walks";
 const stateKey = (walkId) => `walk:${walkId}`;
 const MAX_PHOTOS = 6;
 
 addStrings({
   sv: {
-    walk_title: "Trygghetsvandring",
     walk_choose: "Välj vandring",
     walk_none: "Inga trygghetsvandringar planerade.",
-    walk_open: "Öppna vandringen",
     walk_participants: "Deltagare",
     walk_checklist: "Checklista",
     walk_ok: "OK",
@@ -43,15 +37,11 @@ addStrings({
     walk_saved_ok: "OK sparat.",
     walk_saved_finding: "Bristen är sparad och blir en rapport.",
     walk_progress: "{done} av {total} punkter kontrollerade",
-    walk_note: "Anteckning",
-    walk_cancel: "Avbryt",
     walk_fetched: "Hämtad {time}",
   },
   en: {
-    walk_title: "Safety walk",
     walk_choose: "Choose a walk",
     walk_none: "No safety walks planned.",
-    walk_open: "Open the walk",
     walk_participants: "Participants",
     walk_checklist: "Checklist",
     walk_ok: "OK",
@@ -64,33 +54,11 @@ addStrings({
     walk_saved_ok: "OK saved.",
     walk_saved_finding: "The shortcoming is saved and becomes a report.",
     walk_progress: "{done} of {total} items checked",
-    walk_note: "Note",
-    walk_cancel: "Cancel",
     walk_fetched: "Fetched {time}",
   },
 });
 
-// --- cached walks ----------------------------------------------------------------------------
-
-const listeners = new Set();
-
-export async function refreshWalks() {
-  if (!navigator.onLine) return;
-  try {
-    const response = await fetch("/api/v1/walks", { credentials: "same-origin", cache: "no-store" });
-    if (!response.ok) return;
-    const body = await response.json();
-    await transaction(["kv"], "readwrite", (s) => s.kv.put({ walks: body.walks, fetchedAt: new Date().toISOString() }, WALKS_KEY));
-    for (const fn of listeners) fn();
-  } catch (error) {
-    if (!(error instanceof NetworkError) && !(error instanceof TypeError)) console.error(error);
-  }
-}
-
-async function cachedWalks() {
-  const stored = await getValue(WALKS_KEY);
-  return { walks: (stored && stored.walks) || [], fetchedAt: stored && stored.fetchedAt };
-}
+// --- local state ----------------------------------------------------------------------------
 
 async function walkState(walkId) {
   return (await getValue(stateKey(walkId))) || { ok: {}, findings: {}, free: [] };
@@ -173,34 +141,6 @@ async function saveFinding(walk, index, form, photos) {
   );
 }
 
-// --- home card ---------------------------------------------------------------------------------
-
-addHomeExtension((container, ctx) => {
-  if (!ctx.user) return;
-  const card = h("section", { class: "card walk-card", "aria-labelledby": "walk-home-title", hidden: true });
-  container.append(card);
-  const fill = async () => {
-    if (!card.isConnected && card.dataset.drawn) {
-      listeners.delete(fill);
-      return;
-    }
-    const { walks } = await cachedWalks();
-    card.dataset.drawn = "1";
-    card.hidden = !walks.length;
-    card.replaceChildren(
-      h("h2", { id: "walk-home-title" }, t("walk_title")),
-      ...walks.map((w) => h("a", { href: `${PATH}?id=${w.id}`, class: "button big", "data-nav": true }, `${w.area_name} ${w.walk_date}`))
-    );
-  };
-  listeners.add(fill);
-  fill();
-  refreshWalks();
-});
-
-onSyncComplete((result) => {
-  if (result && !result.offline && !result.needsLogin) refreshWalks();
-});
-
 // --- the finding form ------------------------------------------------------------------------
 
 function findingForm(walk, index, siteData, onDone) {
@@ -225,7 +165,7 @@ function findingForm(walk, index, siteData, onDone) {
   const addLabel = h("label", { for: `${key}-photo`, class: "button big add-photo" }, t("add_photo"));
   const errors = h("p", { class: "alert", role: "alert", hidden: true });
   const save = h("button", { type: "submit", class: "primary big" }, t("save"));
-  const cancel = h("button", { type: "button", class: "big" }, t("walk_cancel"));
+  const cancel = h("button", { type: "button", class: "big" }, t("cancel"));
   let pending = 0;
   const drawThumbs = () => {
     thumbs.replaceChildren(...draft.photos.map((p, n) => h("li", { class: "thumb" }, h("img", { src: URL.createObjectURL(p.blob), alt: t("photo_n", { n: n + 1 }) }))));
@@ -302,7 +242,7 @@ export async function render(container, ctx) {
     const { walks, fetchedAt } = await cachedWalks();
     body.replaceChildren(
       h("section", { class: "card" }, h("h1", {}, t("walk_title")), walks.length ? h("p", { class: "muted" }, t("walk_choose")) : h("p", {}, t("walk_none"))),
-      ...walks.map((w) => h("a", { href: `${PATH}?id=${w.id}`, class: "button big", "data-nav": true }, `${w.area_name} ${w.walk_date}`)),
+      ...walks.map(walkLink),
       fetchedAt ? h("p", { class: "muted small" }, t("walk_fetched", { time: formatTime(fetchedAt) })) : null
     );
   };
@@ -379,12 +319,12 @@ export async function render(container, ctx) {
     if (!body.querySelector("form")) draw();
   });
   const stopOutbox = onOutboxChange(quiet);
-  listeners.add(quiet);
+  walkListeners.add(quiet);
   await draw();
   refreshWalks();
   container.append(body, back);
   return () => {
     stopOutbox();
-    listeners.delete(quiet);
+    walkListeners.delete(quiet);
   };
 }

@@ -1,0 +1,12 @@
+// The home screen's cards of features whose screens are lazy: tonight's rounds, resident
+// information still to do and the safety walks. app.js loads this module once the first screen
+// is ready (after the performance mark "nattpatrull-ready"), whichever screen that is, so the
+// home screen's start stays small (bench/client.py, figure 1) and the plans are still fetched
+// after each sync pass. Each card then draws into the home screen on the page
+// (addHomeExtension); they sit below the shift's actions, never above the SOS button.
+//
+// Static imports, so the cards are added in this order (the files are fetched side by side).
+
+import "./rounds.js"; // tonight's rounds and extra rounds (first in the list: the night's main task)
+import "./residents.js"; // resident information still to do
+import "./walks.js"; // tonight's safety walks
