@@ -14,7 +14,6 @@ import { placeDeliveredCheckin } from "./records.js";
 import * as sync from "./sync.js";
 import { coalesce } from "./ui.js";
 import * as homeScreen from "./screen-home.js";
-import * as loginScreen from "./screen-login.js";
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 // The cards of rounds, resident information and safety walks load once the first screen is
 // ready (home-cards.js, imported at the end of the first render()).
@@ -32,6 +31,8 @@ const SCREEN_LOADERS = {
   "resident-info": () => import("./screen-residents.js"), // resident information
   walk: () => import("./screen-walk.js"), // safety walks
 };
+// The login screen too: a guard with a session (the usual start) never needs it.
+const loadLogin = () => import("./screen-login.js");
 const ROUTES = Object.fromEntries(Object.entries(SCREEN_LOADERS).map(([name, load]) => [SCREENS[name], load]));
 // Screens with a form: an update never reloads the app under the guard's thumb there.
 const FORM_SCREENS = new Set(["checkin", "report", "end-shift", "login", "rounds", "resident-info", "walk"]);
@@ -66,7 +67,7 @@ async function render() {
   const seq = ++renderSeq;
   const container = document.getElementById("screen");
   const needsLogin = !state.user || sync.syncState.needsLogin;
-  const { load, params } = needsLogin ? { load: async () => loginScreen, params: {} } : routeFor(location.pathname);
+  const { load, params } = needsLogin ? { load: loadLogin, params: {} } : routeFor(location.pathname);
   const screen = await load();
   const body = document.createElement("div");
   body.className = "screen-body";
@@ -297,7 +298,7 @@ async function start() {
     updateNetState();
     updateUnsent();
     // The server said the session is gone: show the login screen (nothing is dropped).
-    const onLogin = state.screen === loginScreen;
+    const onLogin = state.screen && state.screen.NAME === "login";
     if (sync.syncState.needsLogin && state.user && !onLogin) render();
   });
 
