@@ -82,6 +82,8 @@ class Defaults:
     RETENTION_REPORT_TEXTS_DAYS = 365
     RETENTION_LOGIN_RECORDS_DAYS = 30
     RETENTION_PUSH_SUBSCRIPTIONS_DAYS = 180
+    # The worker applies them every morning at this Stockholm time (the scheduled job "purge").
+    PURGE_AT = "11:00"
 
     # Photos.
     MAX_PHOTO_BYTES = 15 * 1024 * 1024

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import uuid
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -14,9 +15,11 @@ from patrol import create_app
 from patrol.auth.models import LoginFailure, User
 from patrol.db import db, engine_of, set_clock
 from patrol.privacy.models import PurgeRun
+from patrol.privacy.rules import PURGE_JOB
 from patrol.push.models import PushSubscription
 from patrol.reports.models import Photo, Report
 from patrol.reports.storage import photo_store
+from patrol.schedule.rules import run_due_jobs
 from patrol.shifts.models import CheckIn
 from tests.support.app import Api
 from tests.support.review import demo_places, login_page_client, sync_shift
@@ -137,6 +140,28 @@ def test_purge_dry_run_says_what_would_go_then_purge_deletes_it_and_logs_counts(
         assert log == expected
     again = runner.invoke(args=["purge"])
     assert counts_by_kind(again.output) == dict.fromkeys(expected, 0)
+
+
+def test_the_worker_purges_every_morning_once_across_hosts(seeded, api_as):
+    """Nobody has to remember a cron line: the scheduled job "purge" runs at PURGE_AT the
+    morning after each night, once whichever worker claims it, and logs its counts."""
+    app = seeded
+    ids = old_night(app, api_as)
+    stockholm = ZoneInfo("Europe/Stockholm")
+    morning = (datetime.now(UTC) + timedelta(days=400)).astimezone(stockholm).date()
+    with app.app_context():
+        set_clock(app, datetime.combine(morning, time(10, 59), stockholm))
+        assert [run.job for run in run_due_jobs(by="host-a", jobs=[PURGE_JOB])] == ["purge"]
+        assert db.session.get(Photo, uuid.UUID(ids["photo"])) is None  # yesterday's run
+        set_clock(app, datetime.combine(morning, time(11, 0), stockholm))
+        runs = run_due_jobs(by="host-b", jobs=[PURGE_JOB])
+        assert [(run.job, run.night) for run in runs] == [("purge", morning - timedelta(days=1))]
+        assert runs[0].outcome == (
+            "photos: 0, positions: 0, report_texts: 0, login_records: 0, push_subscriptions: 0"
+        )
+        assert run_due_jobs(by="host-a", jobs=[PURGE_JOB]) == []  # claimed: once across hosts
+        logged = db.session.scalars(sa.select(PurgeRun.count).where(PurgeRun.kind == "photos"))
+        assert sorted(logged) == [0, 1]
 
 
 def photo_store_path(app, key: str):

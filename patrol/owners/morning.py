@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -31,8 +30,8 @@ from patrol.owners.models import OwnerNews
 from patrol.reports.models import Report
 from patrol.review.models import WorkOrder
 from patrol.review.queries import ReportRow, rows_where
-from patrol.schedule.rules import Job, register
-from patrol.shifts.models import STOCKHOLM, Shift
+from patrol.schedule.rules import Job, at_stockholm, register
+from patrol.shifts.models import Shift
 from patrol.signals import night_reviewed
 from patrol.sites.models import Area, Property
 
@@ -40,11 +39,6 @@ log = logging.getLogger(__name__)
 
 MORNING_REPORT = "morning_report"
 NOTHING_TO_REPORT = "nothing_to_report"
-
-
-def at_stockholm(day: date, clock: str) -> datetime:
-    hours, minutes = (int(part) for part in clock.split(":"))
-    return datetime.combine(day, time(hours, minutes), tzinfo=ZoneInfo(STOCKHOLM))
 
 
 def night_shift_ids(night: date):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,6 +28,7 @@ from patrol.privacy.models import PurgeRun
 from patrol.push.models import DispatchResponse, PushSubscription, SosAlert
 from patrol.reports.models import Photo, Report
 from patrol.reports.storage import photo_store
+from patrol.schedule.rules import Job, at_stockholm
 from patrol.shifts.models import CheckIn
 
 KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions")
@@ -130,3 +131,23 @@ def purge(dry_run: bool = False) -> list[Outcome]:
     for key in files:
         store.delete(key)
     return outcomes
+
+
+# --- the daily run ----------------------------------------------------------------------------
+
+
+def purge_due(night: date) -> datetime:
+    """The morning after each night, once the night has been reviewed and handed to the day
+    crew (PURGE_AT, Stockholm time)."""
+    return at_stockholm(night + timedelta(days=1), current_app.config["PURGE_AT"])
+
+
+def run_purge(_night: date, _key: str) -> str:
+    outcomes = purge()
+    return ", ".join(f"{outcome.kind}: {outcome.count}" for outcome in outcomes)
+
+
+# Once a day across every host (the worker's claim): nobody has to remember a cron line. A
+# worker that was down catches up the next time it starts; one missed morning is enough to
+# look back, since every run applies the periods to everything up to now.
+PURGE_JOB = Job(name="purge", due_at=purge_due, run=run_purge, look_back_nights=1)

@@ -13,14 +13,15 @@ import os
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from patrol.db import db, utcnow
 from patrol.schedule.models import JobRun
-from patrol.shifts.models import night_of
+from patrol.shifts.models import STOCKHOLM, night_of
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,12 @@ def register(job: Job) -> Job:
     """Add a job to the registry (features do this in their `init_app`)."""
     JOBS[job.name] = job
     return job
+
+
+def at_stockholm(day: date, clock: str) -> datetime:
+    """`clock` ("HH:MM", a setting) on `day` in Stockholm: when a morning job is due."""
+    hours, minutes = (int(part) for part in clock.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=ZoneInfo(STOCKHOLM))
 
 
 def worker_name() -> str:
