@@ -6,23 +6,26 @@ from __future__ import annotations
 import json
 import uuid
 import zipfile
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from patrol import create_app
 from patrol.auth.models import LoginFailure, User
-from patrol.db import db, engine_of, set_clock
+from patrol.db import db, engine_of, set_clock, utcnow
+from patrol.privacy.export import person_data
 from patrol.privacy.models import PurgeRun
 from patrol.privacy.rules import PURGE_JOB
 from patrol.push.models import PushSubscription
 from patrol.reports.models import Photo, Report
 from patrol.reports.storage import photo_store
+from patrol.safety.models import ResidentInfoEntrance, ResidentInfoVisit, WalkCheck
 from patrol.schedule.rules import run_due_jobs
 from patrol.shifts.models import CheckIn
 from tests.support.app import Api
 from tests.support.review import demo_places, login_page_client, sync_shift
+from tests.support.safety import acute_event_with_plan, plan_walk_directly
 
 
 def wrong_login(app, username: str = "guard") -> None:
@@ -212,3 +215,69 @@ def test_export_person_writes_everything_stored_about_one_user(seeded, api_as, t
     assert len(data["failed_logins"]) == 1
     missing = app.test_cli_runner().invoke(args=["export-person", "nobody"])
     assert missing.exit_code != 0 and "no user" in missing.output
+
+
+def test_export_and_purge_reach_resident_information_visits_and_safety_walk_checks(seeded):
+    """Issue 14's records are the guard's data too: in the export (with the reports made on a
+    walk, which have no shift, and the devices logged in), and their positions purged."""
+    app = seeded
+    plan_id = acute_event_with_plan(app, [("Rasmusgatan 5", "Entré")], ["notice"])
+    walk_id = plan_walk_directly(app, date(2026, 11, 24))
+    guard_api = Api(app)
+    assert guard_api.login("guard").status_code == 200
+    with app.app_context():
+        guard = db.session.scalar(sa.select(User).where(User.username == "guard"))
+        entrance = db.session.scalar(
+            sa.select(ResidentInfoEntrance).where(ResidentInfoEntrance.plan_id == plan_id)
+        )
+        at = utcnow()
+        visit = ResidentInfoVisit(
+            id=uuid.uuid4(),
+            entrance_id=entrance.id,
+            guard_id=guard.id,
+            done_at=at,
+            notice_posted=True,
+            lat=55.587,
+            lon=13.014,
+            accuracy_m=8,
+        )
+        check = WalkCheck(
+            id=uuid.uuid4(),
+            walk_id=walk_id,
+            item=0,
+            result="ok",
+            recorded_by_id=guard.id,
+            occurred_at=at,
+            lat=55.588,
+            lon=13.015,
+            accuracy_m=6,
+        )
+        finding = Report(
+            id=uuid.uuid4(),
+            walk_id=walk_id,
+            walk_item=1,
+            author_id=guard.id,
+            night=at.date(),
+            property_id=entrance.property_id,
+            category="lighting",
+            level="preventive",
+            description="Trasig belysning vid cykelstället.",
+            occurred_at=at,
+        )
+        db.session.add_all([visit, check, finding])
+        db.session.commit()
+        data, _photos = person_data(guard)
+    assert [v["id"] for v in data["resident_info_visits"]] == [str(visit.id)]
+    assert data["resident_info_visits"][0]["lat"] == 55.587
+    assert [c["id"] for c in data["safety_walk_checks"]] == [str(check.id)]
+    assert str(finding.id) in {r["id"] for r in data["reports"]}
+    assert len(data["sessions"]) == 1 and "id" not in data["sessions"][0]
+    assert data["sessions"][0]["user_agent"]
+
+    set_clock(app, datetime.now(UTC) + timedelta(days=400))
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(ResidentInfoVisit, visit.id).lat is None
+        kept = db.session.get(WalkCheck, check.id)
+        assert (kept.lat, kept.lon, kept.accuracy_m, kept.result) == (None, None, None, "ok")

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from patrol.auth.models import LoginFailure, User
+from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.db import Base, db, utcnow
 from patrol.push.models import Dispatch, DispatchResponse, PushSubscription, SosAlert
 from patrol.reports.models import Photo, Report
 from patrol.reports.storage import photo_store
 from patrol.review.models import ReviewEvent, WorkOrder
+from patrol.safety.models import ResidentInfoVisit, WalkCheck
 from patrol.shifts.models import CheckIn, Shift
 
 # Never handed out, not even to the person: a hash is of no use to them and of use to others.
@@ -45,8 +46,11 @@ def all_of(query) -> list:
 def person_data(user: User) -> tuple[dict, list[Photo]]:
     shifts = all_of(sa.select(Shift).where(Shift.guard_id == user.id).order_by(Shift.started_at))
     shift_ids = [s.id for s in shifts]
+    # Reports made on the person's shifts, and those they recorded on safety walks (no shift).
     reports = all_of(
-        sa.select(Report).where(Report.shift_id.in_(shift_ids)).order_by(Report.occurred_at)
+        sa.select(Report)
+        .where(sa.or_(Report.shift_id.in_(shift_ids), Report.author_id == user.id))
+        .order_by(Report.occurred_at)
     )
     photos = all_of(sa.select(Photo).where(Photo.report_id.in_([r.id for r in reports])))
     data = {
@@ -81,6 +85,35 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
         ],
         "work_orders_done": [
             row(o) for o in all_of(sa.select(WorkOrder).where(WorkOrder.done_by_id == user.id))
+        ],
+        "resident_info_visits": [
+            row(v)
+            for v in all_of(
+                sa.select(ResidentInfoVisit)
+                .where(ResidentInfoVisit.guard_id == user.id)
+                .order_by(ResidentInfoVisit.done_at)
+            )
+        ],
+        "safety_walk_checks": [
+            row(c)
+            for c in all_of(
+                sa.select(WalkCheck)
+                .where(WalkCheck.recorded_by_id == user.id)
+                .order_by(WalkCheck.occurred_at)
+            )
+        ],
+        "sos_acknowledged": [
+            row(a)
+            for a in all_of(sa.select(SosAlert).where(SosAlert.acknowledged_by_id == user.id))
+        ],
+        # The devices logged in: when and with which browser. The session's id is its secret.
+        "sessions": [
+            {key: value for key, value in row(s).items() if key != "id"}
+            for s in all_of(
+                sa.select(UserSession)
+                .where(UserSession.user_id == user.id)
+                .order_by(UserSession.created_at)
+            )
         ],
         "failed_logins": [
             row(f)

@@ -5,8 +5,9 @@ counted from when the server received the data:
 
 - photos: the photo rows and their files in the photo store (the report keeps its text; the
   photo's id leaves its list, so it is not shown as "on its way");
-- positions: lat/lon/accuracy (and the distance) of check-ins, reports, SOS alerts and answers
-  to extra rounds; the flags drawn from them stay;
+- positions: lat/lon/accuracy (and the distance) of check-ins, reports, SOS alerts, answers
+  to extra rounds, resident-information visits and safety-walk checks; the flags drawn from
+  them stay;
 - report_texts: the description of a report nobody approved; an approved report is the
   owner's record and keeps its text (its photos and positions follow their own periods);
 - login_records: failed logins;
@@ -28,11 +29,12 @@ from patrol.privacy.models import PurgeRun
 from patrol.push.models import DispatchResponse, PushSubscription, SosAlert
 from patrol.reports.models import Photo, Report
 from patrol.reports.storage import photo_store
+from patrol.safety.models import ResidentInfoVisit, WalkCheck
 from patrol.schedule.rules import Job, at_stockholm
 from patrol.shifts.models import CheckIn
 
 KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions")
-POSITION_MODELS = (CheckIn, Report, SosAlert, DispatchResponse)
+POSITION_MODELS = (CheckIn, Report, SosAlert, DispatchResponse, ResidentInfoVisit, WalkCheck)
 
 
 def period(kind: str) -> timedelta:
