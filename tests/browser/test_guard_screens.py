@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from bench.client import HOME_BUDGET_KB, gzip_size, home_start_urls
 from tests.support.guard_browser import (
     PHONE,
     camera_photo,
@@ -49,6 +50,22 @@ def check_layout(page) -> None:
         SMALLEST_TARGET_PX,
     )
     assert too_small == [], too_small
+
+
+def check_home_start_size(page, app, base: str) -> None:
+    """Figure 1 of bench/client.py, with its own functions: the shell and every file the page
+    fetched until the home screen was ready (mark nattpatrull-ready), gzip level 6, within its
+    budget. Bytes, not speed: it fails when a change puts more code on the home screen's start
+    (as importing the rounds, resident information and walk screens from app.js once did)."""
+    urls = home_start_urls(page, base)
+    _raw, packed, _files = gzip_size(app, urls)
+    assert packed <= HOME_BUDGET_KB * 1024, (
+        f"the home screen loads {packed / 1024:.1f} KB gzip before it is ready, over the budget of "
+        f"{HOME_BUDGET_KB} KB (bench/client.py, figure 1); load what is not needed for the first "
+        "screen later (a screen when it opens, a home card after nattpatrull-ready, see "
+        "home-cards.js). Files, gzip bytes: "
+        + ", ".join(f"{url} {gzip_size(app, [url])[1]}" for url in urls)
+    )
 
 
 def shoot(page, output_dir, name: str) -> None:
@@ -103,6 +120,7 @@ def test_screenshots_of_every_screen(live_server, live_app, browser, output_dir)
         go_offline(context, page)
         page.goto(base + "/")
         wait_ready(page)
+        check_home_start_size(page, live_app, base)
         check_in_with_code(page, "S999")  # unknown: checked at sync, refused later
         shoot(page, output_dir, "home-offline")
         page.get_by_role("link", name="Checka in").click()
