@@ -293,3 +293,30 @@ def test_move_killed_mid_way_finishes_when_run_again(guard, new_report, seeded):
     use_store(seeded, "database")
     for url, data in originals.items():
         assert guard.get(url).data == data
+
+
+def test_file_store_syncs_each_new_folder_entry_up_to_the_store(tmp_path, monkeypatch):
+    """A rename is durable once its folder is synced; a report's first photo also makes the
+    report's folder, whose own entry lives in the folder above. Every fsync is the real one;
+    the test only notes which folder each went to."""
+    root = tmp_path / "photos"
+    root.mkdir()
+    store = storage.FilePhotoStore(root)
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def noting_fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(storage.os, "fsync", noting_fsync)
+    store.save(("report-1/a.jpg", b"first"))
+    real_root = os.path.realpath(root)
+    folders = [path for path in synced if os.path.isdir(path)]
+    assert folders == [f"{real_root}/report-1", real_root]
+    synced.clear()
+    store.save(("report-1/b.jpg", b"second"))  # the folder exists: only it changes
+    assert [path for path in synced if os.path.isdir(path)] == [f"{real_root}/report-1"]
+    assert store.read("report-1/a.jpg") == b"first"
+    with pytest.raises(ValueError):
+        store.path("../outside.jpg")

@@ -58,20 +58,26 @@ class FilePhotoStore:
         return Path(path)
 
     def save(self, *items: tuple[str, bytes]) -> None:
-        """Write (key, data) pairs atomically; the folders are synced once at the end."""
+        """Write (key, data) pairs atomically; the folders are synced once at the end (and
+        the folders above a folder made here, so that the new folder's own entry is durable)."""
         folders = set()
         for key, data in items:
-            folders.add(self._write(key, data))
-        for folder in folders:
+            folders.update(self._write(key, data))
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
             dir_fd = os.open(folder, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
 
-    def _write(self, key: str, data: bytes) -> Path:
+    def _write(self, key: str, data: bytes) -> list[Path]:
+        """Write one file; returns the folders whose entries changed."""
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        changed = [target.parent]
+        if not target.parent.is_dir():  # a report's first photo makes its folder
+            missing = [p for p in target.parent.parents if not p.exists()]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            changed += [p.parent for p in [target.parent, *missing]]
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -82,7 +88,7 @@ class FilePhotoStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return target.parent
+        return changed
 
     def read(self, key: str) -> bytes | None:
         try:
