@@ -149,3 +149,16 @@ def test_every_property_of_the_demo_has_coordinates(seeded):
         props = db.session.scalars(sa.select(Property)).all()
         assert all(55.5 < p.lat < 55.7 and 12.9 < p.lon < 13.1 for p in props)
         assert all(c.lat and c.lon for p in props for c in p.checkpoints)
+
+
+def test_a_commit_is_on_disk_before_the_phone_hears_201(app):
+    """The speed work never traded durability: SQLite in WAL mode with synchronous=FULL (2),
+    PostgreSQL with synchronous_commit on, on every connection the app opens."""
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        else:
+            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+            assert connection.exec_driver_sql("SHOW fsync").scalar() == "on"
