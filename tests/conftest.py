@@ -22,13 +22,13 @@ from tests.support.app import (
     CHROMIUM_ARGS,
     DATABASES,
     TEST_DATABASE_URL,
-    TEST_PASSWORD,
     Api,
     LiveServer,
     empty_all_tables,
     give_everyone_the_test_password,
     make_test_app,
     postgres_url,
+    seed_everyone,
 )
 
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
@@ -71,26 +71,7 @@ def client(app):
 def seeded(app):
     """The demo area with its properties and checkpoints, and users of every role:
     guard, guard2, supervisor, admin, owner (password TEST_PASSWORD)."""
-    from patrol.auth.actions import create_user
-    from patrol.sites.demo import seed_demo
-    from patrol.sites.models import Organization
-
-    with app.app_context():
-        from patrol.db import db
-
-        seed_demo()
-        org = db.session.scalar(sa.select(Organization).order_by(Organization.id))
-        for username, role in (
-            ("guard2", "guard"),
-            ("owner", "owner"),
-        ):
-            create_user(
-                username,
-                TEST_PASSWORD,
-                role,
-                organization_id=org.id if role == "owner" else None,
-            )
-        give_everyone_the_test_password()
+    seed_everyone(app)
     return app
 
 

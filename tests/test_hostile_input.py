@@ -27,17 +27,22 @@ from marshmallow import Schema, fields
 from werkzeug.datastructures import ImmutableMultiDict
 
 import patrol.fields
-from patrol.db import Base, db
-from tests.support import push as push_fixtures
-from tests.support.app import TEST_PASSWORD, Api
+from patrol.db import Base, db, engine_of
+from patrol.migrate import upgrade_database
+from tests.support.app import (
+    DATABASES,
+    TEST_PASSWORD,
+    Api,
+    fresh_database,
+    make_test_app,
+    seed_everyone,
+)
 from tests.support.images import digest, jpeg_bytes
-from tests.support.push_service import Subscriber
+from tests.support.push import push_config
+from tests.support.push_service import LoopbackPushService, Subscriber
 from tests.support.review import demo_places, sync_shift
 from tests.support.rounds import make_route
 from tests.support.safety import acute_event_with_plan, plan_walk_directly
-
-push_app = push_fixtures.push_app
-push_service = push_fixtures.push_service
 
 # --- the classes -------------------------------------------------------------------------------
 
@@ -154,12 +159,17 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-@pytest.fixture
-def world(push_app, api_as, push_service):
+def logged_in(app, username: str) -> Api:
+    api = Api(app)
+    response = api.login(username)
+    assert response.status_code == 200, response.json
+    return api
+
+
+def build_world(push_app, push_service) -> dict:
     """A guard's ended shift with reports and a photo, an open shift, a work order, an SOS, an
-    extra round, and clients: guard, supervisor, anonymous."""
-    push_app.request_class = RecordingRequest
-    guard, boss = api_as("guard"), api_as("supervisor")
+    extra round, a planned route, a resident-information plan and tonight's safety walk."""
+    guard, boss = logged_in(push_app, "guard"), logged_in(push_app, "supervisor")
     places = demo_places(push_app)
     ids = sync_shift(guard, places)
     now = datetime.now(UTC)
@@ -214,17 +224,63 @@ def world(push_app, api_as, push_service):
         ids["organization"] = db.session.scalar(
             sa.select(Organization.id).order_by(Organization.id)
         )
-    anonymous = Api(push_app)
-    anonymous.refresh_csrf()
-    subscriber = Subscriber(push_service)
     return {
         "app": push_app,
         "ids": ids,
         "places": places,
         "now": now,
-        "clients": {"guard": guard, "supervisor": boss, "anonymous": anonymous},
-        "subscriber": subscriber,
+        "subscriber": Subscriber(push_service),
     }
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def shared_world(request, tmp_path_factory):
+    """One world per database for the whole module (it costs more to build than most tests
+    here take to run), on a freshly migrated database of its own: the session's databases are
+    emptied after every function-scoped `app` test, which would take the world with them.
+
+    The tests run in file order on it. They may add rows (the valid bodies the field test
+    sends, the forms the route sweep posts) and the stored-extreme-times test, the module's
+    last, rewrites the world's times; no test relies on a row count it did not measure itself
+    or on a row an earlier test made."""
+    directory = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    service = LoopbackPushService().start()
+    try:
+        with fresh_database(request.param, directory, "patrol_hostile") as url:
+            upgrade_database(url)
+            application = make_test_app(url, directory)
+            application.config.update(push_config(service))
+            application.request_class = RecordingRequest
+            seed_everyone(application)
+            try:
+                yield build_world(application, service)
+            finally:
+                engine_of(application).dispose()
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def world(shared_world):
+    """The module's world with clients of this test's own: the guard and the supervisor logged
+    in anew and a fresh anonymous client, so that no test meets a session an earlier test's
+    requests changed (the sweep's login form turns an anonymous client into a user). No
+    failed logins are on record as a test starts: the sweep's hostile login forms count as
+    failures, and the login limit would otherwise refuse the next test's logins."""
+    app = shared_world["app"]
+    with app.app_context():
+        from patrol.auth.models import LoginFailure
+
+        db.session.execute(sa.delete(LoginFailure))
+        db.session.commit()
+    anonymous = Api(app)
+    anonymous.refresh_csrf()
+    clients = {
+        "guard": logged_in(app, "guard"),
+        "supervisor": logged_in(app, "supervisor"),
+        "anonymous": anonymous,
+    }
+    return shared_world | {"clients": clients}
 
 
 def baselines(world) -> dict[str, tuple[str, dict]]:

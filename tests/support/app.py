@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,6 +36,28 @@ def postgres_url() -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+@contextmanager
+def fresh_database(kind: str, directory: Path, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database of `kind` ("sqlite" or "postgresql"), for tests that
+    must not share the session's databases: a file under `directory`, or a database of its own
+    on TEST_DATABASE_URL's server, dropped on exit."""
+    if kind == "sqlite":
+        yield "sqlite:///" + str(directory / f"{prefix}.sqlite3")
+        return
+    from patrol.db import make_engine
+
+    server = make_engine(postgres_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres_url().rsplit("/", 1)[0] + "/" + name
+    finally:
+        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def empty_all_tables(engine: sa.Engine) -> None:
@@ -73,6 +98,30 @@ def give_everyone_the_test_password() -> None:
     for user in db.session.scalars(sa.select(User)):
         user.password_hash = hash_password(TEST_PASSWORD)
     db.session.commit()
+
+
+def seed_everyone(app) -> None:
+    """The demo area with its properties and checkpoints, and users of every role: guard,
+    guard2, supervisor, admin, owner (password TEST_PASSWORD). The `seeded` fixture's data."""
+    from patrol.auth.actions import create_user
+    from patrol.db import db
+    from patrol.sites.demo import seed_demo
+    from patrol.sites.models import Organization
+
+    with app.app_context():
+        seed_demo()
+        org = db.session.scalar(sa.select(Organization).order_by(Organization.id))
+        for username, role in (
+            ("guard2", "guard"),
+            ("owner", "owner"),
+        ):
+            create_user(
+                username,
+                TEST_PASSWORD,
+                role,
+                organization_id=org.id if role == "owner" else None,
+            )
+        give_everyone_the_test_password()
 
 
 class Api:
