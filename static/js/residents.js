@@ -6,8 +6,8 @@
 // app.js loads this module once the first screen is ready (home-cards.js): the card then draws
 // into the home screen on the page (addHomeExtension).
 
-import { NetworkError } from "./api.js";
-import { getValue, transaction } from "./db.js";
+import { cachedResource } from "./cached-resource.js";
+import { getValue } from "./db.js";
 import { addStrings, t } from "./i18n.js";
 import { addHomeExtension } from "./screen-home.js";
 import { onSyncComplete } from "./sync.js";
@@ -32,26 +32,17 @@ addStrings({
   },
 });
 
+const plansCache = cachedResource("/api/v1/resident-info", PLANS_KEY);
+
 /** Fetch the plans when online and keep them for offline use. */
-export async function refreshPlans() {
-  if (!navigator.onLine) return;
-  try {
-    const response = await fetch("/api/v1/resident-info", { credentials: "same-origin", cache: "no-store" });
-    if (!response.ok) return;
-    const body = await response.json();
-    await transaction(["kv"], "readwrite", (s) => s.kv.put({ plans: body.plans, fetchedAt: new Date().toISOString() }, PLANS_KEY));
-    for (const fn of planListeners) fn();
-  } catch (error) {
-    if (!(error instanceof NetworkError) && !(error instanceof TypeError)) console.error(error);
-  }
-}
+export const refreshPlans = plansCache.refresh;
 
 /** Called when new plans are cached (the home card, the screen). */
-export const planListeners = new Set();
+export const planListeners = plansCache.listeners;
 
 export async function cached() {
-  const [stored, done] = await Promise.all([getValue(PLANS_KEY), getValue(DONE_KEY)]);
-  return { plans: (stored && stored.plans) || [], fetchedAt: stored && stored.fetchedAt, done: done || {} };
+  const [stored, done] = await Promise.all([plansCache.read(), getValue(DONE_KEY)]);
+  return { plans: stored.plans || [], fetchedAt: stored.fetchedAt, done: done || {} };
 }
 
 /** Done on the server, or recorded on this phone (maybe not sent yet). */

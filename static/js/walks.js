@@ -6,8 +6,7 @@
 // app.js loads this module once the first screen is ready (home-cards.js): the card then draws
 // into the home screen on the page (addHomeExtension).
 
-import { NetworkError } from "./api.js";
-import { getValue, transaction } from "./db.js";
+import { cachedResource } from "./cached-resource.js";
 import { addStrings, t } from "./i18n.js";
 import { addHomeExtension } from "./screen-home.js";
 import { onSyncComplete } from "./sync.js";
@@ -18,25 +17,17 @@ const WALKS_KEY = "walks";
 
 addStrings({ sv: { walk_title: "Trygghetsvandring" }, en: { walk_title: "Safety walk" } });
 
-/** Called when new walks are cached (the home card, the screen). */
-export const walkListeners = new Set();
+const walksCache = cachedResource("/api/v1/walks", WALKS_KEY);
 
-export async function refreshWalks() {
-  if (!navigator.onLine) return;
-  try {
-    const response = await fetch("/api/v1/walks", { credentials: "same-origin", cache: "no-store" });
-    if (!response.ok) return;
-    const body = await response.json();
-    await transaction(["kv"], "readwrite", (s) => s.kv.put({ walks: body.walks, fetchedAt: new Date().toISOString() }, WALKS_KEY));
-    for (const fn of walkListeners) fn();
-  } catch (error) {
-    if (!(error instanceof NetworkError) && !(error instanceof TypeError)) console.error(error);
-  }
-}
+/** Fetch the walks when online and keep them for offline use. */
+export const refreshWalks = walksCache.refresh;
+
+/** Called when new walks are cached (the home card, the screen). */
+export const walkListeners = walksCache.listeners;
 
 export async function cachedWalks() {
-  const stored = await getValue(WALKS_KEY);
-  return { walks: (stored && stored.walks) || [], fetchedAt: stored && stored.fetchedAt };
+  const stored = await walksCache.read();
+  return { walks: stored.walks || [], fetchedAt: stored.fetchedAt };
 }
 
 /** A link to one walk, as the home card and the screen's list show it. */
