@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -320,3 +321,19 @@ def test_file_store_syncs_each_new_folder_entry_up_to_the_store(tmp_path, monkey
     assert store.read("report-1/a.jpg") == b"first"
     with pytest.raises(ValueError):
         store.path("../outside.jpg")
+
+
+def test_export_person_takes_photos_from_the_database_store(guard, new_report, seeded, tmp_path):
+    """A subject access request on several hosts: the photos come out of the database."""
+    use_store(seeded, "database")
+    report_id, (photo_id,) = new_report()
+    data = jpeg_bytes(1600, 1200)
+    assert put_photo(guard, report_id, photo_id, data).status_code == 201
+    output = tmp_path / "guard.zip"
+    result = seeded.test_cli_runner().invoke(
+        args=["export-person", "guard", "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 photo files" in result.output
+    with zipfile.ZipFile(output) as archive:
+        assert archive.read(f"photos/{photo_id}.jpg") == data

@@ -15,7 +15,7 @@ from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.db import Base, db, utcnow
 from patrol.push.models import Dispatch, DispatchResponse, PushSubscription, SosAlert
 from patrol.reports.models import Photo, Report
-from patrol.reports.storage import photo_store
+from patrol.reports.storage import read_photo
 from patrol.review.models import ReviewEvent, WorkOrder
 from patrol.safety.models import ResidentInfoVisit, WalkCheck
 from patrol.shifts.models import CheckIn, Shift
@@ -43,6 +43,10 @@ def all_of(query) -> list:
     return list(db.session.scalars(query))
 
 
+def rows_of(query) -> list[dict]:
+    return [row(obj) for obj in all_of(query)]
+
+
 def person_data(user: User) -> tuple[dict, list[Photo]]:
     shifts = all_of(sa.select(Shift).where(Shift.guard_id == user.id).order_by(Shift.started_at))
     shift_ids = [s.id for s in shifts]
@@ -57,55 +61,34 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
         "exported_at": utcnow().isoformat(),
         "account": row(user),
         "shifts": [row(s) for s in shifts],
-        "checkins": [
-            row(c)
-            for c in all_of(
-                sa.select(CheckIn)
-                .where(CheckIn.shift_id.in_(shift_ids))
-                .order_by(CheckIn.occurred_at)
-            )
-        ],
+        "checkins": rows_of(
+            sa.select(CheckIn).where(CheckIn.shift_id.in_(shift_ids)).order_by(CheckIn.occurred_at)
+        ),
         "reports": [row(r) for r in reports],
         "photos": [row(p) | {"file": photo_file_name(p)} for p in photos],
-        "sos_alerts": [
-            row(a) for a in all_of(sa.select(SosAlert).where(SosAlert.guard_id == user.id))
-        ],
-        "extra_round_answers": [
-            row(r)
-            for r in all_of(sa.select(DispatchResponse).where(DispatchResponse.guard_id == user.id))
-        ],
-        "extra_rounds_sent": [
-            row(d) for d in all_of(sa.select(Dispatch).where(Dispatch.created_by_id == user.id))
-        ],
-        "review_actions": [
-            row(e) for e in all_of(sa.select(ReviewEvent).where(ReviewEvent.actor_id == user.id))
-        ],
-        "work_orders_created": [
-            row(o) for o in all_of(sa.select(WorkOrder).where(WorkOrder.created_by_id == user.id))
-        ],
-        "work_orders_done": [
-            row(o) for o in all_of(sa.select(WorkOrder).where(WorkOrder.done_by_id == user.id))
-        ],
-        "resident_info_visits": [
-            row(v)
-            for v in all_of(
-                sa.select(ResidentInfoVisit)
-                .where(ResidentInfoVisit.guard_id == user.id)
-                .order_by(ResidentInfoVisit.done_at)
-            )
-        ],
-        "safety_walk_checks": [
-            row(c)
-            for c in all_of(
-                sa.select(WalkCheck)
-                .where(WalkCheck.recorded_by_id == user.id)
-                .order_by(WalkCheck.occurred_at)
-            )
-        ],
-        "sos_acknowledged": [
-            row(a)
-            for a in all_of(sa.select(SosAlert).where(SosAlert.acknowledged_by_id == user.id))
-        ],
+        "sos_alerts": rows_of(sa.select(SosAlert).where(SosAlert.guard_id == user.id)),
+        "extra_round_answers": rows_of(
+            sa.select(DispatchResponse).where(DispatchResponse.guard_id == user.id)
+        ),
+        "extra_rounds_sent": rows_of(sa.select(Dispatch).where(Dispatch.created_by_id == user.id)),
+        "review_actions": rows_of(sa.select(ReviewEvent).where(ReviewEvent.actor_id == user.id)),
+        "work_orders_created": rows_of(
+            sa.select(WorkOrder).where(WorkOrder.created_by_id == user.id)
+        ),
+        "work_orders_done": rows_of(sa.select(WorkOrder).where(WorkOrder.done_by_id == user.id)),
+        "resident_info_visits": rows_of(
+            sa.select(ResidentInfoVisit)
+            .where(ResidentInfoVisit.guard_id == user.id)
+            .order_by(ResidentInfoVisit.done_at)
+        ),
+        "safety_walk_checks": rows_of(
+            sa.select(WalkCheck)
+            .where(WalkCheck.recorded_by_id == user.id)
+            .order_by(WalkCheck.occurred_at)
+        ),
+        "sos_acknowledged": rows_of(
+            sa.select(SosAlert).where(SosAlert.acknowledged_by_id == user.id)
+        ),
         # The devices logged in: when and with which browser. The session's id is its secret.
         "sessions": [
             {key: value for key, value in row(s).items() if key != "id"}
@@ -115,16 +98,12 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
                 .order_by(UserSession.created_at)
             )
         ],
-        "failed_logins": [
-            row(f)
-            for f in all_of(
-                sa.select(LoginFailure).where(LoginFailure.username == user.username.lower())
-            )
-        ],
-        "push_subscriptions": [
-            row(s)
-            for s in all_of(sa.select(PushSubscription).where(PushSubscription.user_id == user.id))
-        ],
+        "failed_logins": rows_of(
+            sa.select(LoginFailure).where(LoginFailure.username == user.username.lower())
+        ),
+        "push_subscriptions": rows_of(
+            sa.select(PushSubscription).where(PushSubscription.user_id == user.id)
+        ),
     }
     return data, photos
 
@@ -136,13 +115,13 @@ def photo_file_name(photo: Photo) -> str:
 def write_person_zip(user: User, path: Path) -> int:
     """Write the zip; returns how many photo files it holds."""
     data, photos = person_data(user)
-    store = photo_store()
     written = 0
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("person.json", json.dumps(data, ensure_ascii=False, indent=2))
         for photo in photos:
-            source = store.path(photo.storage_key)
-            if source.exists():
-                archive.write(source, photo_file_name(photo))
+            # From either store (files, or the database of several hosts; mid-move, both).
+            data_bytes = read_photo(photo.storage_key)
+            if data_bytes is not None:
+                archive.writestr(photo_file_name(photo), data_bytes)
                 written += 1
     return written
