@@ -201,7 +201,7 @@ async function deliver(entry, pass) {
   let csrfRetried = false;
   let body;
   try {
-    body = await outbox.bodyOf(entry);
+    body = await (pass.bodies.get(entry.id) || outbox.bodyOf(entry));
   } catch (error) {
     // The browser lost the stored photo: show it to the guard, never drop it silently.
     await outbox.update(entry.id, { state: "needs_attention", lastStatus: 0, lastMessage: String(error.message || error) });
@@ -292,10 +292,29 @@ async function sendRound(pass, round) {
     const entry = outbox.nextDue(mine, round.present, round.taken);
     if (!entry) return;
     round.taken.add(entry.id);
+    prefetchNextBody(pass, mine, round, entry);
     const sentBefore = pass.result.sent;
     await deliver(entry, pass);
+    pass.bodies.delete(entry.id);
     if (pass.result.sent > sentBefore) round.present.delete(entry.id); // frees its children
   }
+}
+
+/**
+ * While one entry is on its way, read the stored body (a photo's Blob) of the entry most
+ * likely to go next, so the next request starts as soon as this one is answered: requests
+ * still go one at a time, in order. The guess assumes this entry will be delivered (its
+ * children become due); a wrong guess costs one read. Bodies never change once they may have
+ * been sent, so a body read early is the body that would have been read later.
+ */
+function prefetchNextBody(pass, mine, round, current) {
+  const present = new Set(round.present);
+  present.delete(current.id);
+  const next = outbox.nextDue(mine, present, round.taken);
+  if (!next || !next.bodyRef || pass.bodies.has(next.id)) return;
+  const read = outbox.bodyOf(next);
+  read.catch(() => {}); // a failed read is reported when the entry itself is sent
+  pass.bodies.set(next.id, read);
 }
 
 /**
@@ -354,7 +373,7 @@ async function runPass() {
     }
     setState({ needsLogin: false });
     sessionUser = me.user.id;
-    const pass = { csrf: me.csrf_token, user: me.user.id, stop: false, result, round: null, delivered: [] };
+    const pass = { csrf: me.csrf_token, user: me.user.id, stop: false, result, round: null, delivered: [], bodies: new Map() };
     currentPass = pass;
 
     // A round takes the next due entry in order (priority, then oldest) whose parent has been

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.support.app import TEST_PASSWORD
 from tests.support.guard_browser import (
     ENTRIES_OF_SMALL_SHIFT,
+    camera_photo,
     check_in_with_code,
     checkpoint_token,
     counts,
@@ -27,6 +28,7 @@ from tests.support.guard_browser import (
     wait_for_outbox,
     wait_for_unsent,
     wait_until_all_sent,
+    write_report,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -230,3 +232,46 @@ def test_a_mistyped_code_is_corrected_in_the_log_and_then_arrives(
 
         checkin = db.session.scalars(sa.select(CheckIn)).one()
         assert checkin.method == "code" and checkin.checkpoint.short_code == "S101"
+
+
+def test_a_photo_the_browser_lost_needs_attention_and_the_rest_arrives(
+    live_server, live_app, browser
+):
+    """The sync engine reads each photo's stored bytes while the entry before it is on its way;
+    a photo whose bytes the browser lost (storage evicted, a broken profile) is shown to the
+    guard as needing attention, never dropped, and the photos after it still go."""
+    context = guard_context(browser)
+    page = context.new_page()
+    try:
+        login(page, live_server.url)
+        go_offline(context, page)
+        reload(page)
+        start_shift(page)
+        write_report(
+            page,
+            property_name="Rasmusgatan 5",
+            description="Krossad ruta i porten.",
+            photos=tuple(camera_photo(seed, 1600, 1200) for seed in (11, 12, 13)),
+        )
+        photos = [e for e in outbox_entries(page) if e["kind"] == "photo"]
+        assert len(photos) == 3
+        lost = photos[1]["id"]
+        page.evaluate(
+            """(id) => new Promise((resolve, reject) => {
+                const open = indexedDB.open("nattpatrull");
+                open.onsuccess = () => {
+                  const tx = open.result.transaction("bodies", "readwrite");
+                  tx.objectStore("bodies").delete(id);
+                  tx.oncomplete = () => { open.result.close(); resolve(); };
+                  tx.onerror = () => reject(tx.error);
+                };
+              })""",
+            lost,
+        )
+        go_online(context, page)
+        wait_for_outbox(page, 1, "needs_attention")
+        (entry,) = outbox_entries(page)
+        assert entry["id"] == lost and "is missing" in entry["lastMessage"]
+    finally:
+        context.close()
+    assert counts(live_app)["photos"] == 2
