@@ -135,3 +135,19 @@ def output_dir() -> Path:
     """Where browser tests write screenshots (ignored by git)."""
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+@pytest.fixture
+def boss(seeded):
+    """The supervisor, logged in to the desk pages (a test client with `.csrf`)."""
+    from tests.support.review import login_page_client
+
+    return login_page_client(seeded, "supervisor")
+
+
+@pytest.fixture
+def places(seeded):
+    """Ids of the demo area's properties and checkpoints (tests.support.review.demo_places)."""
+    from tests.support.review import demo_places
+
+    return demo_places(seeded)

@@ -9,24 +9,14 @@ import re
 
 import pytest
 
-from tests.support.review import NIGHT, demo_places, login_page_client, new_id, sync_shift
+from tests.support.review import NIGHT, login_page_client, new_id, sync_shift
 
 NIGHT_URL = f"/review/nights/{NIGHT}"
 
 
 @pytest.fixture
-def places(seeded):
-    return demo_places(seeded)
-
-
-@pytest.fixture
 def synced(api_as, places):
     return sync_shift(api_as("guard"), places)
-
-
-@pytest.fixture
-def boss(seeded):
-    return login_page_client(seeded, "supervisor")
 
 
 def text(response) -> str:

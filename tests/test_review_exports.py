@@ -10,22 +10,12 @@ import zlib
 import pytest
 
 from patrol.review import export_pdf
-from tests.support.review import NIGHT, demo_places, login_page_client, sync_shift
-
-
-@pytest.fixture
-def places(seeded):
-    return demo_places(seeded)
+from tests.support.review import NIGHT, sync_shift
 
 
 @pytest.fixture
 def synced(api_as, places):
     return sync_shift(api_as("guard"), places)
-
-
-@pytest.fixture
-def boss(seeded):
-    return login_page_client(seeded, "supervisor")
 
 
 def post(client, url, **form):

@@ -22,20 +22,10 @@ from patrol.reports.storage import photo_store
 from patrol.review.models import NightReview
 from patrol.signals import night_reviewed
 from tests.support.pdf import drawing_colours, pdf_text, render_pages
-from tests.support.review import NIGHT, demo_places, login_page_client, new_id, sync_shift
+from tests.support.review import NIGHT, login_page_client, new_id, sync_shift
 
 NIGHT_URL = f"/review/nights/{NIGHT}"
 SHOTS = Path("/work/shots/review")
-
-
-@pytest.fixture
-def places(seeded):
-    return demo_places(seeded)
-
-
-@pytest.fixture
-def boss(seeded):
-    return login_page_client(seeded, "supervisor")
 
 
 def post(client, url, **form):

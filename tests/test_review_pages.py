@@ -13,24 +13,14 @@ import sqlalchemy as sa
 from patrol.db import db
 from patrol.reports.models import Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
-from tests.support.review import NIGHT, demo_places, login_page_client, sync_shift
+from tests.support.review import NIGHT, login_page_client, sync_shift
 
 NIGHT_URL = f"/review/nights/{NIGHT.isoformat()}"
 
 
 @pytest.fixture
-def places(seeded):
-    return demo_places(seeded)
-
-
-@pytest.fixture
 def synced(api_as, places):
     return sync_shift(api_as("guard"), places)
-
-
-@pytest.fixture
-def boss(seeded):
-    return login_page_client(seeded, "supervisor")
 
 
 def text(response) -> str:

@@ -17,20 +17,10 @@ import sqlalchemy as sa
 from patrol.auth.models import User
 from patrol.db import db
 from patrol.push.models import SosAlert
-from tests.support.review import NIGHT, demo_places, login_page_client, new_id, sync_shift
+from tests.support.review import NIGHT, new_id, sync_shift
 
 NIGHT_URL = f"/review/nights/{NIGHT}"
 SOS_CSV = f"/review/export.csv?what=sos&from={NIGHT}&to={NIGHT}"
-
-
-@pytest.fixture
-def places(seeded):
-    return demo_places(seeded)
-
-
-@pytest.fixture
-def boss(seeded):
-    return login_page_client(seeded, "supervisor")
 
 
 def text(response) -> str:

@@ -79,11 +79,6 @@ def place(seeded):
         return {"property": prop.id, "checkpoint": stairs.id, "other_checkpoint": laundry.id}
 
 
-@pytest.fixture
-def boss(seeded):
-    return login_page_client(seeded, "supervisor")
-
-
 def page(client, url) -> str:
     response = client.get(url)
     assert response.status_code == 200, response.data

@@ -53,11 +53,6 @@ def acute(api_as, places, seeded):
     )
 
 
-@pytest.fixture
-def boss(seeded):
-    return login_page_client(seeded, "supervisor")
-
-
 def text(response) -> str:
     return response.get_data(as_text=True)
 

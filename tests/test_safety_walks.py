@@ -31,11 +31,6 @@ def admin(seeded):
 
 
 @pytest.fixture
-def boss(seeded):
-    return login_page_client(seeded, "supervisor")
-
-
-@pytest.fixture
 def walk_id(seeded, admin, boss):
     set_clock(seeded, datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
     return make_checklist_and_walk(seeded, admin, boss, WALK_DATE)
