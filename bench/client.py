@@ -14,7 +14,8 @@
    EXIF orientation, scale to 1600 px, JPEG encode, SHA-256): median time and output size.
 4. Sync of 50 queued reports with 100 photos through the outbox, divided by the time the same
    browser needs to PUT the same bytes, one after another, to a raw sink endpoint that only
-   reads the body. Target <= 1.5.
+   reads the body. Target <= 1.5. Also divided by the same PUTs to a floor endpoint that does
+   only what any sync PUT must (bench/floor.py: the logged-in user, CSRF, the bytes durable).
 
 The server is this app on SQLite in a temporary folder, served on loopback by a thread (the
 same set-up as the browser tests); the browser is Debian's Chromium through Playwright.
@@ -79,12 +80,46 @@ def make_app(tmp: Path):
 
     app.add_url_rule("/bench/sink/<path:name>", "bench_sink", sink, methods=["PUT"])
 
+    # The floor (bench/floor.py): what any sync PUT must cost whatever its code looks like:
+    # the logged-in user (the server-side session row), the CSRF check, and the bytes made
+    # durable: a record's INSERT and COMMIT, a photo's file fsynced into place as well.
+    import hashlib
+    import uuid
+
+    import sqlalchemy as sa
+    from flask_login import current_user
+
+    from bench.floor import floor_photos, floor_records, metadata, write_durably
+    from patrol.db import engine_of
+
+    engine = engine_of(app)
+    metadata.create_all(engine)
+    floor_dir = tmp / "floor-photos"
+    floor_dir.mkdir()
+
+    def floor(name):
+        if not current_user.is_authenticated:
+            return "", 401
+        record_id = uuid.UUID(name)
+        with engine.begin() as conn:
+            if request.mimetype == "application/json":
+                conn.execute(sa.insert(floor_records), {"id": record_id, "body": request.json})
+            else:
+                data = request.get_data(cache=False)
+                write_durably(floor_dir / f"{record_id}.jpg", data)
+                digest = hashlib.sha256(data).hexdigest()
+                row = {"id": record_id, "sha256": digest, "size": len(data)}
+                conn.execute(sa.insert(floor_photos), row)
+        return "", 204
+
+    app.add_url_rule("/bench/floor/<name>", "bench_floor", floor, methods=["PUT"])
+
     # Time spent inside the app per PUT, to tell the server's share from the client's.
     import time
 
     from flask import g
 
-    app.extensions["bench_put_seconds"] = {"api": 0.0, "sink": 0.0}
+    app.extensions["bench_put_seconds"] = {"api": 0.0, "sink": 0.0, "floor": 0.0}
 
     @app.before_request
     def start_timer():
@@ -93,7 +128,7 @@ def make_app(tmp: Path):
     @app.teardown_request
     def stop_timer(_exc):
         if request.method == "PUT" and "bench_t0" in g:
-            key = "sink" if request.path.startswith("/bench/") else "api"
+            key = request.path.split("/")[2] if request.path.startswith("/bench/") else "api"
             app.extensions["bench_put_seconds"][key] += time.perf_counter() - g.bench_t0
 
     with app.app_context():
@@ -378,11 +413,11 @@ def queue_for_sink(page) -> None:
     )
 
 
-def timed_raw_puts(page, lanes: int = 1) -> float:
-    """The same bodies and headers PUT to the raw sink: one after another (lanes=1, as the
-    sync engine sends them), or with `lanes` requests in flight."""
+def timed_raw_puts(page, lanes: int = 1, target: str = "sink") -> float:
+    """The same bodies and headers PUT to the raw sink (or the floor): one after another
+    (lanes=1, as the sync engine sends them), or with `lanes` requests in flight."""
     return page.evaluate(
-        """async (lanes) => {
+        """async ([lanes, target]) => {
             const me = await (await fetch("/api/v1/me", { cache: "no-store" })).json();
             const queue = [...window.__benchBodies];
             const t0 = performance.now();
@@ -391,14 +426,15 @@ def timed_raw_puts(page, lanes: int = 1) -> float:
                 const headers = { ...e.headers, "X-CSRFToken": me.csrf_token, "X-Client-Time": new Date().toISOString() };
                 let body = e.body;
                 if (!(body instanceof Blob)) { body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
-                const response = await fetch(`/bench/sink/${e.id}`, { method: "PUT", headers, body });
-                if (response.status !== 204) throw new Error(`sink answered ${response.status}`);
+                const url = `/bench/${target}/${target === "floor" ? crypto.randomUUID() : e.id}`;
+                const response = await fetch(url, { method: "PUT", headers, body });
+                if (response.status !== 204) throw new Error(`${target} answered ${response.status}`);
               }
             };
             await Promise.all(Array.from({ length: lanes }, worker));
             return performance.now() - t0;
         }""",
-        lanes,
+        [lanes, target],
     )
 
 
@@ -447,6 +483,7 @@ def main() -> None:
             sync_ms = timed_sync(context, page)
             raw_ms = timed_raw_puts(page)
             raw3_ms = timed_raw_puts(page, lanes=3)
+            floor_ms = timed_raw_puts(page, target="floor")
             context.set_offline(True)
             queue_for_sink(page)
             engine_ms = timed_sync(context, page)
@@ -496,7 +533,13 @@ def main() -> None:
     )
     print(
         f"   time inside the server for those PUTs (summed over requests): "
-        f"API {server_seconds['api'] * 1000:.0f} ms, sink {server_seconds['sink'] * 1000:.0f} ms"
+        f"API {server_seconds['api'] * 1000:.0f} ms, sink {server_seconds['sink'] * 1000:.0f} ms "
+        f"(1 and 3 in flight), floor {server_seconds['floor'] * 1000:.0f} ms"
+    )
+    print(
+        f"   the same bytes PUT one after another to the floor (logged-in user, CSRF, every "
+        f"record INSERTed and committed, every photo fsynced into place): {floor_ms:.0f} ms; "
+        f"sync / that: {sync_ms / floor_ms:.2f}"
     )
     print(f"   raw PUTs with 3 in flight: {raw3_ms:.0f} ms; sync / that: {sync_ms / raw3_ms:.2f}")
     print(

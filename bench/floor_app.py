@@ -33,32 +33,12 @@ from flask import Flask, jsonify, request, session
 from flask_login import LoginManager, UserMixin, login_required, login_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
+from bench.floor import floor_photos, floor_records, floor_sessions, metadata, write_durably
 from patrol.db import make_engine
 
 INSTANCE = Path(os.environ.get("PATROL_INSTANCE_PATH", "/tmp/patrol-floor"))
 PHOTO_DIR = Path(os.environ.get("PATROL_PHOTO_DIR", INSTANCE / "photos")) / "floor"
 URL = os.environ.get("PATROL_DATABASE_URL") or f"sqlite:///{INSTANCE / 'floor.sqlite3'}"
-
-metadata = sa.MetaData()
-floor_sessions = sa.Table(
-    "floor_sessions",
-    metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("user_id", sa.Integer, nullable=False),
-)
-floor_records = sa.Table(
-    "floor_records",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("body", sa.JSON, nullable=False),
-)
-floor_photos = sa.Table(
-    "floor_photos",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("size", sa.Integer, nullable=False),
-)
 
 INSTANCE.mkdir(parents=True, exist_ok=True)
 PHOTO_DIR.mkdir(parents=True, exist_ok=True)
@@ -121,18 +101,7 @@ def put_record(record_id):
 def put_photo(photo_id):
     data = request.get_data(cache=False)
     digest = hashlib.sha256(data).hexdigest()
-    final = PHOTO_DIR / f"{photo_id}.jpg"
-    partial = final.with_suffix(".part")
-    with open(partial, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, final)
-    folder = os.open(PHOTO_DIR, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    write_durably(PHOTO_DIR / f"{photo_id}.jpg", data)
     with engine.begin() as conn:
         conn.execute(INSERT_PHOTO, {"id": photo_id, "sha256": digest, "size": len(data)})
     return jsonify(id=str(photo_id), sha256=digest), 201
