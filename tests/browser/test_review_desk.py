@@ -92,7 +92,9 @@ def test_every_desk_page_fits_a_phone_and_passes_axe_in_both_themes(
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
 
 
-def test_phone_menu_is_compact_and_filters_fold_behind_one_button(browser, live_server, night):
+def test_phone_menu_is_compact_and_filters_fold_behind_one_button(
+    browser, live_server, night, shots
+):
     context = browser.new_context(viewport=PHONE, locale="sv-SE")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
@@ -100,13 +102,38 @@ def test_phone_menu_is_compact_and_filters_fold_behind_one_button(browser, live_
     page.goto(live_server.url + "/review/reports")
     header = page.locator("header.desk-bar").bounding_box()
     assert header["height"] <= 110, header  # two short lines, not a quarter of the screen
+    main_menu = page.get_by_role("navigation", name="Huvudmeny")
     for name in ("Natten", "Rapporter", "Arbetsordrar", "Larm"):
-        expect(page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name=name))
-    # Language, theme and log-out wait behind "Meny".
+        link = main_menu.get_by_role("link", name=name, exact=True)
+        expect(link).to_be_visible()
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)  # none cut off
+    # The other pages, language, theme and log-out wait behind "Meny": none is off the edge.
+    more_pages = ("Just nu", "Ärenden", "Trygghetsvandringar", "Administration")
+    for name in more_pages:
+        # In the main menu (on a desk), hidden on a phone.
+        hidden = main_menu.get_by_role("link", name=name, exact=True, include_hidden=True)
+        expect(hidden).to_have_count(1)
+        expect(hidden).to_be_hidden()
     expect(page.get_by_role("button", name="Logga ut")).to_be_hidden()
     page.locator(".desk-more summary").click()
     expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
     expect(page.get_by_role("button", name="Ljust tema")).to_be_visible()
+    for name in more_pages:
+        more = page.get_by_role("navigation", name="Fler sidor")
+        link = more.get_by_role("link", name=name, exact=True)
+        expect(link).to_be_visible()
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+    page.screenshot(path=str(shots / "menu-open-dark-390x844.png"))
+    page.locator(".desk-more summary").click()
+    # English words are longer: the four main links still fit.
+    page.goto(live_server.url + "/review/reports?lang=en")
+    for name in ("The night", "Reports", "Work orders", "Alerts"):
+        link = page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name)
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+    page.goto(live_server.url + "/review/reports?lang=sv")
     # The filters are folded: the first result is on the first screen.
     expect(page.get_by_label("Fastighet")).to_be_hidden()
     first = page.locator(".report-table tbody tr").first
