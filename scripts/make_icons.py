@@ -47,11 +47,18 @@ def draw(size: int, scale: float, rounded: bool) -> Image.Image:
     return image.resize((size, size), Image.LANCZOS)
 
 
+def palette(image: Image.Image) -> Image.Image:
+    """64 colours are plenty for three flat colours and their smoothed edges, and a quarter of
+    the bytes of full colour (icon-192 is precached on every phone: 8.7 -> 2.1 KB)."""
+    return image.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    draw(192, 1.0, True).save(OUT / "icon-192.png", optimize=True)
-    draw(512, 1.0, True).save(OUT / "icon-512.png", optimize=True)
-    draw(512, 0.78, False).convert("RGB").save(OUT / "icon-maskable-512.png", optimize=True)
+    palette(draw(192, 1.0, True)).save(OUT / "icon-192.png", optimize=True)
+    palette(draw(512, 1.0, True)).save(OUT / "icon-512.png", optimize=True)
+    maskable = draw(512, 0.78, False).convert("RGB")
+    palette(maskable).save(OUT / "icon-maskable-512.png", optimize=True)
 
 
 if __name__ == "__main__":
