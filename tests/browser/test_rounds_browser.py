@@ -191,6 +191,10 @@ def test_just_nu_refreshes_itself_and_the_plans_pages_look_right(browser, live_s
     page.get_by_label("Lösenord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
     expect(page.get_by_role("heading", name="Just nu")).to_be_visible()
+    # The refresh timer starts when now.js has run (a module script: before the load event).
+    # Advancing the page's clock before that would move time under no timer at all, which a
+    # loaded CI machine did once.
+    page.wait_for_load_state("load")
     card = page.locator('[data-guard="guard"]')
     expect(card).to_contain_text("Senast hörd 20:00")
     expect(page.get_by_text("Ingen runda pågår.")).to_be_visible()
