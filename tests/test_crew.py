@@ -7,9 +7,12 @@ import io
 import re
 from datetime import UTC, datetime
 
+from PIL import Image
+
 from patrol.auth.models import User
 from patrol.db import db, set_clock
 from patrol.owners.models import WorkOrderPhoto
+from patrol.reports.models import Photo
 from patrol.review.models import WorkOrder
 from patrol.sites.models import Area
 from tests.support.images import jpeg_bytes
@@ -112,3 +115,22 @@ def test_crew_sees_only_its_areas_and_only_crew_gets_in(seeded):
         login_page(other_client, username)
         assert other_client.get("/crew/").status_code == 403
     assert seeded.test_client().get("/crew/").status_code == 302
+
+
+def test_a_report_photo_whose_thumbnail_is_still_queued_shows_on_the_crew_page(seeded):
+    """A guard's photo is answered before its thumbnail exists (the thumbnail is queued); the
+    crew's page asks for the thumbnail and must get one, made by that first read."""
+    world = build_world(seeded)
+    photo_id = world["a_lamp_photo"]
+    with seeded.app_context():
+        photo = db.session.get(Photo, photo_id)
+        photo.thumbnail_key = None  # as it is between the upload's answer and the worker
+        db.session.commit()
+    client = crew_client(seeded)
+    assert f"/crew/photos/{photo_id}" in client.get("/crew/").get_data(as_text=True)
+    response = client.get(f"/crew/photos/{photo_id}")
+    assert response.status_code == 200, response.status_code
+    assert response.mimetype == "image/jpeg" and response.data[:2] == b"\xff\xd8"
+    assert Image.open(io.BytesIO(response.data)).size[0] <= seeded.config["THUMBNAIL_EDGE"]
+    with seeded.app_context():
+        assert db.session.get(Photo, photo_id).thumbnail_key is not None

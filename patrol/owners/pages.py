@@ -30,6 +30,7 @@ from patrol.labels import template_labels
 from patrol.owners import actions, exports, rules
 from patrol.owners.models import WorkOrderPhoto
 from patrol.reports.actions import complete_thumbnail
+from patrol.reports.models import Photo
 from patrol.reports.storage import photo_response
 from patrol.shifts.models import night_of
 
@@ -81,6 +82,14 @@ def this_month() -> date:
 def send_photo(key: str, content_type: str, etag: str):
     """From whichever photo store holds it (files or the database), with ETag and ranges."""
     return photo_response(key, mimetype=content_type, etag=etag)
+
+
+def send_report_thumbnail(found: Photo):
+    """A report photo's thumbnail. It may still be queued (made after the guard's upload was
+    answered), so its first read makes it; a photo that cannot be decoded is its own."""
+    key = complete_thumbnail(found)
+    content_type = "image/jpeg" if key != found.storage_key else found.content_type
+    return send_photo(key, content_type, f"{found.sha256[:32]}-t")
 
 
 # --- the owner's portal -----------------------------------------------------------------------
@@ -140,14 +149,9 @@ def photo(photo_id: uuid.UUID):
     found = rules.own_photo(org_id(), photo_id)
     if found is None:
         abort(404)
-    thumb = request.args.get("size") == "thumb"
-    # A report photo's thumbnail may still be queued: its first read makes it.
-    key = complete_thumbnail(found) if thumb else found.storage_key
-    return send_photo(
-        key,
-        "image/jpeg" if thumb and key != found.storage_key else found.content_type,
-        f"{found.sha256[:32]}{'-t' if thumb else ''}",
-    )
+    if request.args.get("size") == "thumb":
+        return send_report_thumbnail(found)
+    return send_photo(found.storage_key, found.content_type, found.sha256[:32])
 
 
 @bp.get("/work-orders/<int:order_id>/photo")
@@ -259,7 +263,7 @@ def crew_photo(photo_id: uuid.UUID):
     found = actions.photo_for(current_user, photo_id)
     if found is None:
         abort(404)
-    return send_photo(found.thumbnail_key, "image/jpeg", f"{found.sha256[:32]}-t")
+    return send_report_thumbnail(found)
 
 
 @crew_bp.post("/work-orders/<int:order_id>/done")

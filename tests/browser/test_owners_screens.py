@@ -87,6 +87,12 @@ def test_the_day_crew_on_a_phone(browser, live_server, world, output_dir, tmp_pa
     context, page, errors = log_in(browser, live_server, "crew", PHONE)
     page.wait_for_url("**/crew/")
     page.get_by_text("Byt lysrör i entrén").wait_for()
+    # The report's photo shows (its thumbnail may still have been queued: the read makes it).
+    image = page.locator(f"#order-{world['a_order']} img").first
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
     page.screenshot(path=str(output_dir / "crew-390.png"), full_page=True)
     assert fits_the_width(page)
     order = page.locator(f"#order-{world['a_order']}")
