@@ -38,3 +38,21 @@ def test_without_a_checkpoint_position_the_property_is_the_reference():
 
 def test_no_position_is_no_place():
     assert place_of(Row(lat=None, lon=None, accuracy_m=None), CHECKPOINT, PROPERTY) is None
+
+
+def test_a_heading_does_not_say_the_street_twice():
+    from types import SimpleNamespace
+
+    from patrol.sites.models import Property
+
+    def after(name: str, address: str) -> str:
+        # The rule alone: building a Property here would configure the mappers before every
+        # feature's models are imported.
+        return Property.address_after_name.fget(SimpleNamespace(name=name, address=address))
+
+    assert after("Jespersgatan 6", "Jespersgatan 6, 214 36 Malmö") == "214 36 Malmö"
+    assert after("jespersgatan 6", "Jespersgatan 6 214 36 Malmö") == "214 36 Malmö"
+    assert after("Jespersgatan 6", "Jespersgatan 6") == ""
+    # Another number on the same street, or a name that is not the street, keeps the address.
+    assert after("Jespersgatan 6", "Jespersgatan 60, Malmö") == "Jespersgatan 60, Malmö"
+    assert after("Gården", "Rasmusgatan 5, Malmö") == "Rasmusgatan 5, Malmö"

@@ -68,6 +68,17 @@ class Property(Base):
         back_populates="property", order_by="Checkpoint.label"
     )
 
+    @property
+    def address_after_name(self) -> str:
+        """The address as it reads after the name in a heading: a property is often named by
+        its street address ("Jespersgatan 6" at "Jespersgatan 6, 214 36 Malmö"), and the
+        heading should not say the street twice ("Jespersgatan 6 · 214 36 Malmö")."""
+        rest = self.address[len(self.name) :]
+        named = self.address.casefold().startswith(self.name.casefold())
+        if named and (not rest or rest[0] in ", "):  # not "Jespersgatan 60" after "...gatan 6"
+            return rest.lstrip(" ,")
+        return self.address
+
     __table_args__ = (
         sa.UniqueConstraint("area_id", "name", name="uq_properties_area_name"),
         sa.UniqueConstraint("organization_id", "owner_ref", name="uq_properties_owner_ref"),
