@@ -16,7 +16,7 @@ import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, ngettext
 
 from patrol.extensions import LANGUAGE_COOKIE, babel, select_locale
 
@@ -73,6 +73,21 @@ def local_time(value: datetime | None, pattern: str = "HH:mm") -> str:
             f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
             f"{value.hour:02d}:{value.minute:02d} UTC"
         )
+
+
+def span_text(seconds: float) -> str:
+    """A length of time as a person reads it: "40 s", "12 min", "3 h 5 min", "4 days 2 h".
+    A phone whose clock fell back to 1970 is decades off: "20 000 minutes" says nothing."""
+    seconds = int(abs(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 48 * 3600:
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours} h {rest // 60} min"
+    days, rest = divmod(seconds, 86400)
+    return ngettext("%(num)d day", "%(num)d days", days) + f" {rest // 3600} h"
 
 
 def init_app(app: Flask) -> None:

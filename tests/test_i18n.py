@@ -58,3 +58,18 @@ def test_shared_catalog_covers_shared_modules_and_templates():
     wanted = extracted(PACKAGE_DIR, top_level_only=True) | extracted(ROOT / "templates")
     missing = wanted - catalog_ids(shared)
     assert not missing, "run: bash scripts/i18n.sh --shared"
+
+
+def test_a_span_of_time_reads_in_the_largest_sensible_units(app):
+    from patrol.i18n import span_text
+
+    with app.test_request_context("/?lang=sv"):
+        assert span_text(42) == "42 s"
+        assert span_text(-12 * 60) == "12 min"  # the sign is the caller's
+        assert span_text(3 * 3600 + 5 * 60) == "3 h 5 min"
+        assert span_text(47 * 3600) == "47 h 0 min"
+        assert span_text(4 * 86400 + 2 * 3600) == "4 dygn 2 h"
+        # A phone whose clock fell back to 1970: days, not 29 million minutes.
+        assert span_text(56 * 365 * 86400) == "20440 dygn 0 h"
+    with app.test_request_context("/?lang=en"):
+        assert span_text(86400 * 2) == "2 days 0 h"

@@ -195,7 +195,7 @@ def test_shift_log_is_a_timeline_with_times_delays_methods_flags_and_photos(boss
     ]
     assert order == sorted(order)
     assert "mottagen" in timeline  # the server's receive time beside the phone's
-    assert re.search(r"\([+−]\d+ (s|min|h)", timeline)  # and the delay between them
+    assert re.search(r"\([+−]\d+ (s|min|h|dygn)", timeline)  # and the delay between them
     assert "QR-kod" in timeline and "Vald i listan" in timeline
     assert "radie 40 m" in timeline  # the demo checkpoints' radius
     # Positions as the distance from the checkpoint and a map link, never bare coordinates.

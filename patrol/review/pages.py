@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, undefer
 
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
+from patrol.i18n import span_text
 from patrol.labels import template_labels
 from patrol.params import iso_date, row_id
 from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
@@ -85,15 +86,8 @@ def delay(received: datetime | None, occurred: datetime | None) -> str:
     """How long after the phone's time the server received a record: "+4 min"."""
     if received is None or occurred is None:
         return "–"
-    seconds = int((received - occurred).total_seconds())
-    sign = "−" if seconds < 0 else "+"
-    seconds = abs(seconds)
-    if seconds < 60:
-        return f"{sign}{seconds} s"
-    if seconds < 3600:
-        return f"{sign}{seconds // 60} min"
-    hours, rest = divmod(seconds, 3600)
-    return f"{sign}{hours} h {rest // 60} min"
+    seconds = (received - occurred).total_seconds()
+    return ("−" if seconds < 0 else "+") + span_text(seconds)
 
 
 def parse_night(text: str) -> date:

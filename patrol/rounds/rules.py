@@ -36,6 +36,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from patrol.i18n import span_text
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOON = time(12, 0)
 
@@ -416,8 +418,8 @@ class Anomaly:
             )
         if self.kind == "clock_skew":
             return gettext(
-                "The phone's clock was %(minutes)d minutes off the server's at %(label)s.",
-                minutes=round(abs(d["offset_s"] or 0) / 60),
+                "The phone's clock was %(span)s off the server's at %(label)s.",
+                span=span_text(d["offset_s"] or 0),
                 label=d["label"],
             )
         return gettext(
