@@ -252,27 +252,22 @@ def main() -> None:
                 == 201
             )
 
-        # An older commit (--before) may predate the floor: then it is measured with this tree.
+        # An older commit (--before) may predate the floor: then its run prints none.
         has_floor = (CODE / "bench" / "floor_app.py").exists()
         floor, floor_headers = (
             floor_client(Path(tmpdir), args.database_url) if has_floor else (None, {})
         )
 
-        def floor_record():
-            r = floor.put(
-                f"/floor/records/{uuid.uuid4()}",
-                data=checkin,
-                headers={**floor_headers, "Content-Type": "application/json"},
-            )
+        def floor_put(kind: str, data: bytes, content_type: str):
+            headers = {**floor_headers, "Content-Type": content_type}
+            r = floor.put(f"/floor/{kind}/{uuid.uuid4()}", data=data, headers=headers)
             assert r.status_code == 201, r.data
 
+        def floor_record():
+            floor_put("records", checkin, "application/json")
+
         def floor_photo():
-            r = floor.put(
-                f"/floor/photos/{uuid.uuid4()}",
-                data=photo,
-                headers={**floor_headers, "Content-Type": "image/jpeg"},
-            )
-            assert r.status_code == 201, r.data
+            floor_put("photos", photo, "image/jpeg")
 
         kinds = (
             ("check-in PUT", put_checkin, bare_json, "bare JSON", floor_record),

@@ -175,37 +175,28 @@ def export_commit(ref: str, target: Path) -> Path:
     return target
 
 
-def login(port: int) -> dict:
+def cookie_and_token(port: int, method: str, path: str, body=None, headers=None) -> dict:
+    """One request; the session cookie it sets and the CSRF token in its JSON answer, as the
+    headers of the next requests."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", "/api/v1/me")
-    response = conn.getresponse()
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    token = json.loads(response.read())["csrf_token"]
-    conn.close()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = json.dumps({"username": "guard", "password": "nattpatrull"})
-    conn.request(
-        "POST",
-        "/api/v1/session",
-        body=body,
-        headers={"Content-Type": "application/json", "X-CSRFToken": token, "Cookie": cookie},
-    )
+    conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     cookie = response.getheader("Set-Cookie").split(";")[0]
     token = json.loads(response.read())["csrf_token"]
     conn.close()
     return {"Cookie": cookie, "X-CSRFToken": token}
+
+
+def login(port: int) -> dict:
+    anonymous = cookie_and_token(port, "GET", "/api/v1/me")
+    body = json.dumps({"username": "guard", "password": "nattpatrull"})
+    headers = {"Content-Type": "application/json", **anonymous}
+    return cookie_and_token(port, "POST", "/api/v1/session", body, headers)
 
 
 def login_floor(port: int) -> dict:
-    """A session on the floor app (bench/floor_app.py): its cookie and CSRF header."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("POST", "/floor/session")
-    response = conn.getresponse()
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    token = json.loads(response.read())["csrf_token"]
-    conn.close()
-    return {"Cookie": cookie, "X-CSRFToken": token}
+    """A session on the floor app (bench/floor_app.py)."""
+    return cookie_and_token(port, "POST", "/floor/session")
 
 
 def main() -> None:
