@@ -6,6 +6,8 @@ a phone. A second test takes screenshots of every admin page at 1366x900 and 390
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -14,6 +16,7 @@ from patrol.shifts.models import CheckIn
 from patrol.sites.models import Area, Checkpoint, Property
 from tests.support.admin import pdf_qr_texts
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import serious_axe_violations
 from tests.support.guard_browser import (
     check_in_with_code,
     guard_context,
@@ -145,6 +148,7 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
     expect(page.get_by_role("button", name="Spara")).to_have_count(0)
     page.screenshot(path=str(folder / "checkpoint-supervisor-desk.png"), full_page=True)
     context.close()
+    problems = {}  # axe-core's serious and critical findings, per page and size
     for name, size in (
         ("desk", {"width": 1366, "height": 900}),
         ("phone", {"width": 390, "height": 844}),
@@ -163,8 +167,12 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, (url, name, overflow)
+            violations = serious_axe_violations(page)
+            if violations:
+                problems[f"{page_name} {name}"] = violations
             page.screenshot(path=str(folder / f"{page_name}-{name}.png"), full_page=True)
         context.close()
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
 
 
 def test_guard_sees_post_orders_marked_new_once(browser, live_server, live_app, output_dir):
