@@ -162,7 +162,24 @@ def test_month_pdf_and_page(seeded, world):
     card = page[page.index(f'id="prop-{world["prop_a"]}"') :]
     row = re.search(r"Förebyggande</th>(.*?)</tr>", card, re.S).group(1)
     assert re.findall(r"<td>(\d+)</td>", row)[-1] == "2"
-    assert "Belysningen i entrén var trasig." in pdf_text(pdf.data)
+    # Properties without approved reports share one line at the end: no tables of zeros.
+    quiet = page[page.index('id="quiet-properties"') :]
+    assert "Inga godkända rapporter under de här månaderna" in quiet
+    shown = set(re.findall(r'href="/owner/properties/(\d+)"', quiet))
+    carded = set(re.findall(r'id="prop-(\d+)"', page))
+    assert str(world["prop_a"]) in carded and str(world["prop_a"]) not in shown
+    assert shown | carded == {str(i) for i in world["props_a"]} and not shown & carded
+    assert page.count('class="figures-table"') == len(carded)
+    text = pdf_text(pdf.data)
+    assert "Belysningen i entrén var trasig." in text
+    # The PDF likewise: the quiet properties on one line after the tables.
+    assert "Inga godkända rapporter under de här månaderna" in text
+    quiet_line = text[text.index("Inga godkända rapporter under de här månaderna") :]
+    quiet_line = quiet_line.split("Godkända rapporter,")[0]
+    quiet_names = re.findall(r'href="/owner/properties/\d+">([^<]+)</a>', quiet)
+    assert len(quiet_names) == len(shown)
+    assert all(name in quiet_line for name in quiet_names)
+    assert world["prop_a_name"] not in quiet_line
     assert client.get("/owner/months/2026-13").status_code == 404
     assert client.get("/owner/months/nonsense").status_code == 404
 

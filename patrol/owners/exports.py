@@ -112,7 +112,9 @@ def month_pdf(organization: Organization | None, month: date) -> bytes:
         pdf.text_line(name, 12)
         pdf.text_line(f"Skapad {format_datetime(utcnow(), TIME)} (Stockholmstid)", 9)
         months = list(history[0].months) if history else []
-        for item in history:
+        # As on the page: a table for each property with reports, one line for the quiet ones.
+        quiet = [h for h in history if not any(m.total for m in h.months.values())]
+        for item in (h for h in history if h not in quiet):
             if pdf.will_page_break(40):
                 pdf.add_page()
             pdf.heading(item.property.name, 12)
@@ -133,6 +135,9 @@ def month_pdf(organization: Organization | None, month: date) -> bytes:
                 for value in values:
                     pdf.cell(MONTH_MM, 5, str(value), align="R")
                 pdf.ln(5)
+        if quiet:
+            pdf.heading("Inga godkända rapporter under de här månaderna", 12)
+            pdf.text_line(", ".join(item.property.name for item in quiet), 10)
         pdf.add_page()
         pdf.heading(f"Godkända rapporter, {month_name_sv(month)}", 14)
         if not rows:

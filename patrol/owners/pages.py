@@ -175,6 +175,12 @@ def month_or_404(text: str) -> date:
     return month
 
 
+def charts_with_reports(history) -> dict:
+    """Property id -> (bars, peak), for the properties with approved reports in the window."""
+    charts = {h.property.id: rules.chart_bars(h) for h in history}
+    return {property_id: chart for property_id, chart in charts.items() if chart[0]}
+
+
 @bp.get("/months/<month>")
 def month_page(month: str):
     chosen = month_or_404(month)
@@ -183,7 +189,7 @@ def month_page(month: str):
         "owners/month.html",
         month=chosen,
         history=history,
-        charts={h.property.id: rules.chart_bars(h) for h in history},
+        charts=charts_with_reports(history),
         chart_size=(rules.CHART_W, rules.CHART_H, rules.CHART_PAD),
         previous=rules.add_months(chosen, -1),
         following=rules.add_months(chosen, 1) if chosen < this_month() else None,
