@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 
 
 def test_login_page_on_a_phone(browser, live_server, output_dir):
@@ -20,12 +21,14 @@ def test_login_page_on_a_phone(browser, live_server, output_dir):
     for control in (username, password, button):
         box = control.bounding_box()
         assert box["height"] >= 48, box
+    assert_accessible(page, "login")
     page.screenshot(path=str(output_dir / "login-sv-dark-390.png"), full_page=True)
 
     username.fill("supervisor")
     password.fill("fel-losenord")
     button.click()
     assert page.get_by_role("alert").inner_text() == "Fel användarnamn eller lösenord."
+    assert_accessible(page, "login-error")
     page.screenshot(path=str(output_dir / "login-error-sv-dark-390.png"), full_page=True)
 
     page.get_by_label("Användarnamn").fill("supervisor")

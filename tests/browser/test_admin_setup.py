@@ -16,7 +16,7 @@ from patrol.shifts.models import CheckIn
 from patrol.sites.models import Area, Checkpoint, Property
 from tests.support.admin import pdf_qr_texts
 from tests.support.app import TEST_PASSWORD
-from tests.support.desk_browser import serious_axe_violations
+from tests.support.desk_browser import assert_accessible, serious_axe_violations
 from tests.support.guard_browser import (
     check_in_with_code,
     guard_context,
@@ -58,6 +58,7 @@ def test_set_up_print_and_check_in(browser, live_server, live_app, tmp_path, out
     page.get_by_role("button", name="Förhandsgranska").click()
     expect(page.get_by_text("1 nya, 0 ändrade, 0 oförändrade, 1 med fel")).to_be_visible()
     expect(page.get_by_text("Rad 3, kolumn ”Lat”: Måste vara mellan -90 och 90.")).to_be_visible()
+    assert_accessible(page, "admin-import-preview-phone")
     page.screenshot(path=str(output_dir / "admin-import-preview-phone.png"), full_page=True)
     page.get_by_role("button", name="Importera").click()
     expect(page.get_by_text("Importerat: 1 nya")).to_be_visible()
@@ -72,6 +73,7 @@ def test_set_up_print_and_check_in(browser, live_server, live_app, tmp_path, out
     page.get_by_role("button", name="Använd min position").click()
     expect(page.locator(".position-status")).to_contain_text("±7 m")
     expect(page.get_by_label("Latitud")).to_have_value("55.600123")
+    assert_accessible(page, "admin-position-phone")
     page.screenshot(path=str(output_dir / "admin-position-phone.png"), full_page=True)
     page.get_by_role("button", name="Spara").click()
     expect(page.get_by_text("Sparat.")).to_be_visible()
@@ -132,6 +134,7 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
     page.get_by_label("Visningsnamn").fill("Ny Väktare")
     page.get_by_role("button", name="Spara").click()
     expect(page.locator("#one-time-password")).to_be_visible()
+    assert_accessible(page, "one-time-password-phone")
     page.screenshot(path=str(folder / "one-time-password-phone.png"), full_page=True)
     context.close()
     context = browser.new_context(
@@ -146,6 +149,7 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
     page.goto(live_server.url + f"/admin/checkpoints/{checkpoint_id}")
     expect(page.get_by_text("Endast läsning")).to_be_visible()
     expect(page.get_by_role("button", name="Spara")).to_have_count(0)
+    assert_accessible(page, "checkpoint-supervisor-desk")
     page.screenshot(path=str(folder / "checkpoint-supervisor-desk.png"), full_page=True)
     context.close()
     problems = {}  # axe-core's serious and critical findings, per page and size
@@ -198,6 +202,7 @@ def test_guard_sees_post_orders_marked_new_once(browser, live_server, live_app, 
     expect(box).to_contain_text("Polisen först vid akut händelse.")
     expect(box).to_contain_text("Larmet i källaren går till Securitas.")
     expect(box.locator(".new-badge")).to_have_count(2)
+    assert_accessible(page, "admin-guard-instructions")
     page.screenshot(path=str(output_dir / "admin-guard-instructions.png"), full_page=True)
     page.goto(f"{live_server.url}/c/{token}")
     expect(page.locator(".qr-card .instructions")).to_contain_text("Polisen först")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import DiscardedRecord
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     camera_photo,
     go_offline,
@@ -71,6 +72,7 @@ def test_discard_asks_lists_the_photos_and_reaches_the_server(
         expect(dialog).to_contain_text("tas bort från telefonen och skickas aldrig")
         expect(dialog).to_contain_text("Klotter – Jespersgatan 6")
         expect(dialog).to_contain_text("2 foton")
+        assert_accessible(page, "log-discard-confirm-390")
         page.screenshot(path=str(output_dir / "log-discard-confirm-390.png"))
         dialog.get_by_role("button", name="Avbryt").click()
         wait_for_outbox(page, 3)
@@ -80,6 +82,7 @@ def test_discard_asks_lists_the_photos_and_reaches_the_server(
         wait_until_all_sent(page)
         expect(item).to_have_attribute("data-state", "discarded")
         expect(item).to_contain_text("kasserad")
+        assert_accessible(page, "log-discarded-390")
         page.screenshot(path=str(output_dir / "log-discarded-390.png"))
         with live_app.app_context():
             [discard] = db.session.scalars(sa.select(DiscardedRecord)).all()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     add_photo,
     camera_photo,
@@ -37,6 +38,7 @@ def test_offline_note_follows_the_network_both_ways(live_server, browser, output
         go_offline(context, page)
         expect(page.locator("#net-state")).to_have_text("Offline")
         expect(note).to_be_visible()
+        assert_accessible(page, "feedback-offline-390")
         page.screenshot(path=str(output_dir / "feedback-offline-390.png"))
         go_online(context, page)
         expect(page.locator("#net-state")).to_have_text("Online")
@@ -73,12 +75,14 @@ def test_unsent_counter_counts_records_with_their_photos_and_log_marks_acute(
         expect(page.locator("#home-unsent")).to_have_text(
             "3 registreringar (4 foton) väntar på att skickas."
         )
+        assert_accessible(page, "feedback-unsent-records-390")
         page.screenshot(path=str(output_dir / "feedback-unsent-records-390.png"))
         page.locator("#unsent").click()
         acute = page.locator(".log-item.acute")
         expect(acute).to_have_count(1)
         expect(acute).to_contain_text("AKUT")
         expect(acute).to_contain_text("Brand eller rök")
+        assert_accessible(page, "feedback-log-acute-390")
         page.screenshot(path=str(output_dir / "feedback-log-acute-390.png"))
     finally:
         context.close()
@@ -97,6 +101,7 @@ def test_empty_login_form_answers_in_swedish(live_server, browser, output_dir):
         page.get_by_label("Användarnamn").fill("guard")
         page.get_by_role("button", name="Logga in").click()
         expect(alert).to_have_text("Skriv ditt lösenord.")
+        assert_accessible(page, "feedback-login-empty-390")
         page.screenshot(path=str(output_dir / "feedback-login-empty-390.png"))
     finally:
         context.close()
@@ -129,12 +134,14 @@ def test_messages_appear_where_the_guard_is_looking(live_server, browser, output
         assert (
             abs(problem.bounding_box()["y"] - page.locator(".add-photo").bounding_box()["y"]) < 120
         )
+        assert_accessible(page, "feedback-photo-limit-390")
         page.screenshot(path=str(output_dir / "feedback-photo-limit-390.png"))
         page.get_by_role("button", name="Spara").click()
         expect(page.get_by_role("heading", name="Nattpass")).to_be_visible()
         saved = page.get_by_text("Rapporten är sparad.")
         expect(saved).to_be_in_viewport()
         assert page.evaluate("() => window.scrollY") == 0
+        assert_accessible(page, "feedback-saved-on-top-390")
         page.screenshot(path=str(output_dir / "feedback-saved-on-top-390.png"))
     finally:
         context.close()

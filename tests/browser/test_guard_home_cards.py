@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from patrol.db import set_clock
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     PHONE,
     go_offline,
@@ -90,6 +91,7 @@ def test_home_cards_appear_online_and_offline_without_moving_the_sos_button(
         wait_ready(page)
         expect_cards(page)
         expect_sos_still(page, "online")
+        assert_accessible(page, "guard-home-cards-online")
         page.screenshot(path=str(output_dir / "guard-home-cards-online.png"), full_page=True)
 
         go_offline(context, page)
@@ -97,7 +99,9 @@ def test_home_cards_appear_online_and_offline_without_moving_the_sos_button(
         wait_ready(page)
         expect_cards(page)
         expect_sos_still(page, "offline")
+        assert_accessible(page, "guard-home-cards-offline")
         page.screenshot(path=str(output_dir / "guard-home-cards-offline.png"), full_page=True)
+        assert_accessible(page, "guard-home-cards-offline-fold")
         page.screenshot(path=str(output_dir / "guard-home-cards-offline-fold.png"))
     finally:
         context.close()

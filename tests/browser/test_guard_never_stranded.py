@@ -16,6 +16,7 @@ from patrol.auth.models import User
 from patrol.db import db
 from patrol.shifts.models import CheckIn, Shift
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     check_in_with_code,
     go_offline,
@@ -71,6 +72,7 @@ def test_offline_logout_asks_keeps_the_outbox_and_another_guard_never_sends_it(
         dialog = page.get_by_role("alertdialog")
         expect(dialog).to_contain_text("1 registrering är inte skickad än")
         expect(dialog).to_contain_text("För att logga in igen behövs nät")
+        assert_accessible(page, "logout-ask-offline-390")
         page.screenshot(path=str(output_dir / "logout-ask-offline-390.png"))
         dialog.get_by_role("button", name="Avbryt").click()
         expect(page.get_by_role("alertdialog")).to_have_count(0)
@@ -130,6 +132,7 @@ def test_log_screen_says_whether_the_phone_may_clear_the_apps_data(
         else:
             expect(status).to_contain_text("Telefonen kan rensa appens data")
             expect(page.get_by_text("På iPhone: lägg till appen på hemskärmen")).to_be_visible()
+        assert_accessible(page, "log-storage-status-390")
         page.screenshot(path=str(output_dir / "log-storage-status-390.png"))
     finally:
         context.close()

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.shifts.models import CheckIn
 from patrol.sites.models import Checkpoint
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import guard_context, login, start_shift, wait_until_all_sent
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -61,6 +62,7 @@ def test_nfc_tag_with_a_checkpoint_url_checks_in_with_method_nfc(
         expect(page.locator("#nfc-status")).to_have_text(
             "Håll telefonen mot NFC-taggen vid kontrollpunkten."
         )
+        assert_accessible(page, "checkin-nfc-listening-390")
         page.screenshot(path=str(output_dir / "checkin-nfc-listening-390.png"))
         page.evaluate("() => window.__touchTag('https://example.org/something-else')")
         expect(page.locator("#nfc-status")).to_have_text(

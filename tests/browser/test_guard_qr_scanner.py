@@ -19,6 +19,7 @@ from patrol.db import db
 from patrol.shifts.models import CheckIn
 from patrol.sites.models import Checkpoint
 from tests.support.app import CHROMIUM, CHROMIUM_ARGS
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     MALMO,
     PHONE,
@@ -84,6 +85,7 @@ def test_scanner_reads_a_sticker_from_the_camera_and_checks_in_there(
         page.get_by_role("button", name="Skanna QR-kod").click()
         expect(page.get_by_role("heading", name="Nattpass")).to_be_visible(timeout=30_000)
         expect(page.get_by_text(f"Incheckad: {label}.")).to_be_visible()
+        assert_accessible(page, "checkin-scanned-390")
         page.screenshot(path=str(output_dir / "checkin-scanned-390.png"))
         wait_until_all_sent(page)
         # The decoder was fetched only when the scanner opened (precached for offline).

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.client import HOME_BUDGET_KB, gzip_size, home_start_urls
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     PHONE,
     camera_photo,
@@ -71,6 +72,7 @@ def check_home_start_size(page, app, base: str) -> None:
 def shoot(page, output_dir, name: str) -> None:
     wait_ready(page)
     check_layout(page)
+    assert_accessible(page, name)  # every screen, online and offline
     page.screenshot(path=str(output_dir / f"guard-{name}.png"), full_page=True)
 
 

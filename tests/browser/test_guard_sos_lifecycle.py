@@ -15,6 +15,7 @@ from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.push.models import Dispatch, SosAlert
 from patrol.sites.models import Property
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     PHONE,
     go_offline,
@@ -56,6 +57,7 @@ def test_pending_sos_stays_on_top_until_acknowledged_and_closed(
         expect(banner.get_by_role("link", name="Ring arbetsledaren")).to_have_attribute(
             "href", "tel:+46401234567"
         )
+        assert_accessible(page, "sos-pending-offline-390")
         page.screenshot(path=str(output_dir / "sos-pending-offline-390.png"))
 
         # A reload, offline: still there, and on every screen, and in the log.
@@ -64,12 +66,14 @@ def test_pending_sos_stays_on_top_until_acknowledged_and_closed(
         page.get_by_role("link", name="Nattens logg").click()
         expect(page.locator("#sos-banner")).to_be_visible()
         expect(page.locator(".log-item[data-kind='sos']")).to_contain_text("SOS")
+        assert_accessible(page, "sos-pending-log-390")
         page.screenshot(path=str(output_dir / "sos-pending-log-390.png"))
 
         # Back online: the server has it; no supervisor has push, and the phone says so.
         go_online(context, page)
         expect(banner).to_contain_text("ingen arbetsledare har aviseringar på", timeout=30_000)
         expect(banner).not_to_contain_text("larmad")
+        assert_accessible(page, "sos-received-no-push-390")
         page.screenshot(path=str(output_dir / "sos-received-no-push-390.png"))
 
         # The supervisor acknowledges it: within one poll (15 s) the phone shows who and when.
@@ -82,6 +86,7 @@ def test_pending_sos_stays_on_top_until_acknowledged_and_closed(
             name = supervisor.display_name
         expect(banner).to_contain_text(f"Kvitterat av {name}", timeout=40_000)
         expect(banner.get_by_role("link", name="Ring 112")).to_have_count(0)
+        assert_accessible(page, "sos-acknowledged-390")
         page.screenshot(path=str(output_dir / "sos-acknowledged-390.png"))
 
         banner.get_by_role("button", name="Stäng").click()
@@ -112,6 +117,7 @@ def test_sos_button_and_waiting_extra_round_are_above_the_fold_in_every_state(
 
     def check(state: str) -> None:
         assert sos_bottom(page) <= PHONE["height"], state
+        assert_accessible(page, "-390")
         page.screenshot(path=str(output_dir / f"sos-reach-{state}-390.png"))
 
     try:

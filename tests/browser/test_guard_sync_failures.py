@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     ENTRIES_OF_SMALL_SHIFT,
     camera_photo,
@@ -154,6 +155,7 @@ def test_session_lost_offline_asks_for_login_and_loses_nothing(
 
         expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
         expect(page.locator("#login-banner")).to_be_visible()
+        assert_accessible(page, "guard-login-session-lost-online")
         page.screenshot(path=str(output_dir / "guard-login-session-lost-online.png"))
         wait_for_unsent(page, ENTRIES_OF_SMALL_SHIFT)
         assert puts == []  # nothing was sent without a session
@@ -218,6 +220,7 @@ def test_a_mistyped_code_is_corrected_in_the_log_and_then_arrives(
         code = item.get_by_label("Kod")
         expect(code).to_have_value("S99")
         code.fill("s101")
+        assert_accessible(page, "guard-log-fix-code-online")
         page.screenshot(path=str(output_dir / "guard-log-fix-code-online.png"), full_page=True)
         item.get_by_role("button", name="Spara").click()
         wait_until_all_sent(page)

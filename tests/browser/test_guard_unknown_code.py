@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from patrol.db import db
 from patrol.sites.models import Checkpoint
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     check_in_with_code,
     go_offline,
@@ -49,6 +50,7 @@ def test_unknown_code_online_at_once_and_offline_code_gets_its_place_after_sync(
             "Okänd kod. Kontrollera koden som står under QR-koden."
         )
         assert [e for e in outbox_entries(page) if e["kind"] == "checkin"] == []
+        assert_accessible(page, "checkin-unknown-code-online-390")
         page.screenshot(path=str(output_dir / "checkin-unknown-code-online-390.png"))
 
         # Online, a known code: the place is named at once, in the log too.
@@ -72,6 +74,7 @@ def test_unknown_code_online_at_once_and_offline_code_gets_its_place_after_sync(
         expect(page.locator(".log-item[data-kind='checkin']").nth(1)).to_contain_text(
             f"S101 · {place_of(live_app, 'S101')}"
         )
+        assert_accessible(page, "log-code-and-place-390")
         page.screenshot(path=str(output_dir / "log-code-and-place-390.png"))
 
         # A QR link the server does not know, online: "Okänd kod" and no check-in button.

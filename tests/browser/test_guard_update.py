@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     guard_context,
     home,
@@ -59,6 +60,7 @@ def test_new_version_banner_waits_for_the_guard_and_replaces_the_cache(
         banner = page.locator("#update-banner")
         expect(banner).to_be_visible()
         expect(banner).to_contain_text("Ny version finns")
+        assert_accessible(page, "guard-update-banner-online")
         page.screenshot(path=str(output_dir / "guard-update-banner-online.png"))
         banner.get_by_role("button", name="Uppdatera nu").click()
 

@@ -13,6 +13,7 @@ from patrol.auth.models import User
 from patrol.db import db, set_clock
 from patrol.sites.models import Area, Organization
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 from tests.support.images import jpeg_bytes
 from tests.support.owners import NIGHT, add_history, build_world
 
@@ -58,11 +59,13 @@ def test_the_owners_portal(browser, live_server, world, output_dir, viewport):
     context, page, errors = log_in(browser, live_server, "owner", viewport)
     page.wait_for_url("**/owner/")
     assert page.get_by_role("heading", name="Mina fastigheter").is_visible()
+    assert_accessible(page, "owner-index")
     page.screenshot(path=str(output_dir / f"owner-index-{size}.png"), full_page=True)
     assert fits_the_width(page)
 
     page.get_by_role("link", name=world["prop_a_name"]).first.click()
     page.get_by_role("heading", name="Öppna skador (1)").wait_for()
+    assert_accessible(page, "owner-property")
     page.screenshot(path=str(output_dir / f"owner-property-{size}.png"), full_page=True)
     assert fits_the_width(page)
 
@@ -72,11 +75,13 @@ def test_the_owners_portal(browser, live_server, world, output_dir, viewport):
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
     )
+    assert_accessible(page, "owner-report")
     page.screenshot(path=str(output_dir / f"owner-report-{size}.png"), full_page=True)
 
     page.goto(f"{live_server.url}/owner/months/2026-11")
     chart = page.locator(f"#prop-{world['prop_a']}").locator("xpath=..").locator("svg.chart")
     assert chart.locator("rect.bar").count() >= 8
+    assert_accessible(page, "owner-month")
     page.screenshot(path=str(output_dir / f"owner-month-{size}.png"), full_page=True)
     assert fits_the_width(page)
     assert not [e for e in errors if "Content Security Policy" in e], errors
@@ -93,6 +98,7 @@ def test_the_day_crew_on_a_phone(browser, live_server, world, output_dir, tmp_pa
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
     )
+    assert_accessible(page, "crew")
     page.screenshot(path=str(output_dir / "crew-390.png"), full_page=True)
     assert fits_the_width(page)
     order = page.locator(f"#order-{world['a_order']}")

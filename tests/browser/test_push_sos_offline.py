@@ -16,6 +16,7 @@ from patrol.reports.models import Report
 from patrol.shifts.models import Shift
 from patrol.sites.models import Property
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -101,10 +102,12 @@ def test_sos_pressed_offline_goes_first_when_back_online(guard_page, live_app, o
     # Now for real: hold, let the countdown run out.
     hold(page, sos, 1700)
     page.get_by_text("SOS skickas om").wait_for()
+    assert_accessible(page, "push-sos-countdown-390")
     page.screenshot(path=str(output_dir / "push-sos-countdown-390.png"))
     page.get_by_text("SOS väntar på nät").wait_for(timeout=10000)
     urls = outbox_urls(page)
     assert urls[0].startswith("/api/v1/sos/") and urls[1] == f"/api/v1/reports/{report_id}"
+    assert_accessible(page, "push-sos-queued-offline-390")
     page.screenshot(path=str(output_dir / "push-sos-queued-offline-390.png"))
 
     context.set_offline(False)
@@ -120,6 +123,7 @@ def test_sos_pressed_offline_goes_first_when_back_online(guard_page, live_app, o
         assert alert.lat == pytest.approx(POSITION["latitude"])
         assert alert.accuracy_m == pytest.approx(POSITION["accuracy"])
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SosAlert)) == 1
+    assert_accessible(page, "push-sos-sent-390")
     page.screenshot(path=str(output_dir / "push-sos-sent-390.png"))
 
 
@@ -147,6 +151,7 @@ def test_extra_round_shows_on_home_and_is_acknowledged_and_done(guard_page, live
     task = page.locator(f"#dispatch-{dispatch_id}")
     task.wait_for(timeout=10000)
     assert prop_name in task.inner_text() and "källardörren" in task.inner_text()
+    assert_accessible(page, "push-dispatch-task-390")
     page.screenshot(path=str(output_dir / "push-dispatch-task-390.png"), full_page=True)
 
     context.set_offline(True)

@@ -14,6 +14,7 @@ from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.push.models import SosAlert
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +53,10 @@ def test_open_sos_on_top_until_acknowledged(browser, live_server, live_app, outp
     page.get_by_role("button", name="Aktivera aviseringar").wait_for()
     assert page.get_by_label("Fastighet").is_visible()
     assert page.get_by_role("button", name="Skicka extra runda").is_visible()
+    assert_accessible(page, "push-alerts-1280")
     page.screenshot(path=str(output_dir / "push-alerts-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
+    assert_accessible(page, "push-alerts-390")
     page.screenshot(path=str(output_dir / "push-alerts-390.png"), full_page=True)
 
     with page.expect_navigation():

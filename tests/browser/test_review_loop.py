@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     camera_photo,
     check_in_from_list,
@@ -160,6 +161,7 @@ def server_records(app, places) -> dict:
 
 
 def shoot(page, output_dir, name: str) -> None:
+    assert_accessible(page, "-1280x800")
     page.screenshot(path=str(output_dir / f"review-{name}-1280x800.png"), full_page=True)
 
 
@@ -250,6 +252,7 @@ def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
     page.get_by_role("button", name="Ljust tema").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "light")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Natten {night}")
+    assert_accessible(page, "review-natten-light-1280x800")
     page.screenshot(path=str(output_dir / "review-natten-light-1280x800.png"), full_page=True)
     page.locator(".desk-more summary").click()
     page.get_by_role("button", name="Mörkt tema").click()
@@ -263,6 +266,7 @@ def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
         page.goto(live_server.url + url)
         expect(page.locator("main h1")).to_be_visible()
         page.wait_for_load_state("networkidle")
+        assert_accessible(page, "-820x1180")
         page.screenshot(path=str(output_dir / f"review-{name}-820x1180.png"), full_page=True)
         # Nothing overflows the tablet's width.
         assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]

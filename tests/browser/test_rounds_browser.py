@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from patrol.db import set_clock
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     check_in_with_code,
     go_offline,
@@ -56,6 +57,7 @@ def route_checkpoints(app) -> dict:
 
 
 def shoot(page, name: str) -> None:
+    assert_accessible(page, name)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 

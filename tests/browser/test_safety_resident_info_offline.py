@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from patrol.db import db
 from patrol.safety.models import ResidentInfoVisit
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     go_offline,
     go_online,
@@ -49,6 +50,7 @@ def test_plan_done_entrance_by_entrance_offline(live_server, live_app, browser, 
     expect(page.get_by_role("heading", name="Boendeinformation", exact=True)).to_be_visible()
     expect(page.locator(".ri-progress")).to_have_text("0 av 3 klara")
     assert_phone_layout(page)
+    assert_accessible(page, "guard-resident-info-plan")
     page.screenshot(path=f"{SHOTS}/guard-resident-info-plan.png", full_page=True)
 
     # 1: a notice in the stairwell.
@@ -56,6 +58,7 @@ def test_plan_done_entrance_by_entrance_offline(live_server, live_app, browser, 
     stairs.get_by_role("button", name="Registrera: Rasmusgatan 5, Trapphus A").click()
     stairs.get_by_label("Anslag uppsatt").check()
     assert_phone_layout(page)
+    assert_accessible(page, "guard-resident-info-form")
     page.screenshot(path=f"{SHOTS}/guard-resident-info-form.png", full_page=True)
     stairs.get_by_role("button", name="Spara").click()
     expect(stairs).to_contain_text("Klar")
@@ -87,6 +90,7 @@ def test_plan_done_entrance_by_entrance_offline(live_server, live_app, browser, 
     whole.get_by_role("button", name="Spara").click()
     expect(page.locator(".ri-progress")).to_have_text("3 av 3 klara")
     wait_for_outbox(page, 3)
+    assert_accessible(page, "guard-resident-info-done-offline")
     page.screenshot(path=f"{SHOTS}/guard-resident-info-done-offline.png", full_page=True)
 
     go_online(context, page)
@@ -116,5 +120,6 @@ def test_plan_done_entrance_by_entrance_offline(live_server, live_app, browser, 
     boss.goto(f"{live_server.url}/review/resident-info/{plan_id}")
     expect(boss.locator(".page-head .lead")).to_contain_text("3 av 3 klara")
     expect(boss.locator(".entrance-status")).to_contain_text("12 dörrar knackade, 5 svarade")
+    assert_accessible(boss, "review-resident-info-plan")
     boss.screenshot(path=f"{SHOTS}/review-resident-info-plan.png", full_page=True)
     desk.close()

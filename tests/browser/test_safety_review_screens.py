@@ -16,6 +16,7 @@ from patrol.db import db
 from patrol.reports.models import Report
 from patrol.safety.models import CaseReport
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     check_in_from_list,
     go_offline,
@@ -73,6 +74,7 @@ def test_third_disturbance_shows_the_case_history(live_server, live_app, browser
     expect(history).to_contain_text(
         "3:e störningen på Rasmusgatan 5, Trapphus A, senaste 30 nätterna"
     )
+    assert_accessible(boss, "review-report-case-history")
     boss.screenshot(path=f"{SHOTS}/review-report-case-history.png", full_page=True)
     history.get_by_role("link", name="Öppna ärendet").click()
     expect(
@@ -80,9 +82,11 @@ def test_third_disturbance_shows_the_case_history(live_server, live_app, browser
     ).to_be_visible()
     boss.locator(".case-report").first.get_by_role("button", name="Bekräftad", exact=True).click()
     expect(boss.locator(".case-report").first.locator(".judgement")).to_contain_text("bekräftad")
+    assert_accessible(boss, "review-case")
     boss.screenshot(path=f"{SHOTS}/review-case.png", full_page=True)
     boss.goto(f"{live_server.url}/review/cases")
     expect(boss.locator(".case-table")).to_contain_text("Rasmusgatan 5, Trapphus A")
+    assert_accessible(boss, "review-cases")
     boss.screenshot(path=f"{SHOTS}/review-cases.png", full_page=True)
     boss.goto(f"{live_server.url}/review/cases/{case_id}")
     boss.get_by_role("textbox", name="Utfall").fill(
@@ -106,6 +110,7 @@ def test_screenshots_of_the_new_desk_pages(live_server, live_app, browser):
     expect(boss.locator(".resident-info-report")).to_contain_text("0 av 2 klara")
     boss.get_by_role("link", name="Planera boendeinformation").click()
     expect(boss.get_by_role("heading", name="Planera boendeinformation")).to_be_visible()
+    assert_accessible(boss, "review-resident-info-form")
     boss.screenshot(path=f"{SHOTS}/review-resident-info-form.png", full_page=True)
     boss.get_by_label("Dörrknackning").check()
     boss.get_by_role("button", name="Spara planen").click()
@@ -114,9 +119,11 @@ def test_screenshots_of_the_new_desk_pages(live_server, live_app, browser):
 
     boss.goto(f"{live_server.url}/review/nights/{night.isoformat()}")
     expect(boss.locator(".resident-info-night")).to_contain_text("Boendeinformation")
+    assert_accessible(boss, "review-natten-safety")
     boss.screenshot(path=f"{SHOTS}/review-natten-safety.png", full_page=True)
     boss.goto(f"{live_server.url}/review/walks")
     expect(boss.locator(".walk-list")).to_contain_text("Södra Sofielund")
+    assert_accessible(boss, "review-walks")
     boss.screenshot(path=f"{SHOTS}/review-walks.png", full_page=True)
     boss.goto(f"{live_server.url}/admin/checklists")
     expect(boss.get_by_text("Bara en administratör får ändra checklistor.")).to_be_visible()
@@ -131,5 +138,6 @@ def test_screenshots_of_the_new_desk_pages(live_server, live_app, browser):
     )
     new.get_by_role("button", name="Spara").click()
     expect(admin.get_by_role("heading", name="Lekplatser")).to_be_visible()
+    assert_accessible(admin, "admin-checklists")
     admin.screenshot(path=f"{SHOTS}/admin-checklists.png", full_page=True)
     context.close()

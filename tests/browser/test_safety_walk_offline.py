@@ -15,6 +15,7 @@ from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.safety.models import WalkCheck
 from tests.support.app import TEST_PASSWORD
+from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     camera_photo,
     go_offline,
@@ -63,6 +64,7 @@ def test_walk_with_three_findings_and_photos_offline(live_server, live_app, brow
         f"0 av {len(CHECKLIST)} punkter kontrollerade"
     )
     assert_phone_layout(page)
+    assert_accessible(page, "guard-walk-checklist")
     page.screenshot(path=f"{SHOTS}/guard-walk-checklist.png", full_page=True)
 
     # Item 1: broken lighting, with two photos.
@@ -70,6 +72,7 @@ def test_walk_with_three_findings_and_photos_offline(live_server, live_app, brow
     lights.get_by_role("button", name=f"Brist: {CHECKLIST[0]}").click()
     shortcoming(page, lights, category="Trasig belysning", description="Lampan vid entrén är trasig.", photos=(camera_photo(11, 1600, 1200), camera_photo(12, 1200, 1600)))  # fmt: skip
     assert_phone_layout(page)
+    assert_accessible(page, "guard-walk-finding-form")
     page.screenshot(path=f"{SHOTS}/guard-walk-finding-form.png", full_page=True)
     lights.get_by_role("button", name="Spara").click()
     expect(lights.locator(".walk-status")).to_have_text("1 brist")
@@ -102,6 +105,7 @@ def test_walk_with_three_findings_and_photos_offline(live_server, live_app, brow
     reload(page)
     expect(item(page, CHECKLIST[0]).locator(".walk-status")).to_have_text("1 brist")
     assert_phone_layout(page)
+    assert_accessible(page, "guard-walk-offline-done")
     page.screenshot(path=f"{SHOTS}/guard-walk-offline-done.png", full_page=True)
 
     go_online(context, page)
@@ -127,6 +131,7 @@ def test_walk_with_three_findings_and_photos_offline(live_server, live_app, brow
     boss.goto(f"{live_server.url}/review/walks/{walk_id}")
     expect(boss.locator(".page-head .lead")).to_contain_text("3 brister")
     expect(boss.locator(".walk-finding img")).to_have_count(4)
+    assert_accessible(boss, "review-walk-summary")
     boss.screenshot(path=f"{SHOTS}/review-walk-summary.png", full_page=True)
     pdf = boss.request.get(f"{live_server.url}/review/walks/{walk_id}.pdf")
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"

@@ -136,3 +136,12 @@ def serious_axe_violations(page: Page) -> list[dict]:
                 }
             )
     return found
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """No serious or critical axe-core finding on the page as it is now (online or offline:
+    axe's script is injected from the test, not fetched)."""
+    import json
+
+    violations = serious_axe_violations(page)
+    assert not violations, json.dumps({name: violations}, indent=1, ensure_ascii=False)
