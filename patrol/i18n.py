@@ -98,6 +98,10 @@ def init_app(app: Flask) -> None:
     # go through local_time.
     app.jinja_env.filters["sthlm"] = local_time
     app.jinja_env.filters["datetimeformat"] = local_time
+    # A signed length of time: `{{ seconds|span }}` -> "−2 dygn 0 h", "12 min".
+    app.jinja_env.filters["span"] = lambda seconds: (
+        ("−" if seconds < 0 else "") + span_text(seconds)
+    )
 
     @app.after_request
     def remember_language(response):

@@ -73,3 +73,6 @@ def test_a_span_of_time_reads_in_the_largest_sensible_units(app):
         assert span_text(56 * 365 * 86400) == "20440 dygn 0 h"
     with app.test_request_context("/?lang=en"):
         assert span_text(86400 * 2) == "2 days 0 h"
+        # The template filter keeps the sign (a phone clock ahead of the server's).
+        span = app.jinja_env.filters["span"]
+        assert span(-172963) == "−2 days 0 h" and span(90) == "1 min"
