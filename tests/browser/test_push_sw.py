@@ -5,6 +5,7 @@ for (registration.getNotifications()), and notificationclick closes it and opens
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -38,18 +39,25 @@ def app_page(browser, live_server):
     page = context.new_page()
     page.goto(live_server.url + "/")
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
-    worker = context.service_workers[0]
-    yield page, worker
+    # The worker that controls the page: the newest one the context lists (it can also list a
+    # worker that is already gone, and an event dispatched there shows nothing).
+    workers = [w for w in context.service_workers if "/service-worker" in w.url]
+    assert workers, [w.url for w in context.service_workers]
+    yield page, workers[-1]
     context.close()
 
 
-def wait_for_notifications(page, worker, tag, count=1):
-    for _ in range(100):
+def wait_for_notifications(page, worker, tag, count=1, seconds=15):
+    """Poll the registration's notifications until `count` carry `tag`: showing one fetches
+    its icon first, which a loaded CI machine has taken more than the 5 s once allowed."""
+    deadline = time.monotonic() + seconds
+    while True:
         found = worker.evaluate(NOTIFICATIONS_JS, tag)
-        if len(found) == count:
-            return found
+        if len(found) == count or time.monotonic() > deadline:
+            break
         page.wait_for_timeout(50)
-    raise AssertionError(f"expected {count} notification(s) tagged {tag}, got {found}")
+    assert len(found) == count, f"expected {count} notification(s) tagged {tag}, got {found}"
+    return found
 
 
 def test_push_shows_the_sos_notification_and_click_opens_its_screen(app_page, live_server):
