@@ -213,10 +213,6 @@ def wait_for_sites(page: Page) -> None:
     )
 
 
-def unsent_count(page: Page) -> int:
-    return int(page.locator("#unsent").get_attribute("data-count") or "0")
-
-
 def wait_for_unsent(page: Page, count: int, timeout: int = SYNC_TIMEOUT_MS) -> None:
     page.wait_for_function(
         "n => document.querySelector('#unsent')?.dataset.count === String(n)",
