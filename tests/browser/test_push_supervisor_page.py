@@ -42,7 +42,7 @@ def test_open_sos_on_top_until_acknowledged(browser, live_server, live_app, outp
     page.get_by_label("Användarnamn").fill("supervisor")
     page.get_by_label("Lösenord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/review/")  # the login page is loaded already: wait for where it went
     page.goto(live_server.url + "/push/alerts")
 
     alert = page.locator(f"#sos-{sos_id}")
@@ -82,7 +82,8 @@ def test_iphone_in_the_browser_is_told_to_add_to_home_screen(browser, live_serve
     page.get_by_label("Användarnamn").fill("supervisor")
     page.get_by_label("Lösenord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.goto(live_server.url + "/push/alerts")
+    # The login's own redirect (?next=), rather than a goto that could cut the POST short.
+    page.wait_for_url("**/push/alerts")
     status = page.locator(".push-status")
     status.wait_for()
     page.wait_for_function(

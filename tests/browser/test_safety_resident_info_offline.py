@@ -117,6 +117,7 @@ def test_plan_done_entrance_by_entrance_offline(live_server, live_app, browser, 
     boss.get_by_label("Användarnamn").fill("supervisor")
     boss.get_by_label("Lösenord").fill(TEST_PASSWORD)
     boss.get_by_role("button", name="Logga in").click()
+    boss.wait_for_url("**/review/")  # logged in before the next page is asked for
     boss.goto(f"{live_server.url}/review/resident-info/{plan_id}")
     expect(boss.locator(".page-head .lead")).to_contain_text("3 av 3 klara")
     expect(boss.locator(".entrance-status")).to_contain_text("12 dörrar knackade, 5 svarade")

@@ -128,6 +128,7 @@ def test_walk_with_three_findings_and_photos_offline(live_server, live_app, brow
     boss.get_by_label("Användarnamn").fill("supervisor")
     boss.get_by_label("Lösenord").fill(TEST_PASSWORD)
     boss.get_by_role("button", name="Logga in").click()
+    boss.wait_for_url("**/review/")  # logged in before the next page is asked for
     boss.goto(f"{live_server.url}/review/walks/{walk_id}")
     expect(boss.locator(".page-head .lead")).to_contain_text("3 brister")
     expect(boss.locator(".walk-finding img")).to_have_count(4)
