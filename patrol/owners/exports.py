@@ -113,8 +113,8 @@ def month_pdf(organization: Organization | None, month: date) -> bytes:
         pdf.text_line(f"Skapad {format_datetime(utcnow(), TIME)} (Stockholmstid)", 9)
         months = list(history[0].months) if history else []
         # As on the page: a table for each property with reports, one line for the quiet ones.
-        quiet = [h for h in history if not any(m.total for m in h.months.values())]
-        for item in (h for h in history if h not in quiet):
+        quiet = [h for h in history if not h.has_reports]
+        for item in (h for h in history if h.has_reports):
             if pdf.will_page_break(40):
                 pdf.add_page()
             pdf.heading(item.property.name, 12)

@@ -177,8 +177,7 @@ def month_or_404(text: str) -> date:
 
 def charts_with_reports(history) -> dict:
     """Property id -> (bars, peak), for the properties with approved reports in the window."""
-    charts = {h.property.id: rules.chart_bars(h) for h in history}
-    return {property_id: chart for property_id, chart in charts.items() if chart[0]}
+    return {h.property.id: rules.chart_bars(h) for h in history if h.has_reports}
 
 
 @bp.get("/months/<month>")

@@ -168,6 +168,12 @@ class PropertyHistory:
     def categories_seen(self) -> list[str]:
         return [c for c in CATEGORIES if any(m.categories[c] for m in self.months.values())]
 
+    @property
+    def has_reports(self) -> bool:
+        """Any approved report in these months: the month page and PDF give such a property
+        its own chart and table, and name the quiet ones on one line."""
+        return any(m.total for m in self.months.values())
+
 
 def month_history(
     organization_id: int | None, month: date, months: int = HISTORY_MONTHS
