@@ -1,12 +1,14 @@
-"""`flask --app app push-worker` as real processes: a subscriber with its own keys receives and
-decrypts an acute alert while a worker runs, and two workers draining 500 queued messages
-deliver each exactly once (SQLite always; PostgreSQL, with SKIP LOCKED, when TEST_DATABASE_URL
-is set)."""
+"""`flask --app app push-worker` and `worker` as real processes: a subscriber with its own keys
+receives and decrypts an acute alert while a worker runs, two workers draining 500 queued
+messages deliver each exactly once (SQLite always; PostgreSQL, with SKIP LOCKED, when
+TEST_DATABASE_URL is set), and `worker` sends push and mail in lanes of their own, so a mail
+server that never answers does not hold back an alert."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +19,8 @@ import sqlalchemy as sa
 
 from patrol.auth.models import User
 from patrol.db import db, utcnow
+from patrol.mail.models import MailMessage
+from patrol.mail.rules import queue_mail
 from patrol.push.models import PushMessage, PushSubscription
 from tests.support import push as push_fixtures
 from tests.support.push import (
@@ -29,6 +33,7 @@ from tests.support.push import (
     subscribe,
 )
 from tests.support.push_service import LoopbackPushService, Subscriber, verify_vapid
+from tests.support.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +41,17 @@ push_app = push_fixtures.push_app
 push_service = push_fixtures.push_service
 
 
-def start_worker(app, service: LoopbackPushService, tmp_path: Path, name: str, batch: int = 10):
+def start_worker(
+    app,
+    service: LoopbackPushService,
+    tmp_path: Path,
+    name: str,
+    batch: int = 10,
+    command: tuple[str, ...] | None = None,
+    **settings: str,
+):
+    """A worker process on the test's database: `push-worker` by default, or `command` (e.g.
+    `("worker",)`) with more PATROL_ settings."""
     env = dict(os.environ)
     env.update(
         PATROL_ENV="development",
@@ -48,8 +63,10 @@ def start_worker(app, service: LoopbackPushService, tmp_path: Path, name: str, b
         PATROL_PUSH_ALLOWED_HOSTS=f"127.0.0.1:{service.port}",
         PATROL_PUSH_WORKER_POLL_S="0.1",
     )
+    env.update({f"PATROL_{key}": value for key, value in settings.items()})
+    command = command or ("push-worker", "--batch", str(batch))
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "push-worker", "--batch", str(batch)],
+        [sys.executable, "-m", "flask", "--app", "app", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -168,3 +185,92 @@ def test_two_workers_deliver_500_messages_exactly_once(push_app, seeded, push_se
         # Both workers did part of the work.
         shares = Counter(r.claimed_by for r in rows)
         assert len(shares) == 2 and min(shares.values()) > 0, shares
+
+
+def running_line(process: subprocess.Popen) -> str | None:
+    line = process.stdout.readline()
+    return line if "running" in line else None
+
+
+def send_acute_and_mail(push_app, guard, subject: str) -> str:
+    with push_app.app_context():
+        queue_mail("test", ["drift@example.se"], subject, "Hej från arbetaren.")
+        db.session.commit()
+    return put_report(guard, start_shift(guard), first_property(push_app))
+
+
+def test_the_worker_process_runs_the_push_and_mail_drains(push_app, api_as, push_service, tmp_path):
+    """`flask --app app worker` sends both through their registered drains."""
+    guard, supervisor = api_as("guard"), api_as("supervisor")
+    subscriber = subscribe(supervisor, push_service)
+    smtp = SmtpServer().start()
+    worker = start_worker(
+        push_app,
+        push_service,
+        tmp_path,
+        "all",
+        command=("worker",),
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp.port),
+        SMTP_STARTTLS="false",
+        WORKER_POLL_S="0.1",
+    )
+    try:
+        line = wait_for(lambda: running_line(worker), 30, "the worker")
+        assert "push" in line and "mail" in line, line
+        report_id = send_acute_and_mail(push_app, guard, "Från arbetaren")
+        request = wait_for(lambda: push_service.received(subscriber.path), 15, "the push")[0]
+        wait_for(
+            lambda: any(m["Subject"] == "Från arbetaren" for m in smtp.inbox.messages),
+            15,
+            "the mail",
+        )
+    finally:
+        output = stop_worker(worker)
+        smtp.stop()
+    assert subscriber.decrypt(request)["tag"] == f"acute-{report_id}", output
+    assert "worker stopped" in output
+
+
+def test_a_mail_server_that_never_answers_does_not_hold_back_an_alert(
+    push_app, api_as, push_service, tmp_path
+):
+    """The mail lane hangs on a server that accepts the connection and never greets (for
+    SMTP_TIMEOUT_S); the push lane sends the acute alert meanwhile."""
+    guard, supervisor = api_as("guard"), api_as("supervisor")
+    subscriber = subscribe(supervisor, push_service)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections wait in the backlog; nobody ever answers
+    worker = start_worker(
+        push_app,
+        push_service,
+        tmp_path,
+        "stuck-mail",
+        command=("worker",),
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(silent.getsockname()[1]),
+        SMTP_STARTTLS="false",
+        SMTP_TIMEOUT_S="60",
+        WORKER_POLL_S="0.1",
+    )
+    try:
+        wait_for(lambda: "running" in (worker.stdout.readline() or ""), 30, "the worker")
+        with push_app.app_context():
+            queue_mail("test", ["drift@example.se"], "Fastnar", "Servern svarar aldrig.")
+            db.session.commit()
+
+        def mail_claimed():
+            with push_app.app_context():
+                status = db.session.scalar(sa.select(MailMessage.status))
+                db.session.rollback()
+                return status == "sending"
+
+        wait_for(mail_claimed, 15, "the mail lane to be stuck on the silent server")
+        report_id = put_report(guard, start_shift(guard), first_property(push_app))
+        request = wait_for(lambda: push_service.received(subscriber.path), 15, "the push")[0]
+    finally:
+        worker.kill()
+        worker.communicate()
+        silent.close()
+    assert subscriber.decrypt(request)["tag"] == f"acute-{report_id}"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from patrol.db import Base, UTCDateTime, enum_column, utcnow
+from patrol.db import Base, enum_column
+from patrol.outbox import OutboxColumns
 
 MAIL_STATUSES = ("pending", "sending", "sent", "failed")
 
 
-class MailMessage(Base):
+class MailMessage(OutboxColumns, Base):
     """One email, stored whole (RFC 5322 bytes with its Message-ID) when it is queued.
 
     Queued in the same transaction as the change that causes it, so a rolled-back action
@@ -29,15 +28,10 @@ class MailMessage(Base):
     recipients: Mapped[list[str]] = mapped_column(sa.JSON)
     subject: Mapped[str] = mapped_column(sa.String(300))
     raw: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(
         enum_column(*MAIL_STATUSES, name="mail_status"), default="pending"
     )
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # attempts, created_at, next_attempt_at, claimed_by/_until, sent_at, last_error: the
+    # server outbox's columns (`patrol.outbox.OutboxColumns`).
 
     __table_args__ = (sa.Index("ix_mail_messages_due", "status", "next_attempt_at"),)

@@ -1,16 +1,12 @@
 """Queueing and sending email.
 
 `queue_mail` builds the whole message (text and HTML parts, attachments, a Message-ID) and adds
-it to the outbox in the caller's transaction. `drain_outbox` claims due rows in one statement
-
-    UPDATE mail_messages SET status='sending', claimed_by=<me>, claimed_until=<now+lease>
-    WHERE id IN (SELECT id ... WHERE <due> ORDER BY ... LIMIT n FOR UPDATE SKIP LOCKED)
-
-(SKIP LOCKED lets several workers on PostgreSQL take disjoint batches; SQLite's single write
-lock serialises them), commits the claim, then talks SMTP with no lock held. A temporary SMTP
-failure (the server unreachable, a 4xx answer) puts the message back with exponential backoff;
-a permanent 5xx refusal fails it; a message still unsent after MAIL_GIVE_UP_AFTER is failed
-for the operator to see. Retries send the same bytes, so the same Message-ID.
+it to the outbox in the caller's transaction. `drain_outbox` is the worker's `mail` drain: it
+claims due rows through the server's one outbox (`patrol.outbox`: SKIP LOCKED on PostgreSQL,
+a lease, backoff, giving up), then talks SMTP with no lock held. A temporary SMTP failure (the
+server unreachable, a 4xx answer) puts the message back with exponential backoff; a permanent
+5xx refusal fails it; a message whose next attempt would come after MAIL_GIVE_UP_AFTER is
+failed for the operator to see. Retries send the same bytes, so the same Message-ID.
 """
 
 from __future__ import annotations
@@ -18,11 +14,9 @@ from __future__ import annotations
 import contextlib
 import email.policy
 import logging
-import random
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid
@@ -32,11 +26,24 @@ from flask import current_app, url_for
 
 from patrol.db import db, utcnow
 from patrol.mail.models import MailMessage
-from patrol.schedule.rules import worker_name
+from patrol.outbox import Drain, Outbox, Policy, lane_name
 
 log = logging.getLogger(__name__)
 
 BATCH = 20
+
+
+def mail_policy() -> Policy:
+    config = current_app.config
+    return Policy(
+        lease=config["MAIL_CLAIM_LEASE"],
+        retry_base_s=config["MAIL_RETRY_BASE_S"],
+        retry_max_s=config["MAIL_RETRY_MAX_S"],
+        give_up_after=config["MAIL_GIVE_UP_AFTER"],
+    )
+
+
+OUTBOX = Outbox(MailMessage, channel="patrol_mail", policy=mail_policy)
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ def queue_mail(
     )
     db.session.add(row)
     db.session.flush()
+    OUTBOX.wake()
     return row
 
 
@@ -174,73 +182,13 @@ def send_with(smtp: smtplib.SMTP, row: MailMessage) -> str | None:
     return None
 
 
-def backoff_s(attempts: int) -> float:
-    """Exponential backoff with jitter, capped at MAIL_RETRY_MAX_S."""
-    config = current_app.config
-    delay = min(config["MAIL_RETRY_MAX_S"], config["MAIL_RETRY_BASE_S"] * 2 ** max(0, attempts - 1))
-    return random.uniform(0.5, 1.0) * delay
-
-
-def claim(by: str, batch: int = BATCH) -> list[int]:
-    session = db.session
-    session.rollback()  # the claim must be the first statement of its transaction
-    now = utcnow()
-    due = (
-        sa.select(MailMessage.id)
-        .where(
-            sa.or_(
-                sa.and_(MailMessage.status == "pending", MailMessage.next_attempt_at <= now),
-                sa.and_(MailMessage.status == "sending", MailMessage.claimed_until < now),
-            )
-        )
-        .order_by(MailMessage.next_attempt_at, MailMessage.id)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = session.scalars(
-        sa.update(MailMessage)
-        .where(MailMessage.id.in_(due.scalar_subquery()))
-        .values(
-            status="sending",
-            claimed_by=by,
-            claimed_until=now + current_app.config["MAIL_CLAIM_LEASE"],
-            attempts=MailMessage.attempts + 1,
-        )
-        .returning(MailMessage.id),
-        execution_options={"synchronize_session": False},
-    ).all()
-    session.commit()
-    return sorted(claimed)
-
-
-def finish(message_id: int, by: str, **values) -> None:
-    """Record an outcome if the claim is still ours (an expired claim moved on)."""
-    db.session.execute(
-        sa.update(MailMessage)
-        .where(MailMessage.id == message_id, MailMessage.claimed_by == by)
-        .values(claimed_until=None, **values),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.commit()
-
-
-def retry_later(row: MailMessage, by: str, error: str) -> None:
-    now = utcnow()
-    if now - row.created_at >= current_app.config["MAIL_GIVE_UP_AFTER"]:
-        log.warning("mail %s given up after %s attempts: %s", row.id, row.attempts, error)
-        finish(row.id, by, status="failed", last_error=error[:2000])
-        return
-    next_at = now + timedelta(seconds=backoff_s(row.attempts))
-    finish(row.id, by, status="pending", next_attempt_at=next_at, last_error=error[:2000])
-
-
 def drain_outbox(by: str | None = None, batch: int = BATCH) -> int:
     """Claim one batch and send it over one SMTP connection; returns how many were claimed.
 
     When the server cannot be reached, every claimed message goes back with its backoff (and
     the worker turns to other work); nothing is dropped."""
-    by = by or f"{worker_name()}:mail"
-    ids = claim(by, batch)
+    by = by or lane_name(DRAIN)
+    ids = OUTBOX.claim(by, batch)
     if not ids:
         return 0
     rows = list(
@@ -256,7 +204,8 @@ def drain_outbox(by: str | None = None, batch: int = BATCH) -> int:
         smtp = smtp_connection()
     except Temporary as error:
         for row in rows:
-            retry_later(row, by, str(error))
+            OUTBOX.retry(row, by, str(error))
+        db.session.commit()
         return len(ids)
     try:
         for row in rows:
@@ -264,13 +213,17 @@ def drain_outbox(by: str | None = None, batch: int = BATCH) -> int:
                 note = send_with(smtp, row)
             except Permanent as error:
                 log.warning("mail %s refused: %s", row.id, error)
-                finish(row.id, by, status="failed", last_error=str(error)[:2000])
-                continue
+                OUTBOX.fail(row.id, by, str(error))
             except Temporary as error:
-                retry_later(row, by, str(error))
-                continue
-            finish(row.id, by, status="sent", sent_at=utcnow(), last_error=note)
+                OUTBOX.retry(row, by, str(error))
+            else:
+                OUTBOX.sent(row.id, by, last_error=note)
+            db.session.commit()
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             smtp.quit()
     return len(ids)
+
+
+# The worker's `mail` drain (registered by `patrol.mail.init_app`).
+DRAIN = Drain(name="mail", run=drain_outbox, outbox=OUTBOX, batch=BATCH)

@@ -1,30 +1,29 @@
 """Push notifications: acute alerts, extra rounds, and the guard's SOS over Web Push.
 
-Events write `PushMessage` rows in their own transaction (`patrol.push.queue`); the
-`push-worker` command sends them after commit (`patrol.push.worker`). The Natten page can show
+Events write `PushMessage` rows in their own transaction (`patrol.push.queue`); the worker's
+`push` drain sends them after commit (`patrol.push.worker`, registered below like every drain;
+`push-worker` runs it alone). The Natten page can show
 open SOS alerts at its top with `{{ push_open_sos() }}` (a template global; see
 `templates/push/_open_sos.html`). Configuration defaults are in `patrol.config.Defaults`.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask, render_template
 from markupsafe import Markup
 
 
 def init_app(app: Flask) -> None:
+    from patrol.outbox import durations_from_seconds, register_drain
     from patrol.push import api, pages
     from patrol.push.actions import open_sos_alerts
     from patrol.push.commands import push_keys_command, push_worker_command
     from patrol.push.keys import check_subject
     from patrol.push.queue import on_report_created
+    from patrol.push.worker import DRAIN
     from patrol.signals import report_created
 
-    for name in ("PUSH_CLAIM_LEASE", "PUSH_KEEP"):  # seconds from the environment
-        if isinstance(app.config[name], int | float | str):
-            app.config[name] = timedelta(seconds=float(app.config[name]))
+    durations_from_seconds(app, "PUSH_CLAIM_LEASE", "PUSH_KEEP")
     # Refuse to start with a localhost subject outside development (Apple rejects it). With no
     # subject at all outside development, the app runs and push stays off until one is set.
     if app.config.get("VAPID_SUBJECT"):
@@ -39,5 +38,6 @@ def init_app(app: Flask) -> None:
     def push_open_sos() -> Markup:
         return Markup(render_template("push/_open_sos.html", alerts=open_sos_alerts()))
 
+    register_drain(app, DRAIN)  # `flask --app app worker` sends push messages
     app.cli.add_command(push_keys_command)
     app.cli.add_command(push_worker_command)

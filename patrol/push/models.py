@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from patrol.db import Base, UTCDateTime, enum_column, utcnow
+from patrol.outbox import OutboxColumns
 
 # round_unreported: a planned round whose window closed with nothing reported (rounds package).
 MESSAGE_KINDS = ("acute", "sos", "sos_ack", "dispatch", "test", "round_unreported")
@@ -48,11 +49,12 @@ class PushSubscription(Base):
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
 
-class PushMessage(Base):
-    """One notification for one subscription: the outbox that `push-worker` drains.
+class PushMessage(OutboxColumns, Base):
+    """One notification for one subscription: the outbox of the worker's `push` drain.
 
     Written in the same transaction as the event that causes it (a report, an SOS, a
     dispatch), so that a message exists if and only if its event committed; sent after commit.
+    Claimed, leased, retried and given up by the server's one outbox (`patrol.outbox`).
     """
 
     __tablename__ = "push_messages"
@@ -70,15 +72,11 @@ class PushMessage(Base):
     status: Mapped[str] = mapped_column(
         enum_column(*MESSAGE_STATUSES, name="push_status"), default="pending"
     )
-    attempts: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Which worker holds the message and until when (a crashed worker's claim runs out).
+    # The outbox's columns (`OutboxColumns`), two with the lengths this table was made with.
     claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # The push service's last HTTP status.
+    last_status: Mapped[int | None]
 
     subscription = relationship("PushSubscription")
 

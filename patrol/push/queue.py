@@ -1,8 +1,9 @@
 """Writing push messages: who gets told of what, in which words, with which TTL and urgency.
 
 Every function here only ADDS rows to `db.session`: the caller's transaction (the report's,
-the SOS's, the dispatch's) commits them together with the event, or not at all. The worker
-(`patrol.push.worker`) sends them after commit.
+the SOS's, the dispatch's) commits them together with the event, or not at all. The worker's
+`push` drain (`patrol.push.worker`) sends them after commit, through `OUTBOX`: the server's
+one outbox (`patrol.outbox`) over the `push_messages` table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from patrol.auth.models import User
 from patrol.auth.roles import GUARD, REVIEWER_ROLES
 from patrol.db import db, utcnow
 from patrol.labels import CATEGORY_LABELS
+from patrol.outbox import Outbox, Policy
 from patrol.push.models import PushMessage, PushSubscription
 from patrol.reports.models import Report
 from patrol.shifts.models import CheckIn, Shift
@@ -162,15 +164,26 @@ def queue_push(
     return messages
 
 
+def push_policy() -> Policy:
+    """Push gives up after PUSH_MAX_ATTEMPTS, or at each message's TTL (the worker passes it as
+    the deadline): a push service would drop it then anyway."""
+    config = current_app.config
+    return Policy(
+        lease=config["PUSH_CLAIM_LEASE"],
+        retry_base_s=config["PUSH_RETRY_BASE_S"],
+        retry_max_s=config["PUSH_RETRY_MAX_S"],
+        max_attempts=config["PUSH_MAX_ATTEMPTS"],
+    )
+
+
 WAKE_CHANNEL = "patrol_push"
+OUTBOX = Outbox(PushMessage, channel=WAKE_CHANNEL, policy=push_policy)
 
 
 def wake_workers() -> None:
-    """On PostgreSQL, NOTIFY inside the transaction: it is delivered at commit (and never if the
-    transaction rolls back), so a listening worker starts sending at once instead of at its
-    next poll."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_notify(WAKE_CHANNEL, "")))
+    """A listening push drain starts sending at this transaction's commit, not at its next
+    poll (a NOTIFY on PostgreSQL)."""
+    OUTBOX.wake()
 
 
 # --- the flows ------------------------------------------------------------------------------

@@ -1,18 +1,13 @@
-"""The push worker: drains `push_messages` after commit, with retries, never twice.
+"""The worker's `push` drain: sends `push_messages` after commit, with retries, never twice.
 
-Claiming is one statement:
-
-    UPDATE push_messages SET status='sending', claimed_by=<me>, claimed_until=<now+lease>
-    WHERE id IN (SELECT id FROM push_messages WHERE <due> ORDER BY ... LIMIT n
-                 FOR UPDATE SKIP LOCKED)
-    RETURNING id
-
-On PostgreSQL, SKIP LOCKED lets parallel workers claim disjoint batches without waiting on
-each other; on SQLite (which ignores FOR UPDATE) the UPDATE takes the database's single write
-lock, which serialises claims just as well. The claim commits before any request leaves, so no
-lock is held while a push service is slow. Each outcome is written only if the claim is still
-ours. A worker that dies mid-batch leaves claims that expire after the lease; those messages
-are then sent again (at least once on a crash; exactly once otherwise).
+Claiming, the lease, backoff with jitter and giving up are the server's one outbox
+(`patrol.outbox`, over this table as `patrol.push.queue.OUTBOX`): SKIP LOCKED on PostgreSQL,
+the single write lock on SQLite, the claim committed before any request leaves, each outcome
+written only while the claim is still ours. What is push's own is here: one POST per message
+through pywebpush, what the push service's answer means (sent, retry after Retry-After or
+backoff, the subscription gone, refused), a message's TTL as its deadline, and deleting old
+messages (their payloads may hold a guard's position). `flask --app app worker` runs this drain
+in its own thread beside the others; `flask --app app push-worker` runs it alone.
 """
 
 from __future__ import annotations
@@ -20,11 +15,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import os
-import random
-import socket
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -34,10 +25,11 @@ from flask import Flask, current_app
 from pywebpush import WebPushException, webpush
 
 from patrol.db import db, utcnow
+from patrol.outbox import Drain, lane_name
 from patrol.push.hosts import allowed_extra_hosts, endpoint_allowed
 from patrol.push.keys import VapidSigner, signer
 from patrol.push.models import PushMessage, PushSubscription
-from patrol.push.queue import WAKE_CHANNEL
+from patrol.push.queue import OUTBOX
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +37,7 @@ log = logging.getLogger(__name__)
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 # The subscription no longer exists: forget it.
 GONE = {404, 410}
-PRUNE_EVERY_S = 3600
+NO_KEY = "no VAPID key: push messages wait until `flask --app app push-keys` is run"
 
 
 @dataclass
@@ -108,65 +100,18 @@ def send_one(
 
 
 class PushWorker:
+    """Sends push messages as one worker (`worker_id` signs its claims). Keeps one HTTP session,
+    so that a lane reuses its connections to the push services."""
+
     def __init__(self, app: Flask, worker_id: str | None = None, batch: int = 20):
         self.app = app
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.worker_id = worker_id or lane_name(DRAIN)
         self.batch = batch
         self.http = requests.Session()
         self.sent = 0
 
-    # --- claiming ---------------------------------------------------------------------------
-
     def claim(self) -> list[int]:
-        session = db.session
-        session.rollback()  # the claim must be the first statement of its transaction
-        now = utcnow()
-        lease = current_app.config["PUSH_CLAIM_LEASE"]
-        due = (
-            sa.select(PushMessage.id)
-            .where(
-                sa.or_(
-                    sa.and_(PushMessage.status == "pending", PushMessage.next_attempt_at <= now),
-                    sa.and_(PushMessage.status == "sending", PushMessage.claimed_until < now),
-                )
-            )
-            .order_by(PushMessage.next_attempt_at, PushMessage.id)
-            .limit(self.batch)
-            .with_for_update(skip_locked=True)
-        )
-        claimed = session.scalars(
-            sa.update(PushMessage)
-            .where(PushMessage.id.in_(due.scalar_subquery()))
-            .values(
-                status="sending",
-                claimed_by=self.worker_id,
-                claimed_until=now + lease,
-                attempts=PushMessage.attempts + 1,
-            )
-            .returning(PushMessage.id),
-            execution_options={"synchronize_session": False},
-        ).all()
-        session.commit()
-        return sorted(claimed)
-
-    def finish(self, message_id: int, values: dict) -> bool:
-        """Write an outcome if the claim is still ours (it may have expired and moved on).
-        `claimed_by` stays: it records which worker made the last attempt."""
-        result = db.session.execute(
-            sa.update(PushMessage)
-            .where(PushMessage.id == message_id, PushMessage.claimed_by == self.worker_id)
-            .values(claimed_until=None, **values),
-            execution_options={"synchronize_session": False},
-        )
-        return result.rowcount == 1
-
-    # --- sending ----------------------------------------------------------------------------
-
-    def backoff(self, attempts: int) -> float:
-        """Exponential backoff with full jitter."""
-        base = current_app.config["PUSH_RETRY_BASE_S"]
-        cap = current_app.config["PUSH_RETRY_MAX_S"]
-        return random.uniform(0.5, 1.0) * min(cap, base * 2 ** max(0, attempts - 1))
+        return OUTBOX.claim(self.worker_id, self.batch)
 
     def process(self, message_id: int, vapid: VapidSigner) -> str:
         session = db.session
@@ -175,56 +120,57 @@ class PushWorker:
             session.rollback()
             return "lost"
         now = utcnow()
+        expires = message.created_at + timedelta(seconds=message.ttl_s)
         sub = message.subscription
         if sub is None:
             outcome = Outcome("gone", error="subscription removed")
-        elif now > message.created_at + timedelta(seconds=message.ttl_s):
+        elif now > expires:
             outcome = Outcome("failed", error="expired before delivery (TTL)")
         else:
             session.commit()  # end the read transaction before the network call
             outcome = send_one(message, sub, vapid, self.http)
-        values: dict = {"last_status": outcome.http_status, "last_error": outcome.error}
+        by, extra = self.worker_id, {"last_status": outcome.http_status}
         if outcome.status == "sent":
-            values.update(status="sent", sent_at=utcnow(), last_error=None)
             if sub is not None:
                 session.execute(
                     sa.update(PushSubscription)
                     .where(PushSubscription.id == sub.id)
                     .values(last_success_at=utcnow())
                 )
+            status = "sent" if OUTBOX.sent(message_id, by, last_error=None, **extra) else None
         elif outcome.status == "gone":
-            values["status"] = "gone"
             if sub is not None:
                 # 404/410: the browser dropped this subscription; later messages to it go too.
                 session.execute(sa.delete(PushSubscription).where(PushSubscription.id == sub.id))
+            written = OUTBOX.finish(
+                message_id, by, status="gone", last_error=outcome.error, **extra
+            )
+            status = "gone" if written else None
         elif outcome.status == "retry":
             delay = outcome.retry_after_s
-            if delay is None:
-                delay = self.backoff(message.attempts)
-            delay = min(delay, current_app.config["PUSH_RETRY_AFTER_MAX_S"])
-            next_at = utcnow() + timedelta(seconds=delay)
-            expires = message.created_at + timedelta(seconds=message.ttl_s)
-            if message.attempts >= current_app.config["PUSH_MAX_ATTEMPTS"] or next_at > expires:
-                values["status"] = "failed"
-            else:
-                values.update(status="pending", next_attempt_at=next_at)
+            if delay is not None:
+                delay = min(delay, current_app.config["PUSH_RETRY_AFTER_MAX_S"])
+            status = OUTBOX.retry(
+                message, by, outcome.error or "", delay_s=delay, deadline=expires, **extra
+            )
         else:
-            values["status"] = "failed"
-        if not self.finish(message_id, values):
+            written = OUTBOX.fail(message_id, by, outcome.error or "", **extra)
+            status = "failed" if written else None
+        if status is None:
             session.rollback()
             return "lost"
         session.commit()
-        if values["status"] == "sent":
+        if status == "sent":
             self.sent += 1
         else:
-            log.info("push %s: %s %s", message_id, values["status"], outcome.error or "")
-        return values["status"]
+            log.info("push %s: %s %s", message_id, status, outcome.error or "")
+        return status
 
     def run_once(self) -> int:
         """Claim and process one batch; returns how many were claimed."""
         vapid = signer()
         if vapid is None:
-            raise RuntimeError("no VAPID key: run `flask --app app push-keys` first")
+            raise RuntimeError(NO_KEY)
         ids = self.claim()
         for message_id in ids:
             self.process(message_id, vapid)
@@ -233,85 +179,37 @@ class PushWorker:
     def prune(self) -> int:
         """Delete finished messages older than PUSH_KEEP (their payloads may hold a guard's
         position); returns how many went."""
-        before = utcnow() - current_app.config["PUSH_KEEP"]
-        result = db.session.execute(
-            sa.delete(PushMessage).where(
-                PushMessage.status.in_(("sent", "gone", "failed")),
-                PushMessage.created_at < before,
-            ),
-            execution_options={"synchronize_session": False},
-        )
-        db.session.commit()
-        return result.rowcount
-
-    def seconds_until_due(self, poll: float) -> float:
-        next_at = db.session.scalar(
-            sa.select(sa.func.min(PushMessage.next_attempt_at)).where(
-                PushMessage.status.in_(("pending", "sending"))
-            )
-        )
-        db.session.rollback()
-        if next_at is None:
-            return poll
-        if next_at.tzinfo is None:
-            next_at = next_at.replace(tzinfo=UTC)
-        return max(0.0, min(poll, (next_at - utcnow()).total_seconds()))
-
-    def run(self, poll: float = 1.0, stop: threading.Event | None = None) -> None:
-        """Drain forever (until `stop` is set): batch after batch, then wait for a NOTIFY
-        (PostgreSQL) or the poll interval."""
-        stop = stop or threading.Event()
-        with self.app.app_context():
-            waiter = Waiter(current_app.config["DATABASE_URL"])
-            next_prune = 0.0
-            try:
-                while not stop.is_set():
-                    if time.monotonic() >= next_prune:
-                        self.prune()
-                        next_prune = time.monotonic() + PRUNE_EVERY_S
-                    try:
-                        claimed = self.run_once()
-                    except sa.exc.OperationalError as error:
-                        log.warning("push worker: database unavailable: %s", error)
-                        db.session.rollback()
-                        stop.wait(min(poll, 5.0))
-                        continue
-                    if claimed >= self.batch:
-                        continue
-                    waiter.wait(self.seconds_until_due(poll), stop)
-            finally:
-                waiter.close()
-                db.session.close()
+        return prune_old()
 
 
-class Waiter:
-    """Sleeps until the next poll, or until a NOTIFY on PostgreSQL wakes it early."""
+def prune_old() -> int:
+    return OUTBOX.prune(current_app.config["PUSH_KEEP"], ("sent", "gone", "failed"))
 
-    def __init__(self, database_url: str):
-        self.conn = None
-        url = sa.make_url(database_url)
-        if url.get_backend_name() == "postgresql":
-            import psycopg
 
-            conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self.conn = psycopg.connect(conninfo, autocommit=True)
-            self.conn.execute(f"LISTEN {WAKE_CHANNEL}")
+_lanes = threading.local()
 
-    def wait(self, seconds: float, stop: threading.Event) -> None:
-        if seconds <= 0:
-            return
-        if self.conn is None:
-            stop.wait(seconds)
-            return
-        deadline = time.monotonic() + seconds
-        # Short slices so that `stop` is honoured promptly.
-        while not stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            for _ in self.conn.notifies(timeout=min(left, 0.5), stop_after=1):
-                return
 
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+def drain_push(by: str, batch: int) -> int:
+    """One pass of the `push` drain. Each lane (thread) keeps its PushWorker, and with it its
+    HTTP connections, from pass to pass."""
+    app = current_app._get_current_object()
+    worker = getattr(_lanes, "worker", None)
+    if worker is None or (worker.app, worker.worker_id, worker.batch) != (app, by, batch):
+        worker = _lanes.worker = PushWorker(app, worker_id=by, batch=batch)
+    return worker.run_once()
+
+
+def missing_key() -> str | None:
+    return None if signer() is not None else NO_KEY
+
+
+# The worker's `push` drain (registered by `patrol.push.init_app`). It polls every
+# PUSH_WORKER_POLL_S and wakes at once on PostgreSQL: an SOS must not wait for a poll.
+DRAIN = Drain(
+    name="push",
+    run=drain_push,
+    outbox=OUTBOX,
+    poll_setting="PUSH_WORKER_POLL_S",
+    missing=missing_key,
+    tidy=prune_old,
+)

@@ -1,75 +1,105 @@
 """`flask --app app worker`: the one background process an operator runs (on any host, as many
-as they like). It sends queued push messages (woken at once by PostgreSQL NOTIFY), drains the
-other outboxes (mail) and runs the scheduled jobs that are due."""
+as they like). It runs every drain that a feature registered (`patrol.outbox.register_drain`:
+push, mail, thumbnails, ...), each in its own thread, and the scheduled jobs that are due.
+
+The worker knows no drain by name: a feature that sends something adds its drain from its own
+`init_app`, and this command runs whatever the app has."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from patrol.schedule.rules import DRAINS, run_due_jobs, worker_name
+from patrol.db import db
+from patrol.outbox import Drain, drain_until_idle, registered_drains, run_drain
+from patrol.schedule.rules import run_due_jobs, worker_name
+
+log = logging.getLogger(__name__)
 
 
-def work_once(app) -> tuple[int, int]:
-    """One pass: every drain until idle, then the due jobs, then the drains again for what the
-    jobs queued (the morning's emails go in the same pass, and `--once` sends them too).
-    Returns (messages, job runs)."""
+def runnable_drains(app: Flask) -> tuple[list[Drain], list[str]]:
+    """The registered drains that can run in this app, and why the others cannot (call inside
+    an app context)."""
+    ready, notes = [], []
+    for drain in registered_drains(app).values():
+        reason = drain.missing() if drain.missing is not None else None
+        if reason:
+            notes.append(f"{drain.name}: {reason}")
+        else:
+            ready.append(drain)
+    return ready, notes
+
+
+def work_once(app: Flask) -> tuple[int, int]:
+    """One pass: every runnable drain until idle, then the due jobs, then the drains again for
+    what the jobs queued (the morning's emails go in the same pass, and `--once` sends them
+    too). Returns (rows handled, job runs)."""
     with app.app_context():
-        handled = drain_all()
+        drains, _notes = runnable_drains(app)
+        handled = drain_all(drains)
         runs = run_due_jobs(by=worker_name())
         if runs:
-            handled += drain_all()
+            handled += drain_all(drains)
     return handled, len(runs)
 
 
-def drain_all() -> int:
-    handled = 0
-    for drain in DRAINS.values():
-        while (count := drain()) > 0:
-            handled += count
-    return handled
+def drain_all(drains: list[Drain]) -> int:
+    return sum(drain_until_idle(drain) for drain in drains)
 
 
-@click.command("worker", help="Send push and mail, run scheduled jobs (run one or more).")
+@click.command(
+    "worker",
+    help="Run every registered drain (push, mail, ...) and the scheduled jobs (one or more).",
+)
 @with_appcontext
 @click.option("--once", is_flag=True, help="Do what is due now, then exit.")
-@click.option("--poll", type=float, default=None, help="Seconds between passes when idle.")
+@click.option(
+    "--poll",
+    type=float,
+    default=None,
+    help="Seconds between passes when idle (WORKER_POLL_S; push keeps PUSH_WORKER_POLL_S).",
+)
 def worker_command(once: bool, poll: float | None) -> None:
-    from patrol.push.keys import signer
-    from patrol.push.worker import PushWorker
-
     app = current_app._get_current_object()
-    push = PushWorker(app) if signer() is not None else None
-    if push is None:
-        click.echo("no VAPID key: push messages wait until `flask --app app push-keys` is run")
+    if poll:
+        app.config["WORKER_POLL_S"] = poll
+    drains, notes = runnable_drains(app)
+    for note in notes:
+        click.echo(note)
     if once:
-        if push is not None:
-            while push.run_once():
-                pass
         handled, runs = work_once(app)
-        click.echo(f"sent {push.sent if push else 0} push, {handled} other; {runs} job runs")
+        click.echo(f"handled {handled} from {len(drains)} drain(s); {runs} job runs")
         return
 
     stop = threading.Event()
+    # SIGTERM (systemd, docker stop) and Ctrl-C let every lane finish what it is sending.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    if push is not None:
-        threading.Thread(
-            target=push.run,
-            kwargs={"poll": app.config["PUSH_WORKER_POLL_S"], "stop": stop},
-            name="push",
-            daemon=True,
-        ).start()
-    interval = poll or app.config["WORKER_POLL_S"]
-    click.echo(f"worker {worker_name()} running (Ctrl-C stops)")
+    # One lane per drain: a slow mail server never holds back an SOS's push message.
+    lanes = [
+        threading.Thread(target=run_drain, args=(app, drain, stop), name=drain.name)
+        for drain in drains
+    ]
+    for lane in lanes:
+        lane.start()
+    interval = app.config["WORKER_POLL_S"]
+    names = ", ".join(drain.name for drain in drains) or "none"
+    click.echo(f"worker {worker_name()} running, drains: {names} (Ctrl-C stops)")
     while not stop.is_set():
-        handled, runs = work_once(app)
+        try:
+            runs = run_due_jobs(by=worker_name())
+        except Exception:  # e.g. the database restarting: logged, tried again next pass
+            log.exception("scheduled jobs: pass failed")
+            db.session.rollback()
+            runs = []
         if runs:
-            click.echo(f"{runs} scheduled job run(s)")
-        if not handled:
-            stop.wait(interval)
+            click.echo(f"{len(runs)} scheduled job run(s)")
+        stop.wait(interval)
+    for lane in lanes:
+        lane.join(timeout=30)
     click.echo("worker stopped")

@@ -9,8 +9,6 @@ returns a short outcome line for the operator.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from patrol.db import db, utcnow
+from patrol.outbox import worker_id
 from patrol.schedule.models import JobRun
 from patrol.shifts.models import STOCKHOLM, night_of
 
@@ -58,7 +57,8 @@ def at_stockholm(day: date, clock: str) -> datetime:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """How this process signs its claims (the outbox's drains sign theirs the same way)."""
+    return worker_id()
 
 
 def nights_around(now: datetime, look_back: int) -> list[date]:
@@ -146,13 +146,3 @@ def _already_claimed(job: str, night: date, key: str) -> bool:
         )
         is not None
     )
-
-
-# --- outboxes the worker drains besides push (mail, ...) ---------------------------------------
-
-# Each drain sends what is due in its outbox and returns how many it handled (0: idle).
-DRAINS: dict[str, Callable[[], int]] = {}
-
-
-def register_drain(name: str, drain: Callable[[], int]) -> None:
-    DRAINS[name] = drain
