@@ -39,10 +39,10 @@ export async function refreshDispatches() {
  */
 function respond(task, action) {
   const located = currentLocation();
-  return record(async (stores) => {
+  return record(async (stores, _present, at) => {
     const done = (await stores.kv.get(DONE_KEY)) || {};
     if (done[task.id] && done[task.id][action]) return { entries: [] };
-    const occurredAt = new Date().toISOString();
+    const occurredAt = at; // the tap's time
     done[task.id] = { ...(done[task.id] || {}), [action]: occurredAt };
     return {
       entries: [
