@@ -9,13 +9,13 @@ import { getJson } from "./api.js";
 import { getValue, setValue } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { formatTime, t } from "./i18n.js";
+import { PRIORITY } from "./outbox.js";
 import { record } from "./records.js";
 import { requestSync } from "./sync.js";
 import { h } from "./ui.js";
 
 const TASKS_KEY = "dispatches";
 const DONE_KEY = "dispatchResponses";
-const RESPONSE_PRIORITY = 10;
 
 const mounted = new Set();
 
@@ -39,10 +39,10 @@ export async function refreshDispatches() {
  */
 function respond(task, action) {
   const located = currentLocation();
-  return record(async (stores) => {
+  return record(async (stores, _present, at) => {
     const done = (await stores.kv.get(DONE_KEY)) || {};
     if (done[task.id] && done[task.id][action]) return { entries: [] };
-    const occurredAt = new Date().toISOString();
+    const occurredAt = at; // the tap's time
     done[task.id] = { ...(done[task.id] || {}), [action]: occurredAt };
     return {
       entries: [
@@ -52,7 +52,7 @@ function respond(task, action) {
           body: { dispatch_id: task.id, action, occurred_at: occurredAt, lat: null, lon: null, accuracy_m: null },
           kind: "dispatch_response",
           label: `${t(`dispatch_${action}_label`)}: ${task.property_name}`,
-          priority: RESPONSE_PRIORITY,
+          priority: PRIORITY.record,
           position: true,
         },
       ],

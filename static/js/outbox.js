@@ -11,9 +11,15 @@
 // says `bodyRef: id`: scheduling reads every entry often, and reading Blobs along would make
 // the browser hand out a blob handle each time. sync.js loads the body with bodyOf(entry).
 //
-// Order (architecture §5): higher priority first, then oldest first; an entry whose `dependsOn`
-// parent is still in the outbox waits (a photo waits for its report). An entry leaves the
-// outbox only after a 2xx answer (sync.js calls removeMany()).
+// Order (architecture §5): higher priority class first (PRIORITY: alarm, SOS, records, photos),
+// then oldest first; an entry whose `dependsOn` parent is still in the outbox waits (a photo
+// waits for its report). An entry leaves the outbox only after a 2xx answer (sync.js calls
+// removeMany()).
+//
+// Writing: records.js is the only writer of new entries (record(), discardItem()): it stamps
+// the user and the time of the tap in the same transaction as the log line and the screen's
+// own state. No other module calls putEntries or opens the "outbox" store
+// (tests/test_guard_write_path.py fails if one does).
 //
 // Positions (one rule for every record, architecture §2): a record is saved at once, never after
 // waiting for the phone's position. An entry that would like one carries `positionDue` (a
@@ -23,6 +29,13 @@
 // it may have been sent.
 
 import { transaction } from "./db.js";
+
+/**
+ * The priority classes, highest first: an alarm (later issues) before an SOS, an SOS before the
+ * night's records, records before photos (a check-in never waits behind a slow upload).
+ * Callers name a class, never a number.
+ */
+export const PRIORITY = Object.freeze({ alarm: 30, sos: 20, record: 10, photo: 0 });
 
 const listeners = new Set();
 let lastCreatedAt = 0;
@@ -78,7 +91,7 @@ export function makeEntry(fields) {
     kind: fields.kind || "request",
     label: fields.label || `${fields.method} ${fields.url}`,
     createdAt: fields.createdAt || nextCreatedAt(),
-    priority: Number(fields.priority || 0),
+    priority: Number(fields.priority ?? (fields.kind === "photo" ? PRIORITY.photo : PRIORITY.record)),
     dependsOn: fields.dependsOn || null,
     state: "waiting",
     attempts: 0,
@@ -93,8 +106,9 @@ export function makeEntry(fields) {
 }
 
 /**
- * Store entries inside a transaction the caller holds over "outbox" and "bodies" (records.js
- * writes its log line and state in the same transaction). Blob bodies go to "bodies".
+ * Store entries inside a transaction the caller holds over "outbox" and "bodies". Only
+ * records.js calls it (its one write path writes the log line and the screen's state in the
+ * same transaction). Blob bodies go to "bodies".
  */
 export async function putEntries(stores, entries) {
   for (const entry of entries) {
@@ -134,9 +148,18 @@ export async function unsentSummary() {
   return { records: entries.length - photos, photos, entries: entries.length };
 }
 
+/**
+ * An entry's class for ordering. Entries saved before the named classes carry 1000 for an SOS
+ * (still an SOS, never above an alarm) and 0 for everything else.
+ */
+export function priorityOf(entry) {
+  const value = Number(entry.priority) || 0;
+  return value > PRIORITY.alarm ? PRIORITY.sos : value;
+}
+
 export function sortEntries(entries) {
   return entries.sort(
-    (a, b) => b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)
+    (a, b) => priorityOf(b) - priorityOf(a) || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)
   );
 }
 

@@ -9,9 +9,13 @@
 //
 // Positions: saving never waits for one. A record whose position is still being looked for
 // is saved at once, its entry marked until POSITION_WAIT_MS (see outbox.js, settlePosition).
+//
+// One write path (architecture §4): record() is the only way an entry enters the outbox, for
+// every screen; the screens pass it the fields and their own state, never write the outbox.
 
 import { getValue, logItemsForShift, transaction } from "./db.js";
 import {
+  PRIORITY,
   makeEntry,
   notifyChanged,
   onOutboxChange,
@@ -22,7 +26,8 @@ import {
 
 // How long a saved record waits for its position before it goes without one.
 export const POSITION_WAIT_MS = 10_000;
-const NO_POSITION = { lat: null, lon: null, accuracy_m: null };
+// A body's position fields until the position comes (records with `position: true`).
+export const NO_POSITION = Object.freeze({ lat: null, lon: null, accuracy_m: null });
 
 // --- sites cache -------------------------------------------------------------------------
 
@@ -70,22 +75,35 @@ export function isOpen(shift) {
 }
 
 /**
- * Write entries + log item + local state atomically: what every record of the night goes
- * through (check-ins, reports, SOS, extra-round answers). `build(stores, present)` returns
- * {entries: [fields], log: item, kv: {key: value}}; `present` = ids still in the outbox.
+ * THE write path of the phone: every outbox entry is written here (check-ins, reports, skips,
+ * safety walks, resident information, SOS, extra-round answers; discards through write()
+ * below). Entries + log item + local state in ONE transaction; the user who is logged in is
+ * stamped on every entry (only their session sends it, sync.js); nothing waits for a position.
  *
- * `located` (a promise of {lat, lon, accuracy_m}, see geo.js): the entries with
- * `position: true` are saved marked and get the position when it comes, or go without it
- * after `waitMs`. Resolves as soon as the record is saved, never later.
+ * `build({kv, log}, present, at)` returns {entries: [fields], log: item, kv: {key: value}};
+ * `present` = ids still in the outbox, `at` = the time of the tap (ISO) for a record that has
+ * not taken its own. `build` reads and writes the kv and log stores of the same transaction,
+ * never the outbox: entries go in only as returned fields. Each entry's `priority` is a class
+ * of outbox.js's PRIORITY (default: record, photo for photos).
+ *
+ * `located` (a promise of {lat, lon, accuracy_m}, see geo.js; never awaited by the caller):
+ * the entries with `position: true` are saved marked and get the position when it comes, or
+ * go without it after `waitMs`. Resolves as soon as the record is saved, never later.
  */
-export async function record(build, { located = null, waitMs = POSITION_WAIT_MS } = {}) {
+export function record(build, options = {}) {
+  return write((stores, present, at) => build({ kv: stores.kv, log: stores.log }, present, at), options);
+}
+
+/** record() with every store open to `build` (discards delete entries): records.js only. */
+async function write(build, { located = null, waitMs = POSITION_WAIT_MS } = {}) {
+  const at = new Date().toISOString();
   const positionDue = located ? Date.now() + waitMs : null;
   const result = await transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (stores) => {
     const present = new Set((await stores.outbox.getAll()).map((e) => e.id));
-    const plan = await build(stores, present);
+    const plan = await build(stores, present, at);
     // Whoever is logged in on this phone recorded it: only their session sends it.
     const user = (await stores.kv.get("user")) || null;
-    const entries = plan.entries.map(({ position, ...fields }) =>
+    const entries = (plan.entries || []).map(({ position, ...fields }) =>
       makeEntry({ ...fields, user: user ? user.id : null, ...(position && positionDue ? { positionDue } : {}) })
     );
     // Link children to parents created in the same call ("@0" = the first entry).
@@ -99,7 +117,7 @@ export async function record(build, { located = null, waitMs = POSITION_WAIT_MS 
       await stores.log.put({ ...plan.log, entryIds: entries.map((e) => e.id), createdAt: Date.now() });
     }
     for (const [key, value] of Object.entries(plan.kv || {})) await stores.kv.put(value, key);
-    return { entries, log: plan.log };
+    return { entries, log: plan.log || null };
   });
   // Tell the counter and the sync engine (outbox.js listeners).
   notifyChanged({ added: true });
@@ -108,17 +126,25 @@ export async function record(build, { located = null, waitMs = POSITION_WAIT_MS 
   return result;
 }
 
-/** The position for saved entries, or none once `until` has passed (in the background). */
+/**
+ * The position for saved entries, or none once `until` has passed (in the background). An
+ * entry without a log line (an SOS before any shift, an extra-round answer, a walk's check)
+ * gets it too. Settling notifies the outbox's listeners, so the sync engine sends the entry
+ * at once, not when the wait would have ended.
+ */
 async function awaitPosition(ids, logId, located, until) {
   let timer;
   const limit = new Promise((resolve) => (timer = setTimeout(() => resolve(NO_POSITION), until - Date.now())));
   const location = await Promise.race([Promise.resolve(located).catch(() => NO_POSITION), limit]);
   clearTimeout(timer);
+  const markLog = logId
+    ? async (s, has) => {
+        const item = await s.log.get(logId);
+        if (item) await s.log.put({ ...item, hasLocation: has });
+      }
+    : null;
   try {
-    await settlePosition(ids, location, logId ? ["log"] : [], async (s, has) => {
-      const item = await s.log.get(logId);
-      if (item) await s.log.put({ ...item, hasLocation: has });
-    });
+    await settlePosition(ids, location, logId ? ["log"] : [], markLog);
   } catch (error) {
     // The sync engine releases the mark when its time has passed.
     console.error(error);
@@ -274,6 +300,7 @@ export async function saveReport(shift, form, photos, located, titleText) {
         kind: "photo",
         label: `${titleText} – ${index + 1}`,
         dependsOn: "@0",
+        priority: PRIORITY.photo,
         meta: { sha256: photo.sha256, width: photo.width, height: photo.height },
       })),
     ],
@@ -381,10 +408,10 @@ export async function discardPlan(item) {
  */
 export async function discardItem(item) {
   const discardedAt = new Date().toISOString();
-  await transaction(["outbox", "bodies", "kv", "log"], "readwrite", async (s) => {
+  await write(async (s) => {
     const entries = await s.outbox.getAll();
     const present = (item.entryIds || []).filter((id) => entries.some((e) => e.id === id));
-    if (!present.length) return;
+    if (!present.length) return { entries: [] };
     const lost = withDependents(entries, present);
     const main = entries.find((e) => e.id === present[0]);
     const lostIds = new Set(lost.map((e) => e.id));
@@ -395,30 +422,31 @@ export async function discardItem(item) {
     for (const line of await s.log.getAll()) {
       if ((line.entryIds || []).some((id) => lostIds.has(id))) await s.log.put({ ...line, discarded: true });
     }
-    const user = (await s.kv.get("user")) || null;
     const shift = (await s.kv.get("shift")) || null;
-    const record = makeEntry({
-      method: "PUT",
-      url: `/api/v1/discards/${crypto.randomUUID()}`,
-      body: {
-        shift_id: item.shiftId || (shift && shift.id) || null,
-        kind: main.kind,
-        label: String(item.title || main.label || main.kind).slice(0, 300),
-        record_url: main.url,
-        last_status: main.lastStatus || null,
-        last_message: main.lastMessage || null,
-        dependent_count: lost.length - present.length,
-        photo_count: lost.filter((e) => e.kind === "photo").length,
-        recorded_at: new Date(item.createdAt || main.createdAt).toISOString(),
-        discarded_at: discardedAt,
-      },
-      kind: "discard",
-      label: String(item.title || main.label),
-      user: user ? user.id : null,
-    });
-    await putEntries(s, [record]);
+    return {
+      entries: [
+        {
+          method: "PUT",
+          url: `/api/v1/discards/${crypto.randomUUID()}`,
+          body: {
+            shift_id: item.shiftId || (shift && shift.id) || null,
+            kind: main.kind,
+            label: String(item.title || main.label || main.kind).slice(0, 300),
+            record_url: main.url,
+            last_status: main.lastStatus || null,
+            last_message: main.lastMessage || null,
+            dependent_count: lost.length - present.length,
+            photo_count: lost.filter((e) => e.kind === "photo").length,
+            recorded_at: new Date(item.createdAt || main.createdAt).toISOString(),
+            discarded_at: discardedAt,
+          },
+          kind: "discard",
+          label: String(item.title || main.label),
+          priority: PRIORITY.record,
+        },
+      ],
+    };
   });
-  notifyChanged({ added: true });
 }
 
 // --- tonight's log -----------------------------------------------------------------------

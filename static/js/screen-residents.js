@@ -2,15 +2,16 @@
 // told (anslag i trapphus / brev / dörrknackning) and at which entrances; the guard marks each
 // entrance done here, also with no network. Plans are cached in IndexedDB when the app is
 // online; each entrance done is one record (its UUID made here) PUT through the outbox to
-// /api/v1/resident-info/visits/<uuid>, written with the local "done" state in ONE transaction.
+// /api/v1/resident-info/visits/<uuid>, written with the local "done" state in ONE transaction
+// by records.record() at the tap; the position follows when the phone finds one.
 //
 // Hooks: app.js routes /resident-info here. The cached plans, their refresh after each sync
 // pass and the home card are in residents.js (loaded with the home screen's cards).
 
-import { transaction } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { addStrings, formatTime, t } from "./i18n.js";
-import { list as listOutbox, makeEntry, notifyChanged, onOutboxChange, putEntries } from "./outbox.js";
+import { list as listOutbox, onOutboxChange } from "./outbox.js";
+import { NO_POSITION, record } from "./records.js";
 import { DONE_KEY, cached, isDone, planListeners, refreshPlans } from "./residents.js";
 import { coalesce, field, h, notice } from "./ui.js";
 
@@ -87,23 +88,35 @@ function entranceName(entrance) {
   return entrance.label ? `${entrance.property_name}, ${entrance.label}` : `${entrance.property_name} (${t("ri_whole_address")})`;
 }
 
-/** One entrance done: the outbox entry and the local state in one transaction. */
-async function recordVisit(entrance, visit) {
+/**
+ * One entrance done: the outbox entry and the local state in one transaction (records.js),
+ * at the tap: `done_at` is the tap's time, and the position is added when it comes.
+ */
+function recordVisit(entrance, visit) {
   const id = crypto.randomUUID();
-  const entry = makeEntry({
-    method: "PUT",
-    url: `/api/v1/resident-info/visits/${id}`,
-    body: { entrance_id: entrance.id, ...visit },
-    kind: "resident_info",
-    label: `${t("ri_title")}: ${entranceName(entrance)}`,
-  });
-  await transaction(["outbox", "bodies", "kv"], "readwrite", async (s) => {
-    await putEntries(s, [entry]);
-    const done = (await s.kv.get(DONE_KEY)) || {};
-    done[entrance.id] = [...(done[entrance.id] || []), { id, entryId: entry.id, ...visit }];
-    await s.kv.put(done, DONE_KEY);
-  });
-  notifyChanged({ added: true });
+  const entryId = crypto.randomUUID();
+  return record(
+    async ({ kv }, _present, at) => {
+      const fields = { done_at: at, ...visit, ...NO_POSITION };
+      const done = (await kv.get(DONE_KEY)) || {};
+      done[entrance.id] = [...(done[entrance.id] || []), { id, entryId, ...fields }];
+      return {
+        entries: [
+          {
+            id: entryId,
+            method: "PUT",
+            url: `/api/v1/resident-info/visits/${id}`,
+            body: { entrance_id: entrance.id, ...fields },
+            kind: "resident_info",
+            label: `${t("ri_title")}: ${entranceName(entrance)}`,
+            position: true,
+          },
+        ],
+        kv: { [DONE_KEY]: done },
+      };
+    },
+    { located: currentLocation() }
+  );
 }
 
 // --- the screen ----------------------------------------------------------------------------
@@ -149,15 +162,12 @@ function visitForm(plan, entrance, onSaved) {
     if (problem) return;
     save.disabled = true;
     try {
-      const location = await currentLocation();
       await recordVisit(entrance, {
-        done_at: new Date().toISOString(),
         notice_posted: notice_.checked,
         letters_delivered: letters.checked,
         doors_knocked: k.value,
         doors_answered: a.value,
         note: note.value.trim(),
-        ...location,
       });
       notice(t("ri_saved"));
       onSaved();

@@ -146,7 +146,8 @@ export async function render(container, ctx) {
       const actions = h("div", { class: "row" }, checkButton, skipButton);
       checkButton.addEventListener("click", guarded(async () => {
         checkButton.disabled = true;
-        await checkIn(shift, { checkpointId: known.checkpoint.id }, known, await currentLocation());
+        // Saved at the tap; the position follows when the phone finds one (records.js).
+        await checkIn(shift, { checkpointId: known.checkpoint.id }, known, currentLocation());
         notice(tr("checked_in", { label }));
         ctx.rerender();
       }));

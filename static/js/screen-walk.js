@@ -3,17 +3,18 @@
 // findings. "OK" is PUT /api/v1/walk-checks/<uuid>; a shortcoming is a report with the walk
 // instead of a shift (PUT /api/v1/reports/<uuid>, then its photos), through the same outbox
 // and photo pipeline as the night's reports. Each record and the walk's local state are
-// written in ONE IndexedDB transaction.
+// written in ONE IndexedDB transaction by records.record(): saved at the tap, stamped with the
+// guard, the position added when the phone finds one (never awaited before saving).
 //
 // Hooks: app.js routes /walk here (/walk?id=N for one walk). The cached walks, their refresh
 // after each sync pass and the home card are in walks.js (loaded with the home screen's cards).
 
-import { getValue, transaction } from "./db.js";
+import { getValue } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { CATEGORIES, addStrings, formatTime, t } from "./i18n.js";
-import { list as listOutbox, makeEntry, notifyChanged, onOutboxChange, putEntries } from "./outbox.js";
+import { PRIORITY, list as listOutbox, onOutboxChange } from "./outbox.js";
 import { preparePhoto } from "./photos.js";
-import { sites } from "./records.js";
+import { NO_POSITION, record, sites } from "./records.js";
 import { coalesce, field, h, notice, select } from "./ui.js";
 import { cachedWalks, refreshWalks, walkLink, walkListeners } from "./walks.js";
 
@@ -64,47 +65,52 @@ async function walkState(walkId) {
   return (await getValue(stateKey(walkId))) || { ok: {}, findings: {}, free: [] };
 }
 
-/** Write entries and the walk's local state in one transaction, then wake the sync engine. */
-async function record(walkId, fields, change) {
-  const entries = fields.map(makeEntry);
-  for (const entry of entries) if (entry.dependsOn === "@0") entry.dependsOn = entries[0].id;
-  await transaction(["outbox", "bodies", "kv"], "readwrite", async (s) => {
-    await putEntries(s, entries);
-    const state = (await s.kv.get(stateKey(walkId))) || { ok: {}, findings: {}, free: [] };
-    change(state, entries);
-    await s.kv.put(state, stateKey(walkId));
-  });
-  notifyChanged({ added: true });
-}
-
-async function saveOk(walk, index) {
-  const id = crypto.randomUUID();
-  const location = await currentLocation();
-  await record(
-    walk.id,
-    [
-      {
-        method: "PUT",
-        url: `/api/v1/walk-checks/${id}`,
-        body: { walk_id: walk.id, item: index, occurred_at: new Date().toISOString(), note: "", ...location },
-        kind: "walk_check",
-        label: `${t("walk_title")}: ${walk.items[index]} – ${t("walk_ok")}`,
-      },
-    ],
-    (state, entries) => {
-      state.ok[index] = { id, entryId: entries[0].id };
-    }
+/**
+ * A record of the walk and the walk's local state, through the phone's one write path. Called
+ * at the tap, before anything is awaited: `at` is the time of the tap.
+ * `change(state, at)` returns the entries' fields and updates the state.
+ */
+function recordWalk(walkId, change) {
+  return record(
+    async ({ kv }, _present, at) => {
+      const state = (await kv.get(stateKey(walkId))) || { ok: {}, findings: {}, free: [] };
+      const entries = change(state, at);
+      return { entries, kv: { [stateKey(walkId)]: state } };
+    },
+    { located: currentLocation() }
   );
 }
 
-async function saveFinding(walk, index, form, photos) {
+function saveOk(walk, index) {
   const id = crypto.randomUUID();
-  const location = await currentLocation();
-  const title = `${t("walk_title")}: ${index === null ? t(`cat_${form.category}`) : walk.items[index]}`;
-  await record(
-    walk.id,
-    [
+  const entryId = crypto.randomUUID();
+  return recordWalk(walk.id, (state, at) => {
+    state.ok[index] = { id, entryId };
+    return [
       {
+        id: entryId,
+        method: "PUT",
+        url: `/api/v1/walk-checks/${id}`,
+        body: { walk_id: walk.id, item: index, occurred_at: at, note: "", ...NO_POSITION },
+        kind: "walk_check",
+        label: `${t("walk_title")}: ${walk.items[index]} – ${t("walk_ok")}`,
+        position: true,
+      },
+    ];
+  });
+}
+
+function saveFinding(walk, index, form, photos) {
+  const id = crypto.randomUUID();
+  const title = `${t("walk_title")}: ${index === null ? t(`cat_${form.category}`) : walk.items[index]}`;
+  const entryIds = [crypto.randomUUID(), ...photos.map(() => crypto.randomUUID())];
+  return recordWalk(walk.id, (state, at) => {
+    const item = { id, entryIds, category: form.category, description: form.description, photos: photos.length };
+    if (index === null) state.free.push(item);
+    else state.findings[index] = [...(state.findings[index] || []), item];
+    return [
+      {
+        id: entryIds[0],
         method: "PUT",
         url: `/api/v1/reports/${id}`,
         body: {
@@ -115,14 +121,16 @@ async function saveFinding(walk, index, form, photos) {
           category: form.category,
           level: "preventive",
           description: form.description,
-          occurred_at: new Date().toISOString(),
-          ...location,
+          occurred_at: at,
+          ...NO_POSITION,
           photo_ids: photos.map((p) => p.id),
         },
         kind: "report",
         label: title,
+        position: true,
       },
       ...photos.map((photo, n) => ({
+        id: entryIds[n + 1],
         method: "PUT",
         url: `/api/v1/reports/${id}/photos/${photo.id}`,
         headers: { "Content-Type": "image/jpeg", "Content-Digest": photo.digestHeader },
@@ -130,15 +138,11 @@ async function saveFinding(walk, index, form, photos) {
         kind: "photo",
         label: `${title} – ${n + 1}`,
         dependsOn: "@0",
+        priority: PRIORITY.photo,
         meta: { sha256: photo.sha256, width: photo.width, height: photo.height },
       })),
-    ],
-    (state, entries) => {
-      const item = { id, entryIds: entries.map((e) => e.id), category: form.category, description: form.description, photos: photos.length };
-      if (index === null) state.free.push(item);
-      else state.findings[index] = [...(state.findings[index] || []), item];
-    }
-  );
+    ];
+  });
 }
 
 // --- the finding form ------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 //
 // A deliberate gesture: press and hold for HOLD_MS, or tap and then confirm (two steps, for
 // keyboards and screen readers). Then a countdown of CANCEL_SECONDS with a big "Avbryt"; only
-// after it does the SOS become a record (records.js): saved at once with the highest priority
-// (it goes before anything older), its position added when the phone has one. The sync engine
-// delivers it like any record: PUT /api/v1/sos/<uuid>, idempotent, kept until a 2xx answer.
+// after it does the SOS become a record (records.js): saved at once in the SOS priority class
+// (it goes before every record and photo, older ones too), its position added when the phone
+// has one. The sync engine delivers it like any record: PUT /api/v1/sos/<uuid>, idempotent, kept until a 2xx answer.
 //
 // Its lifecycle is kept in IndexedDB ("sos"), so it survives reloads, and shown at the top of
 // every screen until the guard closes it after the acknowledgement:
@@ -17,12 +17,11 @@ import { getJson } from "./api.js";
 import { getValue, setValue, deleteValue } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { formatTime, t } from "./i18n.js";
-import { get as getEntry, onOutboxChange } from "./outbox.js";
+import { PRIORITY, get as getEntry, onOutboxChange } from "./outbox.js";
 import { currentShift, record } from "./records.js";
 import { onSyncComplete, requestSync } from "./sync.js";
 import { h } from "./ui.js";
 
-export const SOS_PRIORITY = 1000;
 export const HOLD_MS = 1500;
 export const CANCEL_SECONDS = 5;
 // How long past the countdown the SOS may wait for a position before it goes without one.
@@ -43,7 +42,7 @@ export function sosEntry({ sosId, shiftId, occurredAt }) {
     body: { shift_id: shiftId || null, occurred_at: occurredAt, lat: null, lon: null, accuracy_m: null },
     kind: "sos",
     label: "SOS",
-    priority: SOS_PRIORITY,
+    priority: PRIORITY.sos,
     meta: { sosId },
     position: true,
   };

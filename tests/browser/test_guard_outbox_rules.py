@@ -36,12 +36,12 @@ def test_order_priority_then_oldest_and_children_wait_for_parents(live_server, b
         wait_ready(page)
         order = page.evaluate(
             """async () => {
-                const { makeEntry, nextDue, sortEntries } = await import("/static/js/outbox.js");
+                const { PRIORITY, makeEntry, nextDue, sortEntries } = await import("/static/js/outbox.js");
                 const { backoffDelay } = await import("/static/js/sync.js");
                 const report = makeEntry({ method: "PUT", url: "/r", label: "report" });
                 const photo = makeEntry({ method: "PUT", url: "/p", label: "photo", dependsOn: report.id });
                 const older = makeEntry({ method: "PUT", url: "/o", label: "older" });
-                const sos = makeEntry({ method: "POST", url: "/s", label: "sos", priority: 10 });
+                const sos = makeEntry({ method: "POST", url: "/s", label: "sos", priority: PRIORITY.sos });
                 const later = makeEntry({ method: "PUT", url: "/l", label: "later" });
                 later.nextAttemptAt = Date.now() + 60000;  // backing off
                 const entries = sortEntries([photo, later, older, sos, report]);

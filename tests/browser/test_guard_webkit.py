@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -177,6 +178,155 @@ def test_offline_night_in_webkit(live_app, display, output_dir):
         driver.refresh()
         wait_for(ready, what="the app again")
         assert outbox_size() == 0 and counts(live_app) == (1, 1, 1)
+    finally:
+        driver.quit()
+        if server.server is not None:
+            server.stop()
+
+
+# Geolocation that never answers, put into the running document: geo.js asks
+# navigator.geolocation only when the guard taps, so a replacement made before the tap is the
+# same as one made before the app loaded (WebDriver has no init scripts). Where the browser
+# has no Geolocation at all, a stand-in is installed, so that the app does ask.
+NEVER_ANSWERS = """
+const never = function () {};
+if (window.Geolocation) {
+  Geolocation.prototype.getCurrentPosition = never;
+  Geolocation.prototype.watchPosition = function () { return 1; };
+} else {
+  const stand = { getCurrentPosition: never, watchPosition: () => 1, clearWatch() {} };
+  Object.defineProperty(Navigator.prototype, "geolocation", { get: () => stand, configurable: true });
+}
+window.__beforeReload = true;
+return "geolocation" in navigator;
+"""
+
+# Tap `selector` and reload the page 1 s later (the page's own timer: the guard's phone
+# restarts the app while the position is still being looked for). Returns the tap's time.
+TAP_THEN_RELOAD = """
+const [selector] = arguments;
+const button = document.querySelector(selector);
+const at = Date.now();
+button.click();
+setTimeout(() => location.reload(), 1000);
+return at;
+"""
+
+FIND_ENTRY = """
+const [part, done] = [arguments[0], arguments[arguments.length - 1]];
+import("/static/js/outbox.js").then((o) => o.list()).then((entries) => {
+  const e = entries.find((x) => x.url.includes(part));
+  done(e ? { id: e.id, url: e.url, user: e.user, body: e.body, positionDue: e.positionDue } : null);
+}, () => done(null));
+"""
+
+
+def test_a_record_survives_a_reload_1_s_after_the_tap_with_no_position_in_webkit(live_app, display):
+    """Issue 20, point 2 in WebKitGTK: with a position that never comes, the check-in screen's
+    "Checka in" and a safety walk's "OK" are saved at the tap (stamped with the guard and the
+    tap's time), a reload 1 s later keeps them, and each reaches the server once."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.webkitgtk.service import Service
+
+    from patrol.auth.models import User
+    from patrol.safety.models import WalkCheck
+    from tests.support.safety import plan_walk_directly
+
+    assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
+    walk_id = plan_walk_directly(live_app, datetime.now(ZoneInfo("Europe/Stockholm")).date())
+    with live_app.app_context():
+        guard_id = db.session.scalar(sa.select(User.id).where(User.username == "guard"))
+    server = SameAddressServer(live_app).start()
+    options = webdriver.WebKitGTKOptions()
+    options.binary_location = MINIBROWSERS[-1]
+    options.add_argument("--automation")
+    service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display})
+    driver = webdriver.WebKitGTK(options=options, service=service)
+    driver.set_window_size(390, 844)
+
+    def ready():
+        try:
+            return driver.execute_script(
+                "return !window.__beforeReload && document.body"
+                " && document.body.dataset.ready === '1'"
+            )
+        except WebDriverException:
+            return False  # between two documents
+
+    def click_text(tag: str, text: str):
+        for element in driver.find_elements(By.TAG_NAME, tag):
+            if element.text.strip() == text and element.is_displayed():
+                element.click()
+                return
+        raise AssertionError(f"no {tag} {text!r}")
+
+    def entry(part: str):
+        return driver.execute_async_script(FIND_ENTRY, part)
+
+    def tap_and_reload(selector: str, part: str, time_field: str = "occurred_at") -> dict:
+        assert driver.execute_script(NEVER_ANSWERS)
+        tapped_at = driver.execute_script(TAP_THEN_RELOAD, selector)
+        wait_for(ready, what="the app after the reload")
+        saved = wait_for(lambda: entry(part), timeout=10, what=f"{part} in the outbox")
+        # Saved at the tap, still waiting for its position (it never comes): the reload came
+        # before the wait for a position would have ended.
+        assert saved["positionDue"], saved
+        assert saved["user"] == guard_id
+        recorded = datetime.fromisoformat(saved["body"][time_field].replace("Z", "+00:00"))
+        assert 0 <= recorded.timestamp() * 1000 - tapped_at < 1000
+        return saved
+
+    def rows(model) -> int:
+        with live_app.app_context():
+            return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+    try:
+        driver.get(server.url + "/")
+        wait_for(ready, what="the app")
+        driver.find_element(By.ID, "login-username").send_keys("guard")
+        driver.find_element(By.ID, "login-password").send_keys(TEST_PASSWORD)
+        click_text("button", "Logga in")
+        wait_for(lambda: "Nattpass" in driver.page_source, what="the home screen")
+        driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "navigator.serviceWorker.ready.then(() => done(true));"
+        )
+        if not driver.execute_script("return navigator.serviceWorker.controller !== null"):
+            driver.refresh()
+            wait_for(ready, what="the app under its worker")
+        click_text("button", "Starta pass")
+        wait_for(lambda: counts(live_app)[0] == 1, what="the shift on the server")
+
+        click_text("a", "Checka in")
+        wait_for(lambda: driver.find_elements(By.ID, "checkin-code"), what="the check-in screen")
+        driver.find_element(By.ID, "checkin-code").send_keys("S101")
+        checkin = tap_and_reload("#code-form button[type=submit]", "/checkins/")
+
+        wait_for(
+            lambda: driver.find_elements(By.CSS_SELECTOR, ".walk-card a"), what="the walk card"
+        )
+        driver.find_element(By.CSS_SELECTOR, ".walk-card a").click()
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".walk-ok"), what="the walk")
+        walk_ok = tap_and_reload(
+            '.walk-item[data-item="1"] .walk-ok',
+            "/walk-checks/",
+        )
+        assert walk_ok["body"]["walk_id"] == walk_id
+
+        # No position ever comes: after their wait both go without one, once.
+        wait_for(lambda: rows(CheckIn) == 1 and rows(WalkCheck) == 1, what="both on the server")
+        wait_for(lambda: entry("/") is None, what="an empty outbox")
+        driver.refresh()
+        wait_for(ready, what="the app again")
+        assert entry("/") is None and (rows(CheckIn), rows(WalkCheck)) == (1, 1)
+        with live_app.app_context():
+            stored = db.session.get(CheckIn, uuid.UUID(checkin["url"].rsplit("/", 1)[1]))
+            assert stored is not None and stored.lat is None
     finally:
         driver.quit()
         if server.server is not None:
