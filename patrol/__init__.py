@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     )
     load_config(app, overrides)
 
-    from patrol import i18n, migrate, openapi, params, security
+    from patrol import assets, i18n, migrate, openapi, params, security
     from patrol.db import db
     from patrol.errors import register_error_handlers
 
@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     migrate.init_app(app)  # flask db upgrade / revision
     i18n.init_app(app)
     security.init_app(app)
+    assets.init_app(app)  # ?v=<digest> on static URLs: cached a year, revalidated without
     params.init_app(app)  # ASCII, column-bounded <int:...>; no NUL in query strings or forms
     register_error_handlers(app)
 
@@ -43,6 +44,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
         admin,
         auth,
         guard,
+        health,
         mail,
         owners,
         privacy,
@@ -56,6 +58,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
         sites,
     )
 
+    health.init_app(app)  # /healthz, /readyz (probes the features register), `version`
     auth.init_app(app)  # login page, session API, users, create-user
     sites.init_app(app)  # areas, properties, checkpoints; /api/v1/sites; seed-demo
     shifts.init_app(app)  # shifts and check-ins
