@@ -43,6 +43,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     from patrol import (
         admin,
         auth,
+        backup,
         guard,
         health,
         mail,
@@ -73,6 +74,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit
     mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
+    backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app
 
