@@ -9,40 +9,17 @@ import hashlib
 import json
 import re
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from patrol.db import db, engine_of, make_engine
+from patrol.db import db, engine_of
 from patrol.push.models import SosAlert
 from patrol.reports.models import Photo
 from patrol.review.models import NightReview
-from tests.support.app import make_test_app, postgres_url
+from tests.support.app import fresh_database, make_test_app
 from tests.support.review import NIGHT, login_page_client, new_id, sync_shift
-
-
-@contextmanager
-def fresh_database(kind: str, folder: Path):
-    """A new, empty database of the same kind as the test's (never migrated)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'restored.sqlite3'}"
-        return
-    server = make_engine(postgres_url())
-    name = f"patrol_restore_{uuid.uuid4().hex[:10]}"
-    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield (
-            sa.engine.make_url(postgres_url())
-            .set(database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 @pytest.fixture
@@ -85,7 +62,7 @@ def test_backup_and_restore_drill(seeded, reviewed_night, tmp_path, request):
     code, output = run(seeded, "backup", "--verify", str(folder))
     assert code == 0 and "every file matches" in output, output
 
-    with fresh_database(kind, tmp_path) as url:
+    with fresh_database(kind, tmp_path, "patrol_restore") as url:
         restored = make_test_app(
             url, tmp_path / "second", PHOTO_DIR=str(tmp_path / "second" / "photos")
         )
@@ -131,7 +108,7 @@ def test_verify_names_a_changed_or_missing_file(seeded, reviewed_night, tmp_path
     assert "not in the manifest: stray.txt" in output
 
     # A backup that does not verify is never restored.
-    with fresh_database("sqlite", tmp_path) as url:
+    with fresh_database("sqlite", tmp_path, "patrol_restore") as url:
         restored = make_test_app(url, tmp_path / "second")
         try:
             code, output = run(restored, "restore", str(folder))
