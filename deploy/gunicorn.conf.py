@@ -36,3 +36,12 @@ def _not_wildcard(address: str) -> None:
 
 for _address in bind:
     _not_wildcard(_address)
+
+
+def child_exit(server, worker):
+    """A worker process that ended leaves its gauges behind in the metrics folder
+    (prometheus_client's multiprocess mode): mark it dead so they stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     )
     load_config(app, overrides)
 
-    from patrol import assets, i18n, migrate, openapi, params, security
+    from patrol import assets, i18n, logs, metrics, migrate, openapi, params, security
     from patrol.db import db
     from patrol.errors import register_error_handlers
 
@@ -36,6 +36,8 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     migrate.init_app(app)  # flask db upgrade / revision
     i18n.init_app(app)
     security.init_app(app)
+    logs.init_app(app)  # one line per request (PATROL_LOG_FORMAT), request ids
+    metrics.init_app(app)  # /metrics for Prometheus, from PATROL_METRICS_ALLOW only
     assets.init_app(app)  # ?v=<digest> on static URLs: cached a year, revalidated without
     params.init_app(app)  # ASCII, column-bounded <int:...>; no NUL in query strings or forms
     register_error_handlers(app)
