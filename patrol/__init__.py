@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     )
     load_config(app, overrides)
 
-    from patrol import i18n, migrate, openapi, params, security
+    from patrol import assets, i18n, logs, metrics, migrate, openapi, params, security
     from patrol.db import db
     from patrol.errors import register_error_handlers
 
@@ -36,13 +36,18 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     migrate.init_app(app)  # flask db upgrade / revision
     i18n.init_app(app)
     security.init_app(app)
+    logs.init_app(app)  # one line per request (PATROL_LOG_FORMAT), request ids
+    metrics.init_app(app)  # /metrics for Prometheus, from PATROL_METRICS_ALLOW only
+    assets.init_app(app)  # ?v=<digest> on static URLs: cached a year, revalidated without
     params.init_app(app)  # ASCII, column-bounded <int:...>; no NUL in query strings or forms
     register_error_handlers(app)
 
     from patrol import (
         admin,
         auth,
+        backup,
         guard,
+        health,
         mail,
         owners,
         privacy,
@@ -56,6 +61,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
         sites,
     )
 
+    health.init_app(app)  # /healthz, /readyz (probes the features register), `version`
     auth.init_app(app)  # login page, session API, users, create-user
     sites.init_app(app)  # areas, properties, checkpoints; /api/v1/sites; seed-demo
     shifts.init_app(app)  # shifts and check-ins
@@ -70,6 +76,7 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit
     mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
+    backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app
 

@@ -69,6 +69,11 @@ class Defaults:
     # this is flagged "implausible_time" (architecture §2.3).
     IMPLAUSIBLE_TIME_MARGIN = timedelta(hours=1)
 
+    # Logs: "text" (key=value) or "json", one line per request and per worker job (patrol/logs.py).
+    LOG_FORMAT = "text"
+    # Who may read /metrics: addresses or networks, comma-separated (nginx denies it outside).
+    METRICS_ALLOW = "127.0.0.1,::1"
+
     # The server clock: None is the real time; tests set one with `patrol.db.set_clock`.
     CLOCK = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -209,7 +209,19 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route's rule, never the path (a sticker's /c/<token> is a secret), and the
+        # request id that the request's own log line and its answer carry.
+        rule = request.url_rule.rule if request.url_rule is not None else "-"
+        log.exception(
+            "unhandled error",
+            extra={
+                "fields": {
+                    "request_id": g.get("request_id"),
+                    "method": request.method,
+                    "route": rule,
+                }
+            },
+        )
         if wants_json():
             return json_error(500, "server_error", STATUS_MESSAGES[500])
         return page_error(500, STATUS_MESSAGES[500])

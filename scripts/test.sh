@@ -21,6 +21,17 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   # Only the binary is used (tests/support/hosts.py starts it in the foreground on loopback).
   apt_install nginx
 fi
+# Operations (tests/test_deploy.py, test_backup.py): systemd-analyze verifies the units, openssl
+# and curl put TLS and HTTP/2 in front of the unit's ExecStart, pg_dump/pg_restore back up
+# PostgreSQL.
+missing=()
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+command -v pg_dump >/dev/null || missing+=(postgresql-client)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt_install "${missing[@]}"
+fi
 
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from flask import Flask, Response, current_app, send_file
 
 from patrol.db import db, utcnow
 from patrol.reports.models import PhotoBlob
+from patrol.status import Probe, register_probe
 from patrol.sync import insert_statement
 
 STORES = ("files", "database")
@@ -181,3 +183,30 @@ def init_app(app: Flask) -> None:
     app.extensions["patrol_photo_store"] = make_store(app, name)
     other = next(store for store in STORES if store != name)
     app.extensions["patrol_photo_store_other"] = make_store(app, other)
+    register_probe(app, "photo_store", store_probe)
+
+
+def store_probe() -> Probe:
+    """Whether a photo could be stored now: the file store writes, fsyncs and deletes a probe
+    file (a full disk or a read-only mount shows here before a guard's upload fails); the
+    database store is as writable as the database, which has its own probe."""
+    store = photo_store()
+    details = {"store": store.name}
+    if isinstance(store, FilePhotoStore):
+        try:
+            fd, probe_path = tempfile.mkstemp(dir=store.root, prefix=".readyz-")
+            try:
+                os.write(fd, b"ok")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                os.unlink(probe_path)
+        except OSError as error:
+            return Probe(
+                ok=False,
+                details=details,
+                problem=f"The photo store {store.root} cannot be written: {error.strerror}.",
+            )
+        usage = shutil.disk_usage(store.root)
+        details["free_bytes"] = usage.free
+    return Probe(ok=True, details=details)

@@ -7,6 +7,7 @@ whole host (master and workers) at once.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
@@ -70,7 +71,27 @@ class AppHost:
             start_new_session=True,
         )
         wait_for_port(self.port, self.process, f"app host {self.name}")
+        self.wait_until_ready()
         return self
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        """Until the host's /readyz answers 200 (database, migrations, photo store), as a
+        load balancer would wait before sending it traffic."""
+        deadline = time.monotonic() + timeout
+        answer = None
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/readyz")
+                response = connection.getresponse()
+                answer = (response.status, response.read()[:500])
+                connection.close()
+                if answer[0] == 200:
+                    return
+            except OSError as error:
+                answer = (None, str(error))
+            time.sleep(0.2)
+        raise RuntimeError(f"app host {self.name} not ready within {timeout} s: {answer}")
 
     def in_request(self) -> bool:
         """Whether a connection to this host is open (nginx opens one per proxied request),

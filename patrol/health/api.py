@@ -1,0 +1,48 @@
+"""`/healthz` and `/readyz`: for nginx, a load balancer, systemd and an operator's curl.
+
+`/healthz` answers 200 as long as the process serves requests; it touches nothing else, so a
+database outage never makes a load balancer kill every app host at once. `/readyz` runs every
+registered probe (patrol.status) and answers 200 when all are ok, 503 otherwise, with JSON that
+names what is wrong. Both are public: they show counts and ages, never content.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from patrol.health.probes import app_version
+from patrol.security import public
+from patrol.status import collect
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    response = jsonify({"status": "ok", "version": app_version()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    results = collect()
+    ready = all(result.ok for result in results.values())
+    body = {
+        "status": "ready" if ready else "not ready",
+        "version": app_version(),
+        "checks": {
+            name: {
+                "ok": result.ok,
+                **({"problem": result.problem} if result.problem else {}),
+                **result.details,
+            }
+            for name, result in results.items()
+        },
+    }
+    response = jsonify(body)
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
