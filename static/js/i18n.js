@@ -14,6 +14,16 @@ const STRINGS = {
     unsent_none: "Allt skickat",
     unsent_one: "1 osänd",
     unsent_many: "{n} osända",
+    // "Behöver åtgärd" is its own state (issue 20, point 3): never counted as waiting.
+    attention_count: "{n} behöver åtgärd",
+    attention_count_one: "1 behöver åtgärd",
+    attention_home_one: "1 registrering behöver åtgärd: servern tog inte emot den och skickar den inte av sig själv. Öppna den och välj Försök igen eller Kasta.",
+    attention_home_many: "{n} registreringar behöver åtgärd: servern tog inte emot dem och skickar dem inte av sig själva. Öppna dem och välj Försök igen eller Kasta.",
+    attention_open: "Öppna det som behöver åtgärd",
+    nothing_waiting: "Inget väntar på att skickas.",
+    send_now_only_attention: "Inget väntar på att skickas. Det som är kvar behöver åtgärd: öppna det och välj Försök igen eller Kasta.",
+    attention_kept_one: "1 registrering behöver åtgärd: servern tog inte emot den. Den ligger kvar i telefonen tills du väljer Försök igen eller Kasta i Nattens logg.",
+    attention_kept: "{n} registreringar behöver åtgärd: servern tog inte emot dem. De ligger kvar i telefonen tills du väljer Försök igen eller Kasta i Nattens logg.",
     syncing: "Skickar …",
     // buttons (architecture §8)
     login: "Logga in",
@@ -195,6 +205,15 @@ const STRINGS = {
     unsent_none: "All sent",
     unsent_one: "1 unsent",
     unsent_many: "{n} unsent",
+    attention_count: "{n} need attention",
+    attention_count_one: "1 needs attention",
+    attention_home_one: "1 record needs attention: the server did not accept it and it will not be sent by itself. Open it and choose Retry or Discard.",
+    attention_home_many: "{n} records need attention: the server did not accept them and they will not be sent by themselves. Open them and choose Retry or Discard.",
+    attention_open: "Open what needs attention",
+    nothing_waiting: "Nothing is waiting to be sent.",
+    send_now_only_attention: "Nothing is waiting to be sent. What is left needs attention: open it and choose Retry or Discard.",
+    attention_kept_one: "1 record needs attention: the server did not accept it. It stays on the phone until you choose Retry or Discard in Tonight's log.",
+    attention_kept: "{n} records need attention: the server did not accept them. They stay on the phone until you choose Retry or Discard in Tonight's log.",
     syncing: "Sending …",
     login: "Log in",
     start_shift: "Start shift",
@@ -402,11 +421,21 @@ export function photosSuffix(photos) {
   return ` (${photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos })})`;
 }
 
-/** The top bar's counter: "Allt skickat", "1 osänd", "3 osända (4 foton)", "4 foton". */
-export function unsentCounterText({ records, photos }) {
-  if (!records && !photos) return t("unsent_none");
-  if (!records) return photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos });
-  return (records === 1 ? t("unsent_one") : t("unsent_many", { n: records })) + photosSuffix(photos);
+/** "1 behöver åtgärd", "2 behöver åtgärd" (English: "1 needs attention", "2 need attention"). */
+export function attentionText(n) {
+  return n === 1 ? t("attention_count_one") : t("attention_count", { n });
+}
+
+/**
+ * The top bar's counter: "Allt skickat", "1 osänd", "3 osända (4 foton)", "4 foton", and what
+ * needs the guard apart: "2 osända · 1 behöver åtgärd", "1 behöver åtgärd".
+ */
+export function unsentCounterText({ records, photos, attention = 0 }) {
+  const parts = [];
+  if (records) parts.push((records === 1 ? t("unsent_one") : t("unsent_many", { n: records })) + photosSuffix(photos));
+  else if (photos) parts.push(photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos }));
+  if (attention) parts.push(attentionText(attention));
+  return parts.length ? parts.join(" · ") : t("unsent_none");
 }
 
 /** A feature module's own words ({sv: {...}, en: {...}}), added when the module loads. */
