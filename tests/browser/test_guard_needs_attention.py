@@ -88,6 +88,13 @@ def test_a_refused_record_needs_attention_apart_and_the_card_opens_it(
             path=str(output_dir / "home-needs-attention-offline-390.png"), full_page=True
         )
 
+        # In English too.
+        page.get_by_role("button", name="English").click()
+        expect(counter).to_have_text("1 unsent · 1 needs attention")
+        expect(card).to_contain_text("1 record needs attention")
+        page.get_by_role("button", name="Svenska").click()
+        expect(counter).to_have_text("1 osänd · 1 behöver åtgärd")
+
         # The logout question names both.
         page.get_by_role("button", name="Logga ut").click()
         dialog = page.get_by_role("alertdialog")
