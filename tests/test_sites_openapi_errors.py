@@ -35,6 +35,7 @@ def test_sites_lists_checkpoints_with_token_hashes_only(api_as, seeded):
                 "id",
                 "label",
                 "token_sha256",
+                "retired_token_sha256",
                 "lat",
                 "lon",
                 "radius_m",

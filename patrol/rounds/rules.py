@@ -596,13 +596,20 @@ def load_visits(first: date, last: date, checkpoint_ids: Iterable[int] | None = 
     # Record ids are not read: turning thousands of them into UUIDs would cost more than the
     # rest of the query, and no page needs them.
     checkins = (
-        sa.select(CheckIn.checkpoint_id, CheckIn.occurred_at, Shift.night, Shift.guard_id)
+        sa.select(
+            CheckIn.checkpoint_id, CheckIn.occurred_at, CheckIn.flags, Shift.night, Shift.guard_id
+        )
         .join(Shift, Shift.id == CheckIn.shift_id)
         .where(Shift.night.between(first, last))
     )
     if wanted is not None:
         checkins = checkins.where(CheckIn.checkpoint_id.in_(wanted))
     for row in db.session.execute(checkins):
+        # A scan of an old sticker ("Byt QR-kod") is stored, flagged, as proof the guard was
+        # there, but never counts for a round: anyone may hold a copy of a replaced sticker,
+        # and the phone told the guard so ("Gammal QR-kod – räknas inte till rundan").
+        if row.flags and "retired_token" in row.flags:
+            continue
         by_night[row.night].append(
             Visit(row.checkpoint_id, row.occurred_at, "checkin", guard_id=row.guard_id)
         )

@@ -14,7 +14,14 @@ from patrol.db import db, utcnow
 from patrol.openapi import documented
 from patrol.rounds.rules import phone_routes
 from patrol.security import roles_required
-from patrol.sites.models import Area, Checkpoint, Organization, Property, token_sha256
+from patrol.sites.models import (
+    Area,
+    Checkpoint,
+    Organization,
+    Property,
+    RetiredToken,
+    token_sha256,
+)
 from patrol.sites.schemas import SitesOut
 
 bp = Blueprint("sites", __name__)
@@ -51,6 +58,7 @@ def visible_areas() -> list[dict]:
         )
     }
     properties = {}
+    points = {}
     for row in db.session.execute(
         sa.select(
             Property.id,
@@ -93,7 +101,20 @@ def visible_areas() -> list[dict]:
         point = row._asdict()
         del point["property_id"]
         point["token_sha256"] = token_sha256(point.pop("token"))
+        point["retired_token_sha256"] = []
+        points[row.id] = point
         properties[row.property_id]["checkpoints"].append(point)
+    # Old stickers ("Byt QR-kod"): their digests, so the phone tells the guard at once, offline
+    # too, that a scan of one does not count for the round (architecture 5a).
+    for row in db.session.execute(
+        sa.select(RetiredToken.checkpoint_id, RetiredToken.token)
+        .join(Checkpoint, RetiredToken.checkpoint_id == Checkpoint.id)
+        .join(Property, Checkpoint.property_id == Property.id)
+        .join(Area, Property.area_id == Area.id)
+        .where(Checkpoint.active.is_(True), *property_filter)
+        .order_by(RetiredToken.retired_at, RetiredToken.token)
+    ):
+        points[row.checkpoint_id]["retired_token_sha256"].append(token_sha256(row.token))
     if current_user.role == OWNER:
         return [area for area in areas.values() if area["properties"]]
     return list(areas.values())

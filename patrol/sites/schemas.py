@@ -14,6 +14,13 @@ class CheckpointOut(Schema):
     id = fields.Integer()
     label = fields.String()
     token_sha256 = fields.String(metadata={"description": "lowercase hex SHA-256 of the token"})
+    retired_token_sha256 = fields.List(
+        fields.String(),
+        metadata={
+            "description": "lowercase hex SHA-256 of each token replaced by 'Byt QR-kod': a scan "
+            "of an old sticker is recognised offline and does not count for a round"
+        },
+    )
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     radius_m = fields.Float()

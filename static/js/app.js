@@ -136,11 +136,14 @@ async function updateUnsent() {
   const summary = await unsentSummary();
   if (mine !== unsentAsked) return; // a newer count is on its way
   element.textContent = unsentCounterText(summary);
-  // data-count: outbox entries (requests), data-records / data-photos: what the guard sees.
+  // data-count: outbox entries (requests), data-records / data-photos: what waits to be sent,
+  // data-attention: what the server refused and only the guard can move (never "osänd").
   element.dataset.count = String(summary.entries);
   element.dataset.records = String(summary.records);
   element.dataset.photos = String(summary.photos);
-  element.classList.toggle("pending", summary.entries > 0);
+  element.dataset.attention = String(summary.attention);
+  element.classList.toggle("pending", summary.records + summary.photos > 0);
+  element.classList.toggle("attention", summary.attention > 0);
 }
 
 function updateNetState() {

@@ -14,6 +14,16 @@ const STRINGS = {
     unsent_none: "Allt skickat",
     unsent_one: "1 osänd",
     unsent_many: "{n} osända",
+    // "Behöver åtgärd" is its own state (issue 20, point 3): never counted as waiting.
+    attention_count: "{n} behöver åtgärd",
+    attention_count_one: "1 behöver åtgärd",
+    attention_home_one: "1 registrering behöver åtgärd: servern tog inte emot den och skickar den inte av sig själv. Öppna den och välj Försök igen eller Kasta.",
+    attention_home_many: "{n} registreringar behöver åtgärd: servern tog inte emot dem och skickar dem inte av sig själva. Öppna dem och välj Försök igen eller Kasta.",
+    attention_open: "Öppna det som behöver åtgärd",
+    nothing_waiting: "Inget väntar på att skickas.",
+    send_now_only_attention: "Inget väntar på att skickas. Det som är kvar behöver åtgärd: öppna det och välj Försök igen eller Kasta.",
+    attention_kept_one: "1 registrering behöver åtgärd: servern tog inte emot den. Den ligger kvar i telefonen tills du väljer Försök igen eller Kasta i Nattens logg.",
+    attention_kept: "{n} registreringar behöver åtgärd: servern tog inte emot dem. De ligger kvar i telefonen tills du väljer Försök igen eller Kasta i Nattens logg.",
     syncing: "Skickar …",
     // buttons (architecture §8)
     login: "Logga in",
@@ -100,6 +110,11 @@ const STRINGS = {
     instructions: "Instruktioner",
     new_badge: "Ny",
     qr_unknown: "Okänd QR-kod – kontrolleras vid synk.",
+    // A sticker whose code was replaced ("Byt QR-kod"): nothing is saved (issue 20, point 4).
+    qr_retired: "Gammal QR-kod – räknas inte till rundan. Säg till arbetsledaren.",
+    unknown_type_code: "Skriv koden som står under QR-koden i stället.",
+    type_code_short: "Skriv kod",
+    round_scan_hint: "Skanna dekalen, läs NFC-taggen eller skriv koden. ”Checka in” utan kod går också, men markeras som manuell.",
     report_title: "Rapportera",
     photos_hint: "Upp till 6 foton.",
     photo_processing: "Förbereder foto …",
@@ -195,6 +210,15 @@ const STRINGS = {
     unsent_none: "All sent",
     unsent_one: "1 unsent",
     unsent_many: "{n} unsent",
+    attention_count: "{n} need attention",
+    attention_count_one: "1 needs attention",
+    attention_home_one: "1 record needs attention: the server did not accept it and it will not be sent by itself. Open it and choose Retry or Discard.",
+    attention_home_many: "{n} records need attention: the server did not accept them and they will not be sent by themselves. Open them and choose Retry or Discard.",
+    attention_open: "Open what needs attention",
+    nothing_waiting: "Nothing is waiting to be sent.",
+    send_now_only_attention: "Nothing is waiting to be sent. What is left needs attention: open it and choose Retry or Discard.",
+    attention_kept_one: "1 record needs attention: the server did not accept it. It stays on the phone until you choose Retry or Discard in Tonight's log.",
+    attention_kept: "{n} records need attention: the server did not accept them. They stay on the phone until you choose Retry or Discard in Tonight's log.",
     syncing: "Sending …",
     login: "Log in",
     start_shift: "Start shift",
@@ -277,6 +301,10 @@ const STRINGS = {
     instructions: "Instructions",
     new_badge: "New",
     qr_unknown: "Unknown QR code – checked at sync.",
+    qr_retired: "Old QR code – does not count for the round. Tell your supervisor.",
+    unknown_type_code: "Type the code printed under the QR code instead.",
+    type_code_short: "Type code",
+    round_scan_hint: "Scan the sticker, read the NFC tag or type the code. \u201cCheck in\u201d without a code works too, but is marked as manual.",
     report_title: "Report",
     photos_hint: "Up to 6 photos.",
     photo_processing: "Preparing photo …",
@@ -402,11 +430,21 @@ export function photosSuffix(photos) {
   return ` (${photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos })})`;
 }
 
-/** The top bar's counter: "Allt skickat", "1 osänd", "3 osända (4 foton)", "4 foton". */
-export function unsentCounterText({ records, photos }) {
-  if (!records && !photos) return t("unsent_none");
-  if (!records) return photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos });
-  return (records === 1 ? t("unsent_one") : t("unsent_many", { n: records })) + photosSuffix(photos);
+/** "1 behöver åtgärd", "2 behöver åtgärd" (English: "1 needs attention", "2 need attention"). */
+export function attentionText(n) {
+  return n === 1 ? t("attention_count_one") : t("attention_count", { n });
+}
+
+/**
+ * The top bar's counter: "Allt skickat", "1 osänd", "3 osända (4 foton)", "4 foton", and what
+ * needs the guard apart: "2 osända · 1 behöver åtgärd", "1 behöver åtgärd".
+ */
+export function unsentCounterText({ records, photos, attention = 0 }) {
+  const parts = [];
+  if (records) parts.push((records === 1 ? t("unsent_one") : t("unsent_many", { n: records })) + photosSuffix(photos));
+  else if (photos) parts.push(photos === 1 ? t("photo_count_one") : t("photo_count_many", { n: photos }));
+  if (attention) parts.push(attentionText(attention));
+  return parts.length ? parts.join(" · ") : t("unsent_none");
 }
 
 /** A feature module's own words ({sv: {...}, en: {...}}), added when the module loads. */

@@ -139,13 +139,32 @@ export function get(id) {
 
 /**
  * What the guard has recorded that has not reached the server yet, counted as the guard
- * counts it: records (check-ins, reports, SOS, ...) and, apart, the photos that go with them.
- * {records, photos, entries}.
+ * counts it, in two states that never mix (architecture §5): waiting (it goes by itself, or
+ * with "Skicka nu") and needing the guard ("behöver åtgärd": the server refused it; only the
+ * guard's "Försök igen" or "Kasta" moves it). Photos are counted apart; a report's photos go
+ * with the report, so the photos of a refused report are part of that record, not waiting.
+ * (A record waiting behind a refused parent, a check-in behind its shift's start, is still
+ * counted as waiting: it goes by itself once the parent is sorted out.)
+ * {records, photos, attention, entries, attentionIds}: `entries` is every outbox entry.
  */
 export async function unsentSummary() {
   const entries = await transaction("outbox", "readonly", (s) => s.outbox.getAll());
-  const photos = entries.filter((e) => e.kind === "photo").length;
-  return { records: entries.length - photos, photos, entries: entries.length };
+  const refused = new Set(entries.filter((e) => e.state === "needs_attention").map((e) => e.id));
+  const withRefused = (e) => refused.has(e.id) || (e.kind === "photo" && refused.has(e.dependsOn));
+  const waiting = entries.filter((e) => !withRefused(e));
+  const photos = waiting.filter((e) => e.kind === "photo").length;
+  // One record needing attention per refused entry, except a refused photo of a report that
+  // is refused itself (the guard handles them together, on the report's line).
+  const attention = entries.filter(
+    (e) => refused.has(e.id) && !(e.kind === "photo" && e.dependsOn && refused.has(e.dependsOn))
+  );
+  return {
+    records: waiting.length - photos,
+    photos,
+    attention: attention.length,
+    attentionIds: attention.map((e) => e.id),
+    entries: entries.length,
+  };
 }
 
 /**

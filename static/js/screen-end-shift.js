@@ -16,7 +16,7 @@ export async function render(container, ctx) {
     container.append(h("section", { class: "card" }, heading, h("p", {}, t("no_shift"))), back);
     return;
   }
-  const { records, photos } = await unsentSummary();
+  const { records, photos, attention } = await unsentSummary();
   const note = h("textarea", { name: "note", rows: 3, maxlength: 4000 });
   const button = h("button", { type: "submit", class: "primary big danger-outline" }, t("end_shift"));
   const form = h(
@@ -25,7 +25,11 @@ export async function render(container, ctx) {
     records || photos
       ? h("p", { class: "alert warning", role: "alert", id: "unsent-warning" },
           (!records ? t("end_warning_photos") : records === 1 ? t("end_warning_one") : t("end_warning", { n: records })) + photosSuffix(records ? photos : 0))
-      : h("p", { class: "notice" }, t("end_all_sent")),
+      : attention ? null : h("p", { class: "notice" }, t("end_all_sent")),
+    // What the server refused is named apart: it stays until the guard chooses (issue 20).
+    attention
+      ? h("p", { class: "alert", role: "alert", id: "attention-warning" }, attention === 1 ? t("attention_kept_one") : t("attention_kept", { n: attention }))
+      : null,
     field("end-note", t("end_note"), note),
     button
   );

@@ -57,16 +57,27 @@ export async function render(container, ctx) {
   }
 
   const unsentLine = h("p", { class: "unsent-line", id: "home-unsent" });
+  // What the server refused: said apart, with what to do, and a way straight to it (the log's
+  // line with "Försök igen" and "Kasta").
+  const attentionText = h("p", { id: "home-attention-text" });
+  const attentionBox = h(
+    "div",
+    { class: "attention-box", id: "home-attention", role: "status", hidden: true },
+    attentionText,
+    h("a", { href: "/log?show=attention", class: "button danger", "data-nav": true, id: "home-attention-open" }, t("attention_open"))
+  );
   let asked = 0;
   const updateUnsent = async () => {
     const mine = ++asked;
-    const { records, photos } = await unsentSummary();
+    const { records, photos, attention } = await unsentSummary();
     if (mine !== asked) return; // a newer count is on its way
     const params = { n: records, photos: photosSuffix(photos) };
     unsentLine.textContent = !records && !photos
-      ? t("all_sent")
+      ? t(attention ? "nothing_waiting" : "all_sent")
       : t(!records ? "only_photos_unsent" : records === 1 ? "one_unsent" : "n_unsent", params);
     unsentLine.classList.toggle("pending", records + photos > 0);
+    attentionText.textContent = attention === 1 ? t("attention_home_one") : t("attention_home_many", { n: attention });
+    attentionBox.hidden = !attention;
   };
   // Listen first, then read: a change between the two is never missed.
   const stopWatching = onOutboxChange(coalesce(updateUnsent));
@@ -84,7 +95,7 @@ export async function render(container, ctx) {
   sendButton.addEventListener("click", async () => {
     sendButton.disabled = true;
     try {
-      await sendNow();
+      await sendNowAndSay();
     } finally {
       sendButton.disabled = false;
     }
@@ -106,6 +117,7 @@ export async function render(container, ctx) {
     { class: "card outbox-card" },
     h("h2", {}, t("unsent_entries")),
     unsentLine,
+    attentionBox,
     h("div", { class: "row" }, sendButton, h("a", { href: "/log", class: "button", "data-nav": true }, t("tonights_log")))
   );
 
@@ -136,13 +148,24 @@ export async function render(container, ctx) {
 }
 
 /**
+ * "Skicka nu": sends what waits (the entries the server refused stay as they are until the
+ * guard chooses), and says so when only such entries are left, so the button never seems to
+ * do nothing.
+ */
+export async function sendNowAndSay() {
+  await sendNow();
+  const after = await unsentSummary();
+  if (!after.records && !after.photos && after.attention) notice(t("send_now_only_attention"), "warn");
+}
+
+/**
  * "Logga ut" with unsent records, or offline, asks first (issue 10, point 4): how many records
  * are still on the phone (they are kept, and sent when their guard logs in again), and offline,
  * that logging in again needs the network.
  */
 async function askBeforeLogout(footer, ctx) {
-  const { records, photos } = await unsentSummary();
-  if (!records && !photos && navigator.onLine) {
+  const { records, photos, attention } = await unsentSummary();
+  if (!records && !photos && !attention && navigator.onLine) {
     ctx.logout();
     return;
   }
@@ -155,6 +178,9 @@ async function askBeforeLogout(footer, ctx) {
     h("h2", { id: "logout-title" }, t("logout_question")),
     records || photos
       ? h("p", { id: "logout-unsent" }, t(!records ? "logout_unsent_photos" : records === 1 ? "logout_unsent_one" : "logout_unsent", params))
+      : null,
+    attention
+      ? h("p", { id: "logout-attention" }, attention === 1 ? t("attention_kept_one") : t("attention_kept", { n: attention }))
       : null,
     navigator.onLine ? null : h("p", { class: "alert warning", id: "logout-offline" }, t("logout_offline")),
     h("div", { class: "row" }, yes, no)

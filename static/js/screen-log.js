@@ -6,7 +6,8 @@ import { formatTime, t } from "./i18n.js";
 import { onOutboxChange, retry } from "./outbox.js";
 import { correctTypedCode, correctableCode, currentShift, discardItem, discardPlan, tonightsLog } from "./records.js";
 import { tr as roundsText } from "./rounds.js";
-import { requestSync, sendNow } from "./sync.js";
+import { sendNowAndSay } from "./screen-home.js";
+import { requestSync } from "./sync.js";
 import { coalesce, h } from "./ui.js";
 
 export const NAME = "log";
@@ -103,7 +104,11 @@ export async function render(container) {
   const shift = await currentShift();
   const list = h("ol", { class: "log-list", id: "log-list" });
   const sendButton = h("button", { type: "button", class: "primary big" }, t("send_now"));
-  sendButton.addEventListener("click", () => sendNow());
+  sendButton.addEventListener("click", () => sendNowAndSay());
+  // Opened from the home card's "Öppna det som behöver åtgärd": the first such line is shown
+  // at once, its "Försök igen" under the guard's thumb.
+  let showAttention = new URLSearchParams(location.search).get("show") === "attention";
+  let openedId = null; // that line stays marked through redraws
 
   let asked = 0;
   const draw = async () => {
@@ -116,6 +121,8 @@ export async function render(container) {
     const mine = ++asked;
     const items = await tonightsLog(shift && shift.id);
     if (mine !== asked) return; // a newer drawing is on its way
+    // A redraw keeps the focus on the same button of the same line (a screen reader's place).
+    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
     list.replaceChildren();
     if (!items.length) list.append(h("li", { class: "muted" }, t("log_empty")));
     for (const item of items) {
@@ -131,18 +138,40 @@ export async function render(container) {
       );
       if (item.state === "needs_attention") {
         entry.append(h("p", { class: "server-message" }, item.message));
-        const retryButton = h("button", { type: "button", class: "retry" }, t("retry"));
+        const retryButton = h("button", { type: "button", class: "retry", dataset: { focusKey: `retry-${item.id}` } }, t("retry"));
         retryButton.addEventListener("click", async () => {
           for (const pending of item.attention) await retry(pending.id);
           requestSync();
         });
         entry.append(retryButton);
         if (correctableCode(item)) entry.append(codeCorrection(item));
-        const discardButton = h("button", { type: "button", class: "discard" }, t("discard"));
+        const discardButton = h("button", { type: "button", class: "discard", dataset: { focusKey: `discard-${item.id}` } }, t("discard"));
         discardButton.addEventListener("click", () => confirmDiscard(item, entry, discardButton));
         entry.append(discardButton);
       }
+      if (item.id === openedId) entry.classList.add("opened");
+      entry.dataset.item = item.id;
       list.append(entry);
+    }
+    if (focused) list.querySelector(`[data-focus-key="${focused}"]`)?.focus({ preventScroll: true });
+    const first = showAttention ? list.querySelector(".log-item.needs_attention") : null;
+    if (first) {
+      showAttention = false; // once: later redraws leave the scroll position alone
+      openedId = first.dataset.item;
+      first.classList.add("opened");
+      // Once the screen is on the page (the first drawing happens before it is).
+      let frames = 0;
+      const reveal = () => {
+        // A redraw may have replaced the line meanwhile: the one on the page now.
+        const line = list.isConnected ? list.querySelector(`[data-item="${openedId}"]`) : null;
+        if (!line) {
+          if (++frames < 120) requestAnimationFrame(reveal);
+          return;
+        }
+        line.scrollIntoView({ block: "center" });
+        line.querySelector("button.retry")?.focus({ preventScroll: true });
+      };
+      requestAnimationFrame(reveal);
     }
   };
   // Listen first, then draw: a change between the two is never missed.

@@ -1,10 +1,13 @@
 // A round on the phone (/rounds?route=<id>): the route's checkpoints in order with ticks,
-// the next one highlighted with its instructions, "Checka in" (chosen from the list, method
-// "manual") and "Hoppa över" with a reason from a short list or typed. Works offline: the
-// plan is in the sites cache, the records go through the outbox.
+// the next one highlighted with its instructions. Each stop is checked in by its sticker: the
+// in-app QR scanner, Web NFC where the phone has it, or the code typed (scanner.js, as on the
+// check-in screen); "Checka in" without a code stays (chosen from the list, method "manual",
+// flagged for the supervisor); "Hoppa över" takes a reason from a short list or typed. An old
+// sticker (its code replaced by "Byt QR-kod") is said at once, offline too, and saves nothing.
+// Works offline: the plan is in the sites cache, the records go through the outbox.
 
 import { currentLocation } from "./geo.js";
-import { formatTime } from "./i18n.js";
+import { formatTime, t } from "./i18n.js";
 import { startShiftHere } from "./needs-shift.js";
 import { checkIn, currentShift, isOpen, sites } from "./records.js";
 import {
@@ -20,6 +23,7 @@ import {
   tr,
   unresolvedCheckins,
 } from "./rounds.js";
+import { cameraScanner, lookUp, nfcListener, recogniseToken } from "./scanner.js";
 import { h, notice } from "./ui.js";
 
 export const NAME = "rounds";
@@ -60,6 +64,95 @@ function skipForm(onSave, onCancel, id) {
   });
   cancel.addEventListener("click", onCancel);
   return form;
+}
+
+/**
+ * A stop's ways to check in by its sticker: scan (camera), NFC where the phone has it, and a
+ * typed code. `save(how, known, message)` is the screen's check-in; `say(text)` shows a
+ * refusal in the stop. Returns {element, stop} (stop closes the camera and NFC).
+ */
+function stickerActions(stopId, siteData, primary, save, say) {
+  async function fromToken(token, nfc) {
+    const recognised = await recogniseToken(token, siteData);
+    if (recognised.retired) return say(t("qr_retired")); // never counts: nothing is saved
+    let known = recognised.known || null;
+    if (!known) {
+      const found = await lookUp({ checkpoint_token: token }, siteData);
+      if (found && found.unknown) return say(`${t("code_unknown")} ${t("unknown_type_code")}`);
+      known = found ? found.known : null;
+    }
+    const how = nfc ? { token, nfc: true } : { token };
+    await save(how, known, known ? tr("checked_in", { label: known.checkpoint.label }) : t("qr_unknown"));
+  }
+  // The next stop's scan button is the big one; the other ways sit side by side below it.
+  const scanner = cameraScanner((token) => fromToken(token, false), { buttonClass: primary ? "primary big" : "" });
+  const nfc = nfcListener((token) => fromToken(token, true), { buttonClass: "" });
+
+  const input = h("input", {
+    id: `stop-code-${stopId}`,
+    name: "code",
+    autocomplete: "off",
+    autocapitalize: "characters",
+    inputmode: "text",
+    enterkeyhint: "done",
+    maxlength: 64,
+  });
+  const submit = h("button", { type: "submit", class: "primary" }, tr("check_in"));
+  const cancel = h("button", { type: "button" }, tr("cancel"));
+  const codeForm = h(
+    "form",
+    { class: "stop-code", novalidate: true, hidden: true },
+    h("div", { class: "field" }, h("label", { for: `stop-code-${stopId}` }, t("code")), input),
+    h("div", { class: "row" }, submit, cancel)
+  );
+  const codeButton = h("button", { type: "button" }, t("type_code_short"));
+  codeButton.addEventListener("click", () => {
+    codeForm.hidden = false;
+    codeButton.hidden = true;
+    input.focus();
+  });
+  cancel.addEventListener("click", () => {
+    codeForm.hidden = true;
+    codeButton.hidden = false;
+  });
+  codeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const typed = input.value.trim();
+    const code = typed.toUpperCase();
+    if (!code) return say(t("code_required"));
+    // A long QR token typed by hand is a scan without the camera.
+    if (code.length > 16) {
+      const recognised = await recogniseToken(typed, siteData);
+      if (recognised.retired || recognised.known) return fromToken(typed, false);
+    }
+    submit.disabled = true;
+    const found = await lookUp({ checkpoint_code: code }, siteData);
+    submit.disabled = false;
+    if (found && found.unknown) {
+      say(found.unknown);
+      input.focus();
+      return;
+    }
+    if (found) await save({ code }, found.known, tr("checked_in", { label: found.known.checkpoint.label }));
+    else await save({ code }, null, t("checked_in_code", { code }));
+  });
+
+  const element = h(
+    "div",
+    { class: "stop-sticker" },
+    primary ? scanner?.button : null,
+    h("div", { class: "row" }, primary ? null : scanner?.button, nfc?.button, codeButton),
+    nfc?.status,
+    codeForm,
+    scanner?.video
+  );
+  return {
+    element,
+    stop: () => {
+      scanner?.stop();
+      nfc?.stop();
+    },
+  };
 }
 
 export async function render(container, ctx) {
@@ -115,6 +208,7 @@ export async function render(container, ctx) {
     }
   };
 
+  const stoppers = [];
   const list = h("ol", { class: "round-stops" });
   for (const { stop, visit } of current.stops) {
     const known = index.get(stop.checkpoint_id);
@@ -141,9 +235,29 @@ export async function render(container, ctx) {
       if (isNext && stop.instructions) {
         item.append(h("p", { class: "instructions" }, stop.instructions));
       }
-      const checkButton = h("button", { type: "button", class: isNext ? "primary" : "" }, tr("check_in"));
+      const checkButton = h("button", { type: "button" }, tr("check_in"));
       const skipButton = h("button", { type: "button" }, tr("skip"));
       const actions = h("div", { class: "row" }, checkButton, skipButton);
+      // The sticker first: scanned or typed; "Checka in" above stays, flagged as manual.
+      const refusal = h("p", { class: "alert", role: "alert", hidden: true });
+      const say = (text) => {
+        refusal.textContent = text;
+        refusal.hidden = false;
+      };
+      const sticker = stickerActions(
+        stop.checkpoint_id,
+        siteData,
+        isNext,
+        guarded(async (how, place, message) => {
+          refusal.hidden = true;
+          await checkIn(shift, how, place, currentLocation());
+          notice(message);
+          ctx.rerender();
+        }),
+        say
+      );
+      stoppers.push(sticker.stop);
+      item.append(sticker.element, refusal);
       checkButton.addEventListener("click", guarded(async () => {
         checkButton.disabled = true;
         // Saved at the tap; the position follows when the phone finds one (records.js).
@@ -170,5 +284,10 @@ export async function render(container, ctx) {
     }
     list.append(item);
   }
-  container.append(head, h("section", { class: "card" }, list), back);
+  container.append(
+    head,
+    h("section", { class: "card" }, h("p", { class: "muted small" }, t("round_scan_hint")), list),
+    back
+  );
+  return () => stoppers.forEach((stopSticker) => stopSticker());
 }

@@ -18,31 +18,9 @@ from patrol.shifts.models import CheckIn
 from patrol.sites.models import Checkpoint
 from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import guard_context, login, start_shift, wait_until_all_sent
+from tests.support.scanning import STAND_IN_NDEF_READER
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
-
-STAND_IN_NDEF_READER = """
-(() => {
-  class NDEFReader extends EventTarget {
-    async scan(options = {}) {
-      window.__nfcReaders = (window.__nfcReaders || []).concat([this]);
-      if (options.signal) options.signal.addEventListener("abort", () => { this.aborted = true; });
-    }
-  }
-  window.NDEFReader = NDEFReader;
-  // A tag touches the phone: every listening reader gets the NDEF message.
-  window.__touchTag = (url) => {
-    const data = new TextEncoder().encode(url);
-    for (const reader of window.__nfcReaders || []) {
-      if (reader.aborted) continue;
-      const event = new Event("reading");
-      event.serialNumber = "04:a2:3b:11";
-      event.message = { records: [{ recordType: "url", data: new DataView(data.buffer) }] };
-      reader.dispatchEvent(event);
-    }
-  };
-})();
-"""
 
 
 def test_nfc_tag_with_a_checkpoint_url_checks_in_with_method_nfc(

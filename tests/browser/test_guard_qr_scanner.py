@@ -7,12 +7,8 @@ QR codes, so this is the jsQR path, as on an iPhone or in Firefox."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-import segno
 import sqlalchemy as sa
-from PIL import Image
 from playwright.sync_api import expect
 
 from patrol.db import db
@@ -28,26 +24,9 @@ from tests.support.guard_browser import (
     start_shift,
     wait_until_all_sent,
 )
+from tests.support.scanning import sticker_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
-
-WIDTH, HEIGHT = 640, 480
-
-
-def sticker_video(url: str, path) -> None:
-    """A y4m video (4:2:0) of a sticker with the QR code, slightly off centre like a hand."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=6, border=4)
-    qr = Image.open(buffer).convert("L")
-    frame = Image.new("L", (WIDTH, HEIGHT), 180)  # a grey wall
-    frame.paste(qr, ((WIDTH - qr.width) // 2 + 20, (HEIGHT - qr.height) // 2 - 10))
-    y_plane = frame.tobytes()
-    chroma = bytes([128]) * ((WIDTH // 2) * (HEIGHT // 2))
-    header = f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode()
-    with open(path, "wb") as out:
-        out.write(header)
-        for _ in range(10):
-            out.write(b"FRAME\n" + y_plane + chroma + chroma)
 
 
 def test_scanner_reads_a_sticker_from_the_camera_and_checks_in_there(

@@ -155,7 +155,7 @@ def test_screenshots_of_every_screen(live_server, live_app, browser, output_dir)
         # Back online: the unknown code comes back as "behöver åtgärd".
         go_online(context, page)
         wait_for_unsent(page, 1)
-        expect(page.locator("#unsent")).to_have_text("1 osänd")
+        expect(page.locator("#unsent")).to_have_text("1 behöver åtgärd")
         page.locator("#unsent").click()
         expect(page.locator(".log-item.needs_attention")).to_have_count(1)
         shoot(page, output_dir, "log-needs-attention-online")

@@ -115,7 +115,7 @@ def test_refused_entry_needs_attention_with_the_server_message(live_server, live
         check_in_with_code(page, "S999")  # no such code: the server answers 422
         check_in_with_code(page, "S101")
         wait_for_unsent(page, 1)  # the shift and the good check-in went, the bad one stays
-        expect(page.locator("#unsent")).to_have_text("1 osänd")
+        expect(page.locator("#unsent")).to_have_text("1 behöver åtgärd")
         page.locator("#unsent").click()
         item = page.locator(".log-item.needs_attention")
         expect(item).to_have_count(1)

@@ -77,12 +77,14 @@ def test_unknown_code_online_at_once_and_offline_code_gets_its_place_after_sync(
         assert_accessible(page, "log-code-and-place-390")
         page.screenshot(path=str(output_dir / "log-code-and-place-390.png"))
 
-        # A QR link the server does not know, online: "Okänd kod" and no check-in button.
+        # A QR link the server does not know, online: "Okänd kod", no check-in of the token,
+        # and the printed code can be typed instead (issue 20, point 4).
         page.goto(live_server.url + "/c/not-a-real-token")
         wait_ready(page)
         expect(page.locator("#qr-unknown")).to_have_text(
             "Okänd kod. Kontrollera koden som står under QR-koden."
         )
-        expect(page.get_by_role("button", name="Checka in")).to_have_count(0)
+        expect(page.locator(".qr-card").get_by_role("button")).to_have_count(0)
+        expect(page.locator("#code-form").get_by_role("button", name="Checka in")).to_be_visible()
     finally:
         context.close()
