@@ -53,6 +53,7 @@ from flask import Flask
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from patrol.db import UTCDateTime, db, utcnow
+from patrol.status import Probe, register_probe
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +262,30 @@ class Outbox:
         times = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in times if t is not None]
         return min(times, default=None)
 
+    def backlog(self) -> dict:
+        """What waits: rows pending or being sent, the age in seconds of the oldest of them,
+        and rows given up in the last day (for /readyz, /metrics and the desk's status line)."""
+        model = self.model
+        now = utcnow()
+        waiting, oldest = db.session.execute(
+            sa.select(sa.func.count(), sa.func.min(model.created_at)).where(
+                model.status.in_((PENDING, SENDING))
+            )
+        ).one()
+        failed = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                model.status == FAILED, model.created_at >= now - timedelta(days=1)
+            )
+        )
+        db.session.rollback()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return {
+            "waiting": waiting,
+            "oldest_waiting_s": round((now - oldest).total_seconds()) if oldest else 0,
+            "failed_last_day": failed,
+        }
+
     def prune(self, keep: timedelta, statuses: tuple[str, ...] = (SENT, FAILED)) -> int:
         """Delete finished rows created more than `keep` ago; returns how many went."""
         model = self.model
@@ -299,10 +324,33 @@ TIDY_EVERY_S = 3600
 _REGISTRY = "patrol_drains"
 
 
+# An outbox whose oldest waiting row is older than this is behind (the desk's status line).
+BACKLOG_STALE = timedelta(minutes=15)
+
+
 def register_drain(app: Flask, drain: Drain) -> Drain:
-    """Add a drain to this app's worker (features do this in their `init_app`)."""
+    """Add a drain to this app's worker (features do this in their `init_app`); a drain over an
+    outbox also reports its backlog to /readyz, /metrics and the desk (`patrol.status`)."""
     app.extensions.setdefault(_REGISTRY, {})[drain.name] = drain
+    if drain.outbox is not None:
+        register_probe(app, f"outbox_{drain.name}", lambda: backlog_probe(drain))
     return drain
+
+
+def backlog_probe(drain: Drain) -> Probe:
+    details = drain.outbox.backlog()
+    late = details["oldest_waiting_s"] > BACKLOG_STALE.total_seconds()
+    return Probe(
+        ok=not late,
+        details=details,
+        problem=(
+            f"{drain.name}: {details['waiting']} waiting, the oldest for "
+            f"{details['oldest_waiting_s'] // 60} min: is `flask --app app worker` running?"
+            if late
+            else None
+        ),
+        blocking=False,
+    )
 
 
 def registered_drains(app: Flask) -> dict[str, Drain]:

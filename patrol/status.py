@@ -21,12 +21,20 @@ from flask import Flask, current_app
 
 @dataclass
 class Probe:
-    """One part's state. `ok` False makes `/readyz` answer 503. `details` is JSON for operators
-    (counts, ages in seconds, times); `problem` is one line a person can act on, or None."""
+    """One part's state. `details` is JSON for operators (counts, ages in seconds, times);
+    `problem` is one line a person can act on, or None.
+
+    `blocking` says what a failure means for this app host: True (the database, the migrations,
+    the photo store) means the host cannot serve a guard's sync, and `/readyz` answers 503 so a
+    load balancer sends the phones elsewhere; False (the worker, the outboxes' backlogs) means
+    something behind the requests is broken: `/readyz` still answers 200 ("degraded") because
+    taking every app host out of service would stop the guards' syncs too, and the desk's status
+    line tells the people who can act."""
 
     ok: bool
     details: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
+    blocking: bool = True
 
 
 ProbeFn = Callable[[], Probe]

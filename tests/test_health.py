@@ -25,6 +25,10 @@ def test_healthz_answers_without_touching_the_database(app, client):
 
 
 def test_readyz_is_ready_with_every_core_check(app, client):
+    from patrol.schedule.rules import beat
+
+    with app.app_context():
+        beat("host-a:1")  # a worker is alive
     answer = client.get("/readyz")
     body = answer.get_json()
     assert answer.status_code == 200, body
@@ -78,6 +82,7 @@ def test_a_probe_that_raises_counts_as_failed(app, client):
     body = client.get("/readyz").get_json()
     assert body["checks"]["broken"] == {
         "ok": False,
+        "blocking": True,
         "problem": "RuntimeError: boom",
         "check_ms": body["checks"]["broken"]["check_ms"],
     }
@@ -102,3 +107,71 @@ def test_static_urls_carry_a_digest_and_only_those_are_cached_for_a_year(app, cl
     assert client.get("/static/css/theme.css?v=000000000000").headers["Cache-Control"] == "no-cache"
     page = client.get("/login").get_data(as_text=True)
     assert "/static/css/theme.css?v=" in page
+
+
+def test_the_desk_shows_when_the_worker_has_not_run_and_links_the_status_page(seeded, boss):
+    from datetime import UTC, datetime, timedelta
+
+    from patrol.db import set_clock
+    from patrol.schedule.rules import beat
+
+    night_page = "/review/"
+    page = boss.get(night_page).get_data(as_text=True)
+    assert "Bakgrundsjobben har aldrig körts – larm och mejl går inte ut." in page
+    assert 'href="/review/status"' in page
+
+    noon = datetime(2026, 12, 7, 22, 4, tzinfo=UTC)  # 23:04 in Stockholm
+    set_clock(seeded, noon)
+    with seeded.app_context():
+        beat("host-a:123")
+    assert "Bakgrundsjobben" not in boss.get(night_page).get_data(as_text=True)
+    # Four minutes of silence is a hiccup; five is a stopped worker.
+    set_clock(seeded, noon + timedelta(minutes=4))
+    assert "Bakgrundsjobben" not in boss.get(night_page).get_data(as_text=True)
+    set_clock(seeded, noon + timedelta(minutes=5))
+    page = boss.get(night_page).get_data(as_text=True)
+    assert "Bakgrundsjobben har inte körts sedan 23:04 – larm och mejl går inte ut." in page
+    # /readyz still serves the phones (200) and says why it is degraded.
+    body = seeded.test_client().get("/readyz").get_json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["worker"]["ok"] is False and body["checks"]["worker"]["blocking"] is False
+
+    status = boss.get("/review/status").get_data(as_text=True)
+    assert "Behöver åtgärd" in status and "last_seen_age_s" in status
+
+
+def test_a_late_outbox_shows_on_the_desk(seeded, boss):
+    from datetime import UTC, datetime, timedelta
+
+    from patrol.db import db, set_clock
+    from patrol.mail.rules import queue_mail
+    from patrol.schedule.rules import beat
+
+    start = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)
+    set_clock(seeded, start)
+    with seeded.app_context():
+        beat("host-a:123")
+        queue_mail("test", ["a@example.se"], "Nattens rapport", "text")
+        db.session.commit()
+    set_clock(seeded, start + timedelta(minutes=14))
+    with seeded.app_context():
+        beat("host-a:123")
+    assert "väntar, den äldsta" not in boss.get("/review/").get_data(as_text=True)
+    set_clock(seeded, start + timedelta(minutes=16))
+    with seeded.app_context():
+        beat("host-a:123")
+    page = boss.get("/review/").get_data(as_text=True)
+    assert "Mejl: 1 väntar, den äldsta i 16 min." in page
+
+
+def test_the_status_page_is_for_supervisors_and_admins_only(seeded, api_as):
+    guard = api_as("guard")
+    assert guard.get("/review/status").status_code == 403
+
+
+def test_a_worker_pass_is_heard(app, client):
+    assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is False
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    worker = client.get("/readyz").get_json()["checks"]["worker"]
+    assert worker["ok"] is True and worker["workers_alive"] == 1

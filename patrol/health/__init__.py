@@ -11,8 +11,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from patrol.health.api import bp
     from patrol.health.commands import version_command
+    from patrol.health.desk import bp as desk_bp
+    from patrol.health.desk import machinery_problems
     from patrol.health.probes import register_core_probes
 
     app.register_blueprint(bp)
+    app.register_blueprint(desk_bp)  # /review/status
+    app.add_template_global(machinery_problems)  # the status line of templates/desk.html
     app.cli.add_command(version_command)
     register_core_probes(app)

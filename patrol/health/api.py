@@ -2,7 +2,8 @@
 
 `/healthz` answers 200 as long as the process serves requests; it touches nothing else, so a
 database outage never makes a load balancer kill every app host at once. `/readyz` runs every
-registered probe (patrol.status) and answers 200 when all are ok, 503 otherwise, with JSON that
+registered probe (patrol.status) and answers 503 when a blocking one fails (this host cannot
+serve), else 200 ("ready", or "degraded" when the worker or an outbox is behind), with JSON that
 names what is wrong. Both are public: they show counts and ages, never content.
 """
 
@@ -29,13 +30,15 @@ def healthz():
 @public
 def readyz():
     results = collect()
-    ready = all(result.ok for result in results.values())
+    ready = all(result.ok for result in results.values() if result.blocking)
+    healthy = all(result.ok for result in results.values())
     body = {
-        "status": "ready" if ready else "not ready",
+        "status": "ready" if healthy else ("degraded" if ready else "not ready"),
         "version": app_version(),
         "checks": {
             name: {
                 "ok": result.ok,
+                "blocking": result.blocking,
                 **({"problem": result.problem} if result.problem else {}),
                 **result.details,
             }

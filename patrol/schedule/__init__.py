@@ -14,5 +14,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from patrol.schedule.commands import worker_command
+    from patrol.schedule.rules import worker_probe
+    from patrol.status import register_probe
 
     app.cli.add_command(worker_command)
+    register_probe(app, "worker", worker_probe)  # /readyz and the desk: is a worker alive?

@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 
 from patrol.db import db
 from patrol.outbox import Drain, drain_until_idle, registered_drains, run_drain
-from patrol.schedule.rules import run_due_jobs, worker_name
+from patrol.schedule.rules import beat, run_due_jobs, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def work_once(app: Flask) -> tuple[int, int]:
     what the jobs queued (the morning's emails go in the same pass, and `--once` sends them
     too). Returns (rows handled, job runs)."""
     with app.app_context():
+        beat(worker_name())
         drains, _notes = runnable_drains(app)
         handled = drain_all(drains)
         runs = run_due_jobs(by=worker_name())
@@ -90,8 +91,10 @@ def worker_command(once: bool, poll: float | None) -> None:
     interval = app.config["WORKER_POLL_S"]
     names = ", ".join(drain.name for drain in drains) or "none"
     click.echo(f"worker {worker_name()} running, drains: {names} (Ctrl-C stops)")
+    last_beat = None
     while not stop.is_set():
         try:
+            last_beat = beat(worker_name(), last_beat)
             runs = run_due_jobs(by=worker_name())
         except Exception:  # e.g. the database restarting: logged, tried again next pass
             log.exception("scheduled jobs: pass failed")

@@ -32,3 +32,15 @@ class JobRun(Base):
     outcome: Mapped[str | None] = mapped_column(sa.Text)
 
     __table_args__ = (sa.UniqueConstraint("job", "night", "key", name="uq_job_runs_job_night_key"),)
+
+
+class WorkerBeat(Base):
+    """The last time each worker process was alive (one row per process, updated every
+    `BEAT_EVERY`): /readyz and the desk's status line say when no worker has run for a while,
+    which would otherwise show only as alarms and mail that never went out."""
+
+    __tablename__ = "worker_beats"
+
+    worker: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

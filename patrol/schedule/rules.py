@@ -11,16 +11,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from patrol.db import db, utcnow
+from patrol.logs import log_job
 from patrol.outbox import worker_id
-from patrol.schedule.models import JobRun
+from patrol.schedule.models import JobRun, WorkerBeat
 from patrol.shifts.models import STOCKHOLM, night_of
+from patrol.status import Probe
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,13 @@ def run_due_jobs(by: str | None = None, jobs: Iterable[Job] | None = None) -> li
                     run.outcome = f"error: {error}"[:2000]
                 run.finished_at = utcnow()
                 db.session.commit()
+                log_job(
+                    job.name,
+                    "error" if run.outcome.startswith("error:") else "ok",
+                    night=night.isoformat(),
+                    key=key,
+                    ms=round((utcnow() - run.claimed_at).total_seconds() * 1000),
+                )
                 done.append(run)
     return done
 
@@ -145,4 +154,56 @@ def _already_claimed(job: str, night: date, key: str) -> bool:
             )
         )
         is not None
+    )
+
+
+# --- the worker's heartbeat ----------------------------------------------------------------------
+
+# A worker writes its beat at most this often, and is counted alive for WORKER_STALE after it.
+BEAT_EVERY = timedelta(seconds=30)
+WORKER_STALE = timedelta(minutes=2)
+
+
+def beat(worker: str, last: datetime | None = None) -> datetime:
+    """Record that `worker` is alive (at most every BEAT_EVERY: pass the time of the last beat);
+    returns the time of the beat that stands."""
+    now = utcnow()
+    if last is not None and now - last < BEAT_EVERY:
+        return last
+    updated = db.session.execute(
+        sa.update(WorkerBeat).where(WorkerBeat.worker == worker).values(seen_at=now)
+    ).rowcount
+    if not updated:
+        db.session.add(WorkerBeat(worker=worker, started_at=now, seen_at=now))
+    db.session.commit()
+    return now
+
+
+def worker_probe() -> Probe:
+    """Whether a worker was heard within WORKER_STALE (push, mail and the scheduled jobs depend
+    on one). Not blocking: the app host still serves the guards' syncs."""
+    now = utcnow()
+    last = db.session.scalar(sa.select(sa.func.max(WorkerBeat.seen_at)))
+    alive = db.session.scalar(
+        sa.select(sa.func.count()).where(WorkerBeat.seen_at >= now - WORKER_STALE)
+    )
+    db.session.rollback()
+    if last is None:
+        return Probe(
+            ok=False,
+            details={"workers_alive": 0},
+            problem="No worker has ever run: start `flask --app app worker`.",
+            blocking=False,
+        )
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    age = round((now - last).total_seconds())
+    details = {"workers_alive": alive, "last_seen_at": last.isoformat(), "last_seen_age_s": age}
+    if alive:
+        return Probe(ok=True, details=details, blocking=False)
+    return Probe(
+        ok=False,
+        details=details,
+        problem=f"No worker heard for {age // 60} min: push, mail and scheduled jobs are not running.",
+        blocking=False,
     )

@@ -1,0 +1,84 @@
+"""The machinery's state on the desk (issue Operations, point 3): one line at the top of every
+supervisor and admin page when something behind the requests is broken, and the status page it
+links to. The same probes as /readyz (patrol.status); the thresholds here are a person's: the
+worker unheard for 5 minutes, an outbox's oldest entry waiting more than 15."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, render_template
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user
+
+from patrol.auth.roles import REVIEWER_ROLES
+from patrol.i18n import local_time
+from patrol.security import reviewer_page
+from patrol.status import Probe, collect
+
+bp = Blueprint("health_pages", __name__, template_folder="templates")
+
+WORKER_LATE = timedelta(minutes=5)
+OUTBOX_NAMES = {
+    "mail": lazy_gettext("Mail"),
+    "push": lazy_gettext("Notifications"),
+    "thumbnails": lazy_gettext("Thumbnails"),
+}
+
+
+def outbox_label(probe_name: str) -> str:
+    name = probe_name.removeprefix("outbox_")
+    return str(OUTBOX_NAMES.get(name, name))
+
+
+def problem_lines(results: dict[str, Probe]) -> list[str]:
+    """What a supervisor should know, one sentence each, in the user's language."""
+    lines = []
+    worker = results.get("worker")
+    if worker is not None:
+        age = worker.details.get("last_seen_age_s")
+        if worker.details.get("workers_alive", 0) == 0 and age is None:
+            lines.append(
+                gettext("Background jobs have never run – alarms and mail are not going out.")
+            )
+        elif age is not None and age >= WORKER_LATE.total_seconds():
+            since = local_time(datetime.fromisoformat(worker.details["last_seen_at"]))
+            lines.append(
+                gettext(
+                    "Background jobs have not run since %(time)s – alarms and mail are not going out.",
+                    time=since,
+                )
+            )
+    for name, result in results.items():
+        if name.startswith("outbox_") and not result.ok:
+            lines.append(
+                gettext(
+                    "%(what)s: %(count)d waiting, the oldest for %(minutes)d min.",
+                    what=outbox_label(name),
+                    count=result.details.get("waiting", 0),
+                    minutes=result.details.get("oldest_waiting_s", 0) // 60,
+                )
+            )
+    for name, result in results.items():
+        if result.blocking and not result.ok:
+            lines.append(f"{name}: {result.problem}")
+    return lines
+
+
+def machinery_problems() -> list[str]:
+    """For templates/desk.html: the problem lines, for supervisors and admins only."""
+    if not current_user.is_authenticated or current_user.role not in REVIEWER_ROLES:
+        return []
+    return problem_lines(collect())
+
+
+@bp.get("/review/status")
+@reviewer_page
+def status_page():
+    results = collect()
+    return render_template(
+        "health/status.html",
+        results=results,
+        problems=problem_lines(results),
+        outbox_label=outbox_label,
+    )
