@@ -27,12 +27,12 @@ from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.extensions import login_manager
 from patrol.labels import template_labels
+from patrol.nights import night_of
 from patrol.owners import actions, exports, rules
 from patrol.owners.models import WorkOrderPhoto
 from patrol.reports.actions import complete_thumbnail
 from patrol.reports.models import Photo
 from patrol.reports.storage import photo_response
-from patrol.shifts.models import night_of
 
 bp = Blueprint("owners", __name__, url_prefix="/owner", template_folder="templates")
 crew_bp = Blueprint("crew", __name__, url_prefix="/crew", template_folder="templates")

@@ -27,7 +27,6 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from patrol.db import utcnow
-from patrol.i18n import local_time
 from patrol.labels import (
     CATEGORY_LABELS,
     FLAG_SHORT,
@@ -37,6 +36,7 @@ from patrol.labels import (
     STATUS_LABELS,
     WORK_ORDER_STATUS_LABELS,
 )
+from patrol.nights import local_time
 from patrol.reports.actions import complete_thumbnail
 from patrol.reports.storage import read_photo
 from patrol.review.places import place_of

@@ -11,8 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -20,11 +19,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from patrol.db import db, utcnow
 from patrol.labels import LEVEL_ORDER
+from patrol.nights import night_of, night_window
 from patrol.push.models import SosAlert
 from patrol.reports.models import Photo, Report
 from patrol.review.forms import ReportFilters
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
-from patrol.shifts.models import CHECKIN_FLAGS, STOCKHOLM, CheckIn, Shift, night_of
+from patrol.shifts.models import CHECKIN_FLAGS, CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Property
 
 # The supervisor's correction wins where there is one; the guard's original stays in Report.
@@ -338,14 +338,6 @@ def shift_log(shift: Shift) -> ShiftLog:
 # --- SOS alerts -----------------------------------------------------------------------------
 # One home for which SOS alerts belong where: Natten, the shift log, the night's PDF
 # (record.py) and the SOS CSV all read them through sos_where.
-
-
-def night_window(night: date) -> tuple[datetime, datetime]:
-    """The UTC instants a night spans: noon to noon, Stockholm time (as `night_of` counts)."""
-    zone = ZoneInfo(STOCKHOLM)
-    start = datetime.combine(night, time(12), zone)
-    end = datetime.combine(night + timedelta(days=1), time(12), zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def sos_where(condition) -> list[SosAlert]:

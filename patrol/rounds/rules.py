@@ -31,14 +31,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from patrol.i18n import span_text
+from patrol.nights import ZONE as STOCKHOLM
+from patrol.nights import hhmm, night_of
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOON = time(12, 0)
 
 
@@ -123,17 +123,8 @@ class ExpectedRound:
         return f"{self.route_id}:{self.index}"
 
 
-def local_hhmm(moment: datetime | None) -> str:
-    """Stockholm wall time "HH:MM" of an instant (the project's one time zone; much cheaper
-    than a locale-aware formatter, which matters for a CSV of thousands of visits). A time the
-    zone conversion cannot handle (year 9999, stored before client times were bounded) is shown
-    in UTC, so one odd row never takes a page down."""
-    if moment is None:
-        return "–"
-    try:
-        return moment.astimezone(STOCKHOLM).strftime("%H:%M")
-    except (OverflowError, ValueError):
-        return moment.strftime("%H:%M UTC")
+# Stockholm wall time "HH:MM" of an instant, with the offset on the autumn night's repeated hour.
+local_hhmm = hhmm
 
 
 def night_clock(t: time) -> int:
@@ -834,7 +825,6 @@ def phone_routes(now: datetime) -> list[dict]:
 
     from patrol.db import db
     from patrol.rounds.models import Route, Schedule
-    from patrol.shifts.models import night_of
 
     tonight = night_of(now)
     nights = (tonight, tonight + timedelta(days=1))
