@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from patrol.db import db, utcnow
+from patrol.db import db
 from patrol.labels import LEVEL_ORDER
-from patrol.nights import night_of, night_window
+from patrol.nights import night_window, tonight
 from patrol.push.models import SosAlert
 from patrol.reports.models import Photo, Report
 from patrol.review.forms import ReportFilters
@@ -451,7 +451,7 @@ def properties_with_area() -> list[Property]:
 
 def current_night() -> date:
     """The most recent night: at 07:00 that is the night that began yesterday evening."""
-    return night_of(utcnow())
+    return tonight()
 
 
 def default_night() -> date:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from patrol.auth.roles import ADMIN_ROLES
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
-from patrol.nights import night_of
+from patrol.nights import night_of, tonight
 from patrol.params import iso_date, row_id
 from patrol.rounds import timeline
 from patrol.rounds.actions import earliest_valid_from, save_plan
@@ -80,7 +80,7 @@ def route_page(route_id: int):
     route = db.session.get(Route, route_id)
     if route is None:
         abort(404)
-    last = night_of(utcnow())
+    last = tonight()
     history = route_history(route, last, HISTORY_NIGHTS)
     return render_template(
         "rounds/route.html",
