@@ -115,3 +115,41 @@ def test_the_log_screen_says_which_0210_of_the_autumn_night(browser, live_server
     page.get_by_role("button", name="English").click()
     expect(times).to_have_text(["03:10", "02:10 (CET)", "02:10 (CEST)", "22:00"])
     context.close()
+
+
+def test_the_desk_shift_log_on_the_autumn_night_on_a_phone(browser, live_server, live_app):
+    """The supervisor's shift log of the autumn night on a phone-sized screen: the two 02:10
+    with their offsets in the order they happened, the skipped checkpoint with its reason."""
+    from tests.support.app import Api
+    from tests.support.desk_browser import log_in
+    from tests.support.nights import SKIP_TEXT, record_autumn_night
+    from tests.support.review import demo_places
+
+    guard = Api(live_app)
+    assert guard.login("guard").status_code == 200
+    ids = record_autumn_night(live_app, guard, demo_places(live_app))
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, color_scheme="dark", locale="sv-SE"
+    )
+    page = context.new_page()
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/review/shifts/{ids['shift']}")
+    whens = page.locator(".timeline .entry .when strong")
+    expect(whens).to_have_text(
+        [
+            "02:10:00 (sommartid)",
+            "02:40:00 (sommartid)",
+            "02:50:00 (sommartid)",
+            "02:10:00 (vintertid)",
+            "02:20:00 (vintertid)",
+        ]
+    )
+    skip = page.locator(".timeline .entry.skip")
+    expect(skip).to_contain_text("Överhoppad kontrollpunkt")
+    expect(skip).to_contain_text("Anledning: Avspärrat av polis eller räddningstjänst")
+    expect(skip.locator(".description")).to_have_text(SKIP_TEXT)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert_accessible(page, "desk-shift-log-autumn-night")
+    skip.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "desk-shift-log-autumn-night-390x844.png"))
+    context.close()
