@@ -30,14 +30,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from patrol.i18n import span_text
-from patrol.nights import ZONE as STOCKHOLM
-from patrol.nights import hhmm, night_of
+from patrol.nights import hhmm, local_datetime, night_of
 
 NOON = time(12, 0)
 
@@ -136,7 +135,7 @@ def wall_instant(night: date, t: time) -> datetime:
     """The UTC instant of Stockholm wall time `t` during `night` (before noon: the morning
     after). A time the spring switch skips (02:30) is read with the offset before the switch."""
     day = night if t >= NOON else night + timedelta(days=1)
-    return datetime.combine(day, t, tzinfo=STOCKHOLM).astimezone(UTC)
+    return local_datetime(day, t)
 
 
 def window_of(plan: Plan, night: date) -> tuple[datetime, datetime]:
