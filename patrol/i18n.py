@@ -9,16 +9,18 @@ not committed: `create_app` compiles any that are missing or older than their `.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, request
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 
 from patrol.extensions import LANGUAGE_COOKIE, babel, select_locale
+
+# Wall-clock formatting lives with the night rule in patrol.nights; re-exported for templates.
+from patrol.nights import TIME_ZONE_NAME, local_time  # noqa: F401
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
@@ -59,22 +61,6 @@ def untranslated() -> list[tuple[Path, str]]:
     return missing
 
 
-def local_time(value: datetime | None, pattern: str = "HH:mm") -> str:
-    """A stored UTC instant as Stockholm wall time (BABEL_DEFAULT_TIMEZONE), for every page
-    and export. It never fails: a time the zone conversion cannot handle (year 9999, stored
-    before client times were bounded) is shown as it is, in UTC, so one odd row cannot take a
-    page down."""
-    if value is None:
-        return "–"
-    try:
-        return format_datetime(value, pattern)
-    except (OverflowError, ValueError, OSError):
-        return (
-            f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-            f"{value.hour:02d}:{value.minute:02d} UTC"
-        )
-
-
 def span_text(seconds: float) -> str:
     """A length of time as a person reads it: "40 s", "12 min", "3 h 5 min", "4 days 2 h".
     A phone whose clock fell back to 1970 is decades off: "20 000 minutes" says nothing."""
@@ -93,6 +79,7 @@ def span_text(seconds: float) -> str:
 def init_app(app: Flask) -> None:
     compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(p) for p in translation_dirs())
+    app.config["BABEL_DEFAULT_TIMEZONE"] = TIME_ZONE_NAME
     babel.init_app(app, locale_selector=select_locale)
     # Templates format times with `|sthlm('HH:mm')` or Flask-Babel's `|datetimeformat`: both
     # go through local_time.

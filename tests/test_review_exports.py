@@ -58,7 +58,7 @@ def test_csv_is_utf8_with_bom_swedish_headers_one_row_per_report(boss, synced, a
     } <= set(rows[0])
     lighting = next(r for r in rows if r["Rapport-id"] == synced["lighting"])
     assert lighting["Natt"] == "2026-11-23"
-    assert lighting["Tid (telefon)"] == "2026-11-23 20:12"  # Stockholm time
+    assert lighting["Tid (telefon)"] == "2026-11-23T20:12:00+01:00"  # Stockholm time, offset
     assert lighting["Kategori (väktare)"] == "Trasig belysning"
     assert lighting["Nivå (väktare)"] == "Förebyggande"
     assert lighting["Kategori (korrigerad)"] == "Skadegörelse"
@@ -172,7 +172,8 @@ def excel_rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
 
 
-EXCEL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")  # Excel reads ÅÅÅÅ-MM-DD TT:MM
+# ISO 8601 with the offset: unambiguous on the autumn night (patrol.csvfile).
+EXCEL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 
 
 def test_csv_file_names_say_what_and_which_nights(boss, synced):
@@ -201,7 +202,7 @@ def test_checkins_csv_one_row_each_with_method_distance_and_flags(boss, synced, 
     rows = excel_rows(response)
     assert [r["Incheckning-id"] for r in rows] == synced["checkins"]  # time order
     near, far, manual = rows
-    assert near["Natt"] == "2026-11-23" and near["Tid (telefon)"] == "2026-11-23 20:10"
+    assert near["Natt"] == "2026-11-23" and near["Tid (telefon)"] == "2026-11-23T20:10:00+01:00"
     assert all(
         EXCEL_TIME.match(r["Tid (telefon)"]) and EXCEL_TIME.match(r["Mottagen (server)"])
         for r in rows

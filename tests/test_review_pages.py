@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from patrol.db import db
+from patrol.db import db, set_clock
 from patrol.reports.models import Report
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
 from tests.support.review import NIGHT, login_page_client, sync_shift
@@ -113,23 +113,17 @@ def test_open_shift_is_shown_as_not_ended(boss, api_as, places):
     assert "inte avslutat" in page
 
 
-def test_natten_opens_on_the_most_recent_night(boss, synced, monkeypatch):
+def test_natten_opens_on_the_most_recent_night(boss, synced, seeded):
     # 07:00 in Stockholm on the 24th: the night that began on the evening of the 23rd.
-    monkeypatch.setattr(
-        "patrol.review.queries.utcnow", lambda: datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
-    )
+    set_clock(seeded, datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
     page = text(boss.get("/review/"))
     assert "Natten 2026-11-23" in page and "Väktare Demo" in page
     # At 16:00 on the 24th the evening's shifts have not begun: still the night of the 23rd.
-    monkeypatch.setattr(
-        "patrol.review.queries.utcnow", lambda: datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-    )
+    set_clock(seeded, datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
     assert "Natten 2026-11-23" in text(boss.get("/review/"))
 
 
-def test_natten_opens_on_the_night_in_progress_once_it_has_shifts(
-    boss, api_as, places, monkeypatch
-):
+def test_natten_opens_on_the_night_in_progress_once_it_has_shifts(boss, api_as, places, seeded):
     sync_shift(
         api_as("guard2"),
         places,
@@ -138,22 +132,16 @@ def test_natten_opens_on_the_night_in_progress_once_it_has_shifts(
         night_day="2026-11-24",
         next_day="2026-11-25",
     )
-    monkeypatch.setattr(
-        "patrol.review.queries.utcnow", lambda: datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
-    )
+    set_clock(seeded, datetime(2026, 11, 24, 22, 0, tzinfo=UTC))
     page = text(boss.get("/review/"))
     assert "Natten 2026-11-24" in page and "inte avslutat" in page
     # Weeks later with no newer shifts, it still opens on the latest night that had shifts.
-    monkeypatch.setattr(
-        "patrol.review.queries.utcnow", lambda: datetime(2027, 1, 10, 22, 0, tzinfo=UTC)
-    )
+    set_clock(seeded, datetime(2027, 1, 10, 22, 0, tzinfo=UTC))
     assert "Natten 2026-11-24" in text(boss.get("/review/"))
 
 
-def test_natten_without_any_shifts_shows_the_current_night_empty(boss, monkeypatch):
-    monkeypatch.setattr(
-        "patrol.review.queries.utcnow", lambda: datetime(2027, 1, 10, 22, 0, tzinfo=UTC)
-    )
+def test_natten_without_any_shifts_shows_the_current_night_empty(boss, seeded):
+    set_clock(seeded, datetime(2027, 1, 10, 22, 0, tzinfo=UTC))
     page = text(boss.get("/review/"))
     assert "Natten 2027-01-10" in page and "Inga pass den här natten." in page
 

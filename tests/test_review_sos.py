@@ -192,10 +192,10 @@ def test_sos_csv_one_row_per_alert_in_stockholm_time(boss, night_with_sos):
         "Natt": "2026-11-23",
         "SOS-id": night_with_sos["acked"],
         "Väktare": "Väktare Demo",
-        "Tryckt (telefon)": "2026-11-23 23:15:00",
-        "Mottaget (server)": "2026-11-23 23:15:04",
+        "Tryckt (telefon)": "2026-11-23T23:15:00+01:00",
+        "Mottaget (server)": "2026-11-23T23:15:04+01:00",
         "Status": "kvitterat",
-        "Kvitterat": "2026-11-23 23:16:30",
+        "Kvitterat": "2026-11-23T23:16:30+01:00",
         "Kvitterat av": "Arbetsledare Demo",
         "Position": acked["Position"],
         "Noggrannhet (m)": "9",
@@ -209,8 +209,8 @@ def test_sos_csv_one_row_per_alert_in_stockholm_time(boss, night_with_sos):
     )
     # The 02:40 alert is of the same night (its shift's), and still open.
     assert still_open["Natt"] == "2026-11-23"
-    assert still_open["Tryckt (telefon)"] == "2026-11-24 02:40:00"
-    assert still_open["Mottaget (server)"] == "2026-11-24 02:40:02"
+    assert still_open["Tryckt (telefon)"] == "2026-11-24T02:40:00+01:00"
+    assert still_open["Mottaget (server)"] == "2026-11-24T02:40:02+01:00"
     assert still_open["Status"] == "ej kvitterat"
     assert still_open["Kvitterat"] == still_open["Kvitterat av"] == ""
     assert still_open["Position"] == still_open["Karta"] == ""

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from patrol.nights import ZONE as STOCKHOLM
 from patrol.rounds.rules import (
-    STOCKHOLM,
     THRESHOLDS,
     CheckInFact,
     Plan,

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from patrol.db import db
-from patrol.shifts.models import CheckIn, Shift, night_of
+from patrol.nights import night_of
+from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Checkpoint
 
 START = "2026-11-23T20:00:00+01:00"

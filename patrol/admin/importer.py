@@ -23,6 +23,7 @@ from flask_babel import gettext
 
 from patrol.admin import actions
 from patrol.admin.schemas import CheckpointIn, PropertyIn, load, unstorable
+from patrol.csvfile import CsvFile
 from patrol.db import db
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 
@@ -49,11 +50,10 @@ HEADER_OF = dict(COLUMNS)
 
 
 def template_csv() -> bytes:
-    """The template as Swedish Excel opens it: semicolons, UTF-8 with BOM, one example row."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([header for _, header in COLUMNS])
-    writer.writerow(
+    """The template as Swedish Excel opens it (the project's one CSV writer: semicolons, UTF-8
+    with BOM), one example row."""
+    out = CsvFile(header for _, header in COLUMNS)
+    out.row(
         [
             "MKB Fastighets AB",
             "MKB-1042",
@@ -68,7 +68,7 @@ def template_csv() -> bytes:
             "40",
         ]
     )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return out.bytes()
 
 
 def decode_upload(data: bytes) -> tuple[str, str | None]:

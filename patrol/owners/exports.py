@@ -3,21 +3,20 @@
 What an owner's export holds is what the portal shows: approved reports of the owner's own
 properties with the text written for the owner, never a guard's name or position, a draft or a
 supervisor's internal comment. Swedish headers whatever the page language (like the review
-exports); CSV in UTF-8 with a BOM and semicolons for Swedish Excel."""
+exports); the CSV is written by the project's one CSV writer (patrol.csvfile)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date
+from datetime import date, datetime
 
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 
+from patrol.csvfile import CsvFile
 from patrol.db import utcnow
 from patrol.labels import CATEGORY_LABELS, LEVEL_LABELS, PRIORITY_LABELS
 from patrol.mail.rules import public_url
+from patrol.nights import local_time
 from patrol.owners import rules
-from patrol.review.export_csv import safe_cell
 from patrol.review.export_pdf import NightPdf
 from patrol.sites.models import Organization
 
@@ -59,40 +58,39 @@ def month_name_sv(month: date) -> str:
     return f"{MONTHS_SV[month.month - 1]} {month.year}"
 
 
-def order_state(order) -> tuple[str, str]:
+def order_state(order) -> tuple[str, datetime | None]:
+    """The work order's state and when it was fixed (the CSV writes the time with its offset,
+    the PDF as wall-clock text)."""
     if order is None:
-        return "", ""
+        return "", None
     if order.status == "done":
-        return "klar", format_datetime(order.done_at, TIME)
-    return "öppen", ""
+        return "klar", order.done_at
+    return "öppen", None
 
 
 def month_csv(organization_id: int | None, month: date) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
+    writer = CsvFile(CSV_HEADERS)
     with force_locale("sv"):
         for row in rules.month_rows(organization_id, month):
             report = row.report
             state, done = order_state(row.work_order)
-            writer.writerow(
+            writer.row(
                 (
                     report.shift.night.isoformat(),
-                    format_datetime(report.occurred_at, TIME),
+                    report.occurred_at,
                     report.property.name,
                     report.property.address,
                     report.checkpoint.label if report.checkpoint else "",
                     str(CATEGORY_LABELS[row.category]),
                     str(LEVEL_LABELS[row.level]),
-                    safe_cell(owner_text(row)),
+                    owner_text(row),
                     len(report.photos),
                     state,
                     done,
                     public_url("owners.report", report_id=report.id),
                 )
             )
-    return out.getvalue()
+    return writer.text()
 
 
 def owner_text(row) -> str:
@@ -110,7 +108,7 @@ def month_pdf(organization: Organization | None, month: date) -> bytes:
         pdf.add_page()
         pdf.text_line(f"Månadsrapport {month_name_sv(month)}", 18, True, 9)
         pdf.text_line(name, 12)
-        pdf.text_line(f"Skapad {format_datetime(utcnow(), TIME)} (Stockholmstid)", 9)
+        pdf.text_line(f"Skapad {local_time(utcnow(), TIME)} (Stockholmstid)", 9)
         months = list(history[0].months) if history else []
         # As on the page: a table for each property with reports, one line for the quiet ones.
         quiet = [h for h in history if not h.has_reports]
@@ -148,13 +146,15 @@ def month_pdf(organization: Organization | None, month: date) -> bytes:
                 f", {report.checkpoint.label}" if report.checkpoint else ""
             )
             pdf.heading(f"{CATEGORY_LABELS[row.category]} · {LEVEL_LABELS[row.level]}", 11)
-            pdf.text_line(f"{format_datetime(report.occurred_at, TIME)} · {place}", 9)
+            pdf.text_line(f"{local_time(report.occurred_at, TIME)} · {place}", 9)
             text = owner_text(row)
             if text:
                 pdf.text_line(text, 10)
             state, done = order_state(row.work_order)
             if state:
-                pdf.text_line(f"Arbetsorder: {state}" + (f" {done}" if done else ""), 9)
+                pdf.text_line(
+                    f"Arbetsorder: {state}" + (f" {local_time(done, TIME)}" if done else ""), 9
+                )
         return bytes(pdf.output())
 
 

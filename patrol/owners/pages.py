@@ -23,16 +23,16 @@ from flask_babel import format_date, gettext
 from flask_login import current_user
 
 from patrol.auth.roles import CREW, OWNER
-from patrol.db import db, utcnow
+from patrol.db import db
 from patrol.errors import ApiError
 from patrol.extensions import login_manager
 from patrol.labels import template_labels
+from patrol.nights import tonight
 from patrol.owners import actions, exports, rules
 from patrol.owners.models import WorkOrderPhoto
 from patrol.reports.actions import complete_thumbnail
 from patrol.reports.models import Photo
 from patrol.reports.storage import photo_response
-from patrol.shifts.models import night_of
 
 bp = Blueprint("owners", __name__, url_prefix="/owner", template_folder="templates")
 crew_bp = Blueprint("crew", __name__, url_prefix="/crew", template_folder="templates")
@@ -76,7 +76,7 @@ def org_id() -> int | None:
 
 
 def this_month() -> date:
-    return night_of(utcnow()).replace(day=1)
+    return tonight().replace(day=1)
 
 
 def send_photo(key: str, content_type: str, etag: str):

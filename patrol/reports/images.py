@@ -13,12 +13,12 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from patrol.errors import ApiError
+from patrol.nights import ZONE
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ACCEPTED_CONTENT_TYPES = frozenset(ACCEPTED_FORMATS.values())
@@ -253,6 +253,6 @@ def _taken_at(exif: Image.Exif) -> datetime | None:
         offset = ifd.get(_OFFSET_TIME_ORIGINAL)
         if offset:
             return datetime.fromisoformat(taken.isoformat() + str(offset).strip("\x00 "))
-        return taken.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+        return taken.replace(tzinfo=ZONE)
     except (ValueError, TypeError, KeyError):
         return None

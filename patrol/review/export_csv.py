@@ -2,15 +2,13 @@
 the check-ins (method, distance, flags), the work orders made from the nights' reports or the
 SOS alerts with their lifecycle (pressed, received, acknowledged by whom).
 
-Every file is UTF-8 with a BOM (so Excel detects the encoding), uses semicolons (the list
-separator of Swedish Excel), has Swedish headers whatever the page language, writes times as
-ÅÅÅÅ-MM-DD TT:MM in Stockholm time (which Excel reads as dates) and distances in whole metres
-(no decimal separator to get wrong), and neutralises text that Excel would run as a formula."""
+Every file is written by the project's one CSV writer (patrol.csvfile: BOM, semicolons, ISO
+8601 times with their offset, every text cell escaped against formula injection), has Swedish
+headers whatever the page language and distances in whole metres (no decimal separator to get
+wrong)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 import sqlalchemy as sa
@@ -18,8 +16,8 @@ from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
 
+from patrol.csvfile import CsvFile
 from patrol.db import db
-from patrol.i18n import local_time
 from patrol.labels import (
     CATEGORY_LABELS,
     FLAG_SHORT,
@@ -29,11 +27,12 @@ from patrol.labels import (
     STATUS_LABELS,
     WORK_ORDER_STATUS_LABELS,
 )
+from patrol.nights import night_of
 from patrol.reports.models import Report
 from patrol.review.models import WorkOrder
 from patrol.review.places import map_url, place_of
 from patrol.review.queries import night_sos, rows_where
-from patrol.shifts.models import CheckIn, Shift, night_of
+from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Checkpoint, Property
 
 # What can be exported: the `what=` of /review/export.csv and the file name's first word.
@@ -70,8 +69,6 @@ HEADERS = (
     "Länk",
 )
 
-TIME = "yyyy-MM-dd HH:mm"
-
 
 def export_filename(what: str, first: date, last: date) -> str:
     """e.g. nattpatrull-incheckningar-2026-11-23.csv or ...-2026-11-20--2026-11-23.csv"""
@@ -88,17 +85,10 @@ def export_csv(what: str, first: date, last: date) -> str:
     }[what](first, last)
 
 
-def excel_writer():
-    out = io.StringIO()
-    out.write("\ufeff")
-    return out, csv.writer(out, delimiter=";", lineterminator="\r\n")
-
-
 def night_range_csv(first: date, last: date) -> str:
     rows = rows_where(Report.night.between(first, last))
     rows.sort(key=lambda r: (r.report.night, r.report.occurred_at))
-    out, writer = excel_writer()
-    writer.writerow(HEADERS)
+    writer = CsvFile(HEADERS)
     with force_locale("sv"):
         for row in rows:
             report = row.report
@@ -107,12 +97,12 @@ def night_range_csv(first: date, last: date) -> str:
                 url_for("reports.get_photo", report_id=report.id, photo_id=p.id, _external=True)
                 for p in report.photos
             ]
-            writer.writerow(
+            writer.row(
                 (
                     report.night.isoformat(),
                     str(report.id),
-                    local_time(report.occurred_at, TIME),
-                    local_time(report.received_at, TIME),
+                    report.occurred_at,
+                    report.received_at,
                     report.reporter.display_name,
                     report.property.area.name,
                     report.property.name,
@@ -122,9 +112,9 @@ def night_range_csv(first: date, last: date) -> str:
                     str(LEVEL_LABELS[report.level]),
                     str(CATEGORY_LABELS[review.category]) if review and review.category else "",
                     str(LEVEL_LABELS[review.level]) if review and review.level else "",
-                    safe_cell(report.description),
+                    report.description,
                     str(STATUS_LABELS[report.review_status]),
-                    safe_cell(review.comment or "") if review else "",
+                    (review.comment or "") if review else "",
                     "ja" if report.needs_repair else "nej",
                     (
                         f"{row.work_order.id} ({'klar' if row.work_order.status == 'done' else 'öppen'})"
@@ -138,7 +128,7 @@ def night_range_csv(first: date, last: date) -> str:
                     url_for("review.report", report_id=report.id, _external=True),
                 )
             )
-    return out.getvalue()
+    return writer.text()
 
 
 CHECKIN_HEADERS = (
@@ -179,22 +169,21 @@ def checkins_csv(first: date, last: date) -> str:
         .where(Shift.night.between(first, last))
         .order_by(Shift.night, CheckIn.occurred_at, CheckIn.id)
     ).all()
-    out, writer = excel_writer()
-    writer.writerow(CHECKIN_HEADERS)
+    writer = CsvFile(CHECKIN_HEADERS)
     with force_locale("sv"):
         for checkin in checkins:
             point = checkin.checkpoint
-            writer.writerow(
+            writer.row(
                 (
                     checkin.shift.night.isoformat(),
                     str(checkin.id),
-                    local_time(checkin.occurred_at, TIME),
-                    local_time(checkin.received_at, TIME),
-                    safe_cell(checkin.shift.guard.display_name),
-                    safe_cell(point.property.area.name),
-                    safe_cell(point.property.name),
-                    safe_cell(point.property.address),
-                    safe_cell(point.label),
+                    checkin.occurred_at,
+                    checkin.received_at,
+                    checkin.shift.guard.display_name,
+                    point.property.area.name,
+                    point.property.name,
+                    point.property.address,
+                    point.label,
                     str(METHOD_LABELS[checkin.method]),
                     whole_metres(checkin.distance_m),
                     whole_metres(checkin.accuracy_m),
@@ -204,7 +193,7 @@ def checkins_csv(first: date, last: date) -> str:
                     str(checkin.shift_id),
                 )
             )
-    return out.getvalue()
+    return writer.text()
 
 
 WORK_ORDER_HEADERS = (
@@ -242,31 +231,30 @@ def work_orders_csv(first: date, last: date) -> str:
         .where(Shift.night.between(first, last))
         .order_by(Shift.night, WorkOrder.created_at, WorkOrder.id)
     ).all()
-    out, writer = excel_writer()
-    writer.writerow(WORK_ORDER_HEADERS)
+    writer = CsvFile(WORK_ORDER_HEADERS)
     with force_locale("sv"):
         for order in orders:
             place = order.place or (order.checkpoint.label if order.checkpoint else "")
-            writer.writerow(
+            writer.row(
                 (
                     order.report.shift.night.isoformat(),
                     order.id,
-                    local_time(order.created_at, TIME),
-                    safe_cell(order.created_by.display_name),
-                    safe_cell(order.property.area.name),
-                    safe_cell(order.property.name),
-                    safe_cell(order.property.address),
-                    safe_cell(place),
-                    safe_cell(order.what),
+                    order.created_at,
+                    order.created_by.display_name,
+                    order.property.area.name,
+                    order.property.name,
+                    order.property.address,
+                    place,
+                    order.what,
                     str(PRIORITY_LABELS[order.priority]),
                     str(WORK_ORDER_STATUS_LABELS[order.status]),
-                    local_time(order.done_at, TIME) if order.done_at else "",
-                    safe_cell(order.done_by.display_name) if order.done_by else "",
-                    safe_cell(order.done_note or ""),
+                    order.done_at if order.done_at else "",
+                    order.done_by.display_name if order.done_by else "",
+                    order.done_note or "",
                     url_for("review.report", report_id=order.report_id, _external=True),
                 )
             )
-    return out.getvalue()
+    return writer.text()
 
 
 SOS_HEADERS = (
@@ -285,9 +273,6 @@ SOS_HEADERS = (
     "Pass-id",
     "Passlogg",
 )
-
-# An SOS's seconds matter (how long until it arrived, until someone answered).
-SOS_TIME = "yyyy-MM-dd HH:mm:ss"
 
 
 def sos_csv(first: date, last: date) -> str:
@@ -308,38 +293,29 @@ def sos_csv(first: date, last: date) -> str:
     def night(alert):
         return shift_nights.get(alert.shift_id) or night_of(alert.occurred_at)
 
-    out, writer = excel_writer()
-    writer.writerow(SOS_HEADERS)
+    writer = CsvFile(SOS_HEADERS)
     with force_locale("sv"):
         for alert in sorted(alerts, key=lambda a: (night(a), a.occurred_at)):
             place = place_of(alert)
             acknowledged = alert.acknowledged_at is not None
-            writer.writerow(
+            writer.row(
                 (
                     night(alert).isoformat(),
                     str(alert.id),
-                    safe_cell(alert.guard.display_name),
-                    local_time(alert.occurred_at, SOS_TIME),
-                    local_time(alert.received_at, SOS_TIME),
+                    alert.guard.display_name,
+                    alert.occurred_at,
+                    alert.received_at,
                     "kvitterat" if acknowledged else "ej kvitterat",
-                    local_time(alert.acknowledged_at, SOS_TIME) if acknowledged else "",
-                    safe_cell(alert.acknowledged_by.display_name) if alert.acknowledged_by else "",
+                    alert.acknowledged_at if acknowledged else "",
+                    alert.acknowledged_by.display_name if alert.acknowledged_by else "",
                     place.coordinates if place else "",
                     whole_metres(alert.accuracy_m) if place else "",
                     place.url if place else "",
-                    safe_cell(alert.note or ""),
+                    alert.note or "",
                     str(alert.shift_id) if alert.shift_id else "",
                     url_for("review.shift", shift_id=alert.shift_id, _external=True)
                     if alert.shift_id in shift_nights
                     else "",
                 )
             )
-    return out.getvalue()
-
-
-def safe_cell(text: str) -> str:
-    """Guard against CSV formula injection: a guard's text starting with = + - @ would run
-    as a formula in Excel; a leading apostrophe makes it plain text."""
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    return writer.text()

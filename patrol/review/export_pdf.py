@@ -27,7 +27,6 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from patrol.db import utcnow
-from patrol.i18n import local_time
 from patrol.labels import (
     CATEGORY_LABELS,
     FLAG_SHORT,
@@ -37,11 +36,13 @@ from patrol.labels import (
     STATUS_LABELS,
     WORK_ORDER_STATUS_LABELS,
 )
+from patrol.nights import local_time
 from patrol.reports.actions import complete_thumbnail
 from patrol.reports.storage import read_photo
 from patrol.review.places import place_of
 from patrol.review.record import NightRecord, load_night_record
 from patrol.rounds.exports import write_pdf_section as write_rounds_section
+from patrol.rounds.rules import SKIP_REASONS
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -269,6 +270,8 @@ def write_shifts(pdf: NightPdf, record: NightRecord) -> None:
             time = local_time(at, "HH:mm")
             if kind == "checkin":
                 write_checkin_line(pdf, time, item)
+            elif kind == "skip":
+                write_skip_line(pdf, time, item)
             else:
                 acute = item.level == "acute"
                 text = (
@@ -286,6 +289,20 @@ def write_checkin_line(pdf: NightPdf, time: str, checkin) -> None:
     text = (
         f"{time}  Incheckning: {checkin.checkpoint.property.name}, {checkin.checkpoint.label} "
         f"({METHOD_LABELS[checkin.method]}{distance})" + (f" – FLAGGOR: {flags}" if flags else "")
+    )
+    pdf.text_line(text, 9, height=4.5)
+
+
+def write_skip_line(pdf: NightPdf, time: str, skip) -> None:
+    """A skipped checkpoint of a round, like a check-in: where, which round, and why."""
+    reason = str(SKIP_REASONS.get(skip.reason_code, skip.reason_code))
+    if skip.reason_text:
+        reason += f": {skip.reason_text}"
+    flags = ", ".join(str(FLAG_SHORT.get(f, f)) for f in skip.flags or ())
+    text = (
+        f"{time}  Överhoppad kontrollpunkt: {skip.checkpoint.property.name}, "
+        f"{skip.checkpoint.label} (runda {skip.route.name}) – skäl: {reason}"
+        + (f" – FLAGGOR: {flags}" if flags else "")
     )
     pdf.text_line(text, 9, height=4.5)
 

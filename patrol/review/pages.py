@@ -45,6 +45,7 @@ from patrol.review.queries import (
     shift_log,
     work_orders_in_order,
 )
+from patrol.rounds.rules import SKIP_REASONS
 from patrol.security import local_path, reviewer_page_check
 from patrol.shifts.models import Shift
 from patrol.sites.models import Area, Property
@@ -167,7 +168,9 @@ def shift(shift_id: uuid.UUID):
     )
     if found is None:
         abort(404)
-    return render_template("review/shift.html", log=shift_log(found), shift=found)
+    return render_template(
+        "review/shift.html", log=shift_log(found), shift=found, skip_reasons=SKIP_REASONS
+    )
 
 
 # --- reports ------------------------------------------------------------------------------

@@ -11,20 +11,21 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from patrol.db import db, utcnow
+from patrol.db import db
 from patrol.labels import LEVEL_ORDER
+from patrol.nights import night_window, tonight
 from patrol.push.models import SosAlert
 from patrol.reports.models import Photo, Report
 from patrol.review.forms import ReportFilters
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
-from patrol.shifts.models import CHECKIN_FLAGS, STOCKHOLM, CheckIn, Shift, night_of
+from patrol.rounds.models import RoundSkip
+from patrol.shifts.models import CHECKIN_FLAGS, CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Property
 
 # The supervisor's correction wins where there is one; the guard's original stays in Report.
@@ -225,7 +226,7 @@ def night_overview(night: date) -> NightOverview:
 
 @dataclass
 class TimelineEntry:
-    kind: str  # "checkin", "report" or "sos"
+    kind: str  # "checkin", "skip", "report" or "sos"
     at: object
     item: object
 
@@ -236,11 +237,15 @@ class ShiftLog:
     checkins: list[CheckIn]
     reports: list[ReportRow]
     sos: list[SosAlert] = field(default_factory=list)
+    skips: list[RoundSkip] = field(default_factory=list)
 
     @property
     def timeline(self) -> list[TimelineEntry]:
-        """Everything of the shift at the phone's time: an SOS where the guard pressed it."""
+        """Everything of the shift at the phone's time, in the order it happened (stored
+        instants, not wall-clock text: on the autumn night 02:10 CEST comes before 02:05 CET):
+        an SOS where the guard pressed it, a skipped checkpoint where the guard skipped it."""
         entries = [TimelineEntry("checkin", c.occurred_at, c) for c in self.checkins]
+        entries += [TimelineEntry("skip", s.occurred_at, s) for s in self.skips]
         entries += [TimelineEntry("report", r.report.occurred_at, r) for r in self.reports]
         entries += [TimelineEntry("sos", a.occurred_at, a) for a in self.sos]
         return sorted(entries, key=lambda e: (e.at, e.kind))
@@ -332,20 +337,34 @@ def shift_log(shift: Shift) -> ShiftLog:
         )
     )
     reports = rows_where(Report.shift_id == shift.id)
-    return ShiftLog(shift=shift, checkins=checkins, reports=reports, sos=shift_sos(shift))
+    return ShiftLog(
+        shift=shift,
+        checkins=checkins,
+        reports=reports,
+        sos=shift_sos(shift),
+        skips=skips_where(RoundSkip.shift_id == shift.id),
+    )
+
+
+def skips_where(condition) -> list[RoundSkip]:
+    """Skipped checkpoints (rounds' skips) with their place and route, in time order: the
+    shift log and the night's PDF show them like check-ins."""
+    return list(
+        db.session.scalars(
+            sa.select(RoundSkip)
+            .options(
+                joinedload(RoundSkip.checkpoint).joinedload(Checkpoint.property),
+                joinedload(RoundSkip.route),
+            )
+            .where(condition)
+            .order_by(RoundSkip.occurred_at, RoundSkip.id)
+        )
+    )
 
 
 # --- SOS alerts -----------------------------------------------------------------------------
 # One home for which SOS alerts belong where: Natten, the shift log, the night's PDF
 # (record.py) and the SOS CSV all read them through sos_where.
-
-
-def night_window(night: date) -> tuple[datetime, datetime]:
-    """The UTC instants a night spans: noon to noon, Stockholm time (as `night_of` counts)."""
-    zone = ZoneInfo(STOCKHOLM)
-    start = datetime.combine(night, time(12), zone)
-    end = datetime.combine(night + timedelta(days=1), time(12), zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def sos_where(condition) -> list[SosAlert]:
@@ -432,7 +451,7 @@ def properties_with_area() -> list[Property]:
 
 def current_night() -> date:
     """The most recent night: at 07:00 that is the night that began yesterday evening."""
-    return night_of(utcnow())
+    return tonight()
 
 
 def default_night() -> date:

@@ -24,7 +24,9 @@ from patrol.review.queries import (
     night_rows,
     night_sos,
     night_window,
+    skips_where,
 )
+from patrol.rounds.models import RoundSkip
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Property
 
@@ -42,7 +44,8 @@ class NightRecord:
     by_shift: dict = field(default_factory=dict)
 
     def timeline(self, shift: Shift) -> list[tuple[str, datetime, object]]:
-        """("checkin" | "report", when, item) of one shift in time order."""
+        """("checkin" | "skip" | "report", when, item) of one shift in the order it happened
+        (stored instants: on the autumn night 02:10 CEST comes before 02:05 CET)."""
         return sorted(self.by_shift.get(shift.id, ()), key=lambda e: (e[1], e[0]))
 
 
@@ -83,6 +86,9 @@ def load_night_record(night: date) -> NightRecord:
         by_shift[checkin.shift_id].append(("checkin", checkin.occurred_at, checkin))
     for row in rows:
         by_shift[row.report.shift_id].append(("report", row.report.occurred_at, row))
+    if shifts:
+        for skip in skips_where(RoundSkip.shift_id.in_([s.id for s in shifts])):
+            by_shift[skip.shift_id].append(("skip", skip.occurred_at, skip))
     return NightRecord(
         night=night,
         shifts=shifts,

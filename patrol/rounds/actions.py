@@ -15,6 +15,7 @@ from flask_babel import gettext
 
 from patrol.auth.models import User
 from patrol.db import db, utcnow
+from patrol.nights import night_of
 from patrol.push.queue import queue_push, reviewer_ids
 from patrol.rounds.models import Route
 from patrol.rounds.rules import (
@@ -103,8 +104,6 @@ def earliest_valid_from(route_id: int | None, now: datetime) -> date:
     """The first night a new plan version may start: tonight while none of tonight's rounds of
     the plan in force has opened, else tomorrow. So no night that has begun is ever
     re-planned, and its compliance stays measured against the plan it started with."""
-    from patrol.shifts.models import night_of
-
     tonight = night_of(now)
     if route_id is not None:
         plan = plan_in_force(load_plans([route_id]).get(route_id, []), tonight)

@@ -1,16 +1,15 @@
 """Compliance in the night's exports: a section for the night's PDF (the review package calls
 `write_pdf_section`) and a CSV with one row per expected checkpoint visit and its outcome
-(`/review/nights/<date>/rounds.csv`), in the review CSV's conventions: UTF-8 with a BOM,
-semicolons, Swedish headers whatever the page language."""
+(`/review/nights/<date>/rounds.csv`), written by the project's one CSV writer
+(patrol.csvfile), with Swedish headers whatever the page language."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask_babel import force_locale
 
+from patrol.csvfile import CsvFile
 from patrol.rounds.rules import (
     OUTCOME_LABELS,
     ROUND_STATUS_LABELS,
@@ -38,41 +37,31 @@ CSV_HEADERS = (
 
 
 def compliance_csv(night: date) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
+    writer = CsvFile(CSV_HEADERS)
     with force_locale("sv"):
         # Resolved once: a lazy label looks its catalog up on every use.
         outcomes = {k: str(v) for k, v in OUTCOME_LABELS.items()}
         statuses = {k: str(v) for k, v in ROUND_STATUS_LABELS.items()}
         reasons = {k: str(v) for k, v in SKIP_REASONS.items()}
         for row in compliance_rows(night):
-            writer.writerow(
+            writer.row(
                 (
                     row["night"],
-                    safe_cell(row["route"]),
+                    row["route"],
                     row["round"],
-                    local_hhmm(row["round_opens"]),
-                    local_hhmm(row["round_due"]),
+                    row["round_opens"],
+                    row["round_due"],
                     statuses[row["round_status"]],
                     row["position"],
-                    safe_cell(row["property"]),
-                    safe_cell(row["checkpoint"]),
+                    row["property"],
+                    row["checkpoint"],
                     outcomes[row["outcome"]],
-                    local_hhmm(row["at"]) if row["at"] else "",
+                    row["at"],
                     reasons[row["skip_reason"]] if row["skip_reason"] else "",
-                    safe_cell(row["skip_text"]),
+                    row["skip_text"],
                 )
             )
-    return out.getvalue()
-
-
-def safe_cell(text: str) -> str:
-    """A cell starting with = + - @ would run as a formula in Excel: make it plain text."""
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    return writer.text()
 
 
 def write_pdf_section(pdf, night: date) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from patrol.auth.roles import ADMIN_ROLES
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
+from patrol.nights import night_of, tonight
 from patrol.params import iso_date, row_id
 from patrol.rounds import timeline
 from patrol.rounds.actions import earliest_valid_from, save_plan
@@ -42,7 +43,7 @@ from patrol.rounds.rules import (
     wall_instant,
 )
 from patrol.security import reviewer_page
-from patrol.shifts.models import CheckIn, Shift, night_of
+from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Property
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
@@ -79,7 +80,7 @@ def route_page(route_id: int):
     route = db.session.get(Route, route_id)
     if route is None:
         abort(404)
-    last = night_of(utcnow())
+    last = tonight()
     history = route_history(route, last, HISTORY_NIGHTS)
     return render_template(
         "rounds/route.html",

@@ -30,15 +30,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from patrol.i18n import span_text
+from patrol.nights import hhmm, local_datetime, night_of
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOON = time(12, 0)
 
 
@@ -123,17 +122,8 @@ class ExpectedRound:
         return f"{self.route_id}:{self.index}"
 
 
-def local_hhmm(moment: datetime | None) -> str:
-    """Stockholm wall time "HH:MM" of an instant (the project's one time zone; much cheaper
-    than a locale-aware formatter, which matters for a CSV of thousands of visits). A time the
-    zone conversion cannot handle (year 9999, stored before client times were bounded) is shown
-    in UTC, so one odd row never takes a page down."""
-    if moment is None:
-        return "–"
-    try:
-        return moment.astimezone(STOCKHOLM).strftime("%H:%M")
-    except (OverflowError, ValueError):
-        return moment.strftime("%H:%M UTC")
+# Stockholm wall time "HH:MM" of an instant, with the offset on the autumn night's repeated hour.
+local_hhmm = hhmm
 
 
 def night_clock(t: time) -> int:
@@ -145,7 +135,7 @@ def wall_instant(night: date, t: time) -> datetime:
     """The UTC instant of Stockholm wall time `t` during `night` (before noon: the morning
     after). A time the spring switch skips (02:30) is read with the offset before the switch."""
     day = night if t >= NOON else night + timedelta(days=1)
-    return datetime.combine(day, t, tzinfo=STOCKHOLM).astimezone(UTC)
+    return local_datetime(day, t)
 
 
 def window_of(plan: Plan, night: date) -> tuple[datetime, datetime]:
@@ -841,7 +831,6 @@ def phone_routes(now: datetime) -> list[dict]:
 
     from patrol.db import db
     from patrol.rounds.models import Route, Schedule
-    from patrol.shifts.models import night_of
 
     tonight = night_of(now)
     nights = (tonight, tonight + timedelta(days=1))

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from patrol.rounds.rules import ROUND_STATUS_LABELS, STOCKHOLM, RouteNight, local_hhmm
+from patrol.nights import wall_clock
+from patrol.rounds.rules import ROUND_STATUS_LABELS, RouteNight, local_hhmm
 
 MARGIN = timedelta(minutes=30)
 HEIGHT = 58
@@ -37,7 +38,7 @@ class Axis:
         step = 1 if span_h <= 8 else 2
         marks, moment = [], first
         while moment < self.end:
-            if moment.astimezone(STOCKHOLM).hour % step == 0:
+            if wall_clock(moment).hour % step == 0:
                 marks.append((self.x(moment), local_hhmm(moment)))
             moment += timedelta(hours=1)
         return marks

@@ -4,9 +4,8 @@ its photos, what became a work order, and what has been fixed since."""
 
 from __future__ import annotations
 
-from flask_babel import format_datetime
-
 from patrol.db import utcnow
+from patrol.nights import local_time
 from patrol.review.export_pdf import NightPdf, write_report
 from patrol.safety.rules import WalkSummary
 
@@ -20,7 +19,7 @@ def walk_report_pdf(summary: WalkSummary) -> bytes:
     pdf.add_page()
     pdf.text_line(title, 18, bold=True, height=9)
     pdf.text_line(
-        f"Skriven {format_datetime(utcnow(), 'yyyy-MM-dd HH:mm')} · "
+        f"Skriven {local_time(utcnow(), 'yyyy-MM-dd HH:mm')} · "
         f"{len(summary.findings)} brister · {len(summary.work_orders)} arbetsordrar · "
         f"{summary.fixed} åtgärdade",
         9,
@@ -41,7 +40,7 @@ def walk_report_pdf(summary: WalkSummary) -> bytes:
         pdf.text_line("Inga arbetsordrar ännu.", 10)
     for order in summary.work_orders:
         state = (
-            f"åtgärdad {format_datetime(order.done_at, 'yyyy-MM-dd')}"
+            f"åtgärdad {local_time(order.done_at, 'yyyy-MM-dd')}"
             + (f": {order.done_note}" if order.done_note else "")
             if order.status == "done"
             else "ej åtgärdad ännu"

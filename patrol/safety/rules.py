@@ -8,7 +8,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,6 +20,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from patrol.db import db, utcnow
 from patrol.errors import field_error
 from patrol.labels import CATEGORY_LABELS
+from patrol.nights import night_of
+from patrol.nights import today as stockholm_today
 from patrol.push.models import Dispatch
 from patrol.reports.models import Report
 from patrol.review.models import ReportReview
@@ -34,7 +35,6 @@ from patrol.safety.models import (
     SafetyWalk,
     WalkCheck,
 )
-from patrol.shifts.models import night_of
 
 # --- linking ----------------------------------------------------------------------------------
 
@@ -424,10 +424,6 @@ def walks_for_guards() -> list[SafetyWalk]:
             .order_by(SafetyWalk.walk_date, SafetyWalk.id)
         )
     )
-
-
-def stockholm_today() -> date:
-    return utcnow().astimezone(ZoneInfo("Europe/Stockholm")).date()
 
 
 @dataclass

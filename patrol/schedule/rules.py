@@ -1,8 +1,8 @@
 """The registry of scheduled jobs and the claim-and-run step the worker repeats.
 
 A job is due for a night when `due_at(night)` (an aware datetime, or None for "not that night")
-has passed. Nights follow the project's night rule (`patrol.shifts.models.night_of`): the
-evening's date in Europe/Stockholm. `run(night, key)` does the work inside an app context and
+has passed. Nights follow the project's night rule (`patrol.nights.night_of`): the
+evening's date in Stockholm. `run(night, key)` does the work inside an app context and
 returns a short outcome line for the operator.
 """
 
@@ -12,16 +12,15 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from patrol.db import db, utcnow
 from patrol.logs import log_job
+from patrol.nights import ZONE, night_of
 from patrol.outbox import worker_id
 from patrol.schedule.models import JobRun, WorkerBeat
-from patrol.shifts.models import STOCKHOLM, night_of
 from patrol.status import Probe
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ def register(job: Job) -> Job:
 def at_stockholm(day: date, clock: str) -> datetime:
     """`clock` ("HH:MM", a setting) on `day` in Stockholm: when a morning job is due."""
     hours, minutes = (int(part) for part in clock.split(":"))
-    return datetime.combine(day, time(hours, minutes), tzinfo=ZoneInfo(STOCKHOLM))
+    return datetime.combine(day, time(hours, minutes), tzinfo=ZONE)
 
 
 def worker_name() -> str:

@@ -11,9 +11,10 @@ from flask_login import current_user
 from patrol.auth.roles import PATROL_ROLES
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
+from patrol.nights import night_of
 from patrol.openapi import documented
 from patrol.security import require_owner_or_reviewer, roles_required
-from patrol.shifts.models import CheckIn, DiscardedRecord, Shift, night_of
+from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
 from patrol.shifts.rules import (
     check_within_shift,
     end_shift,

@@ -71,18 +71,6 @@ class CheckIn(Base):
     checkpoint = relationship("Checkpoint")
 
 
-STOCKHOLM = "Europe/Stockholm"
-
-
-def night_of(started_at: datetime) -> date:
-    """The night a shift belongs to: the Stockholm date of its start minus 12 hours, so a shift
-    started at 00:30 belongs to the evening before (architecture §5a)."""
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    return (started_at.astimezone(ZoneInfo(STOCKHOLM)) - timedelta(hours=12)).date()
-
-
 class DiscardedRecord(Base):
     """A record the guard chose to throw away on the phone after the server refused it (issue 10,
     point 5). The phone never drops anything silently: the discard itself is a record, so the

@@ -4,10 +4,14 @@
 // labels come from the server's one list (patrol/labels.py) through /app-data.js.
 
 import { CATEGORY_LABELS, LEVEL_LABELS } from "/app-data.js";
+import { formatClock } from "./nights.js";
 
 const STRINGS = {
   sv: {
     app_name: "Nattpatrull",
+    // the offset a time of the autumn night's repeated hour carries: "02:10 (vintertid)"
+    time_cet: "vintertid",
+    time_cest: "sommartid",
     language_switch: "English",
     online: "Online",
     offline: "Offline",
@@ -204,6 +208,8 @@ const STRINGS = {
   },
   en: {
     app_name: "Nattpatrull",
+    time_cet: "CET",
+    time_cest: "CEST",
     language_switch: "Svenska",
     online: "Online",
     offline: "Offline",
@@ -458,11 +464,9 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/** An instant as Stockholm "HH:MM" (nights.js decides when it needs "(vintertid)"). */
 export function formatTime(value) {
-  const date = value instanceof Date ? value : new Date(value);
-  return date.toLocaleTimeString(current === "sv" ? "sv-SE" : "en-GB", {
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone: "Europe/Stockholm",
-  });
+  const ms = (value instanceof Date ? value : new Date(value)).getTime();
+  if (Number.isNaN(ms)) return "–";
+  return formatClock(ms, (offsetMinutes) => t(offsetMinutes === 60 ? "time_cet" : "time_cest"));
 }

@@ -12,6 +12,7 @@
 
 import { getValue, logItemsForShift, setValue } from "./db.js";
 import { formatTime, language } from "./i18n.js";
+import { nightOf } from "./nights.js";
 import { currentShift, isOpen, record, shiftDependency, sites } from "./records.js";
 import { addHomeExtension } from "./screen-home.js";
 import { h } from "./ui.js";
@@ -120,11 +121,6 @@ export function duration(ms) {
   const minutes = Math.max(0, Math.round(ms / 60000));
   if (minutes < 60) return tr("minutes", { n: minutes });
   return tr("hours", { h: Math.floor(minutes / 60), m: minutes % 60 });
-}
-
-/** The night (the evening's date, YYYY-MM-DD) of a moment: Stockholm time minus 12 hours. */
-export function nightOf(ms) {
-  return new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Stockholm" }).format(new Date(ms - 12 * 3600 * 1000));
 }
 
 /** Typed-code check-ins of this shift the phone cannot place (the server resolves them). */

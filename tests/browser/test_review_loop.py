@@ -170,7 +170,7 @@ def test_guard_syncs_then_supervisor_reviews_approves_and_orders(
 ):
     # The live server runs in this process: its clock for "the most recent night" is set to
     # 07:00 on the morning after the shift.
-    monkeypatch.setattr("patrol.review.queries.utcnow", lambda: MORNING.astimezone(UTC))
+    monkeypatch.setattr("patrol.nights.utcnow", lambda: MORNING.astimezone(UTC))
     places = demo_ids(live_app)
     guard_records_offline_and_syncs(browser, live_server, places)
     ids = server_records(live_app, places)

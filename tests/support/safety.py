@@ -71,9 +71,10 @@ def acute_event_with_plan(app, entrances: list[tuple[str, str | None]], methods:
 
     from patrol.auth.models import User
     from patrol.db import db, utcnow
+    from patrol.nights import night_of
     from patrol.reports.models import Report
     from patrol.safety import rules
-    from patrol.shifts.models import Shift, night_of
+    from patrol.shifts.models import Shift
     from patrol.sites.models import Checkpoint, Property
 
     with app.app_context():
