@@ -18,6 +18,8 @@
  *
  * Other features add their own handlers in the lines the server fills in at the end (push).
  */
+// The app's version, for people reading this file; the cache name is the digest below.
+const APP_VERSION = "__APP_VERSION__";
 const VERSION = "__VERSION__";
 const PRECACHE_URLS = __PRECACHE_URLS__;
 const SHELL_CACHE = `nattpatrull-shell-${VERSION}`;

@@ -175,3 +175,14 @@ def test_a_worker_pass_is_heard(app, client):
     assert result.exit_code == 0, result.output
     worker = client.get("/readyz").get_json()["checks"]["worker"]
     assert worker["ok"] is True and worker["workers_alive"] == 1
+
+
+def test_the_version_is_on_the_desk_and_in_the_service_worker(seeded, boss, client):
+    from patrol.version import app_version
+
+    version = app_version()
+    assert version.count(".") == 2
+    assert f"Nattpatrull {version}</footer>" in boss.get("/review/").get_data(as_text=True)
+    worker = client.get("/service-worker.js").get_data(as_text=True)
+    assert f'const APP_VERSION = "{version}";' in worker
+    assert 'const VERSION = "' in worker and "__VERSION__" not in worker

@@ -145,7 +145,7 @@ def make_backup(target: Path, *, include_secrets: bool = False, progress: Progre
                 (target / "secrets" / name).chmod(0o600)
                 files.append(_record(target, f"secrets/{name}"))
 
-    from patrol.health.probes import app_version
+    from patrol.version import app_version
 
     manifest = {
         "format": FORMAT,

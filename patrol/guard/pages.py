@@ -13,6 +13,7 @@ from flask_babel import force_locale
 
 from patrol.config import ROOT
 from patrol.labels import CATEGORY_LABELS, LEVEL_LABELS
+from patrol.version import app_version
 
 bp = Blueprint("guard", __name__)
 
@@ -121,6 +122,7 @@ def build_shell_manifest(app: Flask) -> ShellManifest:
     urls = ("/", "/manifest.json", APP_DATA_URL, *(name for name, _ in files))
     worker = (
         sw_source.replace('"__VERSION__"', json.dumps(version))
+        .replace('"__APP_VERSION__"', json.dumps(app_version()))
         .replace("__PRECACHE_URLS__", json.dumps(list(urls)))
         .replace("__SCREEN_PATHS__", json.dumps(list(SCREEN_PATHS)))
     )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from patrol.health.probes import app_version
 from patrol.security import public
 from patrol.status import collect
+from patrol.version import app_version
 
 bp = Blueprint("health", __name__)
 

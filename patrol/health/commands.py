@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from patrol.health.probes import app_version, migration_heads
+from patrol.health.probes import migration_heads
+from patrol.version import app_version
 
 
 @click.command("version", help="The app's version and the migration head it expects.")

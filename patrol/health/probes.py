@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import metadata
 
 import sqlalchemy as sa
 from flask import Flask
@@ -11,14 +10,6 @@ from flask import Flask
 from patrol.db import db
 from patrol.migrate import MIGRATIONS_DIR
 from patrol.status import Probe, register_probe
-
-
-def app_version() -> str:
-    """The installed package's version (pyproject.toml), as `flask version` and /readyz show it."""
-    try:
-        return metadata.version("nattpatrull")
-    except metadata.PackageNotFoundError:  # run from a checkout without `pip install -e .`
-        return "unknown"
 
 
 @cache
