@@ -17,6 +17,7 @@ import requests
 import urllib3
 
 from tests.support.deploy import (
+    DEPLOY,
     environment_example,
     exec_start,
     local_unit,
@@ -26,7 +27,7 @@ from tests.support.deploy import (
 from tests.support.hosts import NGINX, free_port, wait_for_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]  # starts servers
-UNITS = ["nattpatrull-web.service", "nattpatrull-worker.service"]
+UNITS = ["nattpatrull-web.service", "nattpatrull-worker.service", "nattpatrull-backup.service"]
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
 
 
@@ -51,8 +52,21 @@ def test_unit_is_hardened_and_restarts(unit):
     assert unit_setting(text, "ReadWritePaths").split()[0] == "/var/lib/nattpatrull"
     assert unit_setting(text, "User") == "nattpatrull"
     assert unit_setting(text, "EnvironmentFile") == "/etc/nattpatrull/env"
-    assert unit_setting(text, "Restart") in {"on-failure", "always"}
+    if "backup" not in unit:  # a oneshot started by its timer
+        assert unit_setting(text, "Restart") in {"on-failure", "always"}
     assert environment_example()["PATROL_INSTANCE_PATH"] == "/var/lib/nattpatrull"
+
+
+def test_backup_timer_passes_systemd_analyze_verify(tmp_path):
+    (tmp_path / "nattpatrull-backup.service").write_text(local_unit("nattpatrull-backup.service"))
+    timer = tmp_path / "nattpatrull-backup.timer"
+    timer.write_text((DEPLOY / "nattpatrull-backup.timer").read_text())
+    result = subprocess.run(
+        [SYSTEMD_ANALYZE, "verify", str(timer)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), (
+        result.stdout + result.stderr
+    )
 
 
 def test_nginx_site_passes_nginx_t(tmp_path):
@@ -176,3 +190,29 @@ def test_the_unit_serves_behind_the_site(served_by_the_unit):
 
     # /metrics is closed from outside.
     assert get("/metrics").status_code == 403
+
+
+def test_the_operators_command_wrapper_reads_the_environment_file(tmp_path):
+    """deploy/nattpatrull-flask sources the environment file with sh, as the README's commands
+    use it: the example file must be valid sh too (a value with spaces or <> is quoted)."""
+    env_file = tmp_path / "env"
+    text = (DEPLOY / "env.example").read_text()
+    text += f"\nPATROL_INSTANCE_PATH={tmp_path}\nPATROL_DATABASE_URL=sqlite:///{tmp_path}/db.sqlite3\n"
+    env_file.write_text(text)
+    root = Path(unit_setting(local_unit("nattpatrull-web.service"), "WorkingDirectory"))
+    result = subprocess.run(
+        [str(DEPLOY / "nattpatrull-flask"), "version"],
+        env={
+            "PATH": os.environ["PATH"],
+            "NATTPATRULL_ENV_FILE": str(env_file),
+            "NATTPATRULL_APP": str(root),
+            "NATTPATRULL_VENV": str(Path(sys.executable).parent.parent),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("nattpatrull ")
+    assert environment_example()["PATROL_MAIL_FROM"] == "Nattpatrull <nattpatrull@example.se>"
+

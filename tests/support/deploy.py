@@ -52,7 +52,7 @@ def environment_example() -> dict[str, str]:
         line = line.strip()
         if line and not line.startswith("#"):
             key, value = line.split("=", 1)
-            values[key] = value
+            values[key] = value[1:-1] if value[:1] == value[-1:] == '"' else value
     return values
 
 
