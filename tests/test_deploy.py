@@ -197,7 +197,9 @@ def test_the_operators_command_wrapper_reads_the_environment_file(tmp_path):
     use it: the example file must be valid sh too (a value with spaces or <> is quoted)."""
     env_file = tmp_path / "env"
     text = (DEPLOY / "env.example").read_text()
-    text += f"\nPATROL_INSTANCE_PATH={tmp_path}\nPATROL_DATABASE_URL=sqlite:///{tmp_path}/db.sqlite3\n"
+    text += (
+        f"\nPATROL_INSTANCE_PATH={tmp_path}\nPATROL_DATABASE_URL=sqlite:///{tmp_path}/db.sqlite3\n"
+    )
     env_file.write_text(text)
     root = Path(unit_setting(local_unit("nattpatrull-web.service"), "WorkingDirectory"))
     result = subprocess.run(
@@ -215,4 +217,3 @@ def test_the_operators_command_wrapper_reads_the_environment_file(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("nattpatrull ")
     assert environment_example()["PATROL_MAIL_FROM"] == "Nattpatrull <nattpatrull@example.se>"
-

@@ -111,6 +111,8 @@ def test_metrics_count_requests_and_sync_puts_and_read_the_probes(seeded, api_as
     assert "patrol_request_duration_seconds_bucket{" in text
     assert 'patrol_check_ok{check="database"} 1.0' in text
     assert 'patrol_check_ok{check="migrations"} 1.0' in text
+    assert 'patrol_check_open{check="alarms"} 0.0' in text  # SOS alerts not acknowledged
+    assert 'patrol_check_waiting{check="outbox_mail"}' in text
 
 
 def test_metrics_only_from_allowed_addresses(app):

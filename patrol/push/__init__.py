@@ -16,12 +16,13 @@ from markupsafe import Markup
 def init_app(app: Flask) -> None:
     from patrol.outbox import durations_from_seconds, register_drain
     from patrol.push import api, pages
-    from patrol.push.actions import open_sos_alerts
+    from patrol.push.actions import alarms_probe, open_sos_alerts
     from patrol.push.commands import push_keys_command, push_worker_command
     from patrol.push.keys import check_subject
     from patrol.push.queue import on_report_created
     from patrol.push.worker import DRAIN
     from patrol.signals import report_created
+    from patrol.status import register_probe
 
     durations_from_seconds(app, "PUSH_CLAIM_LEASE", "PUSH_KEEP")
     # Refuse to start with a localhost subject outside development (Apple rejects it). With no
@@ -39,5 +40,6 @@ def init_app(app: Flask) -> None:
         return Markup(render_template("push/_open_sos.html", alerts=open_sos_alerts()))
 
     register_drain(app, DRAIN)  # `flask --app app worker` sends push messages
+    register_probe(app, "alarms", alarms_probe)  # open SOS alerts on /metrics and /readyz
     app.cli.add_command(push_keys_command)
     app.cli.add_command(push_worker_command)

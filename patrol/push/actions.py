@@ -17,6 +17,7 @@ from patrol.errors import ApiError, field_error
 from patrol.push import queue
 from patrol.push.models import Dispatch, PushSubscription, SosAlert
 from patrol.sites.models import Property
+from patrol.status import Probe
 from patrol.sync import put_record
 
 # How long an extra round stays on the guards' lists.
@@ -196,3 +197,13 @@ def acknowledge_sos(sos_id: uuid.UUID) -> SosAlert:
         queue.queue_sos_acknowledged(alert, current_user)
     db.session.commit()
     return alert
+
+
+def alarms_probe() -> Probe:
+    """How many SOS alerts nobody has acknowledged, for /metrics and /readyz (an open alarm is
+    not a fault of the machinery, so the probe is always ok)."""
+    open_alarms = db.session.scalar(
+        sa.select(sa.func.count()).where(SosAlert.acknowledged_at.is_(None))
+    )
+    db.session.rollback()
+    return Probe(ok=True, details={"open": open_alarms}, blocking=False)
