@@ -13,8 +13,9 @@ bind = [os.environ.get("PATROL_BIND", "127.0.0.1:8000")]
 workers = int(os.environ.get("PATROL_WORKERS", "4"))
 timeout = 60
 graceful_timeout = 30
-# The access log goes to stdout, which systemd keeps in the journal.
-accesslog = "-"
+# No access log: its lines hold raw paths (a sticker's /c/<token> is a secret) and query
+# strings. The app writes one line per request with the route's rule instead (patrol/logs.py).
+accesslog = None
 errorlog = "-"
 
 

@@ -141,7 +141,7 @@ def served_by_the_unit(tmp_path):
     try:
         wait_for_port(app_port, app, "gunicorn from the unit's ExecStart")
         wait_for_port(https_port, nginx, "nginx with the deploy site")
-        yield f"https://localhost:{https_port}"
+        yield f"https://localhost:{https_port}", tmp_path / "gunicorn.log"
     finally:
         for process in (nginx, app):
             process.terminate()
@@ -153,7 +153,7 @@ def served_by_the_unit(tmp_path):
 
 
 def test_the_unit_serves_behind_the_site(served_by_the_unit):
-    base = served_by_the_unit
+    base, server_log = served_by_the_unit
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     session = requests.Session()
     session.headers["Accept-Encoding"] = "gzip"
@@ -190,6 +190,12 @@ def test_the_unit_serves_behind_the_site(served_by_the_unit):
 
     # /metrics is closed from outside.
     assert get("/metrics").status_code == 403
+
+    # The server's log (what the journal keeps) names the route's rule, never a sticker's path.
+    assert get("/c/sticker-secret-0123456789abcdef").status_code == 200
+    logged = server_log.read_text()
+    assert "route=/c/<token>" in logged
+    assert "sticker-secret-0123456789abcdef" not in logged
 
 
 def test_the_operators_command_wrapper_reads_the_environment_file(tmp_path):
