@@ -267,16 +267,16 @@ class Outbox:
         and rows given up in the last day (for /readyz, /metrics and the desk's status line)."""
         model = self.model
         now = utcnow()
-        waiting, oldest = db.session.execute(
-            sa.select(sa.func.count(), sa.func.min(model.created_at)).where(
-                model.status.in_((PENDING, SENDING))
+        waiting_rows = model.status.in_((PENDING, SENDING))
+        waiting, oldest, failed = db.session.execute(
+            sa.select(
+                sa.func.count().filter(waiting_rows),
+                sa.func.min(model.created_at).filter(waiting_rows),
+                sa.func.count().filter(
+                    model.status == FAILED, model.created_at >= now - timedelta(days=1)
+                ),
             )
         ).one()
-        failed = db.session.scalar(
-            sa.select(sa.func.count()).where(
-                model.status == FAILED, model.created_at >= now - timedelta(days=1)
-            )
-        )
         db.session.rollback()
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)

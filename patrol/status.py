@@ -49,11 +49,14 @@ def probe_names(app: Flask) -> list[str]:
     return sorted(app.extensions.get("patrol_status_probes", {}))
 
 
-def collect() -> dict[str, Probe]:
-    """Run every registered probe (in the current app context). A probe that raises counts as
-    failed with the exception's text: a broken check must not look like a healthy part."""
+def collect(only: Callable[[str], bool] | None = None) -> dict[str, Probe]:
+    """Run every registered probe (or those whose name `only` accepts) in the current app
+    context. A probe that raises counts as failed with the exception's text: a broken check
+    must not look like a healthy part."""
     results: dict[str, Probe] = {}
     for name, probe in sorted(current_app.extensions.get("patrol_status_probes", {}).items()):
+        if only is not None and not only(name):
+            continue
         started = time.perf_counter()
         try:
             result = probe()

@@ -46,7 +46,7 @@ def test_an_upgrade_keeps_the_night_stored_by_an_older_version(head, kind, tmp_p
         app = make_test_app(url, tmp_path / "new", PHOTO_DIR=str(photos))
         try:
             with app.app_context():
-                assert all(probe.ok for probe in collect().values())
+                assert all(probe.ok for probe in collect().values() if probe.blocking)
                 shift = db.session.get(Shift, ids["shift"])
                 assert shift.night == date(2026, 11, 10)
                 assert shift.ended_at is not None and shift.note == "Lugn natt."

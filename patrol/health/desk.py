@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
@@ -69,7 +69,14 @@ def machinery_problems() -> list[str]:
     """For templates/desk.html: the problem lines, for supervisors and admins only."""
     if not current_user.is_authenticated or current_user.role not in REVIEWER_ROLES:
         return []
-    return problem_lines(collect())
+    # In an app context of its own, so with a database session of its own: the probes end
+    # their transactions, and a rollback in the page's session would expire every row the page
+    # already loaded (one reload per row: 114 statements instead of 30 on a 2,000-report Natten).
+    # Only what the line can say (the worker, the outboxes: one statement each); a failing
+    # blocking part (the database) would not have let the page render at all.
+    with current_app.app_context():
+        results = collect(only=lambda name: name == "worker" or name.startswith("outbox_"))
+    return problem_lines(results)
 
 
 @bp.get("/review/status")

@@ -182,10 +182,12 @@ def worker_probe() -> Probe:
     """Whether a worker was heard within WORKER_STALE (push, mail and the scheduled jobs depend
     on one). Not blocking: the app host still serves the guards' syncs."""
     now = utcnow()
-    last = db.session.scalar(sa.select(sa.func.max(WorkerBeat.seen_at)))
-    alive = db.session.scalar(
-        sa.select(sa.func.count()).where(WorkerBeat.seen_at >= now - WORKER_STALE)
-    )
+    last, alive = db.session.execute(
+        sa.select(
+            sa.func.max(WorkerBeat.seen_at),
+            sa.func.count().filter(WorkerBeat.seen_at >= now - WORKER_STALE),
+        )
+    ).one()
     db.session.rollback()
     if last is None:
         return Probe(
