@@ -15,9 +15,15 @@ from flask import Flask
 from patrol.config import ROOT
 
 
-def create_app(overrides: dict | None = None, instance_path: str | Path | None = None) -> Flask:
+def create_app(
+    overrides: dict | None = None,
+    instance_path: str | Path | None = None,
+    defer_config_problems: bool = False,
+) -> Flask:
     """The app. `instance_path` (else PATROL_INSTANCE_PATH, else ./instance) holds the SQLite
-    database, the photos, the development secret key and the VAPID key."""
+    database, the photos, the development secret key and the VAPID key. A configuration problem
+    raises `patrol.configcheck.ConfigError` (a plain exit message), unless
+    `defer_config_problems` (`flask --app app check-config` lists them instead)."""
     app = Flask(
         __name__,
         instance_path=str(
@@ -26,12 +32,13 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
         static_folder=str(ROOT / "static"),
         template_folder=str(ROOT / "templates"),
     )
-    load_config(app, overrides)
+    load_config(app, overrides, defer_config_problems)
 
-    from patrol import assets, i18n, logs, metrics, migrate, openapi, params, security
+    from patrol import assets, configcheck, i18n, logs, metrics, migrate, openapi, params, security
     from patrol.db import db
     from patrol.errors import register_error_handlers
 
+    configcheck.init_app(app)  # `flask --app app check-config`
     db.init_app(app)
     migrate.init_app(app)  # flask db upgrade / revision
     i18n.init_app(app)
@@ -81,29 +88,31 @@ def create_app(overrides: dict | None = None, instance_path: str | Path | None =
     return app
 
 
-MIN_SECRET_KEY_LENGTH = 32
-
-
-def load_config(app: Flask, overrides: dict | None) -> None:
+def load_config(app: Flask, overrides: dict | None, defer_problems: bool = False) -> None:
+    """Defaults, then PATROL_* variables, then `overrides`; then the configuration is checked
+    (patrol.configcheck): a problem stops the start with one line naming the variable, unless
+    `defer_problems` (for `flask --app app check-config`, which lists them)."""
     from patrol.config import Defaults
+    from patrol.configcheck import ConfigError, check, normalise_database_url
 
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("PATROL")
     app.config.update(overrides or {})
+    app.config["DATABASE_URL"] = normalise_database_url(app.config.get("DATABASE_URL"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    problems = check(app.config)
+    app.config["CONFIG_PROBLEMS"] = problems
+    if problems and not defer_problems:
+        raise ConfigError(problems)
     production = app.config["ENV"] == "production"
-    if not app.config.get("SECRET_KEY"):
-        if production:
-            raise RuntimeError("PATROL_SECRET_KEY must be set when PATROL_ENV=production")
-        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
-    if production and len(str(app.config["SECRET_KEY"])) < MIN_SECRET_KEY_LENGTH:
-        # Sessions and CSRF tokens are signed with it: a short key can be guessed offline.
-        raise RuntimeError(
-            f"PATROL_SECRET_KEY must have at least {MIN_SECRET_KEY_LENGTH} characters "
-            "when PATROL_ENV=production (e.g. python3 -c 'import secrets; "
-            "print(secrets.token_hex(32))')"
+    if not app.config.get("SECRET_KEY") or problems:
+        # Development (or only listing the problems): a key kept in the instance folder.
+        app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _development_secret(
+            Path(app.instance_path)
         )
+    if problems and any(p.startswith("PATROL_DATABASE_URL") for p in problems):
+        app.config["DATABASE_URL"] = "sqlite://"  # only to list the problems; nothing is stored
     # Unless PATROL_SESSION_COOKIE_SECURE (or a test) decided, the session cookie travels
     # only over HTTPS in production.
     if app.config["SESSION_COOKIE_SECURE"] is None:

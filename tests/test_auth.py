@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from patrol.auth.models import LoginFailure, User
+from patrol.configcheck import ConfigError
 from patrol.db import db, engine_of
 from tests.support.app import TEST_PASSWORD, Api
 
@@ -35,6 +36,7 @@ def app_from_environment(tmp_path, monkeypatch, **env: str):
     for name in ("PATROL_ENV", "PATROL_SECRET_KEY", "PATROL_SESSION_COOKIE_SECURE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATROL_DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite3")
+    monkeypatch.setenv("PATROL_PUBLIC_URL", "https://patrull.example.se")
     for name, value in env.items():
         monkeypatch.setenv(f"PATROL_{name}", value)
     app = create_app(instance_path=tmp_path / "env-instance")
@@ -68,9 +70,13 @@ def test_production_refuses_to_start_without_secret_key(app, tmp_path, monkeypat
     from patrol import create_app
 
     monkeypatch.delenv("PATROL_SECRET_KEY", raising=False)
-    with pytest.raises(RuntimeError, match="PATROL_SECRET_KEY"):
+    with pytest.raises(ConfigError, match="PATROL_SECRET_KEY"):
         create_app(
-            {"ENV": "production", "DATABASE_URL": app.config["DATABASE_URL"]},
+            {
+                "ENV": "production",
+                "DATABASE_URL": app.config["DATABASE_URL"],
+                "PUBLIC_URL": "https://patrull.example.se",
+            },
             instance_path=tmp_path / "prod",
         )
 
@@ -240,6 +246,7 @@ def test_seed_demo_refuses_production(app):
         Path(app.instance_path).parent,
         ENV="production",
         SECRET_KEY="x" * 32,
+        PUBLIC_URL="https://patrull.example.se",
     )
     result = prod.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from patrol import create_app
 from patrol.auth.models import LoginFailure
+from patrol.configcheck import ConfigError
 from patrol.db import db, engine_of
 from tests.support.app import TEST_PASSWORD, Api, make_test_app
 from tests.support.gunicorn import Gunicorn
@@ -61,13 +62,14 @@ def test_the_login_form_also_gives_a_new_csrf_token(seeded):
 def test_production_refuses_a_secret_key_shorter_than_32_characters(tmp_path, length, starts):
     config = {
         "ENV": "production",
+        "PUBLIC_URL": "https://patrull.example.se",
         "SECRET_KEY": "k" * length,
         "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3",
     }
     if starts:
         engine_of(create_app(config, instance_path=tmp_path)).dispose()
     else:
-        with pytest.raises(RuntimeError, match="at least 32 characters"):
+        with pytest.raises(ConfigError, match="fewer than 32 characters"):
             create_app(config, instance_path=tmp_path)
 
 

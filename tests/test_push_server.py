@@ -85,6 +85,7 @@ def test_localhost_subject_is_refused_outside_development(subject, tmp_path):
         create_app(
             {
                 "ENV": "production",
+                "PUBLIC_URL": "https://patrull.example.se",
                 "SECRET_KEY": "x" * 32,
                 "VAPID_SUBJECT": subject,
                 "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3",
