@@ -14,6 +14,7 @@ from datetime import date
 from flask_babel import force_locale, format_datetime
 
 from patrol.db import utcnow
+from patrol.i18n import local_time
 from patrol.labels import CATEGORY_LABELS, LEVEL_LABELS, PRIORITY_LABELS
 from patrol.mail.rules import public_url
 from patrol.owners import rules
@@ -63,7 +64,7 @@ def order_state(order) -> tuple[str, str]:
     if order is None:
         return "", ""
     if order.status == "done":
-        return "klar", format_datetime(order.done_at, TIME)
+        return "klar", local_time(order.done_at, TIME)
     return "öppen", ""
 
 
@@ -79,7 +80,7 @@ def month_csv(organization_id: int | None, month: date) -> str:
             writer.writerow(
                 (
                     report.night.isoformat(),
-                    format_datetime(report.occurred_at, TIME),
+                    local_time(report.occurred_at, TIME),
                     report.property.name,
                     report.property.address,
                     report.checkpoint.label if report.checkpoint else "",
@@ -148,7 +149,7 @@ def month_pdf(organization: Organization | None, month: date) -> bytes:
                 f", {report.checkpoint.label}" if report.checkpoint else ""
             )
             pdf.heading(f"{CATEGORY_LABELS[row.category]} · {LEVEL_LABELS[row.level]}", 11)
-            pdf.text_line(f"{format_datetime(report.occurred_at, TIME)} · {place}", 9)
+            pdf.text_line(f"{local_time(report.occurred_at, TIME)} · {place}", 9)
             text = owner_text(row)
             if text:
                 pdf.text_line(text, 10)
