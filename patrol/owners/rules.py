@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import joinedload
 
 from patrol.db import db
@@ -24,6 +25,21 @@ from patrol.review.queries import ReportRow, effective_category, effective_level
 from patrol.sites.models import Property
 
 HISTORY_MONTHS = 6
+
+# Who closed a work order, as owners see it when the admin set no name for owners: the role.
+ROLE_NAMES_FOR_OWNERS = {"crew": lazy_gettext("The day crew")}
+OTHER_ROLE_FOR_OWNERS = lazy_gettext("The supervisors")
+
+
+def name_for_owners(user) -> str:
+    """The name an owner sees for a user (who closed a work order): "Namn som ägare ser" when
+    the admin set one on the user's page, else the role ("Dagpersonalen"); never the person's
+    own name, which is for the staff (issue 22, point 9)."""
+    if user is None:
+        return "–"
+    if user.owner_visible_name:
+        return user.owner_visible_name
+    return str(ROLE_NAMES_FOR_OWNERS.get(user.role, OTHER_ROLE_FOR_OWNERS))
 
 
 def approved_of(organization_id: int | None):
