@@ -67,8 +67,9 @@ const LOOKUP_LIMIT_MS = 4000;
 
 /**
  * Online, ask the server which checkpoint a typed code or token names (it stores nothing):
- * {known: {property, checkpoint}}, {unknown: message}, or null when it could not be asked in
- * time (offline, slow): then the check-in is saved and checked at sync as before.
+ * {known: {property, checkpoint}}, {unknown: message}, {outside: true} (a real code of an area
+ * the guard is not assigned to: the server names no place there), or null when it could not be
+ * asked in time (offline, slow): then the check-in is saved and checked at sync as before.
  */
 async function lookUp(reference, siteData) {
   if (!navigator.onLine) return null;
@@ -80,6 +81,7 @@ async function lookUp(reference, siteData) {
     if (answer.status === 422) return { unknown: answer.message || t("code_unknown") };
     if (!answer.ok) return null;
     const place = answer.body;
+    if (place.valid && place.checkpoint_id == null) return { outside: true };
     const cached = findCheckpoint(siteData, (c) => c.id === place.checkpoint_id);
     return {
       known: cached || {
@@ -149,10 +151,15 @@ export async function render(container, ctx) {
       );
       return;
     }
-    if (found) known = found.known;
+    if (found && found.known) known = found.known;
+    const outside = Boolean(found && found.outside);
     const confirm = h("button", { type: "button", class: "primary big" }, t("check_in"));
     confirm.addEventListener("click", () =>
-      record({ token }, known, known ? t("checked_in", { label: known.checkpoint.label }) : t("qr_unknown"))
+      record(
+        { token },
+        known,
+        known ? t("checked_in", { label: known.checkpoint.label }) : outside ? t("code_outside_area") : t("qr_unknown")
+      )
     );
     container.append(
       h(
@@ -162,7 +169,9 @@ export async function render(container, ctx) {
         h("p", { class: "muted" }, t("qr_checkpoint")),
         known
           ? h("p", { class: "checkpoint-name" }, h("strong", {}, known.checkpoint.label), h("br"), known.property.name)
-          : h("p", { class: "state checked_at_sync" }, t("state_checked_at_sync")),
+          : outside
+            ? h("p", { class: "state outside-area", id: "code-outside-area" }, t("code_outside_area"))
+            : h("p", { class: "state checked_at_sync" }, t("state_checked_at_sync")),
         instructionsBox(known?.property, known?.checkpoint),
         confirm
       ),
@@ -184,7 +193,8 @@ export async function render(container, ctx) {
       return;
     }
     const place = known || (found && found.known);
-    await record({ token }, place, place ? t("checked_in", { label: place.checkpoint.label }) : t("qr_unknown"));
+    const fallback = found && found.outside ? t("code_outside_area") : t("qr_unknown");
+    await record({ token }, place, place ? t("checked_in", { label: place.checkpoint.label }) : fallback);
   }
 
   // --- scan ------------------------------------------------------------------------------
@@ -309,7 +319,8 @@ export async function render(container, ctx) {
       codeInput.focus();
       return;
     }
-    if (found) await record({ code }, found.known, t("checked_in", { label: found.known.checkpoint.label }));
+    if (found && found.outside) await record({ code }, null, t("code_outside_area"));
+    else if (found) await record({ code }, found.known, t("checked_in", { label: found.known.checkpoint.label }));
     else await record({ code }, null, t("checked_in_code", { code }));
   });
   sections.push(h("section", { class: "card" }, codeForm));
