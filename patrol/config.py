@@ -56,10 +56,19 @@ class Defaults:
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none; the headers
     # are ignored). With 1, the login limit per address counts the client's real address.
     TRUSTED_PROXIES = 0
+    # The proxies' own addresses (addresses or CIDR networks, comma-separated; "unix" for a
+    # unix socket): forwarded headers are believed only on requests from these. Loopback by
+    # default, for nginx on the same host in front of gunicorn bound to 127.0.0.1.
+    TRUSTED_PROXY_ADDRESSES = "127.0.0.0/8, ::1, unix"
 
-    # Login limits (architecture §5a): failures per account and per address in a sliding window.
-    LOGIN_FAILURES_PER_ACCOUNT = 10
+    # Login limits (architecture §5a), in a sliding window: failures per account from one
+    # address (that pair is refused until one ages out), per address, and per account from any
+    # addresses, after which the account takes one attempt per LOGIN_ACCOUNT_PACE (so a
+    # guesser elsewhere never locks the owner of the account out for more than that).
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = 10
     LOGIN_FAILURES_PER_ADDRESS = 50
+    LOGIN_FAILURES_BEFORE_ACCOUNT_PACE = 20
+    LOGIN_ACCOUNT_PACE = timedelta(seconds=30)
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
     # Sync rules (architecture §5a).

@@ -46,6 +46,9 @@ FLAG_LABELS = {
         "Old QR code: the sticker's code has been replaced; not counted towards a round"
     ),
     "inactive_checkpoint": _l("Inactive checkpoint: deactivated before the check-in arrived"),
+    "outside_area": _l(
+        "Outside the assigned area: at a property of an area the guard is not assigned to"
+    ),
 }
 
 FLAG_SHORT = {
@@ -56,6 +59,7 @@ FLAG_SHORT = {
     "implausible_time": _l("implausible time"),
     "retired_token": _l("old QR code"),
     "inactive_checkpoint": _l("inactive checkpoint"),
+    "outside_area": _l("outside the assigned area"),
 }
 
 STATUS_LABELS = {"new": _l("new"), "reviewed": _l("reviewed")}

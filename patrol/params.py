@@ -4,7 +4,9 @@ dates, NUL) are a clear 4xx rather than an error from deep inside (architecture 
 
 - `<int:...>` in any route matches ASCII digits only, up to the 32-bit column range; anything
   else is a 404 (`RowIdConverter`, installed for every route by `init_app`).
-- `row_id`, `positive_int` and `iso_date` read one query or form value.
+- `row_id`, `positive_int`, `kind_and_id`, `iso_date` and `iso_month` read one query or form
+  value; every id a form carries, a compound one (`p:12`, `c:7`) included, goes through
+  `row_id`, so a number no database column can hold is never handed to a query.
 - A query string or form with a NUL or a lone surrogate is refused (400) before any view runs:
   no database can hold it, and no page has a use for it.
 """
@@ -23,6 +25,7 @@ from patrol.fields import EARLIEST_TIME, LATEST_TIME, MAX_ROW_ID, storable
 
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
@@ -38,6 +41,29 @@ def positive_int(text: str | None, maximum: int = MAX_ROW_ID) -> int | None:
 def row_id(text: str | None) -> int | None:
     """A row id from a query or form value (see positive_int), else None."""
     return positive_int(text, MAX_ROW_ID)
+
+
+def kind_and_id(text: str | None, kinds: frozenset[str] | set[str]) -> tuple[str, int] | None:
+    """A compound form value "<kind>:<row id>" ("p:12", "c:7") with a known kind, else None
+    ("p:99999999999999999999", "x:1", "p:١٢")."""
+    kind, separator, number = (text or "").strip().partition(":")
+    if not separator or kind not in kinds:
+        return None
+    value = row_id(number)
+    return None if value is None else (kind, value)
+
+
+def iso_month(text: str | None) -> date | None:
+    """YYYY-MM in ASCII digits between 2000 and 2099 as the month's first day, else None
+    (0001-01 would step below year 1 when the page counts back its months)."""
+    text = (text or "").strip()
+    if not ISO_MONTH.fullmatch(text):
+        return None
+    year, month = int(text[:4]), int(text[5:])
+    if not 1 <= month <= 12:
+        return None
+    value = date(year, month, 1)
+    return value if EARLIEST_TIME.date() <= value < LATEST_TIME.date() else None
 
 
 def iso_date(text: str | None) -> date | None:

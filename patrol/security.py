@@ -9,6 +9,7 @@ ownership checks.
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -170,14 +171,75 @@ class DrainRequestBody:
             pass
 
 
+# The headers a client could forge to pass for another address, scheme or host.
+FORWARDED_HEADERS = (
+    "HTTP_FORWARDED",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PREFIX",
+)
+# A gunicorn unix socket has no peer address: only processes on the host can connect to it.
+UNIX_SOCKET = "unix"
+
+
+def trusted_networks(value) -> tuple[list, bool]:
+    """PATROL_TRUSTED_PROXY_ADDRESSES: addresses or CIDR networks (a comma-separated string or
+    a list), and "unix" for a unix socket; (networks, unix socket trusted). A value that is
+    not an address refuses to start, rather than trusting nobody or everybody by mistake."""
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value or ())
+    networks = []
+    for item in items:
+        if item == UNIX_SOCKET:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as error:
+            raise RuntimeError(
+                f"PATROL_TRUSTED_PROXY_ADDRESSES: {item!r} is not an address or network"
+            ) from error
+    return networks, UNIX_SOCKET in items
+
+
+class TrustedProxyFix:
+    """werkzeug's ProxyFix for requests whose peer is a trusted proxy address; from anyone
+    else (the app reached directly) the forwarded headers are dropped, so a forged
+    X-Forwarded-For never passes for another address (the login limits count per address)."""
+
+    def __init__(self, wsgi_app, proxies: int, trusted: tuple[list, bool]):
+        self.direct = wsgi_app
+        self.proxied = ProxyFix(wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        self.networks, self.unix = trusted
+
+    def trusted(self, peer: str | None) -> bool:
+        if not peer:
+            return self.unix
+        try:
+            address = ipaddress.ip_address(peer.split("%", 1)[0])
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self.trusted(environ.get("REMOTE_ADDR")):
+            return self.proxied(environ, start_response)
+        for header in FORWARDED_HEADERS:
+            environ.pop(header, None)
+        return self.direct(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.wsgi_app = DrainRequestBody(app.wsgi_app)
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)
     if proxies:
         # Behind N proxies: request.remote_addr (the login limit per address) and the scheme
-        # come from the headers the last N proxies added; without, those headers are ignored.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # come from the headers the last N proxies added, when the request came from one of
+        # the trusted proxy addresses; without, those headers are ignored.
+        app.wsgi_app = TrustedProxyFix(
+            app.wsgi_app, proxies, trusted_networks(app.config["TRUSTED_PROXY_ADDRESSES"])
+        )
 
     @app.before_request
     def check_login_then_csrf():

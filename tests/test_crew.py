@@ -58,7 +58,9 @@ def test_crew_sees_open_orders_and_marks_one_done_with_a_photo(seeded):
     owner = seeded.test_client()
     login_page(owner, "owner")
     report = owner.get(f"/owner/reports/{world['a_lamp']}").get_data(as_text=True)
-    assert "Åtgärdad 2026-11-24 10:30 av Dagpersonal Demo" in report
+    # Owners see the role, never the crew member's name (issue 22, point 9).
+    assert "Åtgärdad 2026-11-24 10:30 av Dagpersonalen" in report
+    assert "Dagpersonal Demo" not in report
     photo = owner.get(f"/owner/work-orders/{world['a_order']}/photo?size=thumb")
     assert photo.status_code == 200 and photo.data[:2] == b"\xff\xd8"
     # Done twice: refused, nothing changes.
@@ -134,3 +136,34 @@ def test_a_report_photo_whose_thumbnail_is_still_queued_shows_on_the_crew_page(s
     assert Image.open(io.BytesIO(response.data)).size[0] <= seeded.config["THUMBNAIL_EDGE"]
     with seeded.app_context():
         assert db.session.get(Photo, photo_id).thumbnail_key is not None
+
+
+def test_owners_see_the_name_the_admin_set_for_owners_or_else_the_role(seeded):
+    """Issue 22, point 9: "Namn som ägare ser" on the user's page decides what owners see for
+    who closed a work order; without it they see "Dagpersonalen", never the person's name."""
+    world = build_world(seeded)
+    owner = seeded.test_client()
+    login_page(owner, "owner")
+    url = f"/owner/properties/{world['prop_a']}"
+    page = owner.get(url).get_data(as_text=True)
+    assert "av Dagpersonalen" in page and "Dagpersonal Demo" not in page
+    admin = seeded.test_client()
+    login_page(admin, "admin")
+    form = admin.get(f"/admin/users/{world['crew']}").get_data(as_text=True)
+    assert "Namn som ägare ser" in form
+    response = admin.post(
+        f"/admin/users/{world['crew']}",
+        data={
+            "csrf_token": token_of(form),
+            "username": "crew",
+            "display_name": "Dagpersonal Demo",
+            "owner_visible_name": "Fastighetsskötare Kim",
+            "role": "crew",
+            "language": "sv",
+        },
+    )
+    assert response.status_code in (200, 302), response.get_data(as_text=True)[:500]
+    with seeded.app_context():
+        assert db.session.get(User, world["crew"]).owner_visible_name == "Fastighetsskötare Kim"
+    page = owner.get(url).get_data(as_text=True)
+    assert "av Fastighetsskötare Kim" in page and "Dagpersonal Demo" not in page

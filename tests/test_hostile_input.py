@@ -103,6 +103,15 @@ QUERY_VALUES = {
     "NUL": "a\x00b",
     "CR/LF": "/review/\r\nSet-Cookie: x=1",
     "long": "x" * 5000,
+    # Compound form values ("p:<property id>", "c:<checkpoint id>") with ids no column holds.
+    "compound 20 digits": "p:99999999999999999999",
+    "compound 2^31": "c:2147483648",
+    "compound Arabic-Indic": "p:١٢",
+    "compound unknown kind": "x:1",
+    # Months at and beyond the calendar's edges.
+    "month year 1": "0001-01",
+    "month year 9999": "9999-12",
+    "month 13": "2026-13",
 }
 PATH_VALUES = {
     "int": ["0", "2147483648", "99999999999999999999", "١٢", "²"],
@@ -112,9 +121,15 @@ PATH_VALUES = {
         "99999999999999999999",
         "9999-12-31",
         "0001-01-01",
+        "0001-01",
+        "9999-12",
+        "2026-13",
         "%00",
     ],
 }
+# The query a form needs before its view reads the form (the event a resident information
+# plan is for): without it the view answers 404 and its fields are never fed.
+FORM_QUERY = {"safety.create_plan": lambda world: f"?report={world['ids']['lighting']}"}
 # Parameters tried on every route besides those a route is seen to read.
 COMMON_PARAMETERS = ("next", "lang")
 # Logging out would end the session the other requests use: those run on their own client.
@@ -218,7 +233,10 @@ def build_world(push_app, push_service) -> dict:
     ids["walk"] = plan_walk_directly(push_app, now.date())
     ids["plan"] = plan
     with push_app.app_context():
+        from patrol.auth.actions import create_user
         from patrol.sites.models import Area, Organization
+
+        create_user("crew", TEST_PASSWORD, "crew", "Dagpersonal Demo")
 
         ids["area"] = db.session.scalar(sa.select(Area.id).order_by(Area.id))
         ids["organization"] = db.session.scalar(
@@ -278,6 +296,8 @@ def world(shared_world):
     clients = {
         "guard": logged_in(app, "guard"),
         "supervisor": logged_in(app, "supervisor"),
+        "owner": logged_in(app, "owner"),
+        "crew": logged_in(app, "crew"),
         "anonymous": anonymous,
     }
     return shared_world | {"clients": clients}
@@ -428,6 +448,12 @@ def client_for(world, endpoint: str) -> Api:
     roles = getattr(view, "patrol_roles", None)
     if endpoint.startswith("auth"):
         return world["clients"]["anonymous"]
+    # The owners' and the day crew's pages let only their own role in: only they reach the
+    # views' parameters.
+    if endpoint.startswith("owners."):
+        return world["clients"]["owner"]
+    if endpoint.startswith("crew."):
+        return world["clients"]["crew"]
     if roles is not None and "guard" in roles:
         return world["clients"]["guard"]
     return world["clients"]["supervisor"]
@@ -673,6 +699,8 @@ def test_every_route_survives_hostile_query_strings_path_parts_and_forms(world, 
         url = path_for(world, rule, endpoint, method)
         api = rule.rule.startswith("/api/")
         form = method == "POST" and not api
+        if form and endpoint in FORM_QUERY:
+            url += FORM_QUERY[endpoint](world)
         # Which names does the view read? Ask it once, then feed each name.
         READ.clear()
         request(client, method, url, data=dict(valid_form) if form else None)
@@ -745,6 +773,113 @@ def test_photo_upload_refuses_hostile_digests_and_survives_hostile_clock_headers
             },
         )
         assert response.status_code in (200, 201), response.get_json()
+
+
+# --- crawling every page as each role after hostile data is stored -------------------------------
+
+# Markup, a formula, a right-to-left override and non-ASCII up to the shortest column it goes
+# into (a display name: 120 characters).
+HOSTILE_TEXT = ('<script>alert(1)</script> =HYPERLINK("http://x") \u202eevil ' + "ä" * 200)[:120]
+CRAWL_START = ("/", "/login", "/app/", "/review/", "/admin/", "/owner/", "/crew/", "/push/alerts")
+HREF = re.compile(r'href="([^"#]*)')
+# At most this many pages per role, and per shape of URL (digits, UUIDs and dates alike): the
+# month pages link back month by month to the year 2000, a night to the night before.
+CRAWL_LIMIT = 600
+PER_SHAPE = 4
+SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|[0-9]+")
+
+
+def store_hostile_data(world) -> None:
+    """What the red-team run stored before its crawl: text built to break pages in every
+    free-text field a supervisor and a guard write, and a safety walk's finding (a report with
+    no shift) approved for the owner with a work order for the crew."""
+    app, ids, places = world["app"], world["ids"], world["places"]
+    guard, boss = world["clients"]["guard"], world["clients"]["supervisor"]
+    report_id = str(uuid.uuid4())
+    response = guard.put(
+        f"/api/v1/reports/{report_id}",
+        json={
+            "walk_id": ids["walk"],
+            "walk_item": 0,
+            "property_id": places["p1"],
+            "category": "lighting",
+            "level": "preventive",
+            "description": HOSTILE_TEXT,
+            "occurred_at": iso(world["now"]),
+            "photo_ids": [],
+        },
+    )
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        from patrol.auth.models import User
+        from patrol.reports.models import Report
+        from patrol.review import actions
+
+        supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        finding = db.session.get(Report, uuid.UUID(report_id))
+        actions.approve(finding, supervisor, HOSTILE_TEXT, HOSTILE_TEXT)
+        actions.create_work_order(finding, supervisor, HOSTILE_TEXT, HOSTILE_TEXT, "high")
+        db.session.execute(
+            sa.update(User).where(User.username == "guard").values(display_name=HOSTILE_TEXT)
+        )
+        db.session.commit()
+    response = boss.post(
+        f"/review/reports/{ids['lighting']}/approve", data={"comment": HOSTILE_TEXT}
+    )
+    assert response.status_code < 500
+
+
+def crawl(client, start: tuple[str, ...]) -> dict[str, int]:
+    """GET every local link reachable from `start` (up to CRAWL_LIMIT pages): url -> status."""
+    seen: dict[str, int] = {}
+    shapes: Counter = Counter()
+    queue = list(start)
+    while queue and len(seen) < CRAWL_LIMIT:
+        url = queue.pop(0)
+        shape = SHAPE.sub("N", url)
+        if url in seen or shapes[shape] >= PER_SHAPE:
+            continue
+        shapes[shape] += 1
+        response = client.get(url)
+        seen[url] = response.status_code
+        if response.mimetype != "text/html":
+            continue
+        for link in HREF.findall(response.get_data(as_text=True)):
+            link = link.replace("&amp;", "&")
+            if not link.startswith("/") or link.startswith(("//", "/static/")):
+                continue
+            if "logout" in link or link in seen:
+                continue
+            queue.append(link)
+    return seen
+
+
+def test_crawling_every_page_as_each_role_after_hostile_data_finds_no_server_error(
+    world, output_dir
+):
+    app = world["app"]
+    store_hostile_data(world)
+    anonymous = Api(app)
+    roles = {
+        "anonymous": anonymous,
+        "guard": world["clients"]["guard"],
+        "supervisor": world["clients"]["supervisor"],
+        "admin": logged_in(app, "admin"),
+        "owner": world["clients"]["owner"],
+        "crew": world["clients"]["crew"],
+    }
+    report = []
+    for role, client in roles.items():
+        pages = crawl(client.client, CRAWL_START)
+        errors = {url: status for url, status in pages.items() if status >= 500}
+        report.append(f"{role}: {len(pages)} pages, {len(errors)} x 5xx")
+        assert not errors, (role, errors)
+        # The crawl reached the role's own pages, not only the login page.
+        assert sum(status == 200 for status in pages.values()) >= 3, (role, pages)
+    # The owner reached the property with the walk's finding, the crew the finding's order.
+    owner_pages = crawl(roles["owner"].client, (f"/owner/properties/{world['places']['p1']}",))
+    assert set(owner_pages.values()) <= {200, 302, 404}, owner_pages
+    (output_dir / f"hostile-crawl-{db_dialect(app)}.txt").write_text("\n".join(report))
 
 
 # --- 1: rows already stored with extreme values ------------------------------------------------

@@ -80,7 +80,7 @@ def test_the_login_forms_429_carries_retry_after_like_the_api(seeded):
     client = seeded.test_client()
     token = client.get("/api/v1/me").json["csrf_token"]
     form = {"username": "guard", "password": "wrong-password", "csrf_token": token}
-    for _ in range(seeded.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+    for _ in range(seeded.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"]):
         assert client.post("/login", data=form).status_code == 401
     page = client.post("/login", data=form)
     assert page.status_code == 429
@@ -154,7 +154,7 @@ def test_the_per_address_limit_counts_the_real_address_only_behind_trusted_proxi
 
 
 def test_forty_wrong_passwords_at_once_across_workers_verify_exactly_ten(seeded, tmp_path):
-    limit = seeded.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    limit = seeded.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
     with Gunicorn(seeded, tmp_path, workers=4) as server:
         sessions = []
         for _ in range(40):

@@ -54,7 +54,15 @@ CHECKPOINT_FIELDS = (
     "radius_m",
     "instructions",
 )
-USER_FIELDS = ("username", "display_name", "role", "email", "language", "email_prefs")
+USER_FIELDS = (
+    "username",
+    "display_name",
+    "owner_visible_name",
+    "role",
+    "email",
+    "language",
+    "email_prefs",
+)
 
 ENTITY_NAMES = {
     Organization: "organization",

@@ -449,6 +449,7 @@ def users():
 USER_FORM_FIELDS = (
     "username",
     "display_name",
+    "owner_visible_name",
     "role",
     "email",
     "language",

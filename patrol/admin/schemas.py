@@ -130,6 +130,7 @@ class UserIn(Schema):
         ),
     )
     display_name = text(120, required=True)
+    owner_visible_name = text(120)
     role = fields.String(
         required=True,
         error_messages=REQUIRED,

@@ -36,7 +36,7 @@ def authenticate(username: str, password: str) -> User:
     if not verify_password(user.password_hash if user else None, password) or not user.active:
         limits.record_failure(username, address)
         raise ApiError(401, gettext("Wrong username or password."), code="bad_credentials")
-    limits.clear_failures(username)
+    limits.clear_failures(username, address)
     return user
 
 

@@ -30,6 +30,9 @@ class User(UserMixin, Base):
     email_prefs: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     # Set by a password reset: the one-time password must be replaced at the next login.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # "Namn som ägare ser": the name owners see for this user (who closed a work order). None:
+    # owners see the role ("Dagpersonalen"), never the person's name.
+    owner_visible_name: Mapped[str | None] = mapped_column(sa.String(120))
 
     organization = relationship("Organization")
     # A guard with areas downloads only their properties; none means every area.

@@ -67,6 +67,13 @@ OPEN_WHILE_PASSWORD_MUST_CHANGE = {
     "auth.login_page",
     "static",
 }
+# The API routes such a user may still call: who am I (with must_change_password), log in
+# and log out. Every other API route answers 403 "password_change_required".
+OPEN_API_WHILE_PASSWORD_MUST_CHANGE = {
+    "auth_api.me",
+    "auth_api.create_session",
+    "auth_api.delete_session",
+}
 
 
 def new_password_errors(form) -> dict[str, str]:
@@ -118,12 +125,18 @@ def logout_everywhere():
 
 @bp.before_app_request
 def password_change_first():
-    """After a reset, every page leads to the change-password page until it is done."""
+    """After a reset, every page leads to the change-password page until it is done, and
+    every API route but who-am-I and the session answers 403 `password_change_required`
+    (architecture §5): a one-time password must not keep working for the phone's sync."""
     if (
-        request.path.startswith("/api/")
+        request.routing_exception is not None
         or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE
         or not current_user.is_authenticated
         or not current_user.must_change_password
     ):
         return None
+    if request.path.startswith("/api/"):
+        if request.endpoint in OPEN_API_WHILE_PASSWORD_MUST_CHANGE:
+            return None
+        raise ApiError(403, gettext("Change your password first."), code="password_change_required")
     return redirect(url_for("auth.password_page"))

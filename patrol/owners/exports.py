@@ -76,7 +76,7 @@ def month_csv(organization_id: int | None, month: date) -> str:
             state, done = order_state(row.work_order)
             writer.row(
                 (
-                    report.shift.night.isoformat(),
+                    report.night.isoformat(),
                     report.occurred_at,
                     report.property.name,
                     report.property.address,
@@ -176,7 +176,7 @@ def day_crew_pdf(area_name: str, groups: dict, printed_for: date) -> bytes:
                     10,
                 )
                 pdf.text_line(
-                    f"Natten {order.report.shift.night.isoformat()} · "
+                    f"Natten {order.report.night.isoformat()} · "
                     "Klar (datum, signatur): ____________________",
                     8,
                 )

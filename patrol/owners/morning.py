@@ -31,7 +31,6 @@ from patrol.reports.models import Report
 from patrol.review.models import WorkOrder
 from patrol.review.queries import ReportRow, rows_where
 from patrol.schedule.rules import Job, at_stockholm, register
-from patrol.shifts.models import Shift
 from patrol.signals import night_reviewed
 from patrol.sites.models import Area, Property
 
@@ -39,10 +38,6 @@ log = logging.getLogger(__name__)
 
 MORNING_REPORT = "morning_report"
 NOTHING_TO_REPORT = "nothing_to_report"
-
-
-def night_shift_ids(night: date):
-    return sa.select(Shift.id).where(Shift.night == night)
 
 
 # --- owners ------------------------------------------------------------------------------------
@@ -69,16 +64,14 @@ class OwnerNight:
 
 
 def owner_night(organization_id: int, night: date) -> OwnerNight:
-    rows = rows_where(
-        sa.and_(rules.approved_of(organization_id), Report.shift_id.in_(night_shift_ids(night)))
-    )
+    rows = rows_where(sa.and_(rules.approved_of(organization_id), Report.night == night))
     own = Report.property_id.in_(
         sa.select(Property.id).where(Property.organization_id == organization_id)
     )
     awaiting = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Report)
-        .where(own, Report.review_status == "new", Report.shift_id.in_(night_shift_ids(night)))
+        .where(own, Report.review_status == "new", Report.night == night)
     )
     open_orders = sum(rules.open_order_counts(organization_id).values())
     return OwnerNight(night, rows, awaiting or 0, open_orders)
@@ -248,7 +241,7 @@ def open_orders_in(area_id: int) -> dict[Property, list[WorkOrder]]:
         .options(
             joinedload(WorkOrder.property),
             joinedload(WorkOrder.checkpoint),
-            joinedload(WorkOrder.report).joinedload(Report.shift),
+            joinedload(WorkOrder.report),
         )
         .join(Property, Property.id == WorkOrder.property_id)
         .where(WorkOrder.status == "open", Property.area_id == area_id)

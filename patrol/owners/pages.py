@@ -62,7 +62,10 @@ def crew_only():
 @bp.context_processor
 @crew_bp.context_processor
 def labels():
-    return template_labels() | {"this_month": this_month().strftime("%Y-%m")}
+    return template_labels() | {
+        "this_month": this_month().strftime("%Y-%m"),
+        "name_for_owners": rules.name_for_owners,
+    }
 
 
 @bp.app_template_filter("month_label")

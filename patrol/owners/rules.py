@@ -12,18 +12,34 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import joinedload
 
 from patrol.db import db
 from patrol.labels import LEVEL_ORDER
 from patrol.owners.models import WorkOrderPhoto
+from patrol.params import iso_month
 from patrol.reports.models import CATEGORIES, LEVELS, Photo, Report
 from patrol.review.models import ReportReview, WorkOrder
 from patrol.review.queries import ReportRow, effective_category, effective_level, rows_where
-from patrol.shifts.models import Shift
 from patrol.sites.models import Property
 
 HISTORY_MONTHS = 6
+
+# Who closed a work order, as owners see it when the admin set no name for owners: the role.
+ROLE_NAMES_FOR_OWNERS = {"crew": lazy_gettext("The day crew")}
+OTHER_ROLE_FOR_OWNERS = lazy_gettext("The supervisors")
+
+
+def name_for_owners(user) -> str:
+    """The name an owner sees for a user (who closed a work order): "Namn som ägare ser" when
+    the admin set one on the user's page, else the role ("Dagpersonalen"); never the person's
+    own name, which is for the staff (issue 22, point 9)."""
+    if user is None:
+        return "–"
+    if user.owner_visible_name:
+        return user.owner_visible_name
+    return str(ROLE_NAMES_FOR_OWNERS.get(user.role, OTHER_ROLE_FOR_OWNERS))
 
 
 def approved_of(organization_id: int | None):
@@ -103,7 +119,8 @@ def open_order_counts(organization_id: int | None) -> dict[int, int]:
 def property_reports(organization_id: int | None, property_id: int, limit: int = 50):
     """The property's latest approved reports, newest night first."""
     rows = rows_where(sa.and_(Report.property_id == property_id, approved_of(organization_id)))
-    rows.sort(key=lambda r: (r.report.shift.night, r.report.occurred_at), reverse=True)
+    # Report.night, not the shift's: a safety walk's finding has no shift.
+    rows.sort(key=lambda r: (r.report.night, r.report.occurred_at), reverse=True)
     return rows[:limit]
 
 
@@ -129,14 +146,9 @@ def property_work_orders(organization_id: int | None, property_id: int) -> list[
 
 
 def parse_month(text: str) -> date | None:
-    """ "2026-11" -> 2026-11-01; None for anything else."""
-    try:
-        year, month = text.split("-")
-        if len(year) != 4 or len(month) != 2:
-            return None
-        return date(int(year), int(month), 1)
-    except ValueError:
-        return None
+    """ "2026-11" -> 2026-11-01; None for anything else, a month outside 2000-2099 included
+    (the page counts back its history months from it: 0001-01 would fall below year 1)."""
+    return iso_month(text)
 
 
 def add_months(month: date, n: int) -> date:
@@ -178,7 +190,8 @@ class PropertyHistory:
 def month_history(
     organization_id: int | None, month: date, months: int = HISTORY_MONTHS
 ) -> list[PropertyHistory]:
-    """Approved reports per property, per month (by the night's date), per category and level,
+    """Approved reports per property, per month (by the report's night: a safety walk's
+    finding has no shift), per category and level,
     for `month` and the months before it: one grouped statement."""
     first = add_months(month, -(months - 1))
     properties = own_properties(organization_id)
@@ -188,12 +201,11 @@ def month_history(
     }
     rows = db.session.execute(
         sa.select(
-            Report.property_id, Shift.night, effective_category, effective_level, sa.func.count()
+            Report.property_id, Report.night, effective_category, effective_level, sa.func.count()
         )
-        .join(Shift, Shift.id == Report.shift_id)
         .outerjoin(ReportReview, ReportReview.report_id == Report.id)
-        .where(approved_of(organization_id), Shift.night.between(first, month_end(month)))
-        .group_by(Report.property_id, Shift.night, effective_category, effective_level)
+        .where(approved_of(organization_id), Report.night.between(first, month_end(month)))
+        .group_by(Report.property_id, Report.night, effective_category, effective_level)
     )
     for property_id, night, category, level, n in rows:
         counts = history[property_id].months[night.replace(day=1)]
@@ -207,9 +219,7 @@ def month_rows(organization_id: int | None, month: date) -> list[ReportRow]:
     rows = rows_where(
         sa.and_(
             approved_of(organization_id),
-            Report.shift_id.in_(
-                sa.select(Shift.id).where(Shift.night.between(month, month_end(month)))
-            ),
+            Report.night.between(month, month_end(month)),
         )
     )
     rows.sort(key=lambda r: (r.report.property.name, r.report.occurred_at))

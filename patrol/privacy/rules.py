@@ -4,7 +4,8 @@ Each kind has a period in days (`PATROL_RETENTION_<KIND>_DAYS`, defaults in patr
 counted from when the server received the data:
 
 - photos: the photo rows and their files in the photo store (the report keeps its text; the
-  photo's id leaves its list, so it is not shown as "on its way");
+  photo's id leaves its list, so it is not shown as "on its way"), and the day crew's
+  completion photos of work orders (the work order keeps its note and who closed it);
 - positions: lat/lon/accuracy (and the distance) of check-ins, reports, SOS alerts, answers
   to extra rounds, resident-information visits and safety-walk checks; the flags drawn from
   them stay;
@@ -25,6 +26,7 @@ from flask import current_app
 
 from patrol.auth.models import LoginFailure
 from patrol.db import db, utcnow
+from patrol.owners.models import WorkOrderPhoto
 from patrol.privacy.models import PurgeRun
 from patrol.push.models import DispatchResponse, PushSubscription, SosAlert
 from patrol.reports.models import Photo, Report
@@ -35,6 +37,10 @@ from patrol.shifts.models import CheckIn
 
 KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions")
 POSITION_MODELS = (CheckIn, Report, SosAlert, DispatchResponse, ResidentInfoVisit, WalkCheck)
+# Every table holding photos (rows with storage keys; the database store's bytes go with them),
+# with the column its age is counted from. tests/test_privacy_coverage.py checks against the
+# models' metadata that no table with photo data or positions is left out.
+PHOTO_MODELS = {Photo: Photo.received_at, WorkOrderPhoto: WorkOrderPhoto.uploaded_at}
 
 
 def period(kind: str) -> timedelta:
@@ -62,6 +68,23 @@ def _photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
         report.photo_ids = [p for p in report.photo_ids if p not in by_report[report.id]]
     files.extend(keys)  # deleted once the rows are gone for good (see purge)
     return len(photos)
+
+
+def _work_order_photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    """The day crew's completion photos: the row and both files (the order stays done)."""
+    photos = list(
+        db.session.scalars(sa.select(WorkOrderPhoto).where(PHOTO_MODELS[WorkOrderPhoto] < cutoff))
+    )
+    if dry_run or not photos:
+        return len(photos)
+    for photo in photos:
+        files.extend(key for key in (photo.storage_key, photo.thumbnail_key) if key)
+        db.session.delete(photo)
+    return len(photos)
+
+
+def _all_photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    return _photos(cutoff, dry_run, files) + _work_order_photos(cutoff, dry_run, files)
 
 
 def _positions(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
@@ -99,7 +122,7 @@ def _delete_where(model, condition) -> Callable[[datetime, bool, list[str]], int
 
 
 PURGES: dict[str, Callable[[datetime, bool, list[str]], int]] = {
-    "photos": _photos,
+    "photos": _all_photos,
     "positions": _positions,
     "report_texts": _report_texts,
     "login_records": _delete_where(LoginFailure, lambda cutoff: LoginFailure.at < cutoff),

@@ -27,7 +27,7 @@ from patrol.reports.storage import photo_response, photo_store
 from patrol.safety.rules import walk_for_report
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
-from patrol.shifts.rules import check_within_shift, own_shift
+from patrol.shifts.rules import check_within_shift, outside_assigned_areas, own_shift
 from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
 from patrol.sync import clock_flags, conflict, insert_statement, json_body, put_record, time_flags
@@ -98,7 +98,9 @@ def put_report(report_id: uuid.UUID):
     values["description"] = values["description"] or ""
     values.update(
         photo_ids=sorted(str(p) for p in data["photo_ids"] or ()),
-        flags=flags + time_flags(data["occurred_at"], not_before),
+        flags=flags
+        + time_flags(data["occurred_at"], not_before)
+        + (["outside_area"] if outside_assigned_areas(current_user.id, prop.id) else []),
         clock_offset_s=offset,
         **made_on,
     )

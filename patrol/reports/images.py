@@ -3,8 +3,10 @@
 The type is decided by the bytes, not the header or a name. The pixel count is read from the
 header before anything is decoded, so a decompression bomb costs nothing. A JPEG without
 metadata is kept byte for byte (the phone's canvas output has none, and re-encoding would lose
-quality); a JPEG with metadata loses its APPn/COM segments without re-encoding unless its EXIF
-orientation has to be applied; PNG and WebP are re-encoded without metadata.
+quality); a JPEG with metadata loses its APPn/COM segments wherever they stand (between the
+scans of a progressive JPEG too) and everything after its first image (a multi-picture file's
+second image) without re-encoding, unless its EXIF orientation has to be applied; PNG and WebP
+are re-encoded without metadata.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from patrol.errors import ApiError
 from patrol.nights import ZONE
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# A camera's multi-picture file (MPF: the photo, then more images after its end) is opened by
+# Pillow as "MPO"; its first image is the photo, stored as a JPEG of that image alone.
+JPEG_FORMATS = frozenset({"JPEG", "MPO"})
 ACCEPTED_CONTENT_TYPES = frozenset(ACCEPTED_FORMATS.values())
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
@@ -46,7 +51,8 @@ def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPh
     """The photo to store, or ApiError 415 (not an accepted image), 413 (too many pixels) or
     422 (cannot be decoded whole)."""
     image = _open_checked(body, max_pixels)
-    content_type = ACCEPTED_FORMATS[image.format]
+    fmt = "JPEG" if image.format in JPEG_FORMATS else image.format
+    content_type = ACCEPTED_FORMATS[fmt]
     width, height = image.size
     exif = image.getexif()
     orientation = exif.get(_EXIF_ORIENTATION, 1)
@@ -70,7 +76,7 @@ def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPh
     _load_whole(image)
     upright = ImageOps.exif_transpose(image) if orientation != 1 else image
     return CleanPhoto(
-        data=_encode(upright, image.format),
+        data=_encode(upright, fmt),
         content_type=content_type,
         width=upright.width,
         height=upright.height,
@@ -89,7 +95,7 @@ def _open_checked(body: bytes, max_pixels: int) -> Image.Image:
             raise too_many_pixels(max_pixels) from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             raise ApiError(415) from None
-    if image.format not in ACCEPTED_FORMATS:
+    if image.format not in ACCEPTED_FORMATS and image.format not in JPEG_FORMATS:
         raise ApiError(415)
     width, height = image.size
     if width * height > max_pixels:
@@ -207,10 +213,14 @@ def thumbnail_of(data: bytes, edge: int) -> bytes:
 
 
 def strip_jpeg_metadata(data: bytes) -> tuple[bytes | None, bool]:
-    """(JPEG without APP1-APP15 and COM segments, whether any were removed).
+    """(the first image of a JPEG without any APP1-APP15 or COM segment, whether anything was
+    removed).
 
-    Works on the segment structure up to the start of scan, so the image data is untouched.
-    Returns (None, False) for a layout it does not understand."""
+    Walks every segment and every scan up to the first end-of-image marker, so a metadata
+    segment between the scans of a progressive JPEG goes as well as one before the first, and
+    whatever follows the end of the first image (the second image of a camera's multi-picture
+    file, with its own EXIF and GPS; any trailer) is dropped. The image data is copied as it
+    is. Returns (None, False) for a layout it does not understand: the caller re-encodes."""
     if data[:2] != b"\xff\xd8":
         return None, False
     out = bytearray(b"\xff\xd8")
@@ -223,22 +233,41 @@ def strip_jpeg_metadata(data: bytes) -> tuple[bytes | None, bool]:
         if marker == 0xFF:  # fill byte
             i += 1
             continue
-        if marker == 0xDA:  # start of scan: the rest is image data
-            out += data[i:]
-            return bytes(out), removed
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+        if marker == 0xD9:  # end of the first image: nothing after it is kept
+            out += b"\xff\xd9"
+            return bytes(out), removed or i + 2 < n
+        if marker in _STANDALONE:
             out += data[i : i + 2]
             i += 2
             continue
         if i + 4 > n:
             return None, False
         length = int.from_bytes(data[i + 2 : i + 4], "big")
-        segment = data[i : i + 2 + length]
+        if length < 2 or i + 2 + length > n:
+            return None, False
         if 0xE1 <= marker <= 0xEF or marker == 0xFE:
             removed = True
         else:
-            out += segment
+            out += data[i : i + 2 + length]
         i += 2 + length
+        if marker != 0xDA:
+            continue
+        # The scan's entropy-coded data, copied up to the next marker that is not a stuffed
+        # 0xFF00, a restart marker or a fill byte.
+        start = i
+        while True:
+            j = data.find(b"\xff", i)
+            if j < 0 or j + 1 >= n:
+                return None, False
+            following = data[j + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                i = j + 2
+            elif following == 0xFF:
+                i = j + 1
+            else:
+                break
+        out += data[start:j]
+        i = j
     return None, False
 
 

@@ -14,6 +14,8 @@ from datetime import date, time
 
 from flask_babel import gettext
 
+from patrol.params import iso_date, row_id
+
 WEEKDAYS = range(7)
 MAX_STOPS = 80
 
@@ -58,11 +60,10 @@ def read_form(data) -> PlanForm:
     """The posted fields as typed (nothing checked yet, so the page can show them again)."""
     stops, instructions = [], []
     for raw, text in zip(data.getlist("stop"), data.getlist("instructions"), strict=False):
-        try:
-            stops.append(int(raw))
+        stop = row_id(raw)
+        if stop is not None:
+            stops.append(stop)
             instructions.append(text.strip()[:300])
-        except ValueError:
-            continue
     weekdays = []
     for raw in data.getlist("weekday"):
         if raw.isascii() and raw.isdigit() and int(raw) in WEEKDAYS:
@@ -88,11 +89,11 @@ def apply_op(form: PlanForm, op: str, add_id: str | None) -> None:
     """Move, remove or add a stop (the editor's buttons)."""
     kind, _, raw = op.partition(":")
     if kind == "add":
-        if add_id and add_id.isascii() and add_id.isdigit():
-            if int(add_id) in form.stops:
+        if row_id(add_id) is not None:
+            if row_id(add_id) in form.stops:
                 form.errors["add"] = gettext("That checkpoint is already on the route.")
             else:
-                form.stops.append(int(add_id))
+                form.stops.append(row_id(add_id))
                 form.instructions.append("")
         else:
             form.errors["add"] = gettext("Choose a checkpoint to add.")
@@ -163,7 +164,9 @@ def check_form(form: PlanForm, allowed_checkpoints: set[int], earliest: date) ->
     elif not set(form.stops) <= allowed_checkpoints:
         errors["stops"] = gettext("Only checkpoints of the route's area can be on it.")
     try:
-        valid_from = date.fromisoformat(form.valid_from)
+        valid_from = iso_date(form.valid_from)
+        if valid_from is None:
+            raise ValueError(form.valid_from)
         if valid_from < earliest:
             errors["valid_from"] = gettext(
                 "A change applies from a night that has not begun: %(date)s at the earliest.",

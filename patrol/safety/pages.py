@@ -6,7 +6,6 @@ Server-rendered; they work without JavaScript."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -19,7 +18,7 @@ from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.extensions import login_manager
 from patrol.labels import template_labels
-from patrol.params import row_id
+from patrol.params import iso_date, kind_and_id, row_id
 from patrol.push.models import Dispatch
 from patrol.reports.models import Report
 from patrol.safety import rules
@@ -193,13 +192,14 @@ def read_plan_form(form) -> tuple[dict, dict]:
         errors["message"] = gettext("The text seems to hold a personal identity number: remove it.")
     entrances: list[tuple[int, int | None]] = []
     for value in form.getlist("entrance"):
-        kind, _, number = value.partition(":")
-        if not (number.isascii() and number.isdigit()):
+        chosen = kind_and_id(value, {"p", "c"})
+        if chosen is None:
             continue
-        if kind == "p" and db.session.get(Property, int(number)) is not None:
-            entrances.append((int(number), None))
+        kind, number = chosen
+        if kind == "p" and db.session.get(Property, number) is not None:
+            entrances.append((number, None))
         elif kind == "c":
-            checkpoint = db.session.get(Checkpoint, int(number))
+            checkpoint = db.session.get(Checkpoint, number)
             if checkpoint is not None:
                 entrances.append((checkpoint.property_id, checkpoint.id))
     entrances = list(dict.fromkeys(entrances))
@@ -269,9 +269,10 @@ def read_walk_form(form) -> tuple[dict, dict]:
     if area is None:
         errors["area"] = gettext("Choose the area.")
     try:
-        walk_date = date.fromisoformat((form.get("walk_date") or "").strip())
+        walk_date = iso_date(form.get("walk_date"))
     except ValueError:
         walk_date = None
+    if walk_date is None:
         errors["walk_date"] = gettext("Give the date as YYYY-MM-DD.")
     template_id = form.get("template", "")
     template = (

@@ -18,6 +18,7 @@ from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
 from patrol.shifts.rules import (
     check_within_shift,
     end_shift,
+    outside_assigned_areas,
     own_shift,
     presence_flags,
     resolve_checkpoint,
@@ -129,7 +130,8 @@ def put_checkin(checkin_id: uuid.UUID):
     checkpoint, naming_flags = resolve_checkpoint(data)
     check_within_shift(shift, data["occurred_at"])
     flags, distance = presence_flags(checkpoint, data)
-    flags = naming_flags + flags
+    outside = outside_assigned_areas(current_user.id, checkpoint.property_id)
+    flags = naming_flags + flags + (["outside_area"] if outside else [])
     skew, offset = clock_flags()
     values = {
         "shift_id": shift.id,
@@ -153,6 +155,10 @@ def put_checkin(checkin_id: uuid.UUID):
         ),
         wanted=checkin_content(shift.id, checkpoint.id, data),
     )
+    if "outside_area" in checkin.flags:
+        # Accepted and flagged; the answer names no place outside the guard's areas.
+        unnamed = {"checkpoint_label": None, "property_id": None}
+        return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin) | unnamed), status
     if status == 201:
         # The new row is transient (never loaded): the answer names the checkpoint read above.
         return jsonify(CHECKIN_OUT_SCHEMA.dump(checkin) | checkpoint_names(checkpoint)), status
@@ -172,6 +178,9 @@ def lookup_checkpoint():
     data = LOOKUP_IN_SCHEMA.load(json_body())
     method = "qr" if data["checkpoint_token"] else "code"
     found, _flags = resolve_checkpoint(data | {"checkpoint_id": None, "method": method})
+    if outside_assigned_areas(current_user.id, found.property_id):
+        # Another area's checkpoint: the code is real, and that is all the phone learns.
+        return jsonify({"valid": True})
     return jsonify(LOOKUP_OUT_SCHEMA.dump(db.session.get(Checkpoint, found.id)))
 
 

@@ -20,6 +20,8 @@ CHECKIN_FLAGS = (
     # Scanned an old sticker whose token was replaced: accepted, never counted towards a round.
     "retired_token",
     "inactive_checkpoint",
+    # At a property outside the guard's assigned areas (a guard helping out): accepted.
+    "outside_area",
 )
 
 

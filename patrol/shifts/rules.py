@@ -12,10 +12,11 @@ from flask import current_app
 from flask_babel import gettext
 from flask_login import current_user
 
+from patrol.auth.models import user_areas
 from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.shifts.models import CheckIn, Shift
-from patrol.sites.models import Checkpoint, RetiredToken
+from patrol.sites.models import Checkpoint, Property, RetiredToken
 from patrol.sync import conflict, distance_m
 
 # The columns the hot path needs, read with Core (no ORM identity map or instance to build).
@@ -136,6 +137,37 @@ def resolve_checkpoint(data: dict) -> tuple[sa.Row, list[str]]:
             ),
         )
     return checkpoint, flags
+
+
+# (areas the user is assigned to, of which the property's area): built once, bound per call.
+AREAS_OF_USER_AT_PROPERTY = sa.select(
+    sa.func.count(),
+    sa.func.coalesce(
+        sa.func.sum(
+            sa.case(
+                (
+                    user_areas.c.area_id
+                    == sa.select(Property.area_id)
+                    .where(Property.id == sa.bindparam("property_id"))
+                    .scalar_subquery(),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+        0,
+    ),
+).where(user_areas.c.user_id == sa.bindparam("user_id"))
+
+
+def outside_assigned_areas(user_id: int, property_id: int) -> bool:
+    """Whether the property lies outside every area the user is assigned to. A guard with no
+    areas may go anywhere. Such a record is accepted (a guard helping out) and flagged
+    `outside_area` for the desk; answers to the phone name no place there (architecture §5a)."""
+    assigned, inside = db.session.execute(
+        AREAS_OF_USER_AT_PROPERTY, {"user_id": user_id, "property_id": property_id}
+    ).one()
+    return bool(assigned) and not inside
 
 
 def presence_flags(checkpoint: sa.Row, data: dict) -> tuple[list[str], float | None]:

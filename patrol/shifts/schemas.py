@@ -111,6 +111,8 @@ class CheckpointLookupIn(Schema):
 
 
 class CheckpointLookupOut(Schema):
+    # Only for another area's checkpoint, and then the whole answer (no ids, no names).
+    valid = fields.Boolean()
     checkpoint_id = fields.Integer(attribute="id")
     checkpoint_label = fields.String(attribute="label")
     property_id = fields.Integer()

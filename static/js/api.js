@@ -37,6 +37,21 @@ export function errorMessage(body, status) {
   return body.message || `HTTP ${status}`;
 }
 
+// Until a one-time password from the admin is changed, the server answers every API route but
+// /api/v1/me and /api/v1/session with 403 {"error": "password_change_required"} (architecture
+// §5): the phone keeps its entries and sends the guard to the server's password page.
+export const PASSWORD_PAGE = "/account/password";
+
+/** True for the server's "change your password first" answer ({status, body}). */
+export function passwordChangeRequired(response) {
+  return Boolean(response && response.status === 403 && response.body && response.body.error === "password_change_required");
+}
+
+/** Open the password page ("Byt lösenord först"); the app comes back after the change. */
+export function openPasswordPage() {
+  location.assign(PASSWORD_PAGE);
+}
+
 /** {user, csrf_token}; user is null when the session is gone. Throws NetworkError offline. */
 export async function getMe() {
   const response = await request("/api/v1/me", { cache: "no-store" });

@@ -183,8 +183,9 @@ const LOOKUP_LIMIT_MS = 4000;
 
 /**
  * Online, ask the server which checkpoint a typed code or token names (it stores nothing):
- * {known: {property, checkpoint}}, {unknown: message}, or null when it could not be asked in
- * time (offline, slow): then the check-in is saved and checked at sync as before.
+ * {known: {property, checkpoint}}, {unknown: message}, {outside: true} (a real code of an area
+ * the guard is not assigned to: the server names no place there), or null when it could not be
+ * asked in time (offline, slow): then the check-in is saved and checked at sync as before.
  */
 export async function lookUp(reference, siteData) {
   if (!navigator.onLine) return null;
@@ -196,6 +197,7 @@ export async function lookUp(reference, siteData) {
     if (answer.status === 422) return { unknown: answer.message || t("code_unknown") };
     if (!answer.ok) return null;
     const place = answer.body;
+    if (place.valid && place.checkpoint_id == null) return { outside: true };
     const cached = findCheckpoint(siteData, (c) => c.id === place.checkpoint_id);
     return {
       known: cached || {

@@ -65,7 +65,8 @@ function typedCodeForm(siteData, record) {
     const found = await lookUp({ checkpoint_code: code }, siteData);
     codeSubmit.disabled = false;
     if (found && found.unknown) return refuse(found.unknown);
-    if (found) await record({ code }, found.known, t("checked_in", { label: found.known.checkpoint.label }));
+    if (found && found.outside) await record({ code }, null, t("code_outside_area"));
+    else if (found) await record({ code }, found.known, t("checked_in", { label: found.known.checkpoint.label }));
     else await record({ code }, null, t("checked_in_code", { code }));
   });
   return codeForm;
@@ -121,10 +122,15 @@ export async function render(container, ctx) {
       );
       return;
     }
-    if (found) known = found.known;
+    if (found && found.known) known = found.known;
+    const outside = Boolean(found && found.outside);
     const confirm = h("button", { type: "button", class: "primary big" }, t("check_in"));
     confirm.addEventListener("click", () =>
-      record({ token }, known, known ? t("checked_in", { label: known.checkpoint.label }) : t("qr_unknown"))
+      record(
+        { token },
+        known,
+        known ? t("checked_in", { label: known.checkpoint.label }) : outside ? t("code_outside_area") : t("qr_unknown")
+      )
     );
     container.append(
       h(
@@ -134,7 +140,9 @@ export async function render(container, ctx) {
         h("p", { class: "muted" }, t("qr_checkpoint")),
         known
           ? h("p", { class: "checkpoint-name" }, h("strong", {}, known.checkpoint.label), h("br"), known.property.name)
-          : h("p", { class: "state checked_at_sync" }, t("state_checked_at_sync")),
+          : outside
+            ? h("p", { class: "state outside-area", id: "code-outside-area" }, t("code_outside_area"))
+            : h("p", { class: "state checked_at_sync" }, t("state_checked_at_sync")),
         instructionsBox(known?.property, known?.checkpoint),
         confirm
       ),
@@ -169,7 +177,8 @@ export async function render(container, ctx) {
     }
     const place = known || (found && found.known);
     const how = nfc ? { token, nfc: true } : { token };
-    await record(how, place, place ? t("checked_in", { label: place.checkpoint.label }) : t("qr_unknown"));
+    const fallback = found && found.outside ? t("code_outside_area") : t("qr_unknown");
+    await record(how, place, place ? t("checked_in", { label: place.checkpoint.label }) : fallback);
   }
 
   // --- scan ------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ function stickerActions(stopId, siteData, primary, save, say) {
     if (!known) {
       const found = await lookUp({ checkpoint_token: token }, siteData);
       if (found && found.unknown) return say(`${t("code_unknown")} ${t("unknown_type_code")}`);
-      known = found ? found.known : null;
+      known = found && found.known ? found.known : null;
     }
     const how = nfc ? { token, nfc: true } : { token };
     await save(how, known, known ? tr("checked_in", { label: known.checkpoint.label }) : t("qr_unknown"));
@@ -133,7 +133,8 @@ function stickerActions(stopId, siteData, primary, save, say) {
       input.focus();
       return;
     }
-    if (found) await save({ code }, found.known, tr("checked_in", { label: found.known.checkpoint.label }));
+    if (found && found.outside) await save({ code }, null, t("code_outside_area"));
+    else if (found) await save({ code }, found.known, tr("checked_in", { label: found.known.checkpoint.label }));
     else await save({ code }, null, t("checked_in_code", { code }));
   });
 

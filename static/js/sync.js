@@ -4,6 +4,9 @@
 //  network error            -> stays; backoff with jitter; the pass stops (no network)
 //  5xx, 408, 429            -> stays; backoff with jitter (429: at least Retry-After)
 //  401                      -> stays; the pass stops; the guard is asked to log in again
+//  403 {"error": "password_change_required"}
+//                           -> stays (never "needs_attention"); the pass stops; the password
+//                              page opens (a one-time password must be changed first)
 //  403 {"error": "csrf"}    -> fresh token from /api/v1/me and one retry
 //  other 4xx                -> stays, state "needs_attention" with the server's message
 //
@@ -256,6 +259,11 @@ async function deliver(entry, pass) {
     result.needsLogin = true;
     pass.stop = true;
     setState({ needsLogin: true });
+  } else if (api.passwordChangeRequired(response)) {
+    // Like a 401: nothing is wrong with the entry; the guard must choose a password first.
+    await outbox.update(entry.id, { lastStatus: 403, lastMessage: api.errorMessage(response.body, status) });
+    result.passwordChange = true;
+    pass.stop = true;
   } else if (status >= 500 || status === 408 || status === 429) {
     await backoff(entry, status, api.errorMessage(response.body, status), response.retryAfter);
     result.failed += 1;
@@ -337,7 +345,7 @@ async function runPassAlone() {
 }
 
 async function runPass() {
-  const result = { sent: 0, failed: 0, needsLogin: false, offline: false, pending: 0 };
+  const result = { sent: 0, failed: 0, needsLogin: false, passwordChange: false, offline: false, pending: 0 };
   // Records whose wait for a position has ended go without it (the page that saved them may
   // be gone).
   await outbox.releaseExpiredPositionWaits();
@@ -396,11 +404,12 @@ async function runPass() {
     result.pending = entries.length;
     setState({ syncing: false, lastPassAt: Date.now(), lastResult: result });
     finish(result, entries);
+    if (result.passwordChange) api.openPasswordPage();
   }
 }
 
 function finish(result, entries) {
-  schedule(entries);
+  if (!result.passwordChange) schedule(entries); // the password page opens instead
   for (const fn of completeCallbacks) {
     try {
       fn(result);
