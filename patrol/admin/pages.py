@@ -23,7 +23,6 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from patrol.admin import actions, importer, stickers
-from patrol.admin.models import AuditEvent
 from patrol.admin.schemas import (
     EMAIL_KINDS,
     LANGUAGES,
@@ -36,6 +35,7 @@ from patrol.admin.schemas import (
     load,
     unstorable,
 )
+from patrol.audit import AuditEvent
 from patrol.auth.models import User
 from patrol.auth.roles import ADMIN_READER_ROLES, ADMIN_ROLES, ROLES
 from patrol.auth.sessions import count_sessions

@@ -5,7 +5,8 @@ guard app's "Trygghetsvandring").
 
 Review pages show this package's part with two template globals, so the review package needs
 no import from here: `{{ safety_report_panel(report) }}` on a report's page and
-`{{ safety_night_panel(night) }}` on Natten.
+`{{ safety_night_panel(night) }}` on Natten. Reports ask this package the night of a walk's
+finding through `patrol.reports.hooks` (reports sit below safety and never import it).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
+    from patrol.reports.hooks import answer_walk_night
     from patrol.safety.api import bp as api_bp
     from patrol.safety.pages import admin_bp
     from patrol.safety.pages import bp as pages_bp
-    from patrol.safety.rules import on_report_created
+    from patrol.safety.rules import on_report_created, walk_for_report
     from patrol.signals import report_created
 
     for name, value in DEFAULTS.items():
@@ -35,6 +37,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     # weak=False: the listener is a plain function kept for the app's life.
     report_created.connect(on_report_created, weak=False)
+    # PUT /api/v1/reports with a walk_id: the walk, item and property are checked here.
+    answer_walk_night(lambda walk_id, item, prop: walk_for_report(walk_id, item, prop).walk_date)
 
     @app.template_global("safety_report_panel")
     def safety_report_panel(report) -> Markup:
