@@ -17,8 +17,8 @@ from patrol.db import utcnow
 from patrol.labels import CATEGORY_LABELS, LEVEL_LABELS, PRIORITY_LABELS
 from patrol.mail.rules import public_url
 from patrol.owners import rules
+from patrol.pdf import NightPdf
 from patrol.review.export_csv import safe_cell
-from patrol.review.export_pdf import NightPdf
 from patrol.sites.models import Organization
 
 CSV_HEADERS = (

@@ -3,7 +3,7 @@ guard's skips, compliance on the review pages and exports, and the "ej rapporter
 
 Hooks other packages use (all optional, marked where they are called):
 - `{{ rounds_night_compliance(night) }}`: a template global, Natten's compliance section;
-- `patrol.rounds.rules.night_compliance(night)` / `compliance_rows(night)`: the figures and the
+- `patrol.rounds.queries.night_compliance(night)` / `compliance_rows(night)`: the figures and the
   one-row-per-expected-visit table for the night's PDF and CSV;
 - `{{ rounds_shift_anomalies(shift) }}`: the shift log's anomalies in words.
 
@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     def rounds_night_compliance(night) -> Markup:
         from flask import render_template
 
-        from patrol.rounds.rules import night_compliance
+        from patrol.rounds.queries import night_compliance
 
         return Markup(
             render_template(
@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
     def rounds_shift_anomalies(shift) -> Markup:
         from flask import render_template
 
-        from patrol.rounds.rules import shift_anomalies
+        from patrol.rounds.queries import shift_anomalies
 
         return Markup(
             render_template(

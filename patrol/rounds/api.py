@@ -19,7 +19,9 @@ from patrol.db import db
 from patrol.errors import field_error
 from patrol.openapi import documented
 from patrol.rounds.models import RoundSkip, Route
-from patrol.rounds.rules import load_plans, phone_routes, plan_in_force
+from patrol.rounds.phone import phone_routes
+from patrol.rounds.queries import load_plans
+from patrol.rounds.rules import plan_in_force
 from patrol.rounds.schemas import RoundSkipIn, RoundSkipOut
 from patrol.security import roles_required
 from patrol.shifts.rules import check_within_shift, own_shift

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from patrol.rounds.rules import ROUND_STATUS_LABELS, STOCKHOLM, RouteNight, local_hhmm
+from patrol.rounds.labels import ROUND_STATUS_LABELS
+from patrol.rounds.rules import STOCKHOLM, RouteNight, local_hhmm
 
 MARGIN = timedelta(minutes=30)
 HEIGHT = 58

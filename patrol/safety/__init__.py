@@ -25,9 +25,10 @@ DEFAULTS = {
 def init_app(app: Flask) -> None:
     from patrol.reports.hooks import answer_walk_night
     from patrol.safety.api import bp as api_bp
+    from patrol.safety.cases import on_report_created
     from patrol.safety.pages import admin_bp
     from patrol.safety.pages import bp as pages_bp
-    from patrol.safety.rules import on_report_created, walk_for_report
+    from patrol.safety.walks import walk_for_report
     from patrol.signals import report_created
 
     for name, value in DEFAULTS.items():
@@ -44,19 +45,19 @@ def init_app(app: Flask) -> None:
     def safety_report_panel(report) -> Markup:
         from flask import render_template
 
-        from patrol.safety import rules
+        from patrol.safety import cases, resident_info, rules
 
         return Markup(
             render_template(
                 "safety/_report_panel.html",
                 report=report,
-                history=rules.case_history(report.id),
+                history=cases.case_history(report.id),
                 holds_personnummer=rules.looks_like_personnummer(report.description),
-                plans=rules.plans_for_report(report.id),
-                can_plan=rules.is_acute(report),
-                CASE_STATUS_LABELS=rules.CASE_STATUS_LABELS,
-                done_count=rules.done_count,
-                plan_title=rules.plan_title,
+                plans=resident_info.plans_for_report(report.id),
+                can_plan=resident_info.is_acute(report),
+                CASE_STATUS_LABELS=cases.CASE_STATUS_LABELS,
+                done_count=resident_info.done_count,
+                plan_title=resident_info.plan_title,
             )
         )
 
@@ -64,15 +65,15 @@ def init_app(app: Flask) -> None:
     def safety_night_panel(night) -> Markup:
         from flask import render_template
 
-        from patrol.safety import rules
+        from patrol.safety import resident_info, walks
 
         return Markup(
             render_template(
                 "safety/_night_panel.html",
-                plans=rules.plans_of_night(night),
-                walks=rules.walks_of_night(night),
-                done_count=rules.done_count,
-                plan_title=rules.plan_title,
+                plans=resident_info.plans_of_night(night),
+                walks=walks.walks_of_night(night),
+                done_count=resident_info.done_count,
+                plan_title=resident_info.plan_title,
             )
         )
 

@@ -64,7 +64,7 @@ def acute_event_with_plan(app, entrances: list[tuple[str, str | None]], methods:
     from patrol.auth.models import User
     from patrol.db import db, utcnow
     from patrol.reports.models import Report
-    from patrol.safety import rules
+    from patrol.safety import resident_info
     from patrol.shifts.models import Shift, night_of
     from patrol.sites.models import Checkpoint, Property
 
@@ -101,7 +101,7 @@ def acute_event_with_plan(app, entrances: list[tuple[str, str | None]], methods:
         )
         db.session.add(report)
         db.session.commit()
-        plan = rules.create_plan(
+        plan = resident_info.create_plan(
             boss,
             report=report,
             methods=methods,
