@@ -67,7 +67,8 @@ def seed(app, routes: int, checkpoints: int, nights: int, rng: random.Random) ->
     from patrol.auth.passwords import hash_password
     from patrol.db import db
     from patrol.rounds.models import RoundSkip, Route, RouteCheckpoint, Schedule
-    from patrol.rounds.rules import expected_rounds, plan_of
+    from patrol.rounds.queries import plan_of
+    from patrol.rounds.rules import expected_rounds
     from patrol.shifts.models import CheckIn, Shift
     from patrol.sites.demo import seed_demo
     from patrol.sites.models import Area, Checkpoint, Organization, Property

@@ -3,7 +3,7 @@
 Feature packages that add tables add their models module here.
 """
 
-from patrol.admin.models import AuditEvent
+from patrol.audit import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.mail.models import MailMessage
 from patrol.owners.models import OwnerNews, WorkOrderPhoto

@@ -38,4 +38,6 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# The layers of patrol/ (.importlinter, docs/architecture.md §9): no import runs back up.
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest "$@"

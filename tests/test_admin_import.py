@@ -8,7 +8,7 @@ import io
 
 import sqlalchemy as sa
 
-from patrol.admin.models import AuditEvent
+from patrol.audit import AuditEvent
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 from tests.support.admin import count, scalar
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from patrol.admin.models import AuditEvent
+from patrol.audit import AuditEvent
 from patrol.auth.models import User
 from patrol.sites.models import Area, Checkpoint, Organization, Property
 from tests.support.admin import check_in, count, one_time_password, scalar, start_shift

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import socket
 import threading
-import uuid
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -15,6 +15,7 @@ from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Checkpoint, Property
+from tests.factories import new_id
 from tests.support.app import TEST_PASSWORD, LiveServer
 from tests.support.images import digest, jpeg_bytes
 
@@ -61,6 +62,7 @@ def count(app, model) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
+@pytest.mark.browser
 def test_identical_puts_racing_make_one_row_each(seeded):
     server = LiveServer(seeded).start()
     try:
@@ -71,7 +73,7 @@ def test_identical_puts_racing_make_one_row_each(seeded):
             token, property_id = checkpoint.token, checkpoint.property_id
         expected = [200] * (THREADS - 1) + [201]
 
-        shift_id = str(uuid.uuid4())
+        shift_id = new_id()
         statuses = race(sessions, f"{base}/api/v1/shifts/{shift_id}", json={"started_at": START})
         assert statuses == expected
         assert count(seeded, Shift) == 1
@@ -82,11 +84,11 @@ def test_identical_puts_racing_make_one_row_each(seeded):
             "method": "qr",
             "occurred_at": "2026-11-23T20:05:00+01:00",
         }
-        statuses = race(sessions, f"{base}/api/v1/checkins/{uuid.uuid4()}", json=checkin)
+        statuses = race(sessions, f"{base}/api/v1/checkins/{new_id()}", json=checkin)
         assert statuses == expected
         assert count(seeded, CheckIn) == 1
 
-        report_id, photo_id = str(uuid.uuid4()), str(uuid.uuid4())
+        report_id, photo_id = new_id(), new_id()
         report = {
             "shift_id": shift_id,
             "property_id": property_id,
@@ -118,12 +120,13 @@ def test_identical_puts_racing_make_one_row_each(seeded):
         server.stop()
 
 
+@pytest.mark.browser
 def test_refused_upload_answer_arrives_instead_of_a_reset(seeded):
     """401 for a 14 MB body sent without a session: the client reads the JSON answer."""
     server = LiveServer(seeded).start()
     try:
         body = b"\xff\xd8" + b"\x00" * (14 * 1024 * 1024)
-        url = f"{server.url}/api/v1/reports/{uuid.uuid4()}/photos/{uuid.uuid4()}"
+        url = f"{server.url}/api/v1/reports/{new_id()}/photos/{new_id()}"
         response = requests.put(url, data=body, headers={"Content-Type": "image/jpeg"}, timeout=60)
         assert response.status_code == 401
         assert response.json()["error"] == "unauthorized"
@@ -131,7 +134,7 @@ def test_refused_upload_answer_arrives_instead_of_a_reset(seeded):
         host, port = "127.0.0.1", server.port
         with socket.create_connection((host, port), timeout=30) as sock:
             head = (
-                f"PUT /api/v1/reports/{uuid.uuid4()}/photos/{uuid.uuid4()} HTTP/1.1\r\n"
+                f"PUT /api/v1/reports/{new_id()}/photos/{new_id()} HTTP/1.1\r\n"
                 f"Host: {host}\r\nContent-Type: image/jpeg\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
             )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import uuid
 import zlib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from schemathesis import GenerationMode
 
 from patrol.db import engine_of
 from patrol.sites.demo import seed_demo
+from tests.factories import new_id
 from tests.support.app import (
     TEST_PASSWORD,
     empty_all_tables,
@@ -90,8 +90,8 @@ def world(app, base: str, guard: requests.Session, boss: requests.Session) -> di
     arrived), an SOS, an extra round for the guard."""
     places = demo_places(app)
     now = datetime.now(UTC)
-    refs = {"places": places, "shift": str(uuid.uuid4()), "report": str(uuid.uuid4())}
-    refs["photos"] = [str(uuid.uuid4()) for _ in range(6)]
+    refs = {"places": places, "shift": new_id(), "report": new_id()}
+    refs["photos"] = [new_id() for _ in range(6)]
     assert (
         guard.put(
             f"{base}/api/v1/shifts/{refs['shift']}",
@@ -126,7 +126,7 @@ def world(app, base: str, guard: requests.Session, boss: requests.Session) -> di
         ).status_code
         == 201
     )
-    refs["sos"] = str(uuid.uuid4())
+    refs["sos"] = new_id()
     assert (
         guard.put(
             f"{base}/api/v1/sos/{refs['sos']}", json={"occurred_at": now.isoformat()}, timeout=30
@@ -134,7 +134,7 @@ def world(app, base: str, guard: requests.Session, boss: requests.Session) -> di
         == 201
     )
     refs["guard_id"] = guard.get(f"{base}/api/v1/me", timeout=30).json()["user"]["id"]
-    refs["dispatch"] = str(uuid.uuid4())
+    refs["dispatch"] = new_id()
     assert (
         boss.put(
             f"{base}/api/v1/dispatches/{refs['dispatch']}",
@@ -215,17 +215,17 @@ def point_at_real_rows(case, refs: dict) -> None:
     elif "checkpoint_id" in body and "route_id" not in body:  # a report: in the property
         body["checkpoint_id"] = None
     if "photo_ids" in body and body["photo_ids"]:
-        body["photo_ids"] = [str(uuid.uuid4()) for _ in set(body["photo_ids"])][:6]
+        body["photo_ids"] = [new_id() for _ in set(body["photo_ids"])][:6]
     if "username" in body:
         body.update(username="guard", password=TEST_PASSWORD)
     if "keys" in body:  # a push subscription from a real push service, with real-looking keys
         point = b"\x04" + os.urandom(64)
         body.update(
-            endpoint=f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4()}",
+            endpoint=f"https://fcm.googleapis.com/fcm/send/{new_id()}",
             keys={"p256dh": b64url(point), "auth": b64url(os.urandom(16))},
         )
     elif "endpoint" in body:
-        body["endpoint"] = f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4()}"
+        body["endpoint"] = f"https://fcm.googleapis.com/fcm/send/{new_id()}"
 
 
 def fuzz(operation, mode, session, base: str, refs: dict, seen: set, server_errors: list):
@@ -261,6 +261,7 @@ def fuzz(operation, mode, session, base: str, refs: dict, seen: set, server_erro
         assert mode is GenerationMode.NEGATIVE, operation.label
 
 
+@pytest.mark.browser
 def test_schemathesis_finds_no_5xx_and_every_operation_answers_2xx(live):
     app, server = live
     base = server.url

@@ -29,6 +29,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 import patrol.fields
 from patrol.db import Base, db, engine_of
 from patrol.migrate import upgrade_database
+from tests.factories import new_id, start_shift
 from tests.support.app import (
     DATABASES,
     TEST_PASSWORD,
@@ -188,11 +189,7 @@ def build_world(push_app, push_service) -> dict:
     places = demo_places(push_app)
     ids = sync_shift(guard, places)
     now = datetime.now(UTC)
-    ids["open_shift"] = str(uuid.uuid4())
-    response = guard.put(
-        f"/api/v1/shifts/{ids['open_shift']}", json={"started_at": iso(now - timedelta(hours=1))}
-    )
-    assert response.status_code == 201
+    ids["open_shift"] = start_shift(guard, now - timedelta(hours=1))
     response = boss.post(
         f"/review/reports/{ids['lighting']}/work-order",
         data={"what": "Byt lampa", "place": "Plan 2", "priority": "high"},
@@ -204,19 +201,19 @@ def build_world(push_app, push_service) -> dict:
 
         ids["order"] = db.session.scalar(sa.select(WorkOrder.id))
         ids["guard_id"] = db.session.scalar(sa.select(User.id).where(User.username == "guard"))
-    ids["sos"] = str(uuid.uuid4())
+    ids["sos"] = new_id()
     response = guard.put(
         f"/api/v1/sos/{ids['sos']}", json={"occurred_at": iso(now), "note": "Hjälp"}
     )
     assert response.status_code == 201
-    ids["dispatch"] = str(uuid.uuid4())
+    ids["dispatch"] = new_id()
     response = boss.put(
         f"/api/v1/dispatches/{ids['dispatch']}",
         json={"property_id": places["p1"], "guard_ids": [ids["guard_id"]]},
     )
     assert response.status_code == 201, response.json
     response = guard.put(
-        f"/api/v1/dispatch-responses/{uuid.uuid4()}",
+        f"/api/v1/dispatch-responses/{new_id()}",
         json={"dispatch_id": ids["dispatch"], "action": "acknowledged", "occurred_at": iso(now)},
     )
     assert response.status_code == 201, response.json
@@ -338,7 +335,7 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
                 "level": "preventive",
                 "description": "Klotter på porten.",
                 "occurred_at": iso(now - timedelta(minutes=5)),
-                "photo_ids": [str(uuid.uuid4())],
+                "photo_ids": [new_id()],
                 **position,
             },
         ),
@@ -372,7 +369,7 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
                 "shift_id": ids["open_shift"],
                 "kind": "report",
                 "label": "Klotter",
-                "record_url": f"/api/v1/reports/{uuid.uuid4()}",
+                "record_url": f"/api/v1/reports/{new_id()}",
                 "last_status": 422,
                 "last_message": "Okänd fastighet.",
                 "dependent_count": 1,
@@ -504,7 +501,7 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         if override and override[0] == name:
             return override[1]
         if method == "PUT" and converter == "uuid" and not rule.rule.endswith("<uuid:photo_id>"):
-            return str(uuid.uuid4())
+            return new_id()
         if rule.rule.endswith("<uuid:photo_id>") and method == "PUT":
             return {"report_id": ids["lighting"], "photo_id": ids["missing_photo"]}[name]
         return quote(existing[name], safe="")
@@ -940,17 +937,17 @@ def test_a_time_far_from_the_server_clock_or_the_shift_is_accepted_and_flagged(a
     guard = api_as("guard")
     places = demo_places(seeded)
     now = datetime.now(UTC)
-    shift = str(uuid.uuid4())
+    shift = new_id()
     response = guard.put(f"/api/v1/shifts/{shift}", json={"started_at": iso(now)})
     assert response.status_code == 201 and response.json["flags"] == []
-    future_shift = str(uuid.uuid4())
+    future_shift = new_id()
     response = guard.put(
         f"/api/v1/shifts/{future_shift}", json={"started_at": iso(now + timedelta(days=2))}
     )
     assert response.status_code == 201 and response.json["flags"] == ["implausible_time"]
     for moment in (now + timedelta(days=3), now - timedelta(hours=5)):
         response = guard.put(
-            f"/api/v1/checkins/{uuid.uuid4()}",
+            f"/api/v1/checkins/{new_id()}",
             json={
                 "shift_id": shift,
                 "checkpoint_id": places["cp1"],
@@ -961,7 +958,7 @@ def test_a_time_far_from_the_server_clock_or_the_shift_is_accepted_and_flagged(a
         assert response.status_code == 201, response.json
         assert "implausible_time" in response.json["flags"]
         response = guard.put(
-            f"/api/v1/reports/{uuid.uuid4()}",
+            f"/api/v1/reports/{new_id()}",
             json={
                 "shift_id": shift,
                 "property_id": places["p1"],
@@ -973,7 +970,7 @@ def test_a_time_far_from_the_server_clock_or_the_shift_is_accepted_and_flagged(a
         assert response.status_code == 201, response.json
         assert response.json["flags"] == ["implausible_time"]
     near = guard.put(
-        f"/api/v1/reports/{uuid.uuid4()}",
+        f"/api/v1/reports/{new_id()}",
         json={
             "shift_id": shift,
             "property_id": places["p1"],

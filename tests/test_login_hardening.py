@@ -153,6 +153,7 @@ def test_the_per_address_limit_counts_the_real_address_only_behind_trusted_proxi
 # --- 9: exactly 10 under 40 concurrent wrong passwords ----------------------------------------
 
 
+@pytest.mark.browser
 def test_forty_wrong_passwords_at_once_across_workers_verify_exactly_ten(seeded, tmp_path):
     limit = seeded.config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
     with Gunicorn(seeded, tmp_path, workers=4) as server:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.app import TEST_PASSWORD
 from tests.support.desk_browser import assert_accessible
+
+pytestmark = pytest.mark.browser
 
 
 def test_login_page_on_a_phone(browser, live_server, output_dir):

@@ -64,15 +64,15 @@ def test_json_lines_and_the_request_id_is_echoed(app, client, log_lines):
     log_lines.truncate(0)
     for handler in logs.requests_log.handlers:
         handler.setFormatter(logs.LineFormatter("json"))
-    answer = client.get("/healthz", headers={"X-Request-ID": "nginx-abc.123"})
-    assert answer.headers["X-Request-ID"] == "nginx-abc.123"
+    answer = client.get("/healthz", headers={"X-Request-ID": "proxy-abc.123"})
+    assert answer.headers["X-Request-ID"] == "proxy-abc.123"
     made = client.get("/healthz", headers={"X-Request-ID": "bad id; with <spaces>"})
     assert (
         made.headers["X-Request-ID"] != "bad id; with <spaces>"
         and len(made.headers["X-Request-ID"]) == 32
     )
     first, second = (json.loads(line) for line in log_lines.getvalue().strip().splitlines())
-    assert first["request_id"] == "nginx-abc.123"
+    assert first["request_id"] == "proxy-abc.123"
     assert first["route"] == "/healthz" and first["status"] == 200 and first["method"] == "GET"
     assert isinstance(first["ms"], float) and first["user"] is None
     assert second["request_id"] == made.headers["X-Request-ID"]

@@ -23,9 +23,8 @@ from patrol.reports import storage
 from patrol.reports.images import jpeg_is_whole
 from patrol.reports.models import Photo, PhotoBlob
 from patrol.sites.models import Property
-from tests.support.images import digest, jpeg_bytes
-
-START = "2026-11-23T20:00:00+01:00"
+from tests.factories import new_id, put_photo, put_report, start_shift
+from tests.support.images import jpeg_bytes
 
 
 def noisy_jpeg(**save) -> bytes:
@@ -76,31 +75,16 @@ def new_report(guard, seeded):
     """new_report(n) -> (report_id, [photo ids]) of a report in a fresh shift."""
     with seeded.app_context():
         property_id = db.session.scalar(sa.select(Property.id).order_by(Property.id))
-    shift_id = str(uuid.uuid4())
-    assert guard.put(f"/api/v1/shifts/{shift_id}", json={"started_at": START}).status_code == 201
+    shift_id = start_shift(guard)
 
     def make(count: int = 1):
-        report_id, photo_ids = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(count)]
-        body = {
-            "shift_id": shift_id,
-            "property_id": property_id,
-            "category": "graffiti",
-            "level": "preventive",
-            "occurred_at": "2026-11-23T22:15:00+01:00",
-            "photo_ids": photo_ids,
-        }
-        assert guard.put(f"/api/v1/reports/{report_id}", json=body).status_code == 201
+        photo_ids = [new_id() for _ in range(count)]
+        report_id = put_report(
+            guard, shift_id, property_id, photo_ids=photo_ids, category="graffiti"
+        )
         return report_id, photo_ids
 
     return make
-
-
-def put_photo(api, report_id, photo_id, data):
-    return api.put(
-        f"/api/v1/reports/{report_id}/photos/{photo_id}",
-        data=data,
-        headers={"Content-Type": "image/jpeg", "Content-Digest": digest(data)},
-    )
 
 
 def stored_files(app) -> list[Path]:

@@ -23,6 +23,7 @@ from patrol.reports.storage import photo_store
 from patrol.safety.models import ResidentInfoEntrance, ResidentInfoVisit, WalkCheck
 from patrol.schedule.rules import run_due_jobs
 from patrol.shifts.models import CheckIn
+from tests.factories import new_id, start_shift
 from tests.support.app import Api
 from tests.support.review import demo_places, login_page_client, sync_shift
 from tests.support.safety import acute_event_with_plan, plan_walk_directly
@@ -80,15 +81,9 @@ def test_purge_dry_run_says_what_would_go_then_purge_deletes_it_and_logs_counts(
     assert guard.login("guard").status_code == 200
     later = datetime.now(UTC) + timedelta(days=400)
     set_clock(app, later)
-    recent_shift, recent_report = str(uuid.uuid4()), str(uuid.uuid4())
+    recent_report = new_id()
     places = demo_places(app)
-    assert (
-        guard.put(
-            f"/api/v1/shifts/{recent_shift}",
-            json={"started_at": (later - timedelta(hours=1)).isoformat()},
-        ).status_code
-        == 201
-    )
+    recent_shift = start_shift(guard, later - timedelta(hours=1))
     response = guard.put(
         f"/api/v1/reports/{recent_report}",
         json={
@@ -187,7 +182,7 @@ def test_export_person_writes_everything_stored_about_one_user(seeded, api_as, t
     app = seeded
     guard = api_as("guard")
     ids = sync_shift(guard, demo_places(app), missing_photo=False)
-    sos = str(uuid.uuid4())
+    sos = new_id()
     response = guard.put(
         f"/api/v1/sos/{sos}",
         json={"occurred_at": datetime.now(UTC).isoformat(), "lat": 55.6, "lon": 13.0},

@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from patrol.db import db, set_clock
-from patrol.rounds.rules import night_compliance
+from patrol.rounds.queries import night_compliance
 from patrol.shifts.models import CheckIn
 from patrol.sites.models import Checkpoint
 from tests.support.rounds import demo_checkpoints, local, make_route, new_id, start_shift

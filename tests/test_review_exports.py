@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from patrol.review import export_pdf
+from patrol import pdf
 from tests.support.review import NIGHT, sync_shift
 
 
@@ -132,7 +132,7 @@ def test_night_pdf_has_summary_timeline_and_photos(boss, synced, seeded):
     data = response.data
     assert data.startswith(b"%PDF-")
     assert data.count(b"/Subtype /Image") == 1  # the one photo that arrived
-    if export_pdf.find_font():
+    if pdf.find_font():
         assert b"DejaVu" in data  # a Unicode font is embedded for å, ä, ö
     pages = len(re.findall(rb"/Type /Page\b", data))
     assert pages >= 2  # summary and timelines, then the reports
@@ -140,7 +140,7 @@ def test_night_pdf_has_summary_timeline_and_photos(boss, synced, seeded):
 
 
 def test_night_pdf_falls_back_to_a_core_font_without_dejavu(boss, synced, seeded, monkeypatch):
-    monkeypatch.setattr(export_pdf, "FONT_CANDIDATES", ())
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ())
     response = boss.get(f"/review/nights/{NIGHT}.pdf")
     assert response.status_code == 200
     data = response.data
@@ -148,7 +148,7 @@ def test_night_pdf_falls_back_to_a_core_font_without_dejavu(boss, synced, seeded
     streams = pdf_streams(data)
     # Latin-1 keeps the Swedish letters: "Trasig belysning", "Förebyggande", "Väktare".
     assert "F\xf6rebyggande" in streams and "Nattrapport" in streams
-    assert export_pdf.latin1("Ångström – ok ✓") == "Ångström - ok ?"
+    assert pdf.latin1("Ångström – ok ✓") == "Ångström - ok ?"
 
 
 def test_synthetic_night_with_photo_files_makes_a_pdf_with_its_photos(boss, seeded):

@@ -157,7 +157,7 @@ def test_supervisors_read_and_guards_are_refused(api_as, seeded):
 def test_pausing_a_route_stops_its_rounds_from_that_night_only(api_as, seeded):
     from datetime import date
 
-    from patrol.rounds.rules import night_compliance
+    from patrol.rounds.queries import night_compliance
 
     cps = demo_checkpoints(seeded, 2)
     route_id = make_route(seeded, [c["id"] for c in cps], valid_from=date(2026, 11, 1))

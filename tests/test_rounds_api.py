@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from patrol.db import db, engine_of, set_clock
 from patrol.push.models import PushMessage, PushSubscription
-from patrol.rounds.rules import compliance_rows, night_compliance
+from patrol.rounds.queries import compliance_rows, night_compliance
 from patrol.schedule.rules import run_due_jobs
 from tests.support.rounds import (
     check_in,
@@ -343,9 +343,9 @@ def test_the_night_pdf_carries_the_compliance_figures(api_as, seeded, monkeypatc
     import re
     import zlib
 
-    from patrol.review import export_pdf
+    from patrol import pdf
 
-    monkeypatch.setattr(export_pdf, "FONT_CANDIDATES", ())  # Latin-1 core font: readable text
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ())  # Latin-1 core font: readable text
     cps = demo_checkpoints(seeded)
     route_id = make_route(seeded, [c["id"] for c in cps])
     walk_first_round(seeded, api_as("guard"), route_id, cps)
@@ -365,7 +365,7 @@ def test_the_night_pdf_carries_the_compliance_figures(api_as, seeded, monkeypatc
 
 
 def test_the_shift_log_explains_anomalies_in_words(api_as, seeded):
-    from patrol.rounds.rules import THRESHOLDS
+    from patrol.rounds.thresholds import THRESHOLDS
 
     cps = demo_checkpoints(seeded, 8)
     make_route(seeded, [c["id"] for c in cps[:3]])

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from patrol.nights import ZONE as STOCKHOLM
 from patrol.rounds.rules import (
-    THRESHOLDS,
     CheckInFact,
     Plan,
     Visit,
@@ -18,6 +17,7 @@ from patrol.rounds.rules import (
     route_night,
     window_of,
 )
+from patrol.rounds.thresholds import THRESHOLDS
 
 WEEKDAYS = frozenset(range(7))
 

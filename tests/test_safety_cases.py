@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from patrol.db import db
-from patrol.safety import rules
+from patrol.safety import cases, rules
 from patrol.safety.models import CaseReport, DisturbanceCase
 from patrol.sites.models import Checkpoint, Property
 from tests.support.review import login_page_client
@@ -51,11 +51,11 @@ def test_other_numbers_are_not(text):
 
 def test_swedish_and_english_ordinals(app):
     with app.test_request_context("/?lang=sv"):
-        assert [rules.ordinal(n) for n in (1, 2, 3, 11, 12, 21, 22, 30)] == [
+        assert [cases.ordinal(n) for n in (1, 2, 3, 11, 12, 21, 22, 30)] == [
             "1:a", "2:a", "3:e", "11:e", "12:e", "21:a", "22:a", "30:e"
         ]  # fmt: skip
     with app.test_request_context("/?lang=en"):
-        assert [rules.ordinal(n) for n in (1, 2, 3, 4, 11, 13, 21)] == [
+        assert [cases.ordinal(n) for n in (1, 2, 3, 4, 11, 13, 21)] == [
             "1st", "2nd", "3rd", "4th", "11th", "13th", "21st"
         ]  # fmt: skip
 
@@ -270,8 +270,8 @@ def test_retention_purges_old_links_and_empty_cases(api_as, place, seeded):
     )
     mixed = put_report(guard, shift, place["property"], place["checkpoint"], "2026-11-23T23:00:00+01:00")  # fmt: skip
     with seeded.app_context():
-        assert rules.purge_cases_before(date(2026, 6, 1)) == 0  # the old case still has `mixed`
+        assert cases.purge_cases_before(date(2026, 6, 1)) == 0  # the old case still has `mixed`
         left = {str(link.report_id) for link in db.session.scalars(sa.select(CaseReport))}
         assert left == {recent, mixed} and not set(old) & left
-        assert rules.purge_cases_before(date(2026, 12, 1)) == 2
+        assert cases.purge_cases_before(date(2026, 12, 1)) == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DisturbanceCase)) == 0

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from patrol.db import db, set_clock
 from patrol.push.models import Dispatch
-from patrol.safety import rules
+from patrol.safety import resident_info
 from patrol.safety.models import ResidentInfoPlan, ResidentInfoVisit
 from patrol.sites.models import Checkpoint, Property
 from tests.support.review import login_page_client
@@ -237,5 +237,5 @@ def test_plan_from_an_extra_round_and_the_owner_query(boss, seeded, places):
     assert "Extrarunda – Jespersgatan 6" in page and "0 av 1 klara" in page
     assert "Extrarunda – Jespersgatan 6" in text(boss.get("/review/nights/2026-11-23"))
     with seeded.app_context():
-        assert len(rules.resident_info_for_properties([places["jesper"]])) == 1
-        assert rules.resident_info_for_properties([places["rasmus"]]) == []
+        assert len(resident_info.resident_info_for_properties([places["jesper"]])) == 1
+        assert resident_info.resident_info_for_properties([places["rasmus"]]) == []

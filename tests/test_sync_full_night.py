@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import sqlalchemy as sa
 
 from patrol.db import db
 from patrol.reports.models import Photo, Report
 from patrol.shifts.models import CheckIn, Shift
+from tests.factories import new_id
 from tests.support.app import Api
 from tests.support.images import digest, jpeg_bytes
 
@@ -24,14 +23,14 @@ def test_a_night_synced_then_replayed_gives_the_same_answers(seeded):
 
         token = db.session.get(Checkpoint, checkpoint["id"]).token
 
-    shift_id = str(uuid.uuid4())
-    photos = {str(uuid.uuid4()): jpeg_bytes(1600, 1200, color=(i * 40, 90, 30)) for i in range(2)}
-    report_id = str(uuid.uuid4())
+    shift_id = new_id()
+    photos = {new_id(): jpeg_bytes(1600, 1200, color=(i * 40, 90, 30)) for i in range(2)}
+    report_id = new_id()
     requests = [
         ("PUT", f"/api/v1/shifts/{shift_id}", {"started_at": "2026-11-27T19:30:00+01:00"}),
         (
             "PUT",
-            f"/api/v1/checkins/{uuid.uuid4()}",
+            f"/api/v1/checkins/{new_id()}",
             {
                 "shift_id": shift_id,
                 "checkpoint_token": token,

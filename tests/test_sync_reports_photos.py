@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,9 @@ from patrol.db import db
 from patrol.reports.images import strip_jpeg_metadata
 from patrol.reports.models import Photo, Report
 from patrol.sites.models import Property
+from tests import factories
+from tests.factories import new_id, start_shift
 from tests.support.images import digest, jpeg_bytes, png_bytes
-
-START = "2026-11-23T20:00:00+01:00"
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 @pytest.fixture
@@ -38,27 +33,16 @@ def prop(seeded):
 
 @pytest.fixture
 def shift_id(guard):
-    shift_id = new_id()
-    assert guard.put(f"/api/v1/shifts/{shift_id}", json={"started_at": START}).status_code == 201
-    return shift_id
+    return start_shift(guard)
 
 
 def report_body(shift_id, prop, photo_ids=(), **over):
-    body = {
-        "shift_id": shift_id,
-        "property_id": prop["id"],
-        "checkpoint_id": prop["checkpoint_id"],
-        "category": "lighting",
-        "level": "preventive",
-        "description": "Trasig lampa i trapphus A, plan 2.",
-        "occurred_at": "2026-11-23T22:15:00+01:00",
-        "lat": 55.5871,
-        "lon": 13.0147,
-        "accuracy_m": 12,
-        "photo_ids": list(photo_ids),
-    }
-    body.update(over)
-    return body
+    """The lighting report at the property's first checkpoint, with a position."""
+    position = {"lat": 55.5871, "lon": 13.0147, "accuracy_m": 12}
+    body = factories.report_body(
+        shift_id, prop["id"], photo_ids=photo_ids, checkpoint_id=prop["checkpoint_id"], **position
+    )
+    return body | over  # any field, the property's too, as the test wants it
 
 
 def put_photo(api, report_id, photo_id, data, content_type="image/jpeg", digest_header=None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,12 +11,8 @@ from patrol.db import db
 from patrol.nights import night_of
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Checkpoint
-
-START = "2026-11-23T20:00:00+01:00"
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
+from tests import factories
+from tests.factories import START, new_id, start_shift
 
 
 @pytest.fixture
@@ -39,25 +34,11 @@ def checkpoint(seeded):
         }
 
 
-def start_shift(api, shift_id=None, started_at=START):
-    shift_id = shift_id or new_id()
-    response = api.put(f"/api/v1/shifts/{shift_id}", json={"started_at": started_at})
-    assert response.status_code == 201, response.json
-    return shift_id
-
-
 def checkin_body(shift_id, checkpoint, **over):
-    body = {
-        "shift_id": shift_id,
-        "checkpoint_token": checkpoint["token"],
-        "method": "qr",
-        "occurred_at": "2026-11-23T20:10:00+01:00",
-        "lat": checkpoint["lat"],
-        "lon": checkpoint["lon"],
-        "accuracy_m": 8,
-    }
-    body.update(over)
-    return body
+    """A QR check-in at the checkpoint's own position, ±8 m."""
+    at_the_spot = {"lat": checkpoint["lat"], "lon": checkpoint["lon"], "accuracy_m": 8}
+    fields = {"checkpoint_token": checkpoint["token"], "method": "qr", **at_the_spot, **over}
+    return factories.checkin_body(shift_id, **fields)
 
 
 # --- shifts ----------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_an_address_that_is_not_one_refuses_to_start(tmp_path):
             "sqlite:///" + str(tmp_path / "p.sqlite3"),
             tmp_path,
             TRUSTED_PROXIES=1,
-            TRUSTED_PROXY_ADDRESSES="10.0.0.0/8, nginx.local",
+            TRUSTED_PROXY_ADDRESSES="10.0.0.0/8, proxy.local",
         )
 
 

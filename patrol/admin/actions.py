@@ -13,9 +13,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from flask_login import current_user
 
-from patrol.admin.models import AuditEvent
+from patrol.audit import write_audit
 from patrol.auth.models import User
 from patrol.auth.passwords import hash_password
 from patrol.auth.roles import ADMIN
@@ -93,15 +92,12 @@ def name_of(obj) -> str:
 def audit(action: str, obj, changes: dict | None = None, entity: str | None = None) -> None:
     """Add the audit event to the current transaction (the caller commits both together)."""
     db.session.flush()  # a new row gets its id
-    db.session.add(
-        AuditEvent(
-            actor_id=current_user.id if current_user.is_authenticated else None,
-            action=action,
-            entity=entity or ENTITY_NAMES[type(obj)],
-            entity_id=getattr(obj, "id", None),
-            entity_name=name_of(obj)[:200] if obj is not None else "",
-            changes=changes or {},
-        )
+    write_audit(
+        action,
+        entity or ENTITY_NAMES[type(obj)],
+        getattr(obj, "id", None),
+        name_of(obj) if obj is not None else "",
+        changes,
     )
 
 

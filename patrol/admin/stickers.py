@@ -15,7 +15,7 @@ from flask import current_app, request
 from fpdf import FPDF
 
 from patrol.db import db
-from patrol.review.export_pdf import find_font, latin1
+from patrol.pdf import find_font, latin1
 from patrol.sites.models import Checkpoint, Property
 
 COLUMNS, ROWS = 2, 4

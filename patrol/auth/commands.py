@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 import sqlalchemy as sa
@@ -13,7 +14,16 @@ from patrol.auth.actions import create_user
 from patrol.auth.models import User
 from patrol.auth.roles import OWNER, ROLES
 from patrol.db import db
-from patrol.sites.models import Organization
+
+# An owner user belongs to an organization, which patrol.sites keeps (a layer above auth): sites
+# registers how a name is found (patrol/sites/__init__.py), so auth never imports it. Returns
+# the organization's id, or None when no organization has that name.
+_find_organization: Callable[[str], int | None] | None = None
+
+
+def register_organization_lookup(find: Callable[[str], int | None]) -> None:
+    global _find_organization
+    _find_organization = find
 
 
 @click.command("create-user", help="Create a user; the password is asked twice.")
@@ -38,10 +48,12 @@ def create_user_command(
     if role == OWNER:
         if not organization:
             raise click.ClickException("an owner user needs --organization (the owner's name)")
-        org = db.session.scalar(sa.select(Organization).where(Organization.name == organization))
-        if org is None:
+        if _find_organization is None:
+            raise click.ClickException("organizations are not installed (patrol.sites)")
+        organization_id = _find_organization(organization)
+        if organization_id is None:
             raise click.ClickException(f"no organization named {organization!r}")
-        extra["organization_id"] = org.id
+        extra["organization_id"] = organization_id
     elif organization:
         raise click.ClickException("--organization is only for role owner")
     if email:

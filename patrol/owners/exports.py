@@ -17,7 +17,7 @@ from patrol.labels import CATEGORY_LABELS, LEVEL_LABELS, PRIORITY_LABELS
 from patrol.mail.rules import public_url
 from patrol.nights import local_time
 from patrol.owners import rules
-from patrol.review.export_pdf import NightPdf
+from patrol.pdf import NightPdf
 from patrol.sites.models import Organization
 
 CSV_HEADERS = (

@@ -20,11 +20,11 @@ from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
 from patrol.reports.actions import complete_thumbnail
+from patrol.reports.hooks import walk_night
 from patrol.reports.images import ACCEPTED_CONTENT_TYPES, EXTENSIONS, clean_photo
 from patrol.reports.models import Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
 from patrol.reports.storage import photo_response, photo_store
-from patrol.safety.rules import walk_for_report
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
 from patrol.shifts.rules import check_within_shift, outside_assigned_areas, own_shift
@@ -89,9 +89,10 @@ def put_report(report_id: uuid.UUID):
         made_on = {"night": shift.night, "author_id": None}
         not_before = shift.started_at
     else:
-        # A safety walk's finding (issue 14): no shift; its night is the walk's date.
-        walk = walk_for_report(data["walk_id"], data["walk_item"], prop)
-        made_on = {"night": walk.walk_date, "author_id": current_user.id}
+        # A safety walk's finding (issue 14): no shift; its night is the walk's date, which
+        # safety answers (patrol.reports.hooks).
+        night = walk_night(data["walk_id"], data["walk_item"], prop)
+        made_on = {"night": night, "author_id": current_user.id}
         not_before = None
     flags, offset = clock_flags()
     values = {name: data[name] for name in REPORT_CONTENT_FIELDS}

@@ -45,7 +45,7 @@ from patrol.review.queries import (
     shift_log,
     work_orders_in_order,
 )
-from patrol.rounds.rules import SKIP_REASONS
+from patrol.rounds.labels import SKIP_REASONS
 from patrol.security import local_path, reviewer_page_check
 from patrol.shifts.models import Shift
 from patrol.sites.models import Area, Property

@@ -18,14 +18,8 @@ from patrol.db import db, utcnow
 from patrol.nights import night_of
 from patrol.push.queue import queue_push, reviewer_ids
 from patrol.rounds.models import Route
-from patrol.rounds.rules import (
-    expected_rounds,
-    load_plans,
-    load_visits,
-    local_hhmm,
-    plan_in_force,
-    route_night,
-)
+from patrol.rounds.queries import load_plans, load_visits
+from patrol.rounds.rules import expected_rounds, local_hhmm, plan_in_force, route_night
 from patrol.schedule.rules import Job
 
 JOB_NAME = "round_unreported"

@@ -8,16 +8,20 @@ for another guard's record or shift.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, jsonify
 from flask_babel import gettext
+from flask_login import current_user
 
-from patrol.auth.roles import PATROL_ROLES
+from patrol.auth.roles import OWNER, PATROL_ROLES
 from patrol.db import db
 from patrol.errors import field_error
 from patrol.openapi import documented
 from patrol.rounds.models import RoundSkip, Route
-from patrol.rounds.rules import load_plans, plan_in_force
+from patrol.rounds.phone import phone_routes
+from patrol.rounds.queries import load_plans
+from patrol.rounds.rules import plan_in_force
 from patrol.rounds.schemas import RoundSkipIn, RoundSkipOut
 from patrol.security import roles_required
 from patrol.shifts.rules import check_within_shift, own_shift
@@ -27,6 +31,13 @@ SKIP_IN_SCHEMA = RoundSkipIn()
 SKIP_OUT_SCHEMA = RoundSkipOut()
 
 bp = Blueprint("rounds_api", __name__)
+
+
+def routes_for_phone(now: datetime) -> list[dict]:
+    """The `routes` part of the phone's sites document (registered in patrol/rounds/__init__):
+    the planned rounds of tonight and the next night; owners do not patrol."""
+    return phone_routes(now) if current_user.role != OWNER else []
+
 
 SKIP_CONTENT_FIELDS = (
     "shift_id",

@@ -10,14 +10,9 @@ from datetime import date
 from flask_babel import force_locale
 
 from patrol.csvfile import CsvFile
-from patrol.rounds.rules import (
-    OUTCOME_LABELS,
-    ROUND_STATUS_LABELS,
-    SKIP_REASONS,
-    compliance_rows,
-    local_hhmm,
-    night_compliance,
-)
+from patrol.rounds.labels import OUTCOME_LABELS, ROUND_STATUS_LABELS, SKIP_REASONS
+from patrol.rounds.queries import compliance_rows, night_compliance
+from patrol.rounds.rules import local_hhmm
 
 CSV_HEADERS = (
     "Natt",

@@ -29,19 +29,11 @@ from patrol.params import iso_date, row_id
 from patrol.rounds import timeline
 from patrol.rounds.actions import earliest_valid_from, save_plan
 from patrol.rounds.forms import PlanForm, apply_op, check_form, form_from_schedule, read_form
+from patrol.rounds.labels import OUTCOME_LABELS, ROUND_STATUS_LABELS, SKIP_REASONS
 from patrol.rounds.models import RoundSkip, Route
-from patrol.rounds.rules import (
-    OUTCOME_LABELS,
-    ROUND_STATUS_LABELS,
-    SKIP_REASONS,
-    THRESHOLDS,
-    load_plans,
-    local_hhmm,
-    night_compliance,
-    plan_in_force,
-    route_history,
-    wall_instant,
-)
+from patrol.rounds.queries import load_plans, night_compliance, route_history
+from patrol.rounds.rules import local_hhmm, plan_in_force, wall_instant
+from patrol.rounds.thresholds import THRESHOLDS
 from patrol.security import reviewer_page
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Property

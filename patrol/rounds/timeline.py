@@ -16,7 +16,8 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from patrol.nights import wall_clock
-from patrol.rounds.rules import ROUND_STATUS_LABELS, RouteNight, local_hhmm
+from patrol.rounds.labels import ROUND_STATUS_LABELS
+from patrol.rounds.rules import RouteNight, local_hhmm
 
 MARGIN = timedelta(minutes=30)
 HEIGHT = 58

@@ -5,7 +5,8 @@ guard app's "Trygghetsvandring").
 
 Review pages show this package's part with two template globals, so the review package needs
 no import from here: `{{ safety_report_panel(report) }}` on a report's page and
-`{{ safety_night_panel(night) }}` on Natten.
+`{{ safety_night_panel(night) }}` on Natten. Reports ask this package the night of a walk's
+finding through `patrol.reports.hooks` (reports sit below safety and never import it).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
+    from patrol.reports.hooks import answer_walk_night
     from patrol.safety.api import bp as api_bp
+    from patrol.safety.cases import on_report_created
     from patrol.safety.pages import admin_bp
     from patrol.safety.pages import bp as pages_bp
-    from patrol.safety.rules import on_report_created
+    from patrol.safety.walks import walk_for_report
     from patrol.signals import report_created
 
     for name, value in DEFAULTS.items():
@@ -35,24 +38,26 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     # weak=False: the listener is a plain function kept for the app's life.
     report_created.connect(on_report_created, weak=False)
+    # PUT /api/v1/reports with a walk_id: the walk, item and property are checked here.
+    answer_walk_night(lambda walk_id, item, prop: walk_for_report(walk_id, item, prop).walk_date)
 
     @app.template_global("safety_report_panel")
     def safety_report_panel(report) -> Markup:
         from flask import render_template
 
-        from patrol.safety import rules
+        from patrol.safety import cases, resident_info, rules
 
         return Markup(
             render_template(
                 "safety/_report_panel.html",
                 report=report,
-                history=rules.case_history(report.id),
+                history=cases.case_history(report.id),
                 holds_personnummer=rules.looks_like_personnummer(report.description),
-                plans=rules.plans_for_report(report.id),
-                can_plan=rules.is_acute(report),
-                CASE_STATUS_LABELS=rules.CASE_STATUS_LABELS,
-                done_count=rules.done_count,
-                plan_title=rules.plan_title,
+                plans=resident_info.plans_for_report(report.id),
+                can_plan=resident_info.is_acute(report),
+                CASE_STATUS_LABELS=cases.CASE_STATUS_LABELS,
+                done_count=resident_info.done_count,
+                plan_title=resident_info.plan_title,
             )
         )
 
@@ -60,15 +65,15 @@ def init_app(app: Flask) -> None:
     def safety_night_panel(night) -> Markup:
         from flask import render_template
 
-        from patrol.safety import rules
+        from patrol.safety import resident_info, walks
 
         return Markup(
             render_template(
                 "safety/_night_panel.html",
-                plans=rules.plans_of_night(night),
-                walks=rules.walks_of_night(night),
-                done_count=rules.done_count,
-                plan_title=rules.plan_title,
+                plans=resident_info.plans_of_night(night),
+                walks=walks.walks_of_night(night),
+                done_count=resident_info.done_count,
+                plan_title=resident_info.plan_title,
             )
         )
 

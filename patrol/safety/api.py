@@ -16,7 +16,7 @@ from patrol.auth.roles import PATROL_ROLES
 from patrol.db import db
 from patrol.errors import field_error
 from patrol.openapi import documented
-from patrol.safety import rules
+from patrol.safety import resident_info, walks
 from patrol.safety.models import ResidentInfoEntrance, ResidentInfoVisit, SafetyWalk, WalkCheck
 from patrol.safety.schemas import (
     PlanListOut,
@@ -61,7 +61,7 @@ def visit_content(values: dict) -> dict:
 @roles_required(*PATROL_ROLES)
 @documented(responses={200: PlanListOut}, summary="Resident information plans of recent days")
 def list_plans():
-    return jsonify(PLAN_LIST_OUT_SCHEMA.dump({"plans": rules.plans_for_guards()}))
+    return jsonify(PLAN_LIST_OUT_SCHEMA.dump({"plans": resident_info.plans_for_guards()}))
 
 
 @bp.put("/resident-info/visits/<uuid:visit_id>")
@@ -106,7 +106,7 @@ def check_content(values: dict) -> dict:
 @roles_required(*PATROL_ROLES)
 @documented(responses={200: WalkListOut}, summary="Safety walks from yesterday to a week ahead")
 def list_walks():
-    return jsonify(WALK_LIST_OUT_SCHEMA.dump({"walks": rules.walks_for_guards()}))
+    return jsonify(WALK_LIST_OUT_SCHEMA.dump({"walks": walks.walks_for_guards()}))
 
 
 @bp.put("/walk-checks/<uuid:check_id>")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from patrol.db import utcnow
 from patrol.nights import local_time
-from patrol.review.export_pdf import NightPdf, write_report
-from patrol.safety.rules import WalkSummary
+from patrol.pdf import NightPdf
+from patrol.review.export_pdf import write_report
+from patrol.safety.walks import WalkSummary
 
 STATUS_TEXT = {"ok": "OK", "shortcoming": "Brist", "unchecked": "Ej kontrollerad"}
 

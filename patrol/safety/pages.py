@@ -21,7 +21,9 @@ from patrol.labels import template_labels
 from patrol.params import iso_date, kind_and_id, row_id
 from patrol.push.models import Dispatch
 from patrol.reports.models import Report
-from patrol.safety import rules
+from patrol.safety import cases as case_rules
+from patrol.safety import resident_info, rules
+from patrol.safety import walks as walk_rules
 from patrol.safety.models import (
     CASE_STATUSES,
     RESIDENT_INFO_METHODS,
@@ -47,7 +49,7 @@ def reviewers_only():
 def labels():
     return template_labels() | {
         "CASE_STATUSES": CASE_STATUSES,
-        "CASE_STATUS_LABELS": rules.CASE_STATUS_LABELS,
+        "CASE_STATUS_LABELS": case_rules.CASE_STATUS_LABELS,
     }
 
 
@@ -75,7 +77,7 @@ def cases():
     if show != "all":
         query = query.where(DisturbanceCase.status == show)
     rows = db.session.execute(query).unique().all()
-    return render_template("safety/cases.html", rows=rows, show=show, place=rules.case_place)
+    return render_template("safety/cases.html", rows=rows, show=show, place=case_rules.case_place)
 
 
 def case_or_404(case_id: int) -> DisturbanceCase:
@@ -86,12 +88,12 @@ def case_or_404(case_id: int) -> DisturbanceCase:
 
 
 def render_case(case: DisturbanceCase, errors: dict | None = None, form=None, status=200):
-    links = rules.case_links(case)
+    links = case_rules.case_links(case)
     return render_template(
         "safety/case.html",
         case=case,
         links=links,
-        place=rules.case_place(case),
+        place=case_rules.case_place(case),
         holds_personnummer={
             link.report_id
             for link in links
@@ -119,8 +121,8 @@ def judge(case_id: int, report_id: uuid.UUID):
             found, {"judge": gettext("Choose confirmed or unconfirmed.")}, status=422
         )
     try:
-        rules.judge(link, current_user, choice == "yes")
-    except rules.CaseClosed:
+        case_rules.judge(link, current_user, choice == "yes")
+    except case_rules.CaseClosed:
         return render_case(found, {"judge": gettext("The case is closed.")}, status=409)
     return redirect(url_for("safety.case", case_id=found.id) + f"#report-{report_id}")
 
@@ -142,8 +144,8 @@ def close(case_id: int):
     if error:
         return render_case(found, {"outcome": error}, {"outcome": outcome}, 422)
     try:
-        rules.close_case(found, current_user, outcome)
-    except rules.CaseClosed:
+        case_rules.close_case(found, current_user, outcome)
+    except case_rules.CaseClosed:
         return render_case(found, {"outcome": gettext("The case is closed.")}, status=409)
     flash(gettext("The case is closed."), "notice")
     return redirect(url_for("safety.case", case_id=found.id))
@@ -221,7 +223,7 @@ def render_plan_form(report, dispatch, values=None, errors=None, status=200):
         values=values,
         chosen={f"p:{p}" if c is None else f"c:{c}" for p, c in values["entrances"]},
         methods=RESIDENT_INFO_METHODS,
-        method_labels=rules.METHOD_LABELS,
+        method_labels=resident_info.METHOD_LABELS,
         errors=errors or {},
     ), status
 
@@ -238,23 +240,23 @@ def create_plan():
     values, errors = read_plan_form(request.form)
     if errors:
         return render_plan_form(report, dispatch, values, errors, 422)
-    plan = rules.create_plan(current_user, report=report, dispatch=dispatch, **values)
+    plan = resident_info.create_plan(current_user, report=report, dispatch=dispatch, **values)
     flash(gettext("The plan is saved. The guards see it in the app."), "notice")
     return redirect(url_for("safety.plan", plan_id=plan.id))
 
 
 @bp.get("/resident-info/<int:plan_id>")
 def plan(plan_id: int):
-    found = rules.plan_with_progress(plan_id)
+    found = resident_info.plan_with_progress(plan_id)
     if found is None:
         abort(404)
     return render_template(
         "safety/resident_info_plan.html",
         plan=found,
-        title=rules.plan_title(found),
-        done=rules.done_count(found),
-        method_labels=rules.METHOD_LABELS,
-        summary=rules.visit_summary,
+        title=resident_info.plan_title(found),
+        done=resident_info.done_count(found),
+        method_labels=resident_info.METHOD_LABELS,
+        summary=resident_info.visit_summary,
     )
 
 
@@ -355,7 +357,7 @@ def walk_or_404(walk_id: int) -> SafetyWalk:
 
 @bp.get("/walks/<int:walk_id>")
 def walk(walk_id: int):
-    summary = rules.walk_summary(walk_or_404(walk_id))
+    summary = walk_rules.walk_summary(walk_or_404(walk_id))
     return render_template("safety/walk.html", summary=summary, walk=summary.walk)
 
 
@@ -365,7 +367,7 @@ def walk_pdf(walk_id: int):
 
     walk = walk_or_404(walk_id)
     return Response(
-        walk_report_pdf(rules.walk_summary(walk)),
+        walk_report_pdf(walk_rules.walk_summary(walk)),
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="trygghetsvandring-{walk.walk_date}.pdf"',
@@ -393,7 +395,7 @@ def admin_readers_only():
 def read_checklist_form(form, exclude_id: int | None = None) -> tuple[dict, dict]:
     errors: dict[str, str] = {}
     name = (form.get("name") or "").strip()
-    items = rules.read_checklist_items(form.get("items", ""))
+    items = walk_rules.read_checklist_items(form.get("items", ""))
     if not name:
         errors["name"] = gettext("Give the checklist a name.")
     elif len(name) > 160:
@@ -406,10 +408,12 @@ def read_checklist_form(form, exclude_id: int | None = None) -> tuple[dict, dict
             errors["name"] = gettext("There is already a checklist with this name.")
     if not items:
         errors["items"] = gettext("Write at least one item, one per line.")
-    elif len(items) > rules.MAX_CHECKLIST_ITEMS:
-        errors["items"] = gettext("At most %(n)d items.", n=rules.MAX_CHECKLIST_ITEMS)
-    elif any(len(item) > rules.MAX_ITEM_LENGTH for item in items):
-        errors["items"] = gettext("An item has at most %(n)d characters.", n=rules.MAX_ITEM_LENGTH)
+    elif len(items) > walk_rules.MAX_CHECKLIST_ITEMS:
+        errors["items"] = gettext("At most %(n)d items.", n=walk_rules.MAX_CHECKLIST_ITEMS)
+    elif any(len(item) > walk_rules.MAX_ITEM_LENGTH for item in items):
+        errors["items"] = gettext(
+            "An item has at most %(n)d characters.", n=walk_rules.MAX_ITEM_LENGTH
+        )
     return {"name": name, "items": items}, errors
 
 

@@ -4,7 +4,7 @@ records it."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from patrol.fields import RowId, Text, UTCDateTime
-from patrol.safety.rules import plan_title
+from patrol.safety.resident_info import plan_title
 from patrol.shifts.schemas import LocationFields
 
 MAX_DOORS = 10_000

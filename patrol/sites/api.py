@@ -12,8 +12,8 @@ from flask_login import current_user
 from patrol.auth.roles import GUARD, OWNER, SITES_READER_ROLES
 from patrol.db import db, utcnow
 from patrol.openapi import documented
-from patrol.rounds.rules import phone_routes
 from patrol.security import roles_required
+from patrol.sites.document import sites_parts
 from patrol.sites.models import (
     Area,
     Checkpoint,
@@ -124,10 +124,9 @@ def visible_areas() -> list[dict]:
 @roles_required(*SITES_READER_ROLES)
 @documented(responses={200: SitesOut, 304: None}, summary="Sites for the offline cache (ETag)")
 def sites():
-    # Planned rounds travel with the sites (patrol/rounds); owners do not patrol.
-    routes = phone_routes(utcnow()) if current_user.role != "owner" else []
+    # Features above sites add their parts (rounds: the planned routes), patrol.sites.document.
     body = json.dumps(
-        SitesOut().dump({"areas": visible_areas(), "routes": routes}),
+        SitesOut().dump({"areas": visible_areas(), **sites_parts(utcnow())}),
         ensure_ascii=False,
         sort_keys=True,
     ).encode()

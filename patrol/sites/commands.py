@@ -10,6 +10,12 @@ from flask.cli import with_appcontext
 from patrol.auth.models import User
 from patrol.db import db
 from patrol.sites.demo import seed_demo
+from patrol.sites.models import Organization
+
+
+def organization_id_by_name(name: str) -> int | None:
+    """`create-user --organization NAME` (patrol.auth.commands asks, registered in init_app)."""
+    return db.session.scalar(sa.select(Organization.id).where(Organization.name == name))
 
 
 @click.command("seed-demo", help="Create the demo area, properties, checkpoints and users.")

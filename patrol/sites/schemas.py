@@ -2,8 +2,6 @@
 
 from marshmallow import Schema, fields
 
-from patrol.rounds.schemas import RouteForPhoneOut
-
 INSTRUCTIONS_CHANGED = {
     "description": "when the instructions last changed (null: never set); the phone marks "
     "instructions changed since the guard last saw them as 'Ny'"
@@ -52,5 +50,5 @@ class AreaOut(Schema):
 
 class SitesOut(Schema):
     areas = fields.List(fields.Nested(AreaOut))
-    # Planned rounds for tonight and the next night (patrol/rounds).
-    routes = fields.List(fields.Nested(RouteForPhoneOut))
+    # Features above sites add their parts as fields here when they register them
+    # (patrol.sites.document): rounds adds `routes`, tonight's and the next night's rounds.

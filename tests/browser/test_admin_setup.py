@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -24,6 +25,8 @@ from tests.support.guard_browser import (
     start_shift,
     wait_until_all_sent,
 )
+
+pytestmark = pytest.mark.browser
 
 AT_THE_DOOR = {"latitude": 55.600123, "longitude": 13.000456, "accuracy": 7}
 CSV_ROWS = (

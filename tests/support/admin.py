@@ -4,11 +4,11 @@ make a guard check in."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import sqlalchemy as sa
 
 from patrol.db import db
+from tests import factories
 
 ONE_TIME_PASSWORD = re.compile(r'id="one-time-password">([^<]+)<')
 
@@ -46,26 +46,9 @@ def pdf_page_count(pdf: bytes) -> int:
         document.close()
 
 
-def start_shift(api, started_at: str = "2026-11-23T20:00:00+01:00") -> str:
-    shift_id = str(uuid.uuid4())
-    response = api.put(f"/api/v1/shifts/{shift_id}", json={"started_at": started_at})
-    assert response.status_code == 201, response.json
-    return shift_id
-
-
-def check_in(api, shift_id: str, **naming):
-    """PUT a check-in naming the checkpoint by token (method qr) or code (method code)."""
-    method = "code" if "checkpoint_code" in naming else "qr"
-    body = {
-        "shift_id": shift_id,
-        "method": method,
-        "occurred_at": "2026-11-23T20:10:00+01:00",
-        "lat": None,
-        "lon": None,
-        "accuracy_m": None,
-        **naming,
-    }
-    return api.put(f"/api/v1/checkins/{uuid.uuid4()}", json=body)
+# A started shift and a check-in naming the checkpoint by token (qr) or code (code).
+start_shift = factories.start_shift
+check_in = factories.check_in
 
 
 def scalar(app, statement):

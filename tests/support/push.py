@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +14,8 @@ from patrol.push.keys import b64url, public_key_b64
 from patrol.push.models import PushMessage
 from patrol.push.worker import PushWorker
 from patrol.sites.models import Property
+from tests import factories
+from tests.factories import new_id  # noqa: F401  (the push tests import it from here)
 from tests.support.push_service import LoopbackPushService, Subscriber
 
 VAPID_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -49,10 +50,6 @@ def push_app(app, push_service):
     return app
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
 def iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -62,12 +59,8 @@ def now() -> datetime:
 
 
 def start_shift(api) -> str:
-    shift_id = new_id()
-    response = api.put(
-        f"/api/v1/shifts/{shift_id}", json={"started_at": iso(now() - timedelta(hours=1))}
-    )
-    assert response.status_code == 201, response.json
-    return shift_id
+    """A shift started an hour ago (push tests run on the real clock)."""
+    return factories.start_shift(api, now() - timedelta(hours=1))
 
 
 def first_property(app) -> dict:
@@ -77,19 +70,17 @@ def first_property(app) -> dict:
 
 
 def put_report(api, shift_id, prop, level="acute", category="fire_smoke", report_id=None):
-    report_id = report_id or new_id()
-    body = {
-        "shift_id": shift_id,
-        "property_id": prop["id"],
-        "category": category,
-        "level": level,
-        "description": "Rök i trapphus B.",
-        "occurred_at": iso(now() - timedelta(minutes=1)),
-        "photo_ids": [],
-    }
-    response = api.put(f"/api/v1/reports/{report_id}", json=body)
-    assert response.status_code == 201, response.json
-    return report_id
+    """An acute report a minute ago (an alert is pushed for it)."""
+    return factories.put_report(
+        api,
+        shift_id,
+        prop["id"],
+        report_id=report_id,
+        category=category,
+        level=level,
+        description="Rök i trapphus B.",
+        occurred_at=now() - timedelta(minutes=1),
+    )
 
 
 def subscribe(api, service: LoopbackPushService, name: str | None = None) -> Subscriber:

@@ -3,23 +3,19 @@ logging a supervisor in through the login page."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import sqlalchemy as sa
 
 from patrol.db import db
 from patrol.sites.models import Checkpoint, Property
+from tests.factories import new_id
 from tests.support.app import TEST_PASSWORD
 from tests.support.images import digest, jpeg_bytes
 
 NIGHT = date(2026, 11, 23)
 STARTED = "2026-11-23T19:35:00+01:00"
 ENDED = "2026-11-24T04:05:00+01:00"
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def demo_places(app) -> dict:

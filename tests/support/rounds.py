@@ -3,7 +3,6 @@ check-ins and skips sent through the real sync API."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -12,12 +11,10 @@ import sqlalchemy as sa
 from patrol.db import db
 from patrol.rounds.models import Route, RouteCheckpoint, Schedule
 from patrol.sites.models import Area, Checkpoint, Property
+from tests import factories
+from tests.factories import new_id
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def local(y, mo, d, h, mi=0) -> datetime:
@@ -73,23 +70,12 @@ def make_route(
         return route_id
 
 
-def start_shift(api, started: datetime) -> str:
-    shift_id = new_id()
-    response = api.put(f"/api/v1/shifts/{shift_id}", json={"started_at": started.isoformat()})
-    assert response.status_code == 201, response.json
-    return shift_id
+start_shift = factories.start_shift
 
 
 def check_in(api, shift_id: str, checkpoint_id: int, at: datetime) -> None:
-    response = api.put(
-        f"/api/v1/checkins/{new_id()}",
-        json={
-            "shift_id": shift_id,
-            "checkpoint_id": checkpoint_id,
-            "method": "manual",
-            "occurred_at": at.isoformat(),
-        },
-    )
+    """A check-in chosen from the list (method manual), 201."""
+    response = factories.check_in(api, shift_id, checkpoint_id=checkpoint_id, occurred_at=at)
     assert response.status_code == 201, response.json
 
 

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-
-def new_id() -> str:
-    return str(uuid.uuid4())
+from tests import factories
+from tests.factories import new_id  # noqa: F401  (the safety tests import it from here)
 
 
 def start_shift(api, started: str = "2026-11-23T19:35:00+01:00") -> str:
-    shift_id = new_id()
-    response = api.put(f"/api/v1/shifts/{shift_id}", json={"started_at": started})
-    assert response.status_code == 201, response.json
-    return shift_id
+    return factories.start_shift(api, started)
 
 
 def put_report(
@@ -29,22 +25,18 @@ def put_report(
     description: str = "Hög musik och skrik i trapphuset.",
     report_id: str | None = None,
 ) -> str:
-    report_id = report_id or new_id()
-    response = api.put(
-        f"/api/v1/reports/{report_id}",
-        json={
-            "shift_id": shift_id,
-            "property_id": property_id,
-            "checkpoint_id": checkpoint_id,
-            "category": category,
-            "level": level,
-            "description": description,
-            "occurred_at": occurred_at,
-            "photo_ids": [],
-        },
+    """A disturbance report (201) at the property (and checkpoint)."""
+    return factories.put_report(
+        api,
+        shift_id,
+        property_id,
+        report_id=report_id,
+        checkpoint_id=checkpoint_id,
+        category=category,
+        level=level,
+        description=description,
+        occurred_at=occurred_at,
     )
-    assert response.status_code == 201, response.json
-    return report_id
 
 
 def disturbances_on_nights(api, place: dict, nights: list[str]) -> list[str]:
@@ -73,7 +65,7 @@ def acute_event_with_plan(app, entrances: list[tuple[str, str | None]], methods:
     from patrol.db import db, utcnow
     from patrol.nights import night_of
     from patrol.reports.models import Report
-    from patrol.safety import rules
+    from patrol.safety import resident_info
     from patrol.shifts.models import Shift
     from patrol.sites.models import Checkpoint, Property
 
@@ -110,7 +102,7 @@ def acute_event_with_plan(app, entrances: list[tuple[str, str | None]], methods:
         )
         db.session.add(report)
         db.session.commit()
-        plan = rules.create_plan(
+        plan = resident_info.create_plan(
             boss,
             report=report,
             methods=methods,

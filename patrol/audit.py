@@ -1,14 +1,21 @@
-"""The admin's audit trail: every change made under /admin/ (who, when, what, before -> after)."""
+"""The audit trail: who changed what, when, before -> after.
+
+Shared (not in patrol/admin) so that any feature can write an event in the same transaction as
+its change: admin's pages, and the features above it (rounds, safety) that change records a
+supervisor must be able to trace. It imports no feature: the actor is the logged-in user (or
+none for a command), and the caller names the entity.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from patrol.db import Base, UTCDateTime, utcnow
+from patrol.db import Base, UTCDateTime, db, utcnow
 
 
 class AuditEvent(Base):
@@ -37,3 +44,24 @@ class AuditEvent(Base):
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(_mapper, _connection, target):
     raise RuntimeError(f"audit event {target.id} is append-only")
+
+
+def write_audit(
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    entity_name: str = "",
+    changes: dict | None = None,
+) -> AuditEvent:
+    """Add one audit event to the current transaction (the caller commits it together with
+    the change it describes, so there is never a change without its event or the reverse)."""
+    audit_event = AuditEvent(
+        actor_id=current_user.id if current_user and current_user.is_authenticated else None,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        entity_name=entity_name[:200],
+        changes=changes or {},
+    )
+    db.session.add(audit_event)
+    return audit_event
