@@ -8,6 +8,7 @@ a time at the edge of the calendar, text a database cannot hold, a number beyond
 
 from datetime import UTC, datetime
 
+from email_validator import EmailNotValidError, validate_email
 from marshmallow import fields, validate
 
 from patrol.errors import N_
@@ -75,3 +76,29 @@ class Text(fields.String):
 def RowId(**kwargs) -> fields.Integer:  # noqa: N802  (reads like a field class)
     """A reference to a row by its integer id (1 .. 2^31-1)."""
     return fields.Integer(strict=True, validate=validate.Range(1, MAX_ROW_ID), **kwargs)
+
+
+def email_address(value: str) -> str:
+    """An email address as the mail headers will carry it, or ValueError with the reason.
+    email-validator checks the syntax (without DNS: `check_deliverability=False`, the server
+    may have no resolver); a control character (CR, LF) is refused before it: it could add a
+    header to the message."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("control character")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(str(error)) from error
+
+
+class EmailAddress(fields.String):
+    """An email address checked by email-validator (see `email_address`); a 422 otherwise."""
+
+    default_error_messages = {"invalid": N_("Not a valid email address.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return email_address(text.strip())
+        except ValueError:
+            raise self.make_error("invalid") from None

@@ -318,6 +318,10 @@ class Drain:
     missing: Callable[[], str | None] | None = None
     # Housekeeping done about once an hour by a running drain (e.g. deleting old rows).
     tidy: Callable[[], object] | None = None
+    # The endpoint of a page that lists this outbox's failures for a person to act on (the desk's
+    # status line links it when rows failed); None: failures are routine (a push subscription
+    # that is gone) and only counted.
+    failures_page: str | None = None
 
 
 TIDY_EVERY_S = 3600
@@ -339,6 +343,8 @@ def register_drain(app: Flask, drain: Drain) -> Drain:
 
 def backlog_probe(drain: Drain) -> Probe:
     details = drain.outbox.backlog()
+    if drain.failures_page:
+        details["failures_page"] = drain.failures_page
     late = details["oldest_waiting_s"] > BACKLOG_STALE.total_seconds()
     return Probe(
         ok=not late,

@@ -494,6 +494,8 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         "template_id": "1",
         "kind": "checkpoints",
         "object_id": str(places["cp1"]),
+        # No failed mail in this world: an unknown one answers 404, never 5xx.
+        "message_id": "1",
     }
 
     def value(match):

@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from patrol.auth.roles import ROLES
 from patrol.errors import N_, flatten_errors
+from patrol.fields import EmailAddress
 
 REQUIRED = {"required": N_("Fill in this field."), "null": N_("Fill in this field.")}
 NUMBER = {
@@ -71,10 +72,7 @@ class OrganizationIn(Schema):
 class AreaIn(Schema):
     name = text(160, required=True)
     city = text(80, required=True)
-    day_crew_emails = fields.List(
-        fields.Email(error_messages={"invalid": N_("Not a valid email address.")}),
-        load_default=list,
-    )
+    day_crew_emails = fields.List(EmailAddress(), load_default=list)
     duty_phone = fields.String(
         allow_none=True,
         load_default=None,
@@ -136,11 +134,7 @@ class UserIn(Schema):
         error_messages=REQUIRED,
         validate=validate.OneOf(ROLES, error=N_("Choose from the list.")),
     )
-    email = fields.Email(
-        allow_none=True,
-        load_default=None,
-        error_messages={"invalid": N_("Not a valid email address.")},
-    )
+    email = EmailAddress(allow_none=True, load_default=None)
     language = fields.String(
         load_default="sv", validate=validate.OneOf(LANGUAGES, error=N_("Choose from the list."))
     )

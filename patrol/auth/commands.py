@@ -14,6 +14,7 @@ from patrol.auth.actions import create_user
 from patrol.auth.models import User
 from patrol.auth.roles import OWNER, ROLES
 from patrol.db import db
+from patrol.fields import email_address
 
 # An owner user belongs to an organization, which patrol.sites keeps (a layer above auth): sites
 # registers how a name is found (patrol/sites/__init__.py), so auth never imports it. Returns
@@ -57,9 +58,10 @@ def create_user_command(
     elif organization:
         raise click.ClickException("--organization is only for role owner")
     if email:
-        if "@" not in email.strip(" @"):
-            raise click.ClickException(f"not an email address: {email!r}")
-        extra["email"] = email.strip()
+        try:
+            extra["email"] = email_address(email.strip())
+        except ValueError as error:
+            raise click.ClickException(f"not an email address: {email!r} ({error})") from error
         if role == OWNER:  # the morning report until the owner unticks it in the portal
             extra["email_prefs"] = ["morning_report"]
     if password_stdin:

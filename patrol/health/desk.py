@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Blueprint, current_app, render_template
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from patrol.auth.roles import REVIEWER_ROLES
@@ -19,6 +19,7 @@ from patrol.status import Probe, collect
 bp = Blueprint("health_pages", __name__, template_folder="templates")
 
 WORKER_LATE = timedelta(minutes=5)
+STATUS = "health_pages.status_page"
 OUTBOX_NAMES = {
     "mail": lazy_gettext("Mail"),
     "push": lazy_gettext("Notifications"),
@@ -31,37 +32,48 @@ def outbox_label(probe_name: str) -> str:
     return str(OUTBOX_NAMES.get(name, name))
 
 
-def problem_lines(results: dict[str, Probe]) -> list[str]:
-    """What a supervisor should know, one sentence each, in the user's language."""
+def problem_lines(results: dict[str, Probe]) -> list[tuple[str, str]]:
+    """What a supervisor should know: (one sentence in the user's language, the endpoint of the
+    page to act on)."""
     lines = []
     worker = results.get("worker")
     if worker is not None:
         age = worker.details.get("last_seen_age_s")
         if worker.details.get("workers_alive", 0) == 0 and age is None:
-            lines.append(
-                gettext("Background jobs have never run – alarms and mail are not going out.")
-            )
+            text = gettext("Background jobs have never run – alarms and mail are not going out.")
+            lines.append((text, STATUS))
         elif age is not None and age >= WORKER_LATE.total_seconds():
             since = local_time(datetime.fromisoformat(worker.details["last_seen_at"]))
             lines.append(
-                gettext(
-                    "Background jobs have not run since %(time)s – alarms and mail are not going out.",
-                    time=since,
+                (
+                    gettext(
+                        "Background jobs have not run since %(time)s – alarms and mail are not going out.",
+                        time=since,
+                    ),
+                    STATUS,
                 )
             )
     for name, result in results.items():
-        if name.startswith("outbox_") and not result.ok:
-            lines.append(
-                gettext(
-                    "%(what)s: %(count)d waiting, the oldest for %(minutes)d min.",
-                    what=outbox_label(name),
-                    count=result.details.get("waiting", 0),
-                    minutes=result.details.get("oldest_waiting_s", 0) // 60,
-                )
+        failed = result.details.get("failed_last_day", 0)
+        if name.startswith("outbox_") and result.details.get("failures_page") and failed:
+            text = ngettext(
+                "%(num)d %(what)s could not be sent in the last day.",
+                "%(num)d %(what)s could not be sent in the last day.",
+                failed,
+                what=outbox_label(name).lower(),
             )
+            lines.append((text, result.details["failures_page"]))
+        if name.startswith("outbox_") and not result.ok:
+            text = gettext(
+                "%(what)s: %(count)d waiting, the oldest for %(minutes)d min.",
+                what=outbox_label(name),
+                count=result.details.get("waiting", 0),
+                minutes=result.details.get("oldest_waiting_s", 0) // 60,
+            )
+            lines.append((text, STATUS))
     for name, result in results.items():
         if result.blocking and not result.ok:
-            lines.append(f"{name}: {result.problem}")
+            lines.append((f"{name}: {result.problem}", STATUS))
     return lines
 
 

@@ -9,10 +9,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from patrol.mail.commands import mail_status_command, mail_test_command
+    from patrol.mail.pages import bp
     from patrol.mail.rules import DRAIN
     from patrol.outbox import durations_from_seconds, register_drain
 
     durations_from_seconds(app, "MAIL_GIVE_UP_AFTER", "MAIL_CLAIM_LEASE")
     register_drain(app, DRAIN)
+    app.register_blueprint(bp)  # /review/mail: the emails not sent, "Försök igen"
     app.cli.add_command(mail_test_command)
     app.cli.add_command(mail_status_command)

@@ -17,6 +17,7 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid
@@ -67,6 +68,12 @@ def public_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+def header_text(value: str) -> str:
+    """A value that cannot break a header: control characters (CR, LF, tab, NUL...) become one
+    space. Names come from admin forms and CSV imports; "Vasa\r\nBcc: x" must stay a name."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value).split())
+
+
 def build_message(
     to: list[str],
     subject: str,
@@ -78,15 +85,15 @@ def build_message(
     sender = current_app.config["MAIL_FROM"]
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    message["To"] = ", ".join(header_text(item) for item in to)
+    message["Subject"] = header_text(subject)
     message["Date"] = format_datetime(utcnow())
     domain = getaddresses([sender])[0][1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain)
     # RFC 3834: no vacation auto-replies to a robot.
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (headers or {}).items():
-        message[name] = value
+        message[name] = header_text(value)
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
@@ -107,15 +114,37 @@ def queue_mail(
     attachments: tuple[Attachment, ...] = (),
     headers: dict[str, str] | None = None,
 ) -> MailMessage:
-    """Add one email to the outbox (flushed, not committed: it commits with the caller)."""
+    """Add one email to the outbox (flushed, not committed: it commits with the caller).
+
+    A message that cannot be built (an address the email library refuses, say) never takes
+    the caller's page or job down: it is stored as failed with the reason, which the desk's
+    status line and `/review/mail` show with "Försök igen", and `mail-status` lists."""
     if not to:
         raise ValueError("an email needs at least one recipient")
-    message = build_message(to, subject, text, html, attachments, headers)
+    try:
+        message = build_message(to, subject, text, html, attachments, headers)
+    except (ValueError, TypeError, IndexError) as error:
+        log.warning("mail %s to %s could not be built: %s", kind, to, error)
+        row = MailMessage(
+            kind=kind,
+            sender=str(current_app.config["MAIL_FROM"])[:254],
+            recipients=[header_text(item) for item in to],
+            subject=header_text(subject)[:300],
+            raw=b"",
+            created_at=utcnow(),
+            next_attempt_at=utcnow(),
+            status="failed",
+            attempts=0,
+            last_error=f"could not be built: {error}"[:2000],
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row
     row = MailMessage(
         kind=kind,
         sender=getaddresses([message["From"]])[0][1],
         recipients=list(to),
-        subject=subject[:300],
+        subject=header_text(subject)[:300],
         # CRLF line ends, as SMTP wants them (smtplib sends bytes as they are).
         raw=message.as_bytes(policy=email.policy.SMTP),
         created_at=utcnow(),
@@ -226,4 +255,41 @@ def drain_outbox(by: str | None = None, batch: int = BATCH) -> int:
 
 
 # The worker's `mail` drain (registered by `patrol.mail.init_app`).
-DRAIN = Drain(name="mail", run=drain_outbox, outbox=OUTBOX, batch=BATCH)
+DRAIN = Drain(
+    name="mail", run=drain_outbox, outbox=OUTBOX, batch=BATCH, failures_page="mail_pages.failed"
+)
+
+
+# --- failures a person acts on ---------------------------------------------------------------
+
+FAILURES_SHOWN = 100
+
+
+def failed_messages() -> list[MailMessage]:
+    """Messages that failed in the last week, newest first (the desk's /review/mail)."""
+    since = utcnow() - timedelta(days=7)
+    return list(
+        db.session.scalars(
+            sa.select(MailMessage)
+            .where(MailMessage.status == "failed", MailMessage.created_at >= since)
+            .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+            .limit(FAILURES_SHOWN)
+        )
+    )
+
+
+def retry_message(message: MailMessage) -> bool:
+    """ "Försök igen": a failed message goes back to the outbox, due now, with a fresh count of
+    attempts. One that could not be built (no bytes) cannot be sent: False."""
+    if message.status != "failed" or not db.session.scalar(
+        sa.select(sa.func.length(MailMessage.raw)).where(MailMessage.id == message.id)
+    ):
+        return False
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.created_at = utcnow()  # a new give-up deadline counts from the retry
+    message.claimed_by = None
+    message.claimed_until = None
+    OUTBOX.wake()
+    return True
