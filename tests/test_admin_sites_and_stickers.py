@@ -145,7 +145,10 @@ def test_a_replaced_qr_code_flags_the_old_sticker_and_checks_in_with_the_new(api
     shift = start_shift(guard)
     old_hash = sites_checkpoint(guard.get("/api/v1/sites").json, point["id"])["token_sha256"]
 
-    assert admin.post(f"/admin/checkpoints/{point['id']}/rotate").status_code == 302
+    assert (
+        admin.post(f"/admin/checkpoints/{point['id']}/rotate", data={"confirm": "yes"}).status_code
+        == 302
+    )
     new_token = scalar(seeded, sa.select(Checkpoint.token).where(Checkpoint.id == point["id"]))
     assert new_token != point["token"]
     assert count(seeded, RetiredToken, RetiredToken.token == point["token"]) == 1
@@ -207,3 +210,28 @@ def test_stickers_without_a_choice_answer_a_clear_404(api_as, seeded):
         answer = admin.get(f"/admin/stickers.pdf?{query}")
         assert answer.status_code == 404, query
         assert "Inga aktiva kontrollpunkter valda" in answer.get_data(as_text=True)
+
+
+def test_replace_qr_code_asks_first_and_says_the_old_sticker_stops_counting(api_as, seeded):
+    """A stray tap must not retire the sticker on the wall (issue 21, point 8)."""
+    admin, supervisor = api_as("admin"), api_as("supervisor")
+    point = first_checkpoint(seeded)
+    url = f"/admin/checkpoints/{point['id']}/rotate"
+    page = admin.get(f"/admin/checkpoints/{point['id']}").get_data(as_text=True)
+    assert f'href="{url}"' in page  # the button opens the question, it changes nothing
+    question = admin.get(url)
+    assert question.status_code == 200
+    text = question.get_data(as_text=True)
+    assert "slutar räknas för rundor" in text and "Ja, byt QR-koden" in text
+    # A POST without the answer asks again and changes nothing.
+    assert admin.post(url).status_code == 200
+    assert (
+        scalar(seeded, sa.select(Checkpoint.token).where(Checkpoint.id == point["id"]))
+        == point["token"]
+    )
+    assert supervisor.get(url).status_code == 403
+    assert admin.post(url, data={"confirm": "yes"}).status_code == 302
+    assert (
+        scalar(seeded, sa.select(Checkpoint.token).where(Checkpoint.id == point["id"]))
+        != point["token"]
+    )

@@ -358,8 +358,22 @@ def test_correction_keeps_the_guards_original_and_shows_both(boss, synced, seede
     assert "Trasig belysning" in guard_part and "korrigerad till" in guard_part
     assert "Trasig dörr eller lås" in guard_part and "Förebyggande" in guard_part
     history = page[page.index("Historik") :]
-    assert "Trasig belysning → Skadegörelse" in history
-    assert "Skadegörelse → Trasig dörr eller lås" in history
+    # Each correction reads against the guard's original: original first, then the correction.
+    assert "Trasig belysning → Skadegörelse, Förebyggande → Pågående störning" in history
+    assert "Trasig belysning → Trasig dörr eller lås, Förebyggande → Pågående störning" in history
+
+
+def test_a_correction_of_the_level_alone_names_only_the_level(boss, synced, seeded):
+    """A disturbance report whose level the supervisor lowers: "Pågående störning →
+    Förebyggande", never the unchanged category ("Störning → Störning")."""
+    url = f"/review/reports/{synced['lighting']}"
+    assert post(boss, url + "/correct", category="lighting", level="disturbance").status_code == 302
+    assert post(boss, url + "/correct", category="lighting", level="preventive").status_code == 302
+    history = text(boss.get(url))
+    history = history[history.index("Historik") :]
+    assert "Förebyggande → Pågående störning" in history
+    assert "Trasig belysning → Trasig belysning" not in history
+    assert "tillbaka till väktarens original" in history
 
 
 def test_correction_refuses_bad_or_unchanged_values(boss, synced, seeded):

@@ -176,3 +176,32 @@ def test_pausing_a_route_stops_its_rounds_from_that_night_only(api_as, seeded):
     assert "inaktiv" not in listing  # tonight it is still walked
     set_clock(seeded, local(2026, 11, 24, 18, 0))
     assert "inaktiv" in admin.get("/admin/routes").get_data(as_text=True)
+
+
+def test_a_new_routes_default_night_is_one_the_save_accepts(api_as, seeded):
+    """At 21:00 tonight's default window (19:30) has opened: the editor offers tomorrow, and
+    saving the form as offered works (issue 21, point 8: it offered tonight and refused it)."""
+    cps = demo_checkpoints(seeded, 1)
+    admin = api_as("admin")
+    for clock, expected in (
+        (local(2026, 11, 23, 14, 0), "2026-11-23"),
+        (local(2026, 11, 23, 21, 0), "2026-11-24"),
+    ):
+        set_clock(seeded, clock)
+        page = admin.get("/admin/routes/new").get_data(as_text=True)
+        offered = re.search(r'name="valid_from"[^>]*value="([0-9-]+)"', page) or re.search(
+            r'value="([0-9-]+)"[^>]*name="valid_from"', page
+        )
+        assert offered.group(1) == expected
+    saved = admin.post(
+        "/admin/routes/new",
+        data=form_for(
+            page,
+            name="Kvällsrundan",
+            stop=[str(cps[0]["id"])],
+            instructions=[""],
+            op="save",
+            valid_from=offered.group(1),
+        ),
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)[-600:]

@@ -9,7 +9,7 @@ makes it fire once, across every worker host, and a worker that was down catches
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 
@@ -19,7 +19,13 @@ from patrol.nights import night_of
 from patrol.push.queue import queue_push, reviewer_ids
 from patrol.rounds.models import Route
 from patrol.rounds.queries import load_plans, load_visits
-from patrol.rounds.rules import expected_rounds, local_hhmm, plan_in_force, route_night
+from patrol.rounds.rules import (
+    expected_rounds,
+    local_hhmm,
+    plan_in_force,
+    route_night,
+    wall_instant,
+)
 from patrol.schedule.rules import Job
 
 JOB_NAME = "round_unreported"
@@ -94,15 +100,21 @@ UNREPORTED_JOB = Job(
 # --- saving a plan (the admin's route editor) -------------------------------------------------
 
 
-def earliest_valid_from(route_id: int | None, now: datetime) -> date:
+def earliest_valid_from(
+    route_id: int | None, now: datetime, window_start: time | None = None
+) -> date:
     """The first night a new plan version may start: tonight while none of tonight's rounds of
     the plan in force has opened, else tomorrow. So no night that has begun is ever
-    re-planned, and its compliance stays measured against the plan it started with."""
+    re-planned, and its compliance stays measured against the plan it started with. With
+    `window_start` (the new plan's own), also tomorrow once that time has passed tonight: the
+    editor's default must be a night the save accepts."""
     tonight = night_of(now)
     if route_id is not None:
         plan = plan_in_force(load_plans([route_id]).get(route_id, []), tonight)
         if any(r.opens <= now for r in expected_rounds(plan, tonight)):
             return tonight + timedelta(days=1)
+    if window_start is not None and wall_instant(tonight, window_start) <= now:
+        return tonight + timedelta(days=1)
     return tonight
 
 

@@ -3,7 +3,7 @@ the duty supervisor, and the plans (/admin/routes: admins write, supervisors rea
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -246,7 +246,8 @@ def admin_route_new():
     area = chosen_area(None, request.args)
     if area is None:
         abort(404)
-    form = PlanForm(valid_from=earliest_valid_from(None, utcnow()).isoformat())
+    start = time.fromisoformat(PlanForm.window_start)
+    form = PlanForm(valid_from=earliest_valid_from(None, utcnow(), start).isoformat())
     return render_editor(None, form, area)
 
 

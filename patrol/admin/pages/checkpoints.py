@@ -11,12 +11,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from flask_login import current_user
 
 from patrol.admin import actions, stickers
 from patrol.admin.pages import bp, entity_form, get_or_404
 from patrol.admin.schemas import (
     CheckpointIn,
 )
+from patrol.auth.roles import ADMIN_ROLES
 from patrol.db import db
 from patrol.errors import ApiError
 from patrol.reports.models import Report
@@ -68,9 +70,16 @@ def checkpoint(checkpoint_id: int | None = None, property_id: int | None = None)
     ), (422 if errors else 200)
 
 
-@bp.post("/checkpoints/<int:checkpoint_id>/rotate")
+@bp.route("/checkpoints/<int:checkpoint_id>/rotate", methods=["GET", "POST"])
 def rotate(checkpoint_id: int):
+    """ "Byt QR-kod" asks first: the sticker on the wall stops counting for rounds at once, so a
+    stray tap must not retire it. GET (and a POST without `confirm=yes`) shows the question; the
+    POST from its button replaces the code."""
     point = get_or_404(Checkpoint, checkpoint_id)
+    if current_user.role not in ADMIN_ROLES:  # supervisors read the set-up, never change it
+        raise ApiError(403, gettext("Supervisors can read the set-up; only admins change it."))
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render_template("admin/rotate_confirm.html", point=point)
     actions.rotate_token(point)
     flash(
         gettext("New QR code made. Print the new sticker: the old one no longer counts."),
