@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from patrol.auth.models import User
-from patrol.db import db, set_clock
+from patrol.db import db, engine_of, set_clock
 from patrol.mail.rules import drain_outbox
 from patrol.owners.models import OwnerNews
 from patrol.reports.models import Report
@@ -26,6 +26,7 @@ from patrol.review.models import NightReview
 from patrol.schedule.rules import run_due_jobs
 from patrol.signals import night_reviewed
 from patrol.sites.models import Property
+from tests.support.app import DATABASES, fresh_database, make_test_app, seed_everyone
 from tests.support.owners import NIGHT as OWNER_NIGHT
 from tests.support.owners import add_report, build_world
 from tests.support.pdf import pdf_text
@@ -319,3 +320,53 @@ def test_reports_approved_after_the_mail_go_under_earlier_nights(seeded, world, 
 
 
 DRAFT_WORD = "APPROVED-THE-DAY-AFTER"
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_the_migration_keeps_existing_rows_as_version_one(kind, tmp_path, smtp):
+    """0015 on a database that has a kept night and owner emails (made under 0014, simulated by
+    going down to 0014 and up again): the rows become version 1, and the emails are taken to
+    have told of the reports approved when they were written, so no addendum repeats them."""
+    from alembic import command
+
+    from patrol.migrate import alembic_config, upgrade_database
+    from patrol.owners.models import OwnerNewsItem
+
+    with fresh_database(kind, tmp_path, "patrol_versions") as url:
+        upgrade_database(url)
+        app = make_test_app(url, tmp_path)
+        try:
+            seed_everyone(app)
+            app.config.update(smtp.config(), PUBLIC_URL=PUBLIC, MAIL_FROM="N <n@example.se>")
+            set_clock(app, MORNING)
+            world = build_world(app)
+            with app.app_context():
+                supervisor = db.session.get(User, world["supervisor"])
+                actions.mark_night_reviewed(OWNER_NIGHT, supervisor)
+            engine_of(app).dispose()
+            command.downgrade(alembic_config(url), "0014_worker_beats")
+            command.upgrade(alembic_config(url), "heads")
+            with app.app_context():
+                kept = db.session.execute(sa.select(NightReview.night, NightReview.version)).all()
+                assert kept == [(OWNER_NIGHT, 1)]
+                news = db.session.execute(
+                    sa.select(OwnerNews.user_id, OwnerNews.version, OwnerNews.kind)
+                ).all()
+                assert sorted(news) == sorted(
+                    [(world["owner"], 1, "news"), (world["owner_b"], 1, "news")]
+                )
+                told = db.session.execute(
+                    sa.select(OwnerNews.user_id, OwnerNewsItem.report_id).join(
+                        OwnerNews, OwnerNews.id == OwnerNewsItem.owner_news_id
+                    )
+                ).all()
+                assert sorted(told, key=str) == sorted(
+                    [
+                        (world["owner"], world["a_lamp"]),
+                        (world["owner"], world["a_graffiti"]),
+                        (world["owner_b"], world["b_window"]),
+                    ],
+                    key=str,
+                )
+        finally:
+            engine_of(app).dispose()

@@ -132,8 +132,15 @@ def test_a_report_synced_after_the_review_is_reviewed_into_version_two(
         assert_accessible(page, "review-natten-late-390x844")
         page.screenshot(path=str(output_dir / "review-natten-late-390x844.png"), full_page=True)
 
+        # Marking again before reviewing it asks first, and links the open report.
+        page.get_by_role("button", name="Markera granskad igen (version 2)").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "1 rapport är inte granskad. Markera natten som granskad ändå?"
+        )
+        assert_accessible(page, "review-confirm-night-390x844")
+        page.screenshot(path=str(output_dir / "review-confirm-night-390x844.png"), full_page=True)
         # Reviewed, and the night marked again: version 2 beside version 1.
-        late.get_by_role("link", name="Skadegörelse").click()
+        page.locator(".unreviewed-list").get_by_role("link", name="Skadegörelse").click()
         page.get_by_role("button", name="Godkänn").click()
         expect(page.get_by_role("status")).to_contain_text("Rapporten är granskad.")
         page.goto(f"{live_server.url}/review/nights/{NIGHT}")
