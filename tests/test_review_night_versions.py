@@ -27,6 +27,7 @@ from patrol.schedule.rules import run_due_jobs
 from patrol.signals import night_reviewed
 from patrol.sites.models import Property
 from tests.support.app import DATABASES, fresh_database, make_test_app, seed_everyone
+from tests.support.images import digest, jpeg_bytes
 from tests.support.owners import NIGHT as OWNER_NIGHT
 from tests.support.owners import add_report, build_world
 from tests.support.pdf import pdf_text
@@ -155,7 +156,7 @@ def test_a_late_report_shows_and_marking_again_keeps_version_two_beside_one(
 
 
 def test_every_kind_of_late_record_is_listed(seeded, boss, places, reviewed_night):
-    """Check-ins, photos and the end of a shift count as much as reports."""
+    """Check-ins, photos and SOS alerts that come in late count as much as reports."""
     ids = reviewed_night
     guard = ids["guard"]
     set_clock(seeded, SYNCED_LATE)
@@ -169,9 +170,27 @@ def test_every_kind_of_late_record_is_listed(seeded, boss, places, reviewed_nigh
         },
     )
     assert checkin.status_code == 201, checkin.json
+    image = jpeg_bytes(320, 240)
+    photo = guard.put(
+        f"/api/v1/reports/{ids['lighting']}/photos/{ids['missing_photo']}",
+        data=image,
+        headers={"Content-Type": "image/jpeg", "Content-Digest": digest(image)},
+    )
+    assert photo.status_code == 201, photo.json
+    sos = guard.put(
+        f"/api/v1/sos/{new_id()}",
+        json={"shift_id": ids["shift"], "occurred_at": "2026-11-24T03:10:00+01:00"},
+    )
+    assert sos.status_code in (200, 201), sos.json
     night = page(boss, NIGHT_URL)
-    assert "Kom in efter granskningen: 1 incheckning</h2>" in night
-    assert "Incheckning: " in night
+    assert "Kom in efter granskningen: 1 foto, 1 incheckning, 1 SOS-larm</h2>" in night
+    assert "Incheckning: " in night and "Foto: Trasig belysning" in night
+    assert "SOS-larm: " in night
+    # Nothing but arrivals: marking again still keeps version 2, listing them first.
+    assert post(boss, f"{NIGHT_URL}/reviewed").status_code == 302
+    first_page = pdf_text(boss.get(f"{NIGHT_URL}/versions/2.pdf").data).split("Sida 2")[0]
+    assert "Totalt: 1 foto, 1 incheckning, 1 SOS-larm" in first_page
+    assert "Ändrat efter granskningen Inget." in first_page
 
 
 def test_night_reviewed_asks_first_when_reports_are_open(seeded, boss, api_as, places):
