@@ -93,6 +93,7 @@ def test_a_late_report_shows_and_marking_again_keeps_version_two_beside_one(
     night = page(boss, NIGHT_URL)
     assert "Kom in efter granskningen" not in night and "Ändrat efter granskningen" not in night
     assert "Markera granskad igen" not in night  # nothing new: no second version to keep
+    assert 'version-badge">i version 1</span>' in night  # the acute report, on Natten
     v1 = boss.get(f"{NIGHT_URL}/versions/1.pdf")
     assert v1.status_code == 200 and v1.headers["X-Record-Version"] == "1"
 
