@@ -9,6 +9,8 @@ _signals = Namespace()
 report_created = _signals.signal("report-created")
 
 # sender: the Flask app; night=the night's date, by=the User who marked it, review=the
-# NightReview row (its stored PDF included), added to db.session and not yet committed.
-# The owners' morning email listens here.
+# NightReview row (its stored PDF included), added to db.session and not yet committed;
+# version=its version number (1, or N+1 when the night is marked again after late records),
+# changes=what changed since version N (patrol.review.versions.NightChanges).
+# The owners' morning email listens here (version 1: the news; N+1: the addendum).
 night_reviewed = _signals.signal("night-reviewed")

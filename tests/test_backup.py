@@ -32,7 +32,9 @@ def reviewed_night(seeded, api_as, places, boss):
         json={"shift_id": ids["shift"], "occurred_at": "2026-11-23T23:15:00+01:00", "lat": places["cp1_lat"], "lon": places["cp1_lon"]},
     )  # fmt: skip
     assert response.status_code == 201, response.json
-    response = boss.post(f"/review/nights/{NIGHT}/reviewed", data={"csrf_token": boss.csrf})
+    response = boss.post(
+        f"/review/nights/{NIGHT}/reviewed", data={"csrf_token": boss.csrf, "confirm": "1"}
+    )
     assert response.status_code == 302, response.data
     with seeded.app_context():
         kept_pdf = db.session.scalar(sa.select(NightReview.pdf).where(NightReview.night == NIGHT))

@@ -479,6 +479,7 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         "order_id": str(ids["order"]),
         "property_id": str(places["p1"]),
         "night": "2026-11-23",
+        "version": "1",  # a kept version of the night's record (404 until it is marked)
         "token": places["cp1_token"],
         "area_id": str(ids["area"]),
         "checkpoint_id": str(places["cp1"]),

@@ -76,7 +76,10 @@ def test_a_check_in_with_a_retired_token_is_stored_flagged_and_never_counts(api_
     route_id = make_route(seeded, [c["id"] for c in cps], valid_from=NIGHT, rounds_per_night=1)
     admin, guard = api_as("admin"), api_as("guard")
     old_token = cps[0]["token"]
-    assert admin.post(f"/admin/checkpoints/{cps[0]['id']}/rotate", data={"confirm": "yes"}).status_code == 302
+    assert (
+        admin.post(f"/admin/checkpoints/{cps[0]['id']}/rotate", data={"confirm": "yes"}).status_code
+        == 302
+    )
 
     shift_id = start_shift(guard, local(2026, 11, 23, 19, 35))
 

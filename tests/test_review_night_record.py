@@ -141,7 +141,7 @@ def test_night_reviewed_keeps_the_pdf_and_tells_listeners(boss, full_night, seed
     page = boss.get(NIGHT_URL).get_data(as_text=True)
     assert "Natten granskad</button>" in page
     with night_reviewed.connected_to(listener):
-        response = post(boss, f"{NIGHT_URL}/reviewed")
+        response = post(boss, f"{NIGHT_URL}/reviewed", confirm="1")  # 2 reports unreviewed
     assert response.status_code == 302
     assert len(heard) == 1 and heard[0]["night"] == NIGHT
     assert heard[0]["by"].username == "supervisor"
@@ -173,8 +173,8 @@ def test_night_reviewed_keeps_the_pdf_and_tells_listeners(boss, full_night, seed
         db.session.commit()
     assert boss.get(f"{NIGHT_URL}.pdf").data == kept_bytes
 
-    # Marking again is refused and keeps the first record.
-    again = post(boss, f"{NIGHT_URL}/reviewed")
+    # Marking again with nothing new is refused and keeps the first record.
+    again = post(boss, f"{NIGHT_URL}/reviewed", confirm="1")
     assert again.status_code == 409
     assert "redan markerad som granskad" in again.get_data(as_text=True)
     assert boss.get(f"{NIGHT_URL}.pdf").data == kept_bytes

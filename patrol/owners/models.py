@@ -16,17 +16,21 @@ NEWS_KINDS = ("news", "nothing", "skipped")
 
 
 class OwnerNews(Base):
-    """The morning email of one night to one owner user.
+    """The morning email of one night to one owner user, per version of the night's record.
 
-    The unique (night, user) row is the lock that keeps an owner from getting two emails for
-    a night: "Natten granskad" and the 10:00 deadline job both try to insert it, and only the
-    first one queues mail. `kind` "skipped" records a decision not to write (nothing approved,
-    and the owner did not ask for "Inget att rapportera")."""
+    The unique (night, user, version) row is the lock that keeps an owner from getting two
+    emails for a version: "Natten granskad" and the 10:00 deadline job both try to insert
+    version 1, and only the first one queues mail; marking the night again (version N+1)
+    sends an addendum once. Which reports each email told of is in `OwnerNewsItem`, so an
+    addendum or the next morning's "Tidigare nätter" lists only what the owner has not had.
+    `kind` "skipped" records a decision not to write (nothing new approved, and the owner did
+    not ask for "Inget att rapportera")."""
 
     __tablename__ = "owner_news"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     night: Mapped[date]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"))
     trigger: Mapped[str] = mapped_column(enum_column(*NEWS_TRIGGERS, name="owner_news_trigger"))
@@ -36,7 +40,22 @@ class OwnerNews(Base):
     mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mail_messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (sa.UniqueConstraint("night", "user_id", name="uq_owner_news_night_user"),)
+    __table_args__ = (
+        sa.UniqueConstraint("night", "user_id", "version", name="uq_owner_news_night_user_version"),
+    )
+
+
+class OwnerNewsItem(Base):
+    """A report one owner email told of: what the owner has already heard about."""
+
+    __tablename__ = "owner_news_items"
+
+    owner_news_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("owner_news.id", ondelete="CASCADE"), primary_key=True
+    )
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("reports.id"), primary_key=True, index=True
+    )
 
 
 class WorkOrderPhoto(Base):

@@ -3,15 +3,19 @@ granskad") or at OWNER_NEWS_AT (default 10:00), and the day crew's work list at
 DAY_CREW_MAIL_AT (default 06:45). Both are jobs of the worker (`patrol.schedule`); the owners'
 email also goes at once when `signals.night_reviewed` fires.
 
-An owner gets at most one email per night: an `OwnerNews` row per (night, user) is inserted
-before the mail is queued, in the same transaction, and the unique constraint settles a race
-between the signal and the 10:00 job. Owners choose in their settings (`User.email_prefs`):
+An owner gets at most one email per night and version of its record: an `OwnerNews` row per
+(night, user, version) is inserted before the mail is queued, in the same transaction, and the
+unique constraint settles a race between the signal and the 10:00 job. When the night is marked
+reviewed again (version N+1, after late records), each owner gets one addendum listing only the
+approved reports that no earlier email told them of (`OwnerNewsItem`). Reports approved after a
+night's email went, on a night nobody marks again, are not lost either: the next morning's
+email lists them under "Tidigare nätter" (earlier nights). Owners choose in their settings (`User.email_prefs`):
 "morning_report" for the news at all, "nothing_to_report" to hear about quiet nights too."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,7 +30,7 @@ from patrol.db import db, utcnow
 from patrol.labels import LEVEL_ORDER, template_labels
 from patrol.mail.rules import Attachment, address, public_url, queue_mail
 from patrol.owners import exports, rules
-from patrol.owners.models import OwnerNews
+from patrol.owners.models import OwnerNews, OwnerNewsItem
 from patrol.reports.models import Report
 from patrol.review.models import WorkOrder
 from patrol.review.queries import ReportRow, rows_where
@@ -51,6 +55,21 @@ class OwnerNight:
     rows: list[ReportRow]
     awaiting_review: int
     open_orders: int
+    # Approved after an earlier night's email went (the "Tidigare nätter" section).
+    earlier: list[ReportRow] = field(default_factory=list)
+    # >1: the addendum for version N of the night's record (only what is new to the owner).
+    version: int = 1
+
+    @property
+    def earlier_by_night(self) -> dict[date, list[ReportRow]]:
+        grouped: dict = {}
+        for row in sorted(self.earlier, key=lambda r: (r.report.night, r.report.occurred_at)):
+            grouped.setdefault(row.report.night, []).append(row)
+        return grouped
+
+    @property
+    def reports(self) -> list[ReportRow]:
+        return self.rows + self.earlier
 
     @property
     def by_property(self) -> dict[Property, list[ReportRow]]:
@@ -63,8 +82,41 @@ class OwnerNight:
         return grouped
 
 
-def owner_night(organization_id: int, night: date) -> OwnerNight:
-    rows = rows_where(sa.and_(rules.approved_of(organization_id), Report.night == night))
+EARLIER_NIGHTS = 7  # how far back "Tidigare nätter" looks
+
+
+def told_reports(user_id: int):
+    """SQL: the reports some email to this owner user has already told of."""
+    return (
+        sa.select(OwnerNewsItem.report_id)
+        .join(OwnerNews, OwnerNews.id == OwnerNewsItem.owner_news_id)
+        .where(OwnerNews.user_id == user_id)
+    )
+
+
+def earlier_rows(user: User, night: date) -> list[ReportRow]:
+    """Reports of the nights before `night` approved after that night's email to this user
+    went (or was decided against), and told of in no email since."""
+    return rows_where(
+        sa.and_(
+            rules.approved_of(user.organization_id),
+            Report.night < night,
+            Report.night >= night - timedelta(days=EARLIER_NIGHTS),
+            Report.night.in_(sa.select(OwnerNews.night).where(OwnerNews.user_id == user.id)),
+            Report.id.not_in(told_reports(user.id)),
+        )
+    )
+
+
+def owner_night(
+    organization_id: int, night: date, user: User | None = None, version: int = 1
+) -> OwnerNight:
+    """What an organization's email says about a night; for version N>1 (the addendum) only
+    the approved reports that no email to `user` told of yet."""
+    condition = sa.and_(rules.approved_of(organization_id), Report.night == night)
+    if user is not None and version > 1:
+        condition = sa.and_(condition, Report.id.not_in(told_reports(user.id)))
+    rows = rows_where(condition)
     own = Report.property_id.in_(
         sa.select(Property.id).where(Property.organization_id == organization_id)
     )
@@ -74,7 +126,7 @@ def owner_night(organization_id: int, night: date) -> OwnerNight:
         .where(own, Report.review_status == "new", Report.night == night)
     )
     open_orders = sum(rules.open_order_counts(organization_id).values())
-    return OwnerNight(night, rows, awaiting or 0, open_orders)
+    return OwnerNight(night, rows, awaiting or 0, open_orders, version=version)
 
 
 def news_recipients() -> list[User]:
@@ -108,7 +160,22 @@ def owner_email(user: User, news: OwnerNight, trigger: str) -> dict:
             "morning": format_date(news.night + timedelta(days=1), "EEEE d MMMM"),
         }
         organization = user.organization.name
-        if news.rows:
+        if news.version > 1:
+            subject = ngettext(
+                "Addendum to the night of %(night)s: %(num)d new report for %(owner)s",
+                "Addendum to the night of %(night)s: %(num)d new reports for %(owner)s",
+                len(news.rows),
+                owner=organization,
+                **dates,
+            )
+        elif not news.rows and news.earlier:
+            subject = ngettext(
+                "%(num)d report from earlier nights for %(owner)s",
+                "%(num)d reports from earlier nights for %(owner)s",
+                len(news.earlier),
+                owner=organization,
+            )
+        elif news.rows:
             subject = ngettext(
                 "The night of %(night)s: %(num)d report for %(owner)s",
                 "The night of %(night)s: %(num)d reports for %(owner)s",
@@ -119,7 +186,8 @@ def owner_email(user: User, news: OwnerNight, trigger: str) -> dict:
         else:
             subject = gettext("Nothing to report tonight (the night of %(night)s)", **dates)
         links = {
-            row.report.id: public_url("owners.report", report_id=row.report.id) for row in news.rows
+            row.report.id: public_url("owners.report", report_id=row.report.id)
+            for row in news.reports
         }
         context = {
             "user": user,
@@ -141,10 +209,12 @@ def owner_email(user: User, news: OwnerNight, trigger: str) -> dict:
 
 
 def claim_news(row: OwnerNews) -> bool:
-    """Insert the (night, user) row; False when another path has it already."""
+    """Insert the (night, user, version) row; False when another path has it already."""
     exists = db.session.scalar(
         sa.select(OwnerNews.id).where(
-            OwnerNews.night == row.night, OwnerNews.user_id == row.user_id
+            OwnerNews.night == row.night,
+            OwnerNews.user_id == row.user_id,
+            OwnerNews.version == row.version,
         )
     )
     if exists is not None:
@@ -164,54 +234,88 @@ def claim_news(row: OwnerNews) -> bool:
 
 def queue_owner_news(night: date, trigger: str) -> list[OwnerNews]:
     """Decide and queue every owner's email for the night (not committed: the caller's
-    transaction commits it, so "Natten granskad" and its emails stand or fall together)."""
+    transaction commits it, so "Natten granskad" and its emails stand or fall together).
+    Each email also carries the reports of earlier nights approved since those nights'
+    emails went ("Tidigare nätter")."""
     made = []
     nights: dict[int, OwnerNight] = {}
     done = set(db.session.scalars(sa.select(OwnerNews.user_id).where(OwnerNews.night == night)))
     for user in news_recipients():
         if user.id in done:
             continue
-        news = nights.get(user.organization_id)
-        if news is None:
-            news = nights[user.organization_id] = owner_night(user.organization_id, night)
-        wants_quiet = NOTHING_TO_REPORT in (user.email_prefs or [])
-        kind = "news" if news.rows else ("nothing" if wants_quiet else "skipped")
-        email = None
-        if kind != "skipped":
-            try:  # written before anything is stored: a failure leaves the 10:00 job its turn
-                email = owner_email(user, news, trigger)
-            except Exception:
-                log.exception("owner email for user %s, night %s not written", user.id, night)
-                continue
-        row = OwnerNews(
-            night=night,
-            user_id=user.id,
-            organization_id=user.organization_id,
-            trigger=trigger,
-            kind=kind,
-            approved=len(news.rows),
-            awaiting_review=news.awaiting_review,
-            created_at=utcnow(),
+        shared = nights.get(user.organization_id)
+        if shared is None:
+            shared = nights[user.organization_id] = owner_night(user.organization_id, night)
+        news = OwnerNight(
+            night,
+            shared.rows,
+            shared.awaiting_review,
+            shared.open_orders,
+            earlier_rows(user, night),
         )
-        if not claim_news(row):
-            continue
-        if email is not None:
-            message = queue_mail(
-                f"owner_{kind}",
-                [address(user.display_name, user.email)],
-                email["subject"],
-                email["text"],
-                email["html"],
-                headers={"List-Unsubscribe": f"<{email['settings']}>"},
-            )
-            row.mail_id = message.id
-        made.append(row)
+        made += send_news(user, news, trigger)
     db.session.flush()
     return made
 
 
-def on_night_reviewed(_sender, night: date, **_extra) -> None:
-    queue_owner_news(night, "reviewed")
+def queue_owner_addendum(night: date, version: int) -> list[OwnerNews]:
+    """The night was marked reviewed again (version N>1): each owner gets one addendum with
+    the night's approved reports that no email told them of yet; nothing new, no email."""
+    made = []
+    for user in news_recipients():
+        news = owner_night(user.organization_id, night, user, version)
+        made += send_news(user, news, "reviewed", quiet_too=False)
+    db.session.flush()
+    return made
+
+
+def send_news(user: User, news: OwnerNight, trigger: str, quiet_too: bool = True) -> list:
+    """Claim the (night, user, version) row and queue the email: [row], or [] when another
+    path claimed it first or the email could not be written."""
+    wants_quiet = quiet_too and NOTHING_TO_REPORT in (user.email_prefs or [])
+    kind = "news" if news.reports else ("nothing" if wants_quiet else "skipped")
+    email = None
+    if kind != "skipped":
+        try:  # written before anything is stored: a failure leaves the 10:00 job its turn
+            email = owner_email(user, news, trigger)
+        except Exception:
+            log.exception("owner email for user %s, night %s not written", user.id, news.night)
+            return []
+    row = OwnerNews(
+        night=news.night,
+        version=news.version,
+        user_id=user.id,
+        organization_id=user.organization_id,
+        trigger=trigger,
+        kind=kind,
+        approved=len(news.rows),
+        awaiting_review=news.awaiting_review,
+        created_at=utcnow(),
+    )
+    if not claim_news(row):
+        return []
+    if email is not None:
+        message = queue_mail(
+            f"owner_{kind}",
+            [address(user.display_name, user.email)],
+            email["subject"],
+            email["text"],
+            email["html"],
+            headers={"List-Unsubscribe": f"<{email['settings']}>"},
+        )
+        row.mail_id = message.id
+        db.session.flush()
+        db.session.add_all(
+            OwnerNewsItem(owner_news_id=row.id, report_id=r.report.id) for r in news.reports
+        )
+    return [row]
+
+
+def on_night_reviewed(_sender, night: date, version: int = 1, **_extra) -> None:
+    if version > 1:
+        queue_owner_addendum(night, version)
+    else:
+        queue_owner_news(night, "reviewed")
 
 
 def owner_news_due(night: date) -> datetime:

@@ -177,22 +177,41 @@ def complete_work_order(order: WorkOrder, actor: User, note: str) -> ReviewEvent
 
 
 class AlreadyReviewed(Exception):
-    """The night already has its kept record; it is never rendered again."""
+    """Someone else kept this version of the night a moment ago; it is never rendered again."""
+
+
+class NothingChanged(Exception):
+    """The night has a kept version and nothing arrived or changed since: no new version."""
 
 
 def mark_night_reviewed(night: date, actor: User) -> NightReview:
-    """ "Natten granskad": render the night's PDF once and keep it, with its SHA-256, as the
-    record of the night, then tell listeners (`signals.night_reviewed`, e.g. the owners'
-    morning email) in the same transaction. A second marking (two supervisors at once) is
-    refused by the unique night and raises AlreadyReviewed."""
+    """ "Natten granskad": render the night's PDF and keep it, with its SHA-256, as the next
+    version of the night's record (version 1, or N+1 beside version N when records arrived or
+    reviews changed after N was kept; N+1 starts with a page listing those changes). Then tell
+    listeners (`signals.night_reviewed`, e.g. the owners' email or its addendum) in the same
+    transaction. Two supervisors marking at once both aim at the same version number; the
+    unique (night, version) keeps the first and the second gets AlreadyReviewed."""
+    from patrol.review.changes_pdf import write_changes_page
     from patrol.review.export_pdf import night_report_pdf
+    from patrol.review.versions import changes_since, night_versions
 
-    if db.session.scalar(sa.select(NightReview.id).where(NightReview.night == night)):
-        raise AlreadyReviewed
+    versions = night_versions(night)
+    previous = versions[-1] if versions else None
+    changes = changes_since(night, previous)
+    if previous is not None and changes.empty:
+        raise NothingChanged(previous.version)
+    number = previous.version + 1 if previous else 1
     now = utcnow()
-    pdf = night_report_pdf(night, reviewed_by=actor, reviewed_at=now)
+    pdf = night_report_pdf(
+        night,
+        reviewed_by=actor,
+        reviewed_at=now,
+        version=number,
+        first_page=(lambda page: write_changes_page(page, changes, number)) if previous else None,
+    )
     review = NightReview(
         night=night,
+        version=number,
         reviewed_at=now,
         reviewed_by_id=actor.id,
         pdf=pdf,
@@ -204,6 +223,13 @@ def mark_night_reviewed(night: date, actor: User) -> NightReview:
     except IntegrityError:
         db.session.rollback()
         raise AlreadyReviewed from None
-    night_reviewed.send(current_app._get_current_object(), night=night, by=actor, review=review)
+    night_reviewed.send(
+        current_app._get_current_object(),
+        night=night,
+        by=actor,
+        review=review,
+        version=number,
+        changes=changes,
+    )
     db.session.commit()
     return review

@@ -54,20 +54,28 @@ def place_text(place, distance_word: str = "från") -> str:
     return text + " – karta"
 
 
-def night_report_pdf(night: date, reviewed_by=None, reviewed_at=None) -> bytes:
+def night_report_pdf(
+    night: date, reviewed_by=None, reviewed_at=None, version: int = 1, first_page=None
+) -> bytes:
     """The night's PDF. With `reviewed_by`/`reviewed_at` it is the kept record of "Natten
-    granskad" and says who marked the night reviewed and when."""
+    granskad" (version `version`) and says who marked the night reviewed and when.
+    `first_page(pdf)`, when given, writes a page before the record (version N+1's list of
+    what changed since version N: patrol/review/changes_pdf.py)."""
     record = load_night_record(night)
     with force_locale("sv"):
         pdf = NightPdf(f"Nattrapport {night.isoformat()}")
         pdf.alias_nb_pages()
         pdf.add_page()
+        if first_page is not None:
+            first_page(pdf)
+            pdf.add_page()
         pdf.text_line(f"Nattrapport – natten som började {night.isoformat()}", 18, True, 9)
         pdf.text_line(f"Skapad {local_time(utcnow(), 'yyyy-MM-dd HH:mm')} (Stockholmstid)", 9)
         if reviewed_by is not None:
             pdf.text_line(
                 f"Natten granskad av {reviewed_by.display_name} "
-                f"{local_time(reviewed_at, 'yyyy-MM-dd HH:mm')}. Detta är den sparade versionen.",
+                f"{local_time(reviewed_at, 'yyyy-MM-dd HH:mm')}. "
+                f"Detta är den sparade versionen {version}.",
                 10,
                 True,
             )

@@ -99,6 +99,7 @@ class ReviewEvent(Base):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     actor = relationship("User")
+    report = relationship("Report")
 
 
 @event.listens_for(ReviewEvent, "before_update")
@@ -108,20 +109,27 @@ def _audit_is_append_only(_mapper, _connection, target):
 
 
 class NightReview(Base):
-    """A night marked reviewed ("Natten granskad"): the kept record of that night.
+    """One kept version of a night's record ("Natten granskad").
 
-    The night's PDF is rendered once, when the supervisor marks the night reviewed, and its
-    bytes are stored here with their SHA-256. Later purges of photos or positions never change
-    the record; before a night is marked, its PDF is built on request from the live rows."""
+    The night's PDF is rendered when the supervisor marks the night reviewed, and its bytes
+    are stored here with their SHA-256. Records that reach the server later (a phone that was
+    in a basement all night) do not change a kept version: the supervisor reviews them and
+    marks the night again, which keeps version N+1 beside version N. Later purges of photos or
+    positions never change a kept version; before a night is marked, its PDF is built on
+    request from the live rows."""
 
     __tablename__ = "night_reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # One kept record per night: a second "Natten granskad" is refused, not overwritten.
-    night: Mapped[date] = mapped_column(sa.Date, unique=True)
+    night: Mapped[date] = mapped_column(sa.Date, index=True)
+    # 1, 2, ...: the unique (night, version) settles two supervisors marking at once (the
+    # second is refused, nothing is overwritten).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(sa.String(64))
 
     reviewed_by = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("night", "version", name="uq_night_reviews_version"),)

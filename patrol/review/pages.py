@@ -45,6 +45,7 @@ from patrol.review.queries import (
     shift_log,
     work_orders_in_order,
 )
+from patrol.review.versions import changes_since, first_version, night_versions
 from patrol.rounds.labels import SKIP_REASONS
 from patrol.security import local_path, reviewer_page_check
 from patrol.shifts.models import Shift
@@ -123,14 +124,15 @@ def night(night: str):
 
 def render_night(night_date: date, status: int = 200, date_errors: dict | None = None):
     overview = night_overview(night_date)
+    versions = night_versions(night_date)
+    latest = versions[-1] if versions else None
     return render_template(
         "review/night.html",
         overview=overview,
-        night_review=db.session.scalar(
-            sa.select(NightReview)
-            .options(joinedload(NightReview.reviewed_by))
-            .where(NightReview.night == night_date)
-        ),
+        night_review=latest,
+        versions=versions,
+        changes=changes_since(night_date, latest),
+        first_version=lambda received_at: first_version(versions, received_at),
         night=night_date,
         previous=night_date - timedelta(days=1),
         following=night_date + timedelta(days=1),
@@ -139,9 +141,22 @@ def render_night(night_date: date, status: int = 200, date_errors: dict | None =
     ), status
 
 
+def unreviewed_reports(night_date: date) -> list[Report]:
+    return list(
+        db.session.scalars(
+            sa.select(Report)
+            .options(joinedload(Report.property))
+            .where(Report.night == night_date, Report.review_status == "new")
+            .order_by(Report.occurred_at)
+        )
+    )
+
+
 @bp.post("/nights/<night>/reviewed")
 def mark_night_reviewed(night: str):
-    """ "Natten granskad": the night's PDF is rendered once and kept as its record."""
+    """ "Natten granskad": the night's PDF is rendered and kept as the next version of its
+    record. With reports still unreviewed it first asks (a page with a second form, so it
+    works without JavaScript); `confirm=1` from that form marks the night anyway."""
     night_date = parse_night(night)
     if night_date > current_night():
         flash(gettext("This night has not happened yet."), "error")
@@ -149,12 +164,37 @@ def mark_night_reviewed(night: str):
     if not db.session.scalar(sa.select(Shift.id).where(Shift.night == night_date).limit(1)):
         flash(gettext("There were no shifts this night: nothing to mark reviewed."), "error")
         return render_night(night_date, 409)
+    open_reports = unreviewed_reports(night_date)
+    if open_reports and request.form.get("confirm") != "1":
+        return render_template(
+            "review/confirm_night.html", night=night_date, open_reports=open_reports
+        )
     try:
-        actions.mark_night_reviewed(night_date, current_user._get_current_object())
+        review = actions.mark_night_reviewed(night_date, current_user._get_current_object())
     except actions.AlreadyReviewed:
         flash(gettext("This night is already marked reviewed; its kept PDF is unchanged."), "error")
         return render_night(night_date, 409)
-    flash(gettext("The night is marked reviewed. Its PDF is kept as the record."), "notice")
+    except actions.NothingChanged as kept:
+        flash(
+            gettext(
+                "This night is already marked reviewed and nothing arrived or changed since "
+                "version %(n)d; its kept PDF is unchanged.",
+                n=kept.args[0],
+            ),
+            "error",
+        )
+        return render_night(night_date, 409)
+    if review.version == 1:
+        flash(gettext("The night is marked reviewed. Its PDF is kept as the record."), "notice")
+    else:
+        flash(
+            gettext(
+                "The night is marked reviewed again. Its PDF is kept as version %(n)d, "
+                "beside the earlier versions.",
+                n=review.version,
+            ),
+            "notice",
+        )
     return redirect(url_for("review.night", night=night_date.isoformat()))
 
 
@@ -168,8 +208,14 @@ def shift(shift_id: uuid.UUID):
     )
     if found is None:
         abort(404)
+    versions = night_versions(found.night)
     return render_template(
-        "review/shift.html", log=shift_log(found), shift=found, skip_reasons=SKIP_REASONS
+        "review/shift.html",
+        log=shift_log(found),
+        shift=found,
+        skip_reasons=SKIP_REASONS,
+        versions=versions,
+        first_version=lambda received_at: first_version(versions, received_at),
     )
 
 
@@ -439,17 +485,43 @@ def night_pdf(night: str):
         sa.select(NightReview)
         .options(undefer(NightReview.pdf))
         .where(NightReview.night == night_date)
+        .order_by(NightReview.version.desc())
+        .limit(1)
     )
-    headers = {"Cache-Control": "no-store"}
-    if kept is not None:  # the record rendered when the night was marked reviewed
-        pdf = kept.pdf
-        filename = f"nattrapport-{night_date.isoformat()}-granskad.pdf"
-        headers["X-Content-SHA256"] = kept.sha256
-    else:
-        pdf = night_report_pdf(night_date)
-        filename = f"nattrapport-{night_date.isoformat()}.pdf"
-    headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(pdf, mimetype="application/pdf", headers=headers)
+    if kept is not None:  # the latest version kept by "Natten granskad"
+        return kept_pdf_response(kept)
+    filename = f"nattrapport-{night_date.isoformat()}.pdf"
+    headers = {"Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{filename}"'}
+    return Response(night_report_pdf(night_date), mimetype="application/pdf", headers=headers)
+
+
+@bp.get("/nights/<night>/versions/<int:version>.pdf")
+def night_version_pdf(night: str, version: int):
+    """A kept version of the night's record, byte for byte (every version stays available)."""
+    kept = db.session.scalar(
+        sa.select(NightReview)
+        .options(undefer(NightReview.pdf))
+        .where(NightReview.night == parse_night(night), NightReview.version == version)
+    )
+    if kept is None:
+        abort(404)
+    return kept_pdf_response(kept)
+
+
+def kept_pdf_response(kept: NightReview) -> Response:
+    filename = f"nattrapport-{kept.night.isoformat()}-granskad-v{kept.version}.pdf"
+    if kept.version == 1:  # the name version 1 always had
+        filename = f"nattrapport-{kept.night.isoformat()}-granskad.pdf"
+    return Response(
+        kept.pdf,
+        mimetype="application/pdf",
+        headers={
+            "Cache-Control": "no-store",
+            "X-Content-SHA256": kept.sha256,
+            "X-Record-Version": str(kept.version),
+            "Content-Disposition": f'inline; filename="{filename}"',
+        },
+    )
 
 
 # --- theme --------------------------------------------------------------------------------
