@@ -14,3 +14,12 @@ report_created = _signals.signal("report-created")
 # changes=what changed since version N (patrol.review.versions.NightChanges).
 # The owners' morning email listens here (version 1: the news; N+1: the addendum).
 night_reviewed = _signals.signal("night-reviewed")
+
+# sender: the Report just approved; review=its ReportReview, by=the approving User. Sent before
+# the approval commits, on every approval (re-approvals too: a listener that must act once per
+# report keeps its own record of that). The owners' "acute events when approved" mail listens.
+report_approved = _signals.signal("report-approved")
+
+# sender: the WorkOrder just made (flushed, with its id), by=the User who made it. Sent before
+# it commits. The day crew's "new work orders" mail listens.
+work_order_created = _signals.signal("work-order-created")

@@ -523,7 +523,8 @@ def test_unknown_report_and_work_order_are_404(boss, seeded):
 
 
 def test_theme_switch_sets_the_cookie_read_by_the_base_template(boss, synced):
-    assert 'data-theme="dark"' in text(boss.get(NIGHT_URL))
+    # Before a pick the page follows the system's setting (theme.css, prefers-color-scheme).
+    assert 'data-theme="auto"' in text(boss.get(NIGHT_URL))
     response = post(boss, "/review/theme", theme="light", next=NIGHT_URL)
     assert response.status_code == 302 and response.location == NIGHT_URL
     assert "theme=light" in response.headers["Set-Cookie"]

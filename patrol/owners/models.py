@@ -1,4 +1,5 @@
-"""The owners' morning news (one row per night and owner user: never sent twice) and the day
+"""The owners' morning news (one row per night and owner user: never sent twice), the acute
+notices (one per report and owner user) and the day
 crew's photo of a finished repair."""
 
 from __future__ import annotations
@@ -73,3 +74,20 @@ class WorkOrderPhoto(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     work_order = relationship("WorkOrder")
+
+
+class AcuteNotice(Base):
+    """The "acute event approved" email of one report to one owner user: the primary key is
+    what makes it once per report, so approving the report again (a new comment, a second
+    supervisor at the same moment) sends nothing. `mail_id` is the queued message."""
+
+    __tablename__ = "acute_notices"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("reports.id"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mail_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -37,7 +37,7 @@ from patrol.reports.storage import photo_response
 bp = Blueprint("owners", __name__, url_prefix="/owner", template_folder="templates")
 crew_bp = Blueprint("crew", __name__, url_prefix="/crew", template_folder="templates")
 
-EMAIL_CHOICES = ("morning_report", "nothing_to_report")
+EMAIL_CHOICES = ("morning_report", "nothing_to_report", "acute_alerts")
 
 
 def role_page_check(role: str):
@@ -227,8 +227,9 @@ def month_pdf(month: str):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    """The owner's own email choices: the morning report, and "Inget att rapportera i natt"
-    on quiet nights (unsubscribing is unticking the first)."""
+    """The owner's own email choices: the morning report, "Inget att rapportera i natt" on
+    quiet nights (unsubscribing is unticking the first), and acute events when approved (one
+    email per acute report, `patrol.owners.notices`)."""
     if request.method == "POST":
         chosen = [kind for kind in EMAIL_CHOICES if request.form.get(kind) == "on"]
         language = request.form.get("language", "")

@@ -14,7 +14,7 @@ from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.reports.models import Report
 from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
-from patrol.signals import night_reviewed
+from patrol.signals import night_reviewed, report_approved, work_order_created
 
 
 def review_of(report: Report) -> ReportReview:
@@ -69,6 +69,8 @@ def approve(
         },
     )
     db.session.add(event)
+    # Listeners (the owners' acute mail) queue their rows in this transaction.
+    report_approved.send(report, review=review, by=actor)
     db.session.commit()
     return event
 
@@ -139,6 +141,8 @@ def create_work_order(
             details={"what": what, "place": place, "priority": priority},
         )
     )
+    # Listeners (the day crew's mail) queue their rows in this transaction.
+    work_order_created.send(order, by=actor)
     db.session.commit()
     return order
 

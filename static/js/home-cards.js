@@ -10,3 +10,4 @@
 import "./rounds.js"; // tonight's rounds and extra rounds (first in the list: the night's main task)
 import "./residents.js"; // resident information still to do
 import "./walks.js"; // tonight's safety walks
+import "./instructions.js"; // instructions new or changed since the guard tapped "Läst"

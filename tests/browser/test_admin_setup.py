@@ -182,9 +182,9 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
 
 
-def test_guard_sees_post_orders_marked_new_once(browser, live_server, live_app, output_dir):
+def test_guard_sees_post_orders_marked_new_until_read(browser, live_server, live_app, output_dir):
     """Instructions set by the admin reach the phone with the sites data and show at a QR
-    check-in, offline, marked "Ny" the first time only."""
+    check-in, offline, marked "Ny" until the guard taps "Läst" (issue 21, point 8)."""
     from patrol.db import utcnow
 
     with live_app.app_context():
@@ -207,6 +207,13 @@ def test_guard_sees_post_orders_marked_new_once(browser, live_server, live_app, 
     expect(box.locator(".new-badge")).to_have_count(2)
     assert_accessible(page, "admin-guard-instructions")
     page.screenshot(path=str(output_dir / "admin-guard-instructions.png"), full_page=True)
+    page.goto(f"{live_server.url}/c/{token}")
+    expect(page.locator(".qr-card .instructions")).to_contain_text("Polisen först")
+    expect(page.locator(".qr-card .instructions .new-badge")).to_have_count(2)
+    reads = page.locator(".qr-card .instruction-read")
+    for left in (1, 0):
+        reads.first.click()
+        expect(reads).to_have_count(left)
     page.goto(f"{live_server.url}/c/{token}")
     expect(page.locator(".qr-card .instructions")).to_contain_text("Polisen först")
     expect(page.locator(".qr-card .instructions .new-badge")).to_have_count(0)

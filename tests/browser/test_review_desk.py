@@ -65,7 +65,7 @@ SHOWN = ("natten", "shift", "reports", "report", "work-orders", "alerts")
 def test_every_desk_page_fits_a_phone_and_passes_axe_in_both_themes(
     browser, live_server, night, shots
 ):
-    context = browser.new_context(viewport=PHONE, locale="sv-SE")
+    context = browser.new_context(viewport=PHONE, color_scheme="dark", locale="sv-SE")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
     log_in(page, live_server.url)
@@ -95,7 +95,7 @@ def test_every_desk_page_fits_a_phone_and_passes_axe_in_both_themes(
 def test_phone_menu_is_compact_and_filters_fold_behind_one_button(
     browser, live_server, night, shots
 ):
-    context = browser.new_context(viewport=PHONE, locale="sv-SE")
+    context = browser.new_context(viewport=PHONE, color_scheme="dark", locale="sv-SE")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
     log_in(page, live_server.url)
@@ -149,7 +149,7 @@ def test_phone_menu_is_compact_and_filters_fold_behind_one_button(
 
 
 def test_empty_shifts_are_folded_on_natten(browser, live_server, night):
-    context = browser.new_context(viewport=PHONE, locale="sv-SE")
+    context = browser.new_context(viewport=PHONE, color_scheme="dark", locale="sv-SE")
     page = context.new_page()
     log_in(page, live_server.url)
     page.goto(live_server.url + f"/review/nights/{NIGHT}")
@@ -163,7 +163,7 @@ def test_empty_shifts_are_folded_on_natten(browser, live_server, night):
 
 
 def test_photo_viewer_on_the_same_page(browser, live_server, night, shots):
-    context = browser.new_context(viewport=PHONE, locale="sv-SE")
+    context = browser.new_context(viewport=PHONE, color_scheme="dark", locale="sv-SE")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
     log_in(page, live_server.url)
@@ -212,7 +212,9 @@ def test_photo_viewer_on_the_same_page(browser, live_server, night, shots):
 
 
 def test_dates_are_yyyy_mm_dd_in_an_american_browser(browser, live_server, night):
-    context = browser.new_context(viewport=DESK, locale="en-US", timezone_id="America/New_York")
+    context = browser.new_context(
+        viewport=DESK, color_scheme="dark", locale="en-US", timezone_id="America/New_York"
+    )
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
     log_in(page, live_server.url)
@@ -263,7 +265,7 @@ def test_work_orders_print_one_page_per_property_with_the_address_on_top(
         },
     )
     assert response.status_code == 302
-    context = browser.new_context(viewport=DESK, locale="sv-SE")
+    context = browser.new_context(viewport=DESK, color_scheme="dark", locale="sv-SE")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
     log_in(page, live_server.url)

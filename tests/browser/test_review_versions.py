@@ -128,7 +128,8 @@ def test_a_report_synced_after_the_review_is_reviewed_into_version_two(
         expect(late.get_by_role("heading")).to_have_text("Kom in efter granskningen: 1 rapport")
         expect(late).to_contain_text("Skadegörelse")
         expect(page.get_by_role("button", name="Markera granskad igen (version 2)")).to_be_visible()
-        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        # No theme picked: the context's dark system setting decides.
+        expect(page.locator("html")).to_have_attribute("data-theme", "auto")
         assert_accessible(page, "review-natten-late-390x844")
         page.screenshot(path=str(output_dir / "review-natten-late-390x844.png"), full_page=True)
 

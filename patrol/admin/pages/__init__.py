@@ -38,6 +38,7 @@ def admin_context():
         "can_edit": current_user.is_authenticated and current_user.role in ADMIN_ROLES,
         "ROLE_LABELS": role_labels(),
         "EMAIL_KIND_LABELS": email_kind_labels(),
+        "EMAIL_KIND_DESCRIPTIONS": email_kind_descriptions(),
         "LANGUAGE_LABELS": {"sv": "Svenska", "en": "English"},
         "AUDIT_ACTIONS": {
             "create": gettext("Created"),
@@ -80,8 +81,30 @@ def email_kind_labels() -> dict[str, str]:
     return {
         "morning_report": gettext("The night's summary in the morning"),
         "nothing_to_report": gettext('Also on quiet nights ("Inget att rapportera i natt")'),
-        "acute_alerts": gettext("Acute events at once"),
+        "acute_alerts": gettext("Acute events when approved"),
         "work_orders": gettext("New work orders"),
+    }
+
+
+def email_kind_descriptions() -> dict[str, str]:
+    """What each email sends, beside its box on the user's page (the owners feature sends
+    them; admin cannot import it, so the words are here)."""
+    return {
+        "morning_report": gettext(
+            "Owners: the reports approved on the organization's properties, once a night, when "
+            "the night is marked reviewed or at 10:00."
+        ),
+        "nothing_to_report": gettext(
+            "Owners: the morning email also on nights with nothing approved."
+        ),
+        "acute_alerts": gettext(
+            "Owners: one email per acute report on the organization's properties, when a "
+            "supervisor approves it (not again when it is approved again)."
+        ),
+        "work_orders": gettext(
+            "Day crew: one email per work order made at a property in the user's areas "
+            "(no areas chosen: every area)."
+        ),
     }
 
 
