@@ -322,9 +322,9 @@ def save_user(user: User, values: dict) -> dict[str, str]:
     if errors:
         return errors
     values = dict(values, organization_id=organization_id)
-    before_areas = sorted(a.name for a in user.areas)
+    before_areas = sorted(labelled(a.name, a.id) for a in user.areas)
     changes = assign(user, values, (*USER_FIELDS, "organization_id"))
-    after_areas = sorted(a.name for a in areas)
+    after_areas = sorted(labelled(a.name, a.id) for a in areas)
     if before_areas != after_areas:
         changes["areas"] = [before_areas, after_areas]
         user.areas = areas
