@@ -8,7 +8,7 @@ none for a command), and the caller names the entity.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_login import current_user
@@ -44,6 +44,39 @@ class AuditEvent(Base):
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(_mapper, _connection, target):
     raise RuntimeError(f"audit event {target.id} is append-only")
+
+
+def labelled(name: str | None, row_id: int | None) -> str | None:
+    """A row named beside its id, "MKB Fastighets AB (#3)": the name is what a reader
+    recognises, the id stays true when the row is renamed later."""
+    if row_id is None:
+        return None
+    return f"{name} (#{row_id})" if name else f"#{row_id}"
+
+
+def plain(value):
+    """A value as the event's JSON keeps it: times and dates as ISO text, sets and tuples as
+    sorted or ordered lists; everything else as it is."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def created(values: dict) -> dict:
+    """The changes of a new row: every value it was stored with, each as [None, value] (values
+    set by default included: an event must say what the row was, not only what the form
+    sent)."""
+    return {name: [None, plain(value)] for name, value in values.items()}
+
+
+def compared(before: dict, after: dict) -> dict:
+    """{field: [before, after]} for every field of `after`: all values are kept, those that
+    did not change too (the page shows them without an arrow)."""
+    return {name: [plain(before.get(name)), plain(value)] for name, value in after.items()}
 
 
 def write_audit(

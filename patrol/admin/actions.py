@@ -9,12 +9,11 @@ that need the database to find (a name or short code already used, the last admi
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from patrol.audit import write_audit
+from patrol.audit import created, labelled, plain, write_audit
 from patrol.auth.models import User
 from patrol.auth.passwords import hash_password
 from patrol.auth.roles import ADMIN
@@ -72,13 +71,48 @@ ENTITY_NAMES = {
 }
 
 
+# A reference to another row is kept in the audit by its name beside its id ("owner:
+# MKB Fastighets AB (#3)"): an id alone means nothing to the reader of the change log.
+REFERENCES = {
+    "area_id": ("area", Area),
+    "organization_id": ("owner", Organization),
+    "property_id": ("property", Property),
+}
+
+
 def _plain(value):
     """A value as it goes into the audit event's JSON."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return list(value)
-    return value
+    return plain(value)
+
+
+def reference(model, row_id):
+    if row_id is None:
+        return None
+    row = db.session.get(model, row_id)
+    return labelled(name_of(row) if row is not None else None, row_id)
+
+
+def named(changes: dict) -> dict:
+    """The changes with every reference to another row written as "name (#id)"."""
+    out = {}
+    for key, pair in changes.items():
+        if key in REFERENCES and isinstance(pair, list | tuple) and len(pair) == 2:
+            label, model = REFERENCES[key]
+            out[label] = [reference(model, pair[0]), reference(model, pair[1])]
+        else:
+            out[key] = pair
+    return out
+
+
+def snapshot(obj, names: tuple[str, ...]) -> dict:
+    """Every value a new row was stored with (after the flush, so defaults are set too);
+    tokens and password hashes are never among the names."""
+    values = {name: getattr(obj, name, None) for name in names}
+    if isinstance(obj, Checkpoint):
+        values = {"property_id": obj.property_id, **values}
+    if hasattr(obj, "active"):
+        values["active"] = obj.active
+    return values
 
 
 def name_of(obj) -> str:
@@ -97,8 +131,14 @@ def audit(action: str, obj, changes: dict | None = None, entity: str | None = No
         entity or ENTITY_NAMES[type(obj)],
         getattr(obj, "id", None),
         name_of(obj) if obj is not None else "",
-        changes,
+        named(changes or {}),
     )
+
+
+def audit_created(obj, names: tuple[str, ...]) -> None:
+    """The "create" event of a row just added: all its values, defaults included."""
+    db.session.flush()
+    audit("create", obj, created(snapshot(obj, names)))
 
 
 def assign(obj, values: dict, names: tuple[str, ...]) -> dict:
@@ -116,11 +156,11 @@ def assign(obj, values: dict, names: tuple[str, ...]) -> dict:
 
 def _save(obj, values: dict, names: tuple[str, ...]) -> dict:
     """Apply and audit a create (obj is new) or an update; commits."""
-    created = obj.id is None
+    new = obj.id is None
     changes = assign(obj, values, names)
-    if created:
+    if new:
         db.session.add(obj)
-        audit("create", obj, {k: [None, v[1]] for k, v in changes.items()})
+        audit_created(obj, names)
     elif changes:
         audit("update", obj, changes)
     db.session.commit()
@@ -282,15 +322,17 @@ def save_user(user: User, values: dict) -> dict[str, str]:
     if errors:
         return errors
     values = dict(values, organization_id=organization_id)
-    before_areas = sorted(a.name for a in user.areas)
+    before_areas = sorted(labelled(a.name, a.id) for a in user.areas)
     changes = assign(user, values, (*USER_FIELDS, "organization_id"))
-    after_areas = sorted(a.name for a in areas)
+    after_areas = sorted(labelled(a.name, a.id) for a in areas)
     if before_areas != after_areas:
         changes["areas"] = [before_areas, after_areas]
         user.areas = areas
     if user.id is None:
         db.session.add(user)
-        audit("create", user, {k: [None, v[1]] for k, v in changes.items()})
+        db.session.flush()
+        values = snapshot(user, (*USER_FIELDS, "organization_id", "must_change_password"))
+        audit("create", user, created(values | {"areas": after_areas}))
     elif changes:
         audit("update", user, changes)
     db.session.commit()

@@ -49,13 +49,18 @@ NUMBER_COLUMNS = ("lat", "lon", "checkpoint_lat", "checkpoint_lon", "radius_m")
 HEADER_OF = dict(COLUMNS)
 
 
+# The template's example row names this owner: left in a file by mistake it must never become
+# an owner of its own (it is refused on its row unless the owner exists already).
+EXAMPLE_OWNER = "MKB Fastighets AB"
+
+
 def template_csv() -> bytes:
     """The template as Swedish Excel opens it (the project's one CSV writer: semicolons, UTF-8
     with BOM), one example row."""
     out = CsvFile(header for _, header in COLUMNS)
     out.row(
         [
-            "MKB Fastighets AB",
+            EXAMPLE_OWNER,
             "MKB-1042",
             "Rasmusgatan 5",
             "Rasmusgatan 5, 214 36 Malmö",
@@ -176,12 +181,75 @@ def keep_unsaid(values: dict, names: tuple[str, ...]) -> None:
         values.pop("lon", None)
 
 
+def _identity(schema_class, values: dict, names: tuple[str, ...]) -> dict | None:
+    """The fields that identify a row (name, address, short code), checked on their own: when
+    another field of the row is wrong (a latitude of 95), the checks against the database
+    still run, so every error of the row is listed at once, not one per attempt."""
+    subset = {name: values.get(name) for name in names}
+    checked, errors = load(schema_class(only=names), subset)
+    return None if errors else checked
+
+
+def duplicate_key(raw: dict) -> tuple[str, str] | None:
+    """What a row writes: a checkpoint (by its code, unique on the whole server) or, on a row
+    without one, its property (by address). Two rows with the same key say the same thing
+    twice, or contradict each other: neither is a guess the import may make."""
+    code = (raw.get("short_code") or "").strip().upper()
+    if code:
+        return ("checkpoint", code)
+    address = (raw.get("address") or "").strip().casefold()
+    return ("property", address) if address else None
+
+
+def line_list(lines: list[int]) -> str:
+    """2, 5 and 7."""
+    if len(lines) == 1:
+        return str(lines[0])
+    return gettext(
+        "%(lines)s and %(last)d", lines=", ".join(str(n) for n in lines[:-1]), last=lines[-1]
+    )
+
+
+def duplicate_errors(rows: list[tuple[int, dict]]) -> dict[int, list[tuple[str, str]]]:
+    """{line: [(column, message)]} for every row whose key another row of the file has too;
+    the message names all the lines, so each of them can be found in Excel."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for line, raw in rows:
+        key = duplicate_key(raw)
+        if key is not None:
+            groups.setdefault(key, []).append(line)
+    errors: dict[int, list[tuple[str, str]]] = {}
+    for (kind, value), lines in groups.items():
+        if len(lines) < 2:
+            continue
+        if kind == "checkpoint":
+            column = HEADER_OF["short_code"]
+            message = gettext(
+                "Lines %(lines)s are the same checkpoint (code %(code)s): keep one of them.",
+                lines=line_list(lines),
+                code=value,
+            )
+        else:
+            column = HEADER_OF["address"]
+            message = gettext(
+                "Lines %(lines)s are the same property (same address): keep one of them.",
+                lines=line_list(lines),
+            )
+        for line in lines:
+            errors.setdefault(line, []).append((column, message))
+    return errors
+
+
 class Importer:
     """Applies rows to the open transaction (see the module docstring)."""
 
-    def __init__(self, area: Area):
+    def __init__(self, area: Area, create_owners: bool = False):
         self.area = area
+        # "Skapa nya ägare": without the box, an owner name that does not exist is an error
+        # (a typo must not become a second owner); with it, the preview says "ny ägare".
+        self.create_owners = create_owners
         self.organizations: dict[str, Organization] = {}
+        self.new_owners: set[str] = set()
 
     def find_organization(self, name: str) -> Organization | None:
         key = name.casefold()
@@ -211,58 +279,93 @@ class Importer:
             )
         return prop or Property()
 
-    def row(self, line: int, raw: dict) -> RowOutcome:
-        outcome = RowOutcome(line=line, outcome="unchanged")
-        if not raw.get("owner"):
-            outcome.errors.append((HEADER_OF["owner"], gettext("Fill in this field.")))
-        elif unstorable(raw["owner"]) or len(raw["owner"]) > 160:
-            outcome.errors.append(
-                (HEADER_OF["owner"], gettext("Contains characters that cannot be stored."))
-                if unstorable(raw["owner"])
-                else (HEADER_OF["owner"], gettext("At most %(n)d characters.", n=160))
-            )
-        # The owner is found or created by name below, after every check.
-        property_values, errors = load(
-            PropertyIn(partial=("organization_id",)),
-            {
-                "area_id": self.area.id,
-                "name": raw.get("name"),
-                "address": raw.get("address"),
-                "owner_ref": raw.get("owner_ref"),
-                "lat": raw.get("lat"),
-                "lon": raw.get("lon"),
-            },
-        )
-        outcome.errors += [(HEADER_OF.get(k, k), m) for k, m in errors.items()]
-        checkpoint_values = None
-        if raw.get("label") or raw.get("short_code"):
-            checkpoint_values, errors = load(
-                CheckpointIn(),
-                {
-                    "label": raw.get("label"),
-                    "short_code": raw.get("short_code"),
-                    "lat": raw.get("checkpoint_lat"),
-                    "lon": raw.get("checkpoint_lon"),
-                    **({"radius_m": raw["radius_m"]} if raw.get("radius_m") else {}),
-                },
-            )
-            renamed = {"lat": "checkpoint_lat", "lon": "checkpoint_lon"}
-            outcome.errors += [(HEADER_OF.get(renamed.get(k, k), k), m) for k, m in errors.items()]
-        if outcome.errors:
-            outcome.outcome = "error"
-            return outcome
+    def owner_errors(self, owner: str | None) -> tuple[Organization | None, list]:
+        """The owner the row names (None when it is to be created) and the owner column's
+        errors."""
+        column = HEADER_OF["owner"]
+        if not owner:
+            return None, [(column, gettext("Fill in this field."))]
+        if unstorable(owner):
+            return None, [(column, gettext("Contains characters that cannot be stored."))]
+        if len(owner) > 160:
+            return None, [(column, gettext("At most %(n)d characters.", n=160))]
+        org = self.find_organization(owner)
+        if org is not None:
+            return org, []
+        if owner.casefold() == EXAMPLE_OWNER.casefold():
+            # The template's example row left in the file: never a new owner, box or not.
+            return None, [
+                (
+                    column,
+                    gettext(
+                        "“%(name)s” is the template's example. Write the property's real "
+                        "owner, or add this owner under Ägare first.",
+                        name=owner,
+                    ),
+                )
+            ]
+        if not self.create_owners:
+            return None, [
+                (
+                    column,
+                    gettext(
+                        "There is no owner named “%(name)s”. Check the spelling, or tick "
+                        "“Skapa nya ägare” to create it.",
+                        name=owner,
+                    ),
+                )
+            ]
+        return None, []
 
-        # Every check first, then the writes: a row with an error writes nothing.
-        org = self.find_organization(raw["owner"])
-        prop = self.find_property(org, property_values)
-        new_property = prop.id is None
-        property_values["instructions"] = ""
-        if not new_property:
-            # What the file does not say is kept: instructions, a walked position.
-            keep_unsaid(property_values, ("instructions", "position_accuracy_m"))
-        outcome.errors += self.property_errors(org, prop, property_values)
+    def row(self, line: int, raw: dict, duplicates=()) -> RowOutcome:
+        """Every check of the row first (each error listed, not only the first), then, on a
+        row without errors, the writes."""
+        outcome = RowOutcome(line=line, outcome="unchanged")
+        errors = outcome.errors
+        errors += duplicates
+        org, owner_errors = self.owner_errors(raw.get("owner"))
+        errors += owner_errors
+        property_input = {
+            "area_id": self.area.id,
+            "name": raw.get("name"),
+            "address": raw.get("address"),
+            "owner_ref": raw.get("owner_ref"),
+            "lat": raw.get("lat"),
+            "lon": raw.get("lon"),
+        }
+        property_values, property_field_errors = load(
+            PropertyIn(partial=("organization_id",)), property_input
+        )
+        errors += [(HEADER_OF.get(k, k), m) for k, m in property_field_errors.items()]
+        if property_field_errors:
+            property_values = _identity(
+                PropertyIn, property_input, ("area_id", "name", "address", "owner_ref")
+            )
+        checkpoint_values = None
+        checkpoint_input = None
+        if raw.get("label") or raw.get("short_code"):
+            checkpoint_input = {
+                "label": raw.get("label"),
+                "short_code": raw.get("short_code"),
+                "lat": raw.get("checkpoint_lat"),
+                "lon": raw.get("checkpoint_lon"),
+                **({"radius_m": raw["radius_m"]} if raw.get("radius_m") else {}),
+            }
+            checkpoint_values, checkpoint_field_errors = load(CheckpointIn(), checkpoint_input)
+            renamed = {"lat": "checkpoint_lat", "lon": "checkpoint_lon"}
+            errors += [
+                (HEADER_OF.get(renamed.get(k, k), k), m) for k, m in checkpoint_field_errors.items()
+            ]
+            if checkpoint_field_errors:
+                checkpoint_values = _identity(CheckpointIn, checkpoint_input, ("short_code",))
+
+        # The checks that need the database, on whatever identifies the row.
+        prop = None
+        if property_values is not None:
+            prop = self.find_property(org, property_values)
+            errors += self.property_errors(org, prop, property_values)
         point = None
-        if checkpoint_values:
+        if checkpoint_values is not None:
             point = (
                 db.session.scalar(
                     sa.select(Checkpoint).where(
@@ -270,49 +373,59 @@ class Importer:
                         Checkpoint.short_code == checkpoint_values["short_code"],
                     )
                 )
-                if prop.id
+                if prop is not None and prop.id
                 else None
             ) or Checkpoint()
-            checkpoint_values["instructions"] = ""
-            if point.id is not None:
-                unsaid = ("instructions", "position_accuracy_m")
-                if not raw.get("radius_m"):
-                    unsaid += ("radius_m",)
-                keep_unsaid(checkpoint_values, unsaid)
             if actions.short_code_taken(checkpoint_values["short_code"], point):
-                outcome.errors.append(
+                errors.append(
                     (
                         HEADER_OF["short_code"],
                         gettext("This code is used by another checkpoint already."),
                     )
                 )
-        if outcome.errors:
+        if errors:
             outcome.outcome = "error"
             return outcome
 
-        new_org = org is None
-        if new_org:
+        # No errors: write.
+        new_property = prop.id is None
+        property_values["instructions"] = ""
+        if not new_property:
+            # What the file does not say is kept: instructions, a walked position.
+            keep_unsaid(property_values, ("instructions", "position_accuracy_m"))
+        summary = []
+        owner_key = raw["owner"].casefold()
+        if org is None:
             org = Organization(name=raw["owner"])
             db.session.add(org)
-            db.session.flush()
-            actions.audit("create", org, {"name": [None, org.name]})
-            self.organizations[org.name.casefold()] = org
+            actions.audit_created(org, actions.ORGANIZATION_FIELDS)
+            self.organizations[owner_key] = org
+            self.new_owners.add(owner_key)
+        if owner_key in self.new_owners:
+            summary.append(gettext("new owner: %(name)s", name=org.name))
+        new_org = owner_key in self.new_owners
         property_values["organization_id"] = org.id
         changes = actions.assign(prop, property_values, actions.PROPERTY_FIELDS)
         if new_property:
             db.session.add(prop)
-            actions.audit("create", prop, {k: [None, v[1]] for k, v in changes.items()})
+            actions.audit_created(prop, actions.PROPERTY_FIELDS)
         elif changes:
             actions.audit("update", prop, changes)
         state = "new" if new_property or new_org else ("changed" if changes else "unchanged")
-        summary = [prop.name]
+        summary.append(prop.name)
         if point is not None:
+            checkpoint_values["instructions"] = ""
             new_point = point.id is None
+            if not new_point:
+                unsaid = ("instructions", "position_accuracy_m")
+                if not raw.get("radius_m"):
+                    unsaid += ("radius_m",)
+                keep_unsaid(checkpoint_values, unsaid)
             point.property_id = prop.id
             point_changes = actions.assign(point, checkpoint_values, actions.CHECKPOINT_FIELDS)
             if new_point:
                 db.session.add(point)
-                actions.audit("create", point, {k: [None, v[1]] for k, v in point_changes.items()})
+                actions.audit_created(point, actions.CHECKPOINT_FIELDS)
                 state = "new"
             elif point_changes:
                 actions.audit("update", point, point_changes)
@@ -350,7 +463,7 @@ class Importer:
         return errors
 
 
-def run(text: str, area_id: int | None) -> Preview:
+def run(text: str, area_id: int | None, create_owners: bool = False) -> Preview:
     """Check and write every row into the open transaction; the caller commits or rolls back."""
     area = db.session.get(Area, area_id) if area_id else None
     if area is None:
@@ -358,22 +471,23 @@ def run(text: str, area_id: int | None) -> Preview:
     rows, error = read_rows(text)
     if error:
         return Preview(area=area, error=error)
-    importer = Importer(area)
+    importer = Importer(area, create_owners)
     preview = Preview(area=area)
+    duplicates = duplicate_errors(rows)
     for line, raw in rows:
-        preview.rows.append(importer.row(line, raw))
+        preview.rows.append(importer.row(line, raw, duplicates.get(line, ())))
     return preview
 
 
-def preview(text: str, area_id: int | None) -> Preview:
-    result = run(text, area_id)
+def preview(text: str, area_id: int | None, create_owners: bool = False) -> Preview:
+    result = run(text, area_id, create_owners)
     db.session.rollback()
     return result
 
 
-def apply(text: str, area_id: int | None) -> Preview:
+def apply(text: str, area_id: int | None, create_owners: bool = False) -> Preview:
     """All rows without errors in one transaction, with one summary audit event."""
-    result = run(text, area_id)
+    result = run(text, area_id, create_owners)
     if result.error:
         db.session.rollback()
         return result

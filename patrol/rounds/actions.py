@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 
+from patrol.audit import compared, created, labelled, write_audit
 from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.nights import night_of
@@ -118,14 +119,50 @@ def earliest_valid_from(
     return tonight
 
 
+def route_values(route: Route) -> dict:
+    """A route and its newest plan version as the audit keeps them: every value, defaults
+    included, the area and the stops by name beside their ids."""
+    from patrol.sites.models import Area, Checkpoint
+
+    area = db.session.get(Area, route.area_id)
+    values = {
+        "name": route.name,
+        "area": labelled(area.name if area else None, route.area_id),
+        "expected_minutes": route.expected_minutes,
+        "active": route.active,
+    }
+    schedule = route.schedules[-1] if route.schedules else None
+    if schedule is None:
+        return values
+    stops = []
+    for stop in schedule.checkpoints:
+        point = db.session.get(Checkpoint, stop.checkpoint_id)
+        name = f"{point.label} ({point.short_code})" if point else None
+        text = labelled(name, stop.checkpoint_id)
+        stops.append(f"{text}: {stop.instructions}" if stop.instructions else text)
+    return values | {
+        "valid_from": schedule.valid_from,
+        "weekdays": sorted(schedule.weekdays),
+        "window_start": schedule.window_start,
+        "window_end": schedule.window_end,
+        "rounds_per_night": schedule.rounds_per_night,
+        "interval_minutes": schedule.interval_minutes,
+        "tolerance_minutes": schedule.tolerance_minutes,
+        "stops": stops,
+    }
+
+
 def save_plan(route: Route | None, area_id: int, values: dict, by_user_id: int) -> Route:
     """Create the route or update its name, minutes and active flag, and write the plan
     version valid from `values["valid_from"]` (replacing a version for that same night,
-    which has not begun). Commits."""
+    which has not begun). Commits, with its audit event in the same transaction: "create"
+    for a new route, "pause" or "resume" when its active flag changes, else "plan" (a new
+    plan version), each with every value before and after."""
     import sqlalchemy as sa
 
     from patrol.rounds.models import RouteCheckpoint, Schedule
 
+    before = route_values(route) if route is not None else None
     if route is None:
         route = Route(area_id=area_id)
         db.session.add(route)
@@ -160,5 +197,18 @@ def save_plan(route: Route | None, area_id: int, values: dict, by_user_id: int) 
         for i, (cp, text) in enumerate(values["stops"], start=1)
     ]
     db.session.add(schedule)
+    db.session.flush()
+    db.session.expire(route, ["schedules"])
+    after = route_values(route)
+    if before is None:
+        action, changes = "create", created(after)
+    else:
+        action = "plan"
+        if before["active"] and not after["active"]:
+            action = "pause"
+        elif not before["active"] and after["active"]:
+            action = "resume"
+        changes = compared(before, after)
+    write_audit(action, "route", route.id, route.name, changes)
     db.session.commit()
     return route

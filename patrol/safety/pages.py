@@ -13,6 +13,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from patrol.audit import compared, created, write_audit
 from patrol.auth.roles import ADMIN_READER_ROLES, ADMIN_ROLES
 from patrol.db import db, utcnow
 from patrol.errors import ApiError
@@ -440,7 +441,10 @@ def create_checklist():
     values, errors = read_checklist_form(request.form)
     if errors:
         return render_checklists(request.form, errors, status=422)
-    db.session.add(ChecklistTemplate(**values))
+    template = ChecklistTemplate(**values)
+    db.session.add(template)
+    db.session.flush()
+    write_audit("create", "checklist", template.id, template.name, created(values))
     db.session.commit()
     flash(gettext("The checklist is saved."), "notice")
     return redirect(url_for("safety_admin.checklists"))
@@ -454,9 +458,13 @@ def update_checklist(template_id: int):
     values, errors = read_checklist_form(request.form, exclude_id=template.id)
     if errors:
         return render_checklists(request.form, errors, editing=template.id, status=422)
+    before = {"name": template.name, "items": list(template.items)}
     template.name = values["name"]
     template.items = values["items"]
     template.updated_at = utcnow()
+    # Every item before and after: a walk planned later copies these words.
+    if before != values:
+        write_audit("update", "checklist", template.id, template.name, compared(before, values))
     db.session.commit()
     flash(gettext("The checklist is saved. Walks already planned keep their own copy."), "notice")
     return redirect(url_for("safety_admin.checklists"))

@@ -58,8 +58,11 @@ def test_set_up_print_and_check_in(browser, live_server, live_app, tmp_path, out
     page.goto(base + "/admin/import")
     page.get_by_label("Område").select_option(label="Södra Sofielund")
     page.get_by_label("CSV-fil").set_input_files(str(csv_file))
+    # Trianon AB is not an owner yet: only with the box ticked may the import create it.
+    page.get_by_label("Skapa nya ägare").check()
     page.get_by_role("button", name="Förhandsgranska").click()
     expect(page.get_by_text("1 nya, 0 ändrade, 0 oförändrade, 1 med fel")).to_be_visible()
+    expect(page.get_by_text("ny ägare: Trianon AB")).to_be_visible()
     expect(page.get_by_text("Rad 3, kolumn ”Lat”: Måste vara mellan -90 och 90.")).to_be_visible()
     assert_accessible(page, "admin-import-preview-phone")
     page.screenshot(path=str(output_dir / "admin-import-preview-phone.png"), full_page=True)

@@ -49,6 +49,9 @@ def admin_context():
             "reset_password": gettext("Password reset"),
             "logout_everywhere": gettext("Logged out everywhere"),
             "import": gettext("CSV import"),
+            "plan": gettext("New plan version"),
+            "pause": gettext("Paused"),
+            "resume": gettext("Resumed"),
         },
         "AUDIT_ENTITIES": {
             "organization": gettext("owner"),
@@ -57,6 +60,8 @@ def admin_context():
             "checkpoint": gettext("checkpoint"),
             "user": gettext("user"),
             "import": gettext("area"),
+            "route": gettext("route"),
+            "checklist": gettext("checklist"),
         },
         "IMPORT_OUTCOMES": {
             "new": gettext("new"),

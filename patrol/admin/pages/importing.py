@@ -28,6 +28,7 @@ def render_import(preview=None, error=None, text=None, status=200):
         preview=preview,
         error=error,
         text=text,
+        create_owners=create_owners_ticked(),
         area_id=int_arg_form("area"),
         areas=db.session.scalars(
             sa.select(Area).where(Area.active.is_(True)).order_by(Area.name)
@@ -39,6 +40,12 @@ def render_import(preview=None, error=None, text=None, status=200):
 def int_arg_form(name: str) -> int | None:
     value = (request.values.get(name) or "").strip()
     return int(value) if value.isdecimal() and value.isascii() and len(value) < 10 else None
+
+
+def create_owners_ticked() -> bool:
+    """ "Skapa nya ägare" on the upload form (carried to "Importera" by the preview): only then
+    may an owner name that does not exist become a new owner."""
+    return request.form.get("create_owners") == "1"
 
 
 @bp.get("/import")
@@ -64,7 +71,7 @@ def import_preview():
     text, error = importer.decode_upload(upload.read(importer.MAX_UPLOAD_BYTES + 1))
     if error:
         return render_import(error=error, status=422)
-    preview = importer.preview(text, int_arg_form("area"))
+    preview = importer.preview(text, int_arg_form("area"), create_owners_ticked())
     if preview.error:
         return render_import(error=preview.error, status=422)
     return render_import(preview=preview, text=text)
@@ -73,7 +80,9 @@ def import_preview():
 @bp.post("/import/apply")
 def import_apply():
     """Step 2, "Importera": the rows without errors, in one transaction."""
-    result = importer.apply(request.form.get("text") or "", int_arg_form("area"))
+    result = importer.apply(
+        request.form.get("text") or "", int_arg_form("area"), create_owners_ticked()
+    )
     if result.error:
         return render_import(error=result.error, status=422)
     flash(
@@ -99,6 +108,7 @@ def too_large(_error):
         preview=None,
         error=message,
         text=None,
+        create_owners=False,
         area_id=None,
         areas=[],
         max_mb=importer.MAX_UPLOAD_BYTES // (1024 * 1024),
