@@ -7,7 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 
-from patrol.auth.actions import authenticate, home_for, start_session
+from patrol.auth import twofactor
+from patrol.auth.actions import after_password, authenticate, home_for, start_session
 from patrol.auth.passwords import hash_password, verify_password
 from patrol.auth.schemas import MAX_PASSWORD, MAX_USERNAME
 from patrol.auth.sessions import SESSION_KEY, end_all_sessions
@@ -41,11 +42,77 @@ def login_page():
                 # 429 keeps its Retry-After, as the API's does.
                 error, status, headers = failure.message, failure.status, failure.headers
             else:
-                start_session(user)
-                return redirect(local_path(request.args.get("next"), home_for(user)))
+                next_path = local_path(request.args.get("next"), home_for(user))
+                step = after_password(user, next_path)
+                if step == "code":
+                    return redirect(url_for("auth.second_step_page"))
+                if step == "setup":
+                    return redirect(url_for("auth.second_step_setup_page"))
+                return redirect(next_path)
     elif current_user.is_authenticated:
         return redirect(home_for(current_user))
     page = render_template("auth/login.html", error=error, username=username)
+    return page, status, headers
+
+
+# --- the second step (patrol/auth/twofactor.py) ------------------------------------------------
+
+
+def _expired():
+    """The half-signed-in state is gone (5 minutes passed, or never began): back to the
+    password, saying why."""
+    return render_template(
+        "auth/login.html", error=twofactor.expired_error().message, username=""
+    ), 401
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_step_page():
+    """ "Ange koden från din app": a code from the authenticator app or a recovery code."""
+    user = twofactor.half_user()
+    if user is None or twofactor.half_login().get("enrol"):
+        return _expired()
+    error, status, headers = None, 200, {}
+    if request.method == "POST":
+        try:
+            twofactor.check_second_step(user, request.form.get("code") or "")
+        except ApiError as failure:
+            error, status, headers = failure.message, failure.status, failure.headers
+        else:
+            state = twofactor.end_half_login() or {}
+            start_session(user)
+            return redirect(local_path(state.get("next"), home_for(user)))
+    return render_template("auth/second_step.html", error=error), status, headers
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+def second_step_setup_page():
+    """A user whose role requires a second factor and who has none sets up the app now,
+    before any session exists; it cannot be skipped (the only way on is a confirmed code)."""
+    user = twofactor.half_user()
+    if user is None or not twofactor.half_login().get("enrol"):
+        return _expired()
+    error, status, headers = None, 200, {}
+    if request.method == "POST":
+        try:
+            codes = twofactor.confirm_totp(user, request.form.get("code") or "")
+        except ApiError as failure:
+            error, status, headers = failure.message, failure.status, failure.headers
+        else:
+            state = twofactor.end_half_login() or {}
+            start_session(user)
+            # Shown once, in this answer only (never stored readable, never in a flash).
+            return render_template(
+                "auth/recovery_codes.html",
+                codes=codes,
+                next_path=local_path(state.get("next"), home_for(user)),
+            )
+    factor = twofactor.pending_totp(user)
+    uri = twofactor.provisioning_uri(user, factor.secret)
+    secret = " ".join(factor.secret[i : i + 4] for i in range(0, len(factor.secret), 4))
+    page = render_template(
+        "auth/second_step_setup.html", qr=twofactor.qr_svg(uri), secret=secret, error=error
+    )
     return page, status, headers
 
 

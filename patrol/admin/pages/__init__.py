@@ -47,6 +47,7 @@ def admin_context():
             "rotate_token": gettext("QR code replaced"),
             "reset_password": gettext("Password reset"),
             "logout_everywhere": gettext("Logged out everywhere"),
+            "reset_factors": gettext("Second factors reset"),
             "import": gettext("CSV import"),
         },
         "AUDIT_ENTITIES": {
@@ -55,6 +56,7 @@ def admin_context():
             "property": gettext("property"),
             "checkpoint": gettext("checkpoint"),
             "user": gettext("user"),
+            "second_factor_roles": gettext("sign-in in two steps"),
             "import": gettext("area"),
         },
         "IMPORT_OUTCOMES": {
