@@ -5,9 +5,8 @@ an admin and by the CLI."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pyotp
 import pytest
 import sqlalchemy as sa
 
@@ -17,25 +16,7 @@ from patrol.configcheck import ConfigError
 from patrol.db import db, set_clock
 from tests.support.app import TEST_PASSWORD, Api
 from tests.support.review import login_page_client
-
-NOW = datetime(2026, 11, 24, 8, 0, 10, tzinfo=UTC)  # 10 s into a 30-second step
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def give_factor(app, username: str) -> list[str]:
-    """A confirmed authenticator app (SECRET) and ten recovery codes for `username`."""
-    from patrol.auth import twofactor
-
-    with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.username == username))
-        db.session.add(TotpFactor(user_id=user.id, secret=SECRET, confirmed_at=NOW))
-        codes = twofactor.replace_recovery_codes(user)
-        db.session.commit()
-        return codes
-
-
-def code_at(moment: datetime, secret: str = SECRET) -> str:
-    return pyotp.TOTP(secret).at(moment)
+from tests.support.twofactor import NOW, code_at, give_factor
 
 
 def sessions_of(app, username: str) -> int:
