@@ -212,6 +212,8 @@ def test_an_admin_must_set_up_a_factor_and_cannot_skip_it(clocked):
     assert " ".join(secret[i : i + 4] for i in range(0, 32, 4)) in html
     assert sessions_of(clocked, "admin") == 0
 
+    other = Api(clocked)  # the same admin in another browser, also at the set-up
+    assert other.login("admin").json["error"] == "second_factor_setup_required"
     wrong = api.post("/login/setup", data={"code": "000000", "csrf_token": api.csrf})
     assert wrong.status_code == 401
     done = api.post("/login/setup", data={"code": code_at(NOW, secret), "csrf_token": api.csrf})
@@ -223,6 +225,11 @@ def test_an_admin_must_set_up_a_factor_and_cannot_skip_it(clocked):
         assert db.session.scalar(sa.select(TotpFactor.confirmed_at)) is not None
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 10
     assert api.get("/admin/").status_code == 200
+
+    # A set-up left open in another browser cannot replace the confirmed factor.
+    assert other.get("/login/setup").status_code == 401
+    with clocked.app_context():
+        assert db.session.scalar(sa.select(TotpFactor.secret)) == secret
 
     # From now on the admin gives a code after the password.
     api.delete("/api/v1/session")

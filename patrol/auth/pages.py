@@ -92,6 +92,10 @@ def second_step_setup_page():
     user = twofactor.half_user()
     if user is None or not twofactor.half_login().get("enrol"):
         return _expired()
+    if twofactor.has_factor(user):
+        # Set up meanwhile (another browser): this set-up must not replace it.
+        twofactor.end_half_login()
+        return _expired()
     error, status, headers = None, 200, {}
     if request.method == "POST":
         try:
