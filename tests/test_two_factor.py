@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from patrol.audit import AuditEvent
-from patrol.auth.models import RecoveryCode, TotpFactor, User, UserSession
+from patrol.auth.models import LoginFailure, Passkey, RecoveryCode, TotpFactor, User, UserSession
 from patrol.configcheck import ConfigError
 from patrol.db import db, set_clock
 from tests.support.app import TEST_PASSWORD, Api
@@ -348,3 +348,71 @@ def test_production_refuses_the_tests_only_switch(app, tmp_path):
 def test_login_page_client_still_logs_in_supervisors_without_a_factor(seeded):
     # The helpers many tests use keep working (the tests-only switch), admins included.
     assert login_page_client(seeded, "admin").get("/admin/").status_code == 200
+
+
+def add_passkey(app, username: str, credential_id: bytes = b"key-1") -> None:
+    """A stored passkey row (its public key is never checked here: these tests refuse before)."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        db.session.add(
+            Passkey(user_id=user.id, credential_id=credential_id, public_key=b"x", name="Telefon")
+        )
+        db.session.commit()
+
+
+def test_a_passkey_is_a_second_factor_and_a_bad_answer_a_failed_login(clocked):
+    add_passkey(clocked, "supervisor")
+    api = Api(clocked)
+    assert api.login("supervisor").json["error"] == "second_factor_required"
+    page = api.get("/login/code").get_data(as_text=True)
+    assert "Bekräfta med din nyckel" in page
+    options = api.post("/login/passkey/options", json={})
+    assert options.status_code == 200
+    assert options.json["rpId"] == "localhost"
+    assert [c["id"] for c in options.json["allowCredentials"]] == ["a2V5LTE"]  # b"key-1"
+    refused = api.post("/login/passkey", json={"credential": {"id": "a2V5LTE", "rawId": "a2V5LTE"}})
+    assert refused.status_code == 401
+    assert refused.json["error"] == "bad_passkey"
+    assert sessions_of(clocked, "supervisor") == 0
+    with clocked.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 1
+    # Without the password step there is nothing to confirm.
+    anonymous = Api(clocked)
+    anonymous.refresh_csrf()
+    late = anonymous.post("/login/passkey/options", json={})
+    assert (late.status_code, late.json["error"]) == (401, "second_step_expired")
+
+
+def test_only_a_logged_in_user_adds_keys_and_each_needs_a_name(seeded):
+    anonymous = Api(seeded)
+    anonymous.refresh_csrf()
+    assert anonymous.post("/account/passkeys/options", json={}).status_code == 401
+    assert anonymous.get("/account/security").status_code == 302
+    guard = Api(seeded)
+    guard.login("guard")
+    options = guard.post("/account/passkeys/options", json={})
+    assert options.status_code == 200
+    assert options.json["rp"] == {"id": "localhost", "name": "Nattpatrull"}
+    nameless = guard.post("/account/passkeys", json={"name": " ", "credential": {}})
+    assert nameless.status_code == 422
+    assert nameless.json["message"] == "Ge nyckeln ett namn (högst 80 tecken)."
+
+
+def test_the_relying_party_comes_from_the_public_url(seeded):
+    seeded.config["PUBLIC_URL"] = "https://patrull.example.se"
+    guard = Api(seeded)
+    guard.login("guard")
+    options = guard.post("/account/passkeys/options", json={})
+    assert options.json["rp"]["id"] == "patrull.example.se"
+
+
+def test_a_reset_removes_the_passkeys_too(clocked):
+    add_passkey(clocked, "supervisor")
+    admin = Api(clocked)
+    admin.login("admin")
+    with clocked.app_context():
+        supervisor_id = db.session.scalar(sa.select(User.id).where(User.username == "supervisor"))
+    assert admin.post(f"/admin/users/{supervisor_id}/reset-factors").status_code == 302
+    with clocked.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 0
+    assert Api(clocked).login("supervisor").status_code == 200

@@ -99,3 +99,145 @@ def test_the_phones_login_asks_for_the_code(browser, live_app, live_server, outp
     me = page.evaluate("() => fetch('/api/v1/me').then(r => r.json())")
     assert me["user"]["username"] == "supervisor"
     context.close()
+
+
+# --- passkeys, with the DevTools protocol's virtual authenticator --------------------------------
+
+AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
+
+# The second step with a chosen credential, as a browser holding it would send it: the
+# server's options (its challenge), the authenticator's signature, the answer's status.
+SIGN_IN_WITH = """async (credentialId) => {
+  const csrf = document.querySelector("input[name=csrf_token]").value;
+  const post = (url, body) => fetch(url, {method: "POST", body: JSON.stringify(body || {}),
+    headers: {"Content-Type": "application/json", "X-CSRFToken": csrf}});
+  const options = await (await post("/login/passkey/options")).json();
+  options.allowCredentials = [{type: "public-key", id: credentialId}];
+  const credential = await navigator.credentials.get(
+    {publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options)});
+  const answer = await post("/login/passkey", {credential: credential.toJSON()});
+  return {status: answer.status, body: await answer.json()};
+}"""
+
+# A credential for this site made by an authenticator the server never saw register.
+STRANGERS_KEY = """async () => {
+  const credential = await navigator.credentials.create({publicKey: {
+    rp: {id: "localhost", name: "Nattpatrull"},
+    user: {id: new Uint8Array([9, 9, 9]), name: "stranger", displayName: "Stranger"},
+    challenge: crypto.getRandomValues(new Uint8Array(32)),
+    pubKeyCredParams: [{type: "public-key", alg: -7}]}});
+  return credential.toJSON().id;
+}"""
+
+
+def password_step(page, base: str, username: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+
+
+def credential_ids(app, username: str) -> list[str]:
+    import sqlalchemy as sa
+    from webauthn.helpers import bytes_to_base64url
+
+    from patrol.auth.models import Passkey, User
+    from patrol.db import db
+
+    with app.app_context():
+        return [
+            bytes_to_base64url(raw)
+            for raw in db.session.scalars(
+                sa.select(Passkey.credential_id)
+                .join(User, User.id == Passkey.user_id)
+                .where(User.username == username)
+                .order_by(Passkey.id)
+            )
+        ]
+
+
+def test_passkeys_register_sign_in_and_refuse_what_is_not_the_users(
+    browser, live_app, live_server, output_dir
+):
+    give_factor(live_app, "supervisor")  # an app too, so a removed key leaves a factor
+    set_clock(live_app, NOW)
+    # WebAuthn needs a host name: Chromium refuses it on 127.0.0.1.
+    base = live_server.url.replace("127.0.0.1", "localhost")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, color_scheme="dark", locale="sv-SE"
+    )
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
+
+    # Register: signed in with the app's code, the supervisor adds a named key.
+    password_step(page, base, "supervisor")
+    page.wait_for_url("**/login/code")
+    expect(page.get_by_role("button", name="Bekräfta med din nyckel")).to_have_count(0)
+    page.get_by_label("Kod").fill(code_at(NOW))
+    page.get_by_role("button", name="Fortsätt").click()
+    page.wait_for_url("**/review/**")
+    page.goto(base + "/account/security")
+    page.get_by_label("Nyckelns namn").fill("Min telefon")
+    page.get_by_role("button", name="Lägg till en nyckel").click()
+    expect(page.locator("#passkeys")).to_contain_text("Min telefon")
+    check_both_themes(page, base, "passkeys", output_dir)
+    supervisors_key = credential_ids(live_app, "supervisor")
+    assert len(supervisors_key) == 1
+
+    # Sign in: the password, then "Bekräfta med din nyckel".
+    context.clear_cookies()
+    password_step(page, base, "supervisor")
+    page.wait_for_url("**/login/code")
+    check_both_themes(page, base, "second-step-passkey", output_dir)
+    assert page.evaluate("() => fetch('/api/v1/me').then(r => r.json())")["user"] is None
+    page.get_by_role("button", name="Bekräfta med din nyckel").click()
+    page.wait_for_url("**/review/**")
+
+    # Another user's key, in the same authenticator, does not sign the supervisor in.
+    context.clear_cookies()
+    password_step(page, base, "admin")  # no factor yet (the test app's switch)
+    page.wait_for_url("**/review/**")
+    page.goto(base + "/account/security")
+    page.get_by_label("Nyckelns namn").fill("Admins nyckel")
+    page.get_by_role("button", name="Lägg till en nyckel").click()
+    expect(page.locator("#passkeys")).to_contain_text("Admins nyckel")
+    admins_key = credential_ids(live_app, "admin")
+    context.clear_cookies()
+    password_step(page, base, "supervisor")
+    page.wait_for_url("**/login/code")
+    answer = page.evaluate(SIGN_IN_WITH, admins_key[0])
+    assert answer["status"] == 401, answer
+    assert answer["body"]["message"] == "Den här nyckeln hör inte till ditt konto."
+    assert page.evaluate("() => fetch('/api/v1/me').then(r => r.json())")["user"] is None
+
+    # A removed key is refused, although the authenticator still holds it.
+    page.reload()
+    page.get_by_role("button", name="Bekräfta med din nyckel").click()
+    page.wait_for_url("**/review/**")
+    page.goto(base + "/account/security")
+    page.get_by_role("button", name="Ta bort Min telefon").click()
+    expect(page.get_by_role("status")).to_have_text("Nyckeln är borttagen.")
+    assert credential_ids(live_app, "supervisor") == []
+    context.clear_cookies()
+    password_step(page, base, "supervisor")
+    page.wait_for_url("**/login/code")
+    answer = page.evaluate(SIGN_IN_WITH, supervisors_key[0])
+    assert answer["status"] == 401, answer
+
+    # An authenticator that never registered is refused.
+    cdp.send("WebAuthn.removeVirtualAuthenticator", authenticator)
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
+    strangers_key = page.evaluate(STRANGERS_KEY)
+    answer = page.evaluate(SIGN_IN_WITH, strangers_key)
+    assert answer["status"] == 401, answer
+    assert page.evaluate("() => fetch('/api/v1/me').then(r => r.json())")["user"] is None
+    context.close()

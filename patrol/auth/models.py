@@ -123,3 +123,20 @@ class SecondFactorRole(Base):
 
     role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Passkey(Base):
+    """A passkey (WebAuthn credential) of a user: a phone, a laptop, a security key, each with
+    the name the user gave it. Only the public key is kept; `sign_count` is the authenticator's
+    counter, which py_webauthn refuses to see go backwards (a cloned authenticator)."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,11 +3,13 @@ account: change the password (forced after an admin's reset) and "Logga ut över
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import functools
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 
-from patrol.auth import twofactor
+from patrol.auth import passkeys, twofactor
 from patrol.auth.actions import after_password, authenticate, home_for, start_session
 from patrol.auth.passwords import hash_password, verify_password
 from patrol.auth.schemas import MAX_PASSWORD, MAX_USERNAME
@@ -16,6 +18,7 @@ from patrol.db import db
 from patrol.errors import ApiError
 from patrol.extensions import login_manager
 from patrol.security import local_path
+from patrol.sync import json_body
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -82,7 +85,10 @@ def second_step_page():
             state = twofactor.end_half_login() or {}
             start_session(user)
             return redirect(local_path(state.get("next"), home_for(user)))
-    return render_template("auth/second_step.html", error=error), status, headers
+    page = render_template(
+        "auth/second_step.html", error=error, passkey=passkeys.has_passkey(user.id)
+    )
+    return page, status, headers
 
 
 @bp.route("/login/setup", methods=["GET", "POST"])
@@ -118,6 +124,94 @@ def second_step_setup_page():
         "auth/second_step_setup.html", qr=twofactor.qr_svg(uri), secret=secret, error=error
     )
     return page, status, headers
+
+
+# --- passkeys (patrol/auth/passkeys.py) -------------------------------------------------------
+
+
+def json_page(view):
+    """A JSON answer for the desk's passkey script, errors included ({"error", "message"}),
+    although the route is not under /api/."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ApiError as failure:
+            body = {"error": failure.code, "message": failure.message or failure.code}
+            return jsonify(body), failure.status, failure.headers
+
+    return wrapped
+
+
+def _credential(data) -> dict:
+    credential = data.get("credential") if isinstance(data, dict) else None
+    if not isinstance(credential, dict):
+        raise ApiError(422, gettext("The key's answer is missing."), code="bad_passkey")
+    return credential
+
+
+@bp.post("/login/passkey/options")
+@json_page
+def passkey_sign_in_options():
+    user = twofactor.half_user()
+    if user is None or twofactor.half_login().get("enrol"):
+        raise twofactor.expired_error()
+    return jsonify(passkeys.sign_in_options(user))
+
+
+@bp.post("/login/passkey")
+@json_page
+def passkey_sign_in():
+    """ "Bekräfta med din nyckel": the second step with one of the user's own passkeys."""
+    data = json_body()
+    user = twofactor.half_user()
+    if user is None or twofactor.half_login().get("enrol"):
+        raise twofactor.expired_error()
+    passkeys.check_passkey(user, _credential(data))
+    state = twofactor.end_half_login() or {}
+    start_session(user)
+    return jsonify({"next": local_path(state.get("next"), home_for(user))})
+
+
+@bp.get("/account/security")
+def security_page():
+    """The user's own passkeys: add (named), list, remove."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return render_template("auth/security.html", passkeys=passkeys.passkeys_of(current_user.id))
+
+
+@bp.post("/account/passkeys/options")
+@json_page
+def passkey_register_options():
+    if not current_user.is_authenticated:
+        raise ApiError(401)
+    return jsonify(passkeys.registration_options(current_user))
+
+
+@bp.post("/account/passkeys")
+@json_page
+def passkey_register():
+    if not current_user.is_authenticated:
+        raise ApiError(401)
+    data = json_body()
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name.strip() or len(name) > 80 or "\x00" in name:
+        raise ApiError(
+            422, gettext("Give the key a name (at most 80 characters)."), code="bad_name"
+        )
+    passkey = passkeys.register(current_user, _credential(data), name.strip())
+    return jsonify({"id": passkey.id, "name": passkey.name}), 201
+
+
+@bp.post("/account/passkeys/<int:passkey_id>/delete")
+def passkey_remove(passkey_id: int):
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if passkeys.remove(current_user, passkey_id):
+        flash(gettext("The key is removed."), "notice")
+    return redirect(url_for("auth.security_page"))
 
 
 @bp.post("/logout")

@@ -28,7 +28,8 @@ from flask import current_app, request, session
 from flask_babel import gettext
 
 from patrol.auth import limits
-from patrol.auth.models import RecoveryCode, SecondFactorRole, TotpFactor, User
+from patrol.auth.models import Passkey, RecoveryCode, SecondFactorRole, TotpFactor, User
+from patrol.auth.passkeys import has_passkey
 from patrol.auth.roles import ADMIN
 from patrol.auth.sessions import end_all_sessions
 from patrol.db import db, utcnow
@@ -72,7 +73,8 @@ def confirmed_totp(user_id: int) -> TotpFactor | None:
 
 
 def has_factor(user: User) -> bool:
-    return confirmed_totp(user.id) is not None
+    """A confirmed authenticator app or at least one passkey."""
+    return confirmed_totp(user.id) is not None or has_passkey(user.id)
 
 
 def recovery_codes_left(user_id: int) -> int:
@@ -280,11 +282,12 @@ def replace_recovery_codes(user: User) -> list[str]:
 
 
 def reset_factors(user: User) -> int:
-    """Remove every factor and recovery code of `user` and end all of the user's sessions (a
+    """Remove every factor (app, passkeys) and recovery code of `user` and end all of the user's sessions (a
     lost phone: the next sign-in sets a new factor up). Returns the sessions ended. The
     caller writes the audit event and commits."""
     db.session.execute(sa.delete(TotpFactor).where(TotpFactor.user_id == user.id))
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(sa.delete(Passkey).where(Passkey.user_id == user.id))
     return end_all_sessions(user.id)
 
 
