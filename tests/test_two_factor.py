@@ -416,3 +416,18 @@ def test_a_reset_removes_the_passkeys_too(clocked):
     with clocked.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 0
     assert Api(clocked).login("supervisor").status_code == 200
+
+
+def test_a_key_nobody_registered_does_not_sign_in_alone(seeded):
+    client = Api(seeded)
+    client.refresh_csrf()
+    options = client.post("/login/key/options", json={})
+    assert options.status_code == 200
+    assert options.json["userVerification"] == "required"
+    assert "allowCredentials" not in options.json or options.json["allowCredentials"] == []
+    refused = client.post("/login/key", json={"credential": {"id": "bm9uZQ", "rawId": "bm9uZQ"}})
+    assert (refused.status_code, refused.json["error"]) == (401, "bad_passkey")
+    assert client.get("/api/v1/me").json["user"] is None
+    with seeded.app_context():
+        failure = db.session.scalar(sa.select(LoginFailure))
+        assert failure.username == "(passkey)"

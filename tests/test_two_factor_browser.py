@@ -202,6 +202,13 @@ def test_passkeys_register_sign_in_and_refuse_what_is_not_the_users(
     page.get_by_role("button", name="Bekräfta med din nyckel").click()
     page.wait_for_url("**/review/**")
 
+    # A passkey alone, where the browser offers one: no username, no password.
+    context.clear_cookies()
+    page.goto(base + "/login?next=/account/security")
+    page.get_by_role("button", name="Använd en nyckel i stället").click()
+    page.wait_for_url("**/account/security")
+    expect(page.locator("#passkeys")).to_contain_text("Min telefon")
+
     # Another user's key, in the same authenticator, does not sign the supervisor in.
     context.clear_cookies()
     password_step(page, base, "admin")  # no factor yet (the test app's switch)

@@ -174,6 +174,21 @@ def passkey_sign_in():
     return jsonify({"next": local_path(state.get("next"), home_for(user))})
 
 
+@bp.post("/login/key/options")
+@json_page
+def passkey_alone_options():
+    return jsonify(passkeys.sign_in_alone_options())
+
+
+@bp.post("/login/key")
+@json_page
+def passkey_alone():
+    """ "Använd en nyckel i stället": a registered passkey that verified its user signs in alone."""
+    user = passkeys.check_passkey_alone(_credential(json_body()))
+    start_session(user)
+    return jsonify({"next": local_path(request.args.get("next"), home_for(user))})
+
+
 @bp.get("/account/security")
 def security_page():
     """The user's own passkeys: add (named), list, remove."""

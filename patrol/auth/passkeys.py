@@ -177,3 +177,63 @@ def remove(user: User, passkey_id: int) -> bool:
     ).rowcount
     db.session.commit()
     return bool(removed)
+
+
+# --- a passkey alone (where the browser offers one) ---------------------------------------------
+
+# Failures of sign-ins by a key nobody registered are counted under this name (and so in the
+# per-address limit): there is no account to charge them to.
+UNKNOWN_KEY_USER = "(passkey)"
+
+
+def sign_in_alone_options() -> dict:
+    """Options for "Använd en nyckel i stället" on the login page: no username, the browser offers
+    the keys it holds for this site. The key must verify its user (PIN, fingerprint): a key
+    alone is then two factors, something held and something known or been."""
+    rp_id, _origin = relying_party()
+    options = generate_authentication_options(
+        rp_id=rp_id, user_verification=UserVerificationRequirement.REQUIRED
+    )
+    session[SIGN_IN_KEY] = bytes_to_base64url(options.challenge)
+    return json.loads(options_to_json(options))
+
+
+def check_passkey_alone(credential: dict) -> User:
+    """The user whose registered key this is, verified with user verification required; a
+    key nobody registered, a wrong signature or an inactive user is a failed login."""
+    address = (request.remote_addr or "unknown")[:64]
+    challenge = session.pop(SIGN_IN_KEY, None)
+    try:
+        raw_id = base64url_to_bytes(str(credential.get("rawId") or credential.get("id") or ""))
+    except (ValueError, TypeError, AttributeError):
+        raw_id = b""
+    passkey = db.session.scalar(sa.select(Passkey).where(Passkey.credential_id == raw_id))
+    user = db.session.get(User, passkey.user_id) if passkey is not None else None
+    name = user.username if user is not None else UNKNOWN_KEY_USER
+    limits.lock_account(name)
+    try:
+        limits.check_login_allowed(name, address)
+    except ApiError:
+        db.session.rollback()
+        raise
+    rp_id, origin = relying_party()
+    try:
+        if passkey is None or user is None or not user.active or not challenge:
+            raise InvalidAuthenticationResponse("unknown key, inactive user or no challenge")
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge),
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+            credential_public_key=passkey.public_key,
+            credential_current_sign_count=passkey.sign_count,
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError):
+        limits.record_failure(name, address)
+        raise _refused(gettext("This key is not registered here.")) from None
+    passkey.sign_count = verified.new_sign_count
+    passkey.last_used_at = utcnow()
+    db.session.commit()
+    limits.clear_failures(name, address)
+    return user

@@ -1,6 +1,7 @@
-// Passkeys on the desk's pages (issue 27): "Bekräfta med din nyckel" on the second step of
-// signing in, and adding a named key on /account/security. The server keeps the challenge and
-// checks the answer (patrol/auth/passkeys.py); this only carries it to the browser's WebAuthn.
+// Passkeys on the desk's pages (issue 27): "Använd en nyckel i stället" on the login page, "Bekräfta
+// med din nyckel" on the second step of signing in, and adding a named key on
+// /account/security. The server keeps the challenge and checks the answer
+// (patrol/auth/passkeys.py); this only carries it to the browser's WebAuthn.
 
 function csrfToken() {
   const field = document.querySelector("input[name=csrf_token]");
@@ -82,6 +83,35 @@ if (add) {
       fail(error, answer.data?.message || add.dataset.failed);
     } catch (_) {
       fail(error, add.dataset.failed);
+    }
+  });
+}
+
+// "Använd en nyckel i stället" on the login page, shown only where the browser has WebAuthn: the
+// browser offers the keys it holds for this site; no username, no password.
+const alone = document.getElementById("passkey-alone");
+if (alone && window.PublicKeyCredential && PublicKeyCredential.parseRequestOptionsFromJSON) {
+  document.getElementById("passkey-alone-box").hidden = false;
+  alone.addEventListener("click", async () => {
+    const error = document.getElementById("passkey-alone-error");
+    error.hidden = true;
+    alone.disabled = true;
+    try {
+      const options = await postJson(alone.dataset.options);
+      if (!options.ok) return fail(error, options.data?.message || alone.dataset.failed);
+      const credential = await navigator.credentials.get({
+        publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.data),
+      });
+      const answer = await postJson(alone.dataset.verify, { credential: credential.toJSON() });
+      if (answer.ok) {
+        location.assign(answer.data.next);
+        return;
+      }
+      fail(error, answer.data?.message || alone.dataset.failed);
+    } catch (_) {
+      fail(error, alone.dataset.failed);
+    } finally {
+      alone.disabled = false;
     }
   });
 }
