@@ -518,6 +518,7 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         "object_id": str(places["cp1"]),
         # No failed mail in this world: an unknown one answers 404, never 5xx.
         "message_id": "1",
+        "passkey_id": "1",  # someone's passkey: removing another user's removes nothing
     }
 
     def value(match):

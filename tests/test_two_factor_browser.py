@@ -90,6 +90,8 @@ def test_the_phones_login_asks_for_the_code(browser, live_app, live_server, outp
     assert_accessible(page, "phone-second-step")
     page.screenshot(path=str(output_dir / "phone-second-step-sv-dark-390.png"), full_page=True)
 
+    key = page.get_by_role("link", name="Bekräfta med din nyckel")
+    assert key.get_attribute("href") == "/login/code"
     page.get_by_label("Kod").fill("111111")
     page.get_by_role("button", name="Fortsätt").click()
     expect(page.get_by_role("alert")).to_have_text("Fel kod. Försök igen.")

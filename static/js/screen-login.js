@@ -140,6 +140,9 @@ function askForCode(section, ctx) {
       submit.disabled = false;
     }
   });
-  section.replaceChildren(h("h1", {}, t("second_step_title")), h("p", { class: "lead" }, t("second_step_lead")), form);
+  // A passkey instead: the server's second-step page has "Bekräfta med din nyckel" (the half
+  // state is in the same cookie) and comes back to /app/ when it is done.
+  const key = h("a", { class: "button big", href: "/login/code" }, t("second_step_key"));
+  section.replaceChildren(h("h1", {}, t("second_step_title")), h("p", { class: "lead" }, t("second_step_lead")), form, key);
   code.focus();
 }
