@@ -71,6 +71,14 @@ class Defaults:
     LOGIN_ACCOUNT_PACE = timedelta(seconds=30)
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
+    # The second step of signing in (issue 27): how long the half-signed-in state after a right
+    # password lasts, by the server's clock.
+    SECOND_STEP_LIFETIME = timedelta(minutes=5)
+    # FOR TESTS ONLY, refused in production (configcheck): users without a second factor sign
+    # in with the password alone even where their role requires one (the suite's many login
+    # helpers). A user who has a factor is still asked for it.
+    TESTS_SKIP_SECOND_FACTOR_SETUP = False
+
     # Sync rules (architecture §5a).
     SHIFT_END_GRACE = timedelta(minutes=15)
     CLOCK_SKEW_LIMIT = timedelta(minutes=5)

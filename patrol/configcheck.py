@@ -82,6 +82,12 @@ def check(config) -> list[str]:
             "one (python3 -c 'import secrets; print(secrets.token_hex(32))')."
         )
 
+    if production and truthy(config.get("TESTS_SKIP_SECOND_FACTOR_SETUP", "")):
+        problems.append(
+            "PATROL_TESTS_SKIP_SECOND_FACTOR_SETUP is for the test suite only: remove it "
+            "(production always asks admins for a second factor)."
+        )
+
     public = config.get("PUBLIC_URL")
     allow_http = truthy(config.get("ALLOW_HTTP", ""))
     if public:

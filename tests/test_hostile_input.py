@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Request
@@ -44,6 +45,7 @@ from tests.support.push_service import LoopbackPushService, Subscriber
 from tests.support.review import demo_places, sync_shift
 from tests.support.rounds import make_route
 from tests.support.safety import acute_event_with_plan, plan_walk_directly
+from tests.support.twofactor import SECRET
 
 # --- the classes -------------------------------------------------------------------------------
 
@@ -234,6 +236,12 @@ def build_world(push_app, push_service) -> dict:
         from patrol.sites.models import Area, Organization
 
         create_user("crew", TEST_PASSWORD, "crew", "Dagpersonal Demo")
+        # A user with an authenticator app, for the second step of logging in (issue 27).
+        from patrol.auth.models import TotpFactor
+
+        second = create_user("second-step", TEST_PASSWORD, "supervisor")
+        db.session.add(TotpFactor(user_id=second.id, secret=SECRET, confirmed_at=now))
+        db.session.commit()
 
         ids["area"] = db.session.scalar(sa.select(Area.id).order_by(Area.id))
         ids["organization"] = db.session.scalar(
@@ -309,6 +317,8 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
             "anonymous",
             {"username": "guard", "password": TEST_PASSWORD},
         ),
+        # The code of the app of the user `half_signed_in` gives (the server's real clock).
+        "auth_api.second_step": ("half_signed_in", {"code": pyotp.TOTP(SECRET).now()}),
         "shifts.put_shift": (
             "guard",
             {"started_at": iso(now - timedelta(minutes=30)), "ended_at": None, "note": "Pass"},
@@ -456,9 +466,20 @@ def client_for(world, endpoint: str) -> Api:
     return world["clients"]["supervisor"]
 
 
+def half_signed_in(app) -> Api:
+    """A client past the password of the world's user with an authenticator app (SECRET):
+    only the second step is left (issue 27). A user of its own, so no other login here needs
+    a code."""
+    client = Api(app)
+    assert client.login("second-step").json["error"] == "second_factor_required"
+    return client
+
+
 def sender(world, who: str) -> Api:
     """The world's guard or supervisor; a fresh anonymous client for the login (a login turns
     a client into a user and renews its CSRF token)."""
+    if who == "half_signed_in":
+        return half_signed_in(world["app"])
     if who != "anonymous":
         return world["clients"][who]
     client = Api(world["app"])
@@ -497,6 +518,7 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         "object_id": str(places["cp1"]),
         # No failed mail in this world: an unknown one answers 404, never 5xx.
         "message_id": "1",
+        "passkey_id": "1",  # someone's passkey: removing another user's removes nothing
     }
 
     def value(match):

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from patrol.audit import created, labelled, plain, write_audit
+from patrol.auth import twofactor
 from patrol.auth.models import User
 from patrol.auth.passwords import hash_password
 from patrol.auth.roles import ADMIN
@@ -390,3 +391,24 @@ def logout_everywhere(user: User) -> int:
     audit("logout_everywhere", user, {"sessions_ended": [None, ended]})
     db.session.commit()
     return ended
+
+
+def reset_factors(user: User) -> int:
+    """A lost phone (issue 27): the user's second factors and recovery codes go, every session
+    ends, and the next sign-in sets a new factor up. Returns the sessions ended."""
+    ended = twofactor.reset_factors(user)
+    audit("reset_factors", user, {"sessions_ended": [None, ended]})
+    db.session.commit()
+    return ended
+
+
+def set_second_factor_roles(roles: set[str]) -> bool:
+    """Which roles (besides admin, always) must set up a second factor at the next sign-in;
+    audited as one event. Returns whether anything changed."""
+    before, after = twofactor.set_required_roles(roles)
+    if before == after:
+        db.session.rollback()
+        return False
+    write_audit("update", "second_factor_roles", None, "", {"roles": [before, after]})
+    db.session.commit()
+    return True

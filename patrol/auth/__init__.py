@@ -10,7 +10,7 @@ from patrol.extensions import login_manager
 
 def init_app(app: Flask) -> None:
     from patrol.auth import api, pages, sessions
-    from patrol.auth.commands import create_user_command
+    from patrol.auth.commands import create_user_command, reset_factors_command
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
@@ -27,3 +27,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(reset_factors_command)

@@ -7,7 +7,7 @@ from flask import g, request, session
 from flask_babel import gettext
 from flask_login import login_user
 
-from patrol.auth import limits
+from patrol.auth import limits, twofactor
 from patrol.auth.models import User
 from patrol.auth.passwords import hash_password, verify_password
 from patrol.db import db
@@ -40,9 +40,25 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
+def after_password(user: User, next_path: str | None = None) -> str | None:
+    """What a right password leads to: None when the user is now logged in; "code" when the
+    user has a second factor to give, "setup" when the user's role requires one that is not
+    set up yet. In both latter cases nothing is logged in: only the half-signed-in state is
+    kept (patrol/auth/twofactor.py), and no `user_sessions` row exists."""
+    if twofactor.has_factor(user):
+        twofactor.begin_half_login(user, enrol=False, next_path=next_path)
+        return "code"
+    if twofactor.must_have_factor(user):
+        twofactor.begin_half_login(user, enrol=True, next_path=next_path)
+        return "setup"
+    start_session(user)
+    return None
+
+
 def start_session(user: User) -> None:
     """Log `user` in for a shift, with a new CSRF token: a token seen before the login (by
     another page, another person at the same browser) is worth nothing after it."""
+    twofactor.end_half_login()
     session.pop(CSRF_FIELD, None)
     g.pop(CSRF_FIELD, None)
     session.permanent = True  # PERMANENT_SESSION_LIFETIME: a whole shift

@@ -10,6 +10,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from patrol.audit import write_audit
+from patrol.auth import twofactor
 from patrol.auth.actions import create_user
 from patrol.auth.models import User
 from patrol.auth.roles import OWNER, ROLES
@@ -72,3 +74,24 @@ def create_user_command(
         raise click.ClickException("the password must have at least 8 characters")
     create_user(username, password, role, display_name, **extra)
     click.echo(f"Created {role} {username!r}.")
+
+
+@click.command(
+    "reset-factors",
+    help="Remove a user's second factors and recovery codes and end the user's sessions (a "
+    "lost phone, the last admin locked out): the next sign-in sets a new factor up.",
+)
+@click.argument("username")
+@with_appcontext
+def reset_factors_command(username: str):
+    user = db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.username) == username.lower())
+    )
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    ended = twofactor.reset_factors(user)
+    write_audit(
+        "reset_factors", "user", user.id, user.display_name, {"sessions_ended": [None, ended]}
+    )
+    db.session.commit()
+    click.echo(f"Second factors of {user.username!r} removed; {ended} session(s) ended.")

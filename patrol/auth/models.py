@@ -81,3 +81,62 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(sa.String(80), index=True)
     address: Mapped[str] = mapped_column(sa.String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class TotpFactor(Base):
+    """A user's authenticator app (issue 27). The secret must be readable to check a code, so
+    it is stored as it is (like the VAPID key); `confirmed_at` stays NULL until the user has
+    typed a first code from the app, and only a confirmed factor counts for the login.
+    `last_step` is the 30-second time step of the last code accepted: a code of that step or
+    an earlier one is refused, so each code works once (architecture §6)."""
+
+    __tablename__ = "totp_factors"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class RecoveryCode(Base):
+    """One of a user's ten one-time recovery codes, kept as the SHA-256 of the code (80 random
+    bits each: a fast hash is enough for a secret nobody can guess, and a lost database does
+    not give the codes away). `used_at` set: spent."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SecondFactorRole(Base):
+    """A role whose users must set up a second factor at their next sign-in, turned on by an
+    admin under /admin/ (audited). Admins need one whatever this table says."""
+
+    __tablename__ = "second_factor_roles"
+
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Passkey(Base):
+    """A passkey (WebAuthn credential) of a user: a phone, a laptop, a security key, each with
+    the name the user gave it. Only the public key is kept; `sign_count` is the authenticator's
+    counter, which py_webauthn refuses to see go backwards (a cloned authenticator)."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

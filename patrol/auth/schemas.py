@@ -17,6 +17,14 @@ class LoginSchema(Schema):
     password = Text(required=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
 
 
+class SecondStepSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    # Six digits from the app, or a recovery code (xxxx-xxxx-xxxx-xxxx).
+    code = Text(required=True, validate=validate.Length(min=1, max=40))
+
+
 class UserSchema(Schema):
     id = fields.Integer()
     username = fields.String()

@@ -38,6 +38,9 @@ class Gunicorn:
             PATROL_PHOTO_DIR=app.config["PHOTO_DIR"],
             PATROL_PASSWORD_HASH_TIME_COST=str(app.config["PASSWORD_HASH_TIME_COST"]),
             PATROL_PASSWORD_HASH_MEMORY_KIB=str(app.config["PASSWORD_HASH_MEMORY_KIB"]),
+            PATROL_TESTS_SKIP_SECOND_FACTOR_SETUP=str(
+                app.config.get("TESTS_SKIP_SECOND_FACTOR_SETUP", False)
+            ).lower(),
             **env,
         )
         self.workers = workers

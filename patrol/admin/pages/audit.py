@@ -38,6 +38,7 @@ def entity_choices() -> dict[str, str]:
         "user": gettext("user"),
         "route": gettext("route"),
         "checklist": gettext("checklist"),
+        "second_factor_roles": gettext("sign-in in two steps"),
         "import": gettext("CSV import"),
     }
 
@@ -54,6 +55,7 @@ def action_choices() -> dict[str, str]:
         "rotate_token": gettext("QR code replaced"),
         "reset_password": gettext("Password reset"),
         "logout_everywhere": gettext("Logged out everywhere"),
+        "reset_factors": gettext("Second factors reset"),
         "import": gettext("CSV import"),
     }
 

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from patrol.admin import actions
@@ -25,10 +26,12 @@ from patrol.admin.schemas import (
     form_values,
     load,
 )
+from patrol.auth import twofactor
 from patrol.auth.models import User
-from patrol.auth.roles import ROLES
+from patrol.auth.roles import ADMIN, ROLES
 from patrol.auth.sessions import count_sessions
 from patrol.db import db, utcnow
+from patrol.errors import ApiError
 from patrol.reports.models import Report
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Organization
@@ -75,8 +78,27 @@ def users():
         .order_by(User.active.desc(), User.role, User.username)
     ).all()
     return render_template(
-        "admin/users.html", users=everyone, synced=last_synced(), on_shift=on_shift_now()
+        "admin/users.html",
+        users=everyone,
+        synced=last_synced(),
+        on_shift=on_shift_now(),
+        required_roles=twofactor.required_roles(),
+        optional_roles=[r for r in ROLES if r != ADMIN],
     )
+
+
+@bp.post("/users/second-factor")
+def second_factor_roles():
+    """Which roles must set up a second factor at their next sign-in (admins always must)."""
+    chosen = set(request.form.getlist("roles"))
+    unknown = chosen - set(ROLES)
+    if unknown:
+        raise ApiError(400, gettext("Unknown role."))
+    if actions.set_second_factor_roles(chosen):
+        flash(
+            gettext("Saved. The chosen roles set up a second step at their next sign-in."), "notice"
+        )
+    return redirect(url_for("admin.users"))
 
 
 USER_FORM_FIELDS = (
@@ -111,6 +133,8 @@ def render_user(user: User, errors=None, one_time_password=None, status=200):
         areas=db.session.scalars(sa.select(Area).order_by(Area.name)).all(),
         organizations=db.session.scalars(sa.select(Organization).order_by(Organization.name)).all(),
         sessions=count_sessions(user.id) if user.id else 0,
+        has_factor=twofactor.has_factor(user) if user.id else False,
+        recovery_left=twofactor.recovery_codes_left(user.id) if user.id else 0,
     ), status
 
 
@@ -162,6 +186,27 @@ def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     password = actions.reset_password(user)
     return render_user(user, one_time_password=password)
+
+
+@bp.post("/users/<int:user_id>/reset-factors")
+def reset_factors(user_id: int):
+    """A lost phone: the user's second factors go and every session ends (audited). An admin
+    cannot reset their own: a stolen admin session must not be able to remove the admin's
+    second step (the CLI can, on the server)."""
+    user = get_or_404(User, user_id)
+    if user.id == current_user.id:
+        return render_user(
+            user, {"active": gettext("You cannot reset your own second step here.")}, status=409
+        )
+    ended = actions.reset_factors(user)
+    flash(
+        gettext(
+            "Second step reset; logged out on %(n)d devices. The next sign-in sets it up anew.",
+            n=ended,
+        ),
+        "notice",
+    )
+    return redirect(url_for("admin.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/logout-everywhere")
