@@ -324,3 +324,39 @@ def test_a_configured_signing_key_is_used_and_published(tmp_path, migrated_datab
         }
     ]
     assert not (tmp_path / "instance" / "signing_key.pem").exists()
+
+
+def test_the_owner_mail_carries_the_signed_root(seeded, tmp_path):
+    """The root and key id go out in the owners' morning email: copies outside the server."""
+    from datetime import UTC, datetime
+
+    from patrol.auth.models import User
+    from patrol.mail.rules import drain_outbox
+    from patrol.review import actions
+    from tests.support.owners import NIGHT as OWNER_NIGHT
+    from tests.support.owners import build_world
+    from tests.support.smtp import SmtpServer
+
+    smtp = SmtpServer().start()
+    try:
+        seeded.config.update(
+            smtp.config(), PUBLIC_URL="https://patrull.example.se", MAIL_FROM="N <n@example.se>"
+        )
+        set_clock(seeded, datetime(2026, 11, 24, 7, 0, tzinfo=UTC))
+        world = build_world(seeded)
+        with seeded.app_context():
+            supervisor = db.session.get(User, world["supervisor"])
+            actions.mark_night_reviewed(OWNER_NIGHT, supervisor)
+            while drain_outbox():
+                pass
+            seal = db.session.scalar(sa.select(NightSeal))
+        mails = [m for _, rcpt, m in smtp.inbox.received if "agare.a@example.se" in rcpt]
+    finally:
+        smtp.stop()
+    assert len(mails) == 1
+    text = mails[0].get_body(("plain",)).get_content()
+    assert (
+        f"Nattens signerade underlag (version 1): rot {seal.root}, nyckel-id {seal.key_id}." in text
+    )
+    html = mails[0].get_body(("html",)).get_content()
+    assert seal.root in html

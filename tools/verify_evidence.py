@@ -128,6 +128,14 @@ def check_photo(archive: zipfile.ZipFile, entry: dict, record: dict, name: str) 
 def verify(path: str, expect_root: str | None = None, expect_key: str | None = None) -> str:
     """A one-line summary when the file verifies; raises Mismatch naming what does not."""
     try:
+        return _verify(path, expect_root, expect_key)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        # A field missing or of the wrong type: the manifest was edited or is not ours.
+        raise Mismatch(f"the manifest is malformed ({type(error).__name__}: {error})") from None
+
+
+def _verify(path: str, expect_root: str | None, expect_key: str | None) -> str:
+    try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as error:
         raise Mismatch(f"not a readable evidence file: {error}") from None
