@@ -360,3 +360,27 @@ def test_the_owner_mail_carries_the_signed_root(seeded, tmp_path):
     )
     html = mails[0].get_body(("html",)).get_content()
     assert seal.root in html
+
+
+def test_a_signing_key_that_is_not_one_stops_the_start(tmp_path, migrated_databases):
+    from patrol.configcheck import ConfigError
+    from tests.support.app import make_test_app
+
+    with pytest.raises(ConfigError, match="PATROL_SIGNING_KEY"):
+        make_test_app(migrated_databases["sqlite"], tmp_path, SIGNING_KEY="c2hvcnQ")
+
+
+def test_a_version_kept_a_moment_ago_by_someone_else_is_refused_not_a_500(seeded, places, api_as):
+    """Two supervisors marking at once: the second one's leaves meet the first one's (night,
+    version, position) and it gets review's AlreadyReviewed, as without signing."""
+    from patrol.auth.models import User
+    from patrol.evidence.snapshot import seal_night
+    from patrol.review import actions
+
+    sync_shift(api_as("guard"), places)
+    with seeded.app_context():
+        seal_night(NIGHT, 1, utcnow())  # what the other supervisor's transaction committed
+        db.session.commit()
+        supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        with pytest.raises(actions.AlreadyReviewed):
+            actions.mark_night_reviewed(NIGHT, supervisor)

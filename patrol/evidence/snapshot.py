@@ -14,12 +14,14 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from patrol.db import db, utcnow
 from patrol.evidence.canonical import canonical_json, leaf_hash, merkle_root, night_root
 from patrol.evidence.keys import signer
 from patrol.evidence.models import EvidenceLeaf, NightSeal
 from patrol.reports.models import Photo, Report
+from patrol.review.actions import AlreadyReviewed
 from patrol.review.models import ReportReview, ReviewEvent, WorkOrder
 from patrol.review.queries import night_sos
 from patrol.rounds.models import RoundSkip
@@ -136,7 +138,12 @@ def seal_night(night: date, version: int, reviewed_at: datetime) -> NightSeal:
             }
         )
     if leaves:
-        db.session.execute(sa.insert(EvidenceLeaf), leaves)
+        try:
+            db.session.execute(sa.insert(EvidenceLeaf), leaves)
+        except IntegrityError:
+            # Another supervisor kept this version a moment ago: the same answer as review's.
+            db.session.rollback()
+            raise AlreadyReviewed from None
     merkle = merkle_root(hashes).hex()
     root = night_root(night.isoformat(), version, len(hashes), merkle, previous)
     key = signer()
