@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -159,7 +160,22 @@ def test_a_changed_byte_in_a_stored_row_is_named(seeded, boss, night, tmp_path):
 
 
 def test_a_changed_photo_is_named(seeded, boss, night, tmp_path):
+    # One byte of the stored photo (the photo store's file) changed after signing.
+    from patrol.reports.models import Photo
+    from patrol.reports.storage import photo_store
+
+    with seeded.app_context():
+        stored = photo_store().path(db.session.get(Photo, uuid.UUID(night["photo"])).storage_key)
+    data = stored.read_bytes()
+    stored.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
+    result = run_tool(download(boss, tmp_path, "stored.zip"), tmp_path)
+    assert result.returncode == 1
+    assert f"(photo {night['photo']}): the photo does not match its SHA-256" in result.stdout
+    stored.write_bytes(data)
+
+    # The same change made in the file itself.
     path = download(boss, tmp_path)
+    assert run_tool(path, tmp_path).returncode == 0
     changed = tmp_path / "changed.zip"
 
     def flip(name: str, data: bytes) -> bytes:
@@ -384,3 +400,31 @@ def test_a_version_kept_a_moment_ago_by_someone_else_is_refused_not_a_500(seeded
         supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
         with pytest.raises(actions.AlreadyReviewed):
             actions.mark_night_reviewed(NIGHT, supervisor)
+
+
+def test_a_changed_byte_in_the_live_database_row_is_named_too(seeded, boss, night, tmp_path):
+    """The export holds the records as signed; `--against-database` also compares them with
+    the rows stored now, so a report edited in the database after signing is named."""
+    from patrol.reports.models import Report
+
+    path = download(boss, tmp_path)
+    runner = seeded.test_cli_runner()
+    outcome = runner.invoke(args=["verify-evidence", "--against-database", str(path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.output.rstrip().endswith("the database's rows match")
+    with seeded.app_context():
+        db.session.execute(
+            sa.update(Report)
+            .where(Report.id == uuid.UUID(night["lighting"]))
+            .values(description="Trasig lampa i trapphuset, plan 3.")
+        )
+        db.session.commit()
+        position = db.session.scalar(
+            sa.select(EvidenceLeaf.position).where(EvidenceLeaf.record_id == night["lighting"])
+        )
+    outcome = runner.invoke(args=["verify-evidence", "--against-database", str(path)])
+    assert outcome.exit_code == 1
+    assert (
+        f"FAILED: record {position} (report {night['lighting']}): the database's row changed"
+        in outcome.output
+    )

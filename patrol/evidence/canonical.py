@@ -25,7 +25,9 @@ def plain(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        # isoformat, not strftime: "%Y" of the year 1 is "1" on glibc, not "0001".
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):

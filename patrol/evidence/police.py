@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -30,6 +30,19 @@ from patrol.shifts.models import CheckIn, Shift
 
 AROUND = timedelta(hours=1)
 PHOTO_MM = 120
+
+
+def around(moment: datetime) -> tuple[datetime, datetime]:
+    """An hour either side, kept inside the calendar (a phone's clock can say year 1)."""
+    try:
+        first = moment - AROUND
+    except OverflowError:
+        first = datetime.min.replace(tzinfo=UTC)
+    try:
+        last = moment + AROUND
+    except OverflowError:
+        last = datetime.max.replace(tzinfo=UTC)
+    return first, last
 
 
 def proof_of(report_id: str):
@@ -59,14 +72,15 @@ def police_record_pdf(report_id: uuid.UUID) -> bytes | None:
     report = db.session.get(Report, report_id)
     if report is None:
         return None
-    shift = db.session.get(Shift, report.shift_id)
+    shift = db.session.get(Shift, report.shift_id) if report.shift_id else None
     review = db.session.get(ReportReview, report.id)
+    first, last = around(report.occurred_at)
     checkins = db.session.scalars(
         sa.select(CheckIn)
         .where(
             CheckIn.shift_id == report.shift_id,
-            CheckIn.occurred_at >= report.occurred_at - AROUND,
-            CheckIn.occurred_at <= report.occurred_at + AROUND,
+            CheckIn.occurred_at >= first,
+            CheckIn.occurred_at <= last,
         )
         .order_by(CheckIn.occurred_at)
     ).all()
@@ -105,9 +119,12 @@ def police_record_pdf(report_id: uuid.UUID) -> bytes | None:
             )
         pdf.section("Väktarens pass")
         pdf.text_line(f"Väktare: {report.reporter.display_name}", 10)
-        pdf.text_line(f"Pass startat {local_time(shift.started_at, 'yyyy-MM-dd HH:mm')}", 10)
-        ended = local_time(shift.ended_at, "yyyy-MM-dd HH:mm") if shift.ended_at else "pågår"
-        pdf.text_line(f"Pass avslutat {ended}", 10)
+        if shift is None:  # a report made outside a shift (a safety walk's finding)
+            pdf.text_line("Rapporten gjordes utanför ett pass.", 10)
+        else:
+            pdf.text_line(f"Pass startat {local_time(shift.started_at, 'yyyy-MM-dd HH:mm')}", 10)
+            ended = local_time(shift.ended_at, "yyyy-MM-dd HH:mm") if shift.ended_at else "pågår"
+            pdf.text_line(f"Pass avslutat {ended}", 10)
         pdf.section("Incheckningar ± 1 timme")
         if not checkins:
             pdf.text_line("Inga incheckningar inom en timme.", 10)
@@ -120,6 +137,13 @@ def police_record_pdf(report_id: uuid.UUID) -> bytes | None:
         write_proof(pdf, proof)
         write_photos(pdf, report)
         return bytes(pdf.output())
+
+
+def exact(pdf: NightPdf, text: str, size: float = 8) -> None:
+    """Text someone may type or copy to recompute a hash: left-aligned, never justified (a
+    justified line stretches its spaces and hides where they are)."""
+    pdf.set_font(pdf.family, "", size)
+    pdf.multi_cell(0, size * 0.5, pdf.clean(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def write_proof(pdf: NightPdf, proof) -> None:
@@ -136,20 +160,20 @@ def write_proof(pdf: NightPdf, proof) -> None:
     if leaf.body is None:
         pdf.text_line("Postens innehåll är gallrat; bara dess hash finns kvar.", 9)
     else:
-        pdf.text_line(f"Salt (hex): {leaf.salt}", 8)
-        pdf.text_line("Kanonisk JSON (UTF-8, exakt så här):", 8)
-        pdf.text_line(leaf.body, 7)
+        exact(pdf, f"Salt (hex): {leaf.salt}")
+        pdf.text_line("Kanonisk JSON (UTF-8, exakt så här, utan radbrytningar):", 8)
+        exact(pdf, leaf.body, 7)
     pdf.text_line(f"Lövhash = SHA-256(salt || JSON): {leaf.leaf_hash}", 8)
     pdf.text_line(
         "Väg uppåt (L: syskon till vänster, R: till höger; nod = SHA-256(01 || v || h)):", 8
     )
     for side, sibling in path:
-        pdf.text_line(f"{side} {sibling.hex()}", 8)
+        exact(pdf, f"{side} {sibling.hex()}")
     pdf.text_line(f"Merkle-rot: {seal.merkle_root}", 8)
     pdf.text_line(f"Föregående versions rot: {seal.previous_root or '–'}", 8)
     pdf.text_line(f"Signerad rot: {seal.root}", 8, True)
-    pdf.text_line(f"Nyckel-id: {seal.key_id} (Ed25519, publik nyckel {seal.public_key})", 8)
-    pdf.text_line(f"Signatur: {seal.signature}", 8)
+    exact(pdf, f"Nyckel-id: {seal.key_id} (Ed25519, publik nyckel {seal.public_key})")
+    exact(pdf, f"Signatur: {seal.signature}")
 
 
 def write_photos(pdf: NightPdf, report: Report) -> None:
@@ -158,12 +182,13 @@ def write_photos(pdf: NightPdf, report: Report) -> None:
         return
     pdf.section("Foton")
     for photo, data in photos:
-        pdf.text_line(f"Foto {photo.id} · SHA-256 {photo.sha256}", 8)
+        height = PHOTO_MM * photo.height / photo.width if photo.width else PHOTO_MM
+        if data is not None and pdf.will_page_break(height + 14):
+            pdf.add_page()  # the caption stays with its photo
+        exact(pdf, f"Foto {photo.id}")
+        exact(pdf, f"SHA-256 {photo.sha256}")
         if data is None:
             pdf.text_line("Fotot är gallrat.", 9)
             continue
-        height = PHOTO_MM * photo.height / photo.width if photo.width else PHOTO_MM
-        if pdf.will_page_break(height + 4):
-            pdf.add_page()
         pdf.image(io.BytesIO(data), w=PHOTO_MM)
-        pdf.ln(2)
+        pdf.ln(3)

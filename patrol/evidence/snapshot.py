@@ -42,13 +42,19 @@ KINDS = (
 )
 
 
+# Derived columns that are not part of the record: a photo's thumbnail is made from it later
+# (by the worker, or by the night's PDF right after signing).
+DERIVED = {"photos": {"thumbnail_key"}}
+
+
 def columns_of(row) -> dict:
     """Every stored column of a row (binary columns left out: photos are their SHA-256)."""
     mapper = sa.inspect(type(row))
+    derived = DERIVED.get(mapper.local_table.name, set())
     data = {}
     for attr in mapper.column_attrs:
         column = attr.columns[0]
-        if isinstance(column.type, sa.LargeBinary):
+        if isinstance(column.type, sa.LargeBinary) or column.name in derived:
             continue
         data[column.name] = getattr(row, attr.key)
     return data
