@@ -428,3 +428,21 @@ def test_a_changed_byte_in_the_live_database_row_is_named_too(seeded, boss, nigh
         f"FAILED: record {position} (report {night['lighting']}): the database's row changed"
         in outcome.output
     )
+
+
+def test_a_photo_purged_early_after_its_period_was_shortened_goes_as_its_leaf_hash(
+    seeded, boss, night, tmp_path
+):
+    seeded.config["RETENTION_PHOTOS_DAYS"] = 1  # shortened after the night was signed
+    set_clock(seeded, utcnow() + timedelta(days=2))
+    assert seeded.test_cli_runner().invoke(args=["purge"]).exit_code == 0
+    path = download(boss, tmp_path)
+    result = run_tool(path, tmp_path)
+    assert result.returncode == 0, result.stdout
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    (photo,) = [e for e in manifest["records"] if e["kind"] == "photo"]
+    assert photo["file"] is None and photo["salt"] is None and photo["photo"] is None
+    with seeded.app_context():
+        leaf = db.session.scalar(sa.select(EvidenceLeaf).where(EvidenceLeaf.kind == "photo"))
+        assert leaf.body is None and leaf.salt is None and leaf.leaf_hash == photo["leaf_hash"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 import zipfile
 from datetime import date
 
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from patrol.db import db
 from patrol.evidence.models import EvidenceLeaf, NightSeal
 from patrol.evidence.snapshot import KINDS, forget_expired
+from patrol.reports.models import Photo
 from patrol.reports.storage import read_photo
 
 FORMAT = "nattpatrull-evidence/1"
@@ -83,15 +85,21 @@ def evidence_zip(night: date, version: int | None = None) -> tuple[NightSeal, by
                 "file": None,
                 "photo": None,
             }
+            photo = None
+            if leaf.body is not None and leaf.kind == "photo":
+                key = json.loads(leaf.body)["data"].get("storage_key")
+                photo = read_photo(key) if key else None
+                if photo is None and db.session.get(Photo, uuid.UUID(leaf.record_id)) is None:
+                    # The purge took the photo before this leaf's own date (its period was
+                    # shortened since): the record goes as its leaf hash, like any purged one.
+                    leaf.body = leaf.salt = None
+                    entry["salt"] = None
             if leaf.body is not None:
                 entry["file"] = f"records/{leaf.position:05d}-{leaf.kind}.json"
                 archive.writestr(entry["file"], leaf.body.encode("utf-8"))
-                if leaf.kind == "photo":
-                    key = json.loads(leaf.body)["data"].get("storage_key")
-                    data = read_photo(key) if key else None
-                    if data is not None:
-                        entry["photo"] = f"photos/{leaf.record_id}"
-                        archive.writestr(entry["photo"], data)
+            if photo is not None:
+                entry["photo"] = f"photos/{leaf.record_id}"
+                archive.writestr(entry["photo"], photo)
             entries.append(entry)
         manifest = {
             "format": FORMAT,
@@ -102,4 +110,5 @@ def evidence_zip(night: date, version: int | None = None) -> tuple[NightSeal, by
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False))
         archive.writestr("README.txt", README)
+    db.session.commit()  # the content of photos the purge took is erased for good
     return seal, buffer.getvalue()
