@@ -65,5 +65,9 @@ def test_the_police_record_and_the_evidence_file_from_the_desk(
         )
         assert result.returncode == 0 and result.stdout.startswith("OK night"), result.stdout
         (output_dir / "evidence-police-record.pdf").write_bytes(response.body())
+        kept = page.request.get(f"{live_server.url}/review/nights/{NIGHT}/versions/1.pdf")
+        first_page = pdf_text(kept.body()).split("Sammanfattning")[0]
+        assert root in first_page.replace(" ", "")
+        (output_dir / "evidence-kept-night.pdf").write_bytes(kept.body())
     finally:
         context.close()
