@@ -53,6 +53,7 @@ def create_app(
         admin,
         auth,
         backup,
+        evidence,
         guard,
         health,
         mail,
@@ -77,6 +78,7 @@ def create_app(
     review.init_app(app)  # supervisor's morning: Natten, shift logs, work orders, exports
     push.init_app(app)  # push notifications: acute alerts, extra rounds, SOS; push-worker
     rounds.init_app(app)  # planned rounds: routes, skips, compliance, Just nu, /admin/routes
+    evidence.init_app(app)  # signed night records, evidence.zip, police record, public keys
     safety.init_app(app)  # disturbance cases, resident information (/review/cases, ...)
     privacy.init_app(app)  # retention periods, `purge`, `export-person`
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command

@@ -127,6 +127,9 @@ class Defaults:
     PUSH_ALLOWED_HOSTS = ""
     # PEM text or the raw 32-byte P-256 key in base64url; else <instance>/vapid_private.pem.
     VAPID_PRIVATE_KEY = None
+    # Signing reviewed nights (patrol/evidence): PEM text or the raw 32-byte Ed25519 key in
+    # base64url; else <instance>/signing_key.pem, written on first use.
+    SIGNING_KEY = None
     PUSH_REQUEST_TIMEOUT_S = 10.0
     PUSH_MAX_ATTEMPTS = 10
     PUSH_RETRY_BASE_S = 2.0

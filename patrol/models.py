@@ -5,6 +5,7 @@ Feature packages that add tables add their models module here.
 
 from patrol.audit import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
+from patrol.evidence.models import EvidenceLeaf, NightSeal
 from patrol.mail.models import MailMessage
 from patrol.owners.models import OwnerNews, WorkOrderPhoto
 from patrol.privacy.models import PurgeRun
@@ -23,9 +24,11 @@ __all__ = [
     "CheckIn",
     "Checkpoint",
     "DiscardedRecord",
+    "EvidenceLeaf",
     "JobRun",
     "LoginFailure",
     "NightReview",
+    "NightSeal",
     "MailMessage",
     "Organization",
     "OwnerNews",

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 from patrol.auth.models import User
 from patrol.auth.roles import OWNER
 from patrol.db import db, utcnow
+from patrol.evidence.snapshot import latest_seal
 from patrol.labels import LEVEL_ORDER, template_labels
 from patrol.mail.rules import Attachment, address, public_url, queue_mail
 from patrol.owners import exports, rules
@@ -189,9 +190,12 @@ def owner_email(user: User, news: OwnerNight, trigger: str) -> dict:
             row.report.id: public_url("owners.report", report_id=row.report.id)
             for row in news.reports
         }
+        # The night's signed root (issue 26): a copy outside the operator's server.
+        seal = latest_seal(news.night, news.version)
         context = {
             "user": user,
             "news": news,
+            "seal": seal,
             "dates": dates,
             "organization": organization,
             "trigger": trigger,

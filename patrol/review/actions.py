@@ -197,6 +197,7 @@ def mark_night_reviewed(night: date, actor: User) -> NightReview:
     unique (night, version) keeps the first and the second gets AlreadyReviewed."""
     from patrol.review.changes_pdf import write_changes_page
     from patrol.review.export_pdf import night_report_pdf
+    from patrol.review.hooks import seal_night
     from patrol.review.versions import changes_since, night_versions
 
     versions = night_versions(night)
@@ -206,11 +207,14 @@ def mark_night_reviewed(night: date, actor: User) -> NightReview:
         raise NothingChanged(previous.version)
     number = previous.version + 1 if previous else 1
     now = utcnow()
+    # The signed snapshot of the night's records (patrol/evidence), printed on the PDF.
+    seal = seal_night(night, number, now)
     pdf = night_report_pdf(
         night,
         reviewed_by=actor,
         reviewed_at=now,
         version=number,
+        seal_lines=getattr(seal, "pdf_lines", None),
         first_page=(lambda page: write_changes_page(page, changes, number)) if previous else None,
     )
     review = NightReview(
@@ -234,6 +238,7 @@ def mark_night_reviewed(night: date, actor: User) -> NightReview:
         review=review,
         version=number,
         changes=changes,
+        seal=seal,
     )
     db.session.commit()
     return review

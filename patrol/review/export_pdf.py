@@ -55,17 +55,25 @@ def place_text(place, distance_word: str = "från") -> str:
 
 
 def night_report_pdf(
-    night: date, reviewed_by=None, reviewed_at=None, version: int = 1, first_page=None
+    night: date,
+    reviewed_by=None,
+    reviewed_at=None,
+    version: int = 1,
+    first_page=None,
+    seal_lines: list[str] | None = None,
 ) -> bytes:
     """The night's PDF. With `reviewed_by`/`reviewed_at` it is the kept record of "Natten
     granskad" (version `version`) and says who marked the night reviewed and when.
     `first_page(pdf)`, when given, writes a page before the record (version N+1's list of
-    what changed since version N: patrol/review/changes_pdf.py)."""
+    what changed since version N: patrol/review/changes_pdf.py). `seal_lines` (the signed
+    root and key id of this version, review.hooks) are printed on the first page."""
     record = load_night_record(night)
     with force_locale("sv"):
         pdf = NightPdf(f"Nattrapport {night.isoformat()}")
         pdf.alias_nb_pages()
         pdf.add_page()
+        for line in seal_lines or ():
+            pdf.text_line(line, 8)
         if first_page is not None:
             first_page(pdf)
             pdf.add_page()
