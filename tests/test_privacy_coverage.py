@@ -32,6 +32,9 @@ OTHER_BYTES = {
     # The night's signed PDF kept by "Natten granskad" (evidence; it embeds report photos'
     # thumbnails: see the report to the lead, its retention is the evidence work's decision).
     "night_reviews",
+    # A user's passkeys: the credential id and public key the browser made (no photo, no
+    # position); removed with the key, by a factor reset, or with the account.
+    "passkeys",
 }
 
 
