@@ -155,23 +155,24 @@ export function shiftDependency(shift, present) {
   return shift.startEntryId && present.has(shift.startEntryId) ? shift.startEntryId : null;
 }
 
-export async function startShift() {
+/** Start a shift in `areaId` (the area chosen at "Starta pass"; null: the server decides). */
+export async function startShift(areaId = null) {
   const id = crypto.randomUUID();
   const startedAt = new Date().toISOString();
-  const shift = { id, startedAt, endedAt: null, startEntryId: crypto.randomUUID() };
+  const shift = { id, startedAt, endedAt: null, startEntryId: crypto.randomUUID(), areaId };
   await record(async () => ({
     entries: [
       {
         id: shift.startEntryId,
         method: "PUT",
         url: `/api/v1/shifts/${id}`,
-        body: { started_at: startedAt, ended_at: null, note: null },
+        body: { started_at: startedAt, ended_at: null, note: null, area_id: areaId },
         kind: "shift",
         label: "shift_start",
       },
     ],
     log: { id: crypto.randomUUID(), shiftId: id, kind: "shift_start", title: startedAt },
-    kv: { shift, lastCheckin: null },
+    kv: { shift, lastCheckin: null, ...(areaId ? { lastAreaId: areaId } : {}) },
   }));
   return shift;
 }
