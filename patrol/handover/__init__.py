@@ -36,6 +36,4 @@ def init_app(app: Flask) -> None:
         from patrol.db import utcnow
         from patrol.handover.queries import count_waiting
 
-        return Markup(
-            render_template("handover/_nav.html", count=count_waiting(utcnow()))
-        )
+        return Markup(render_template("handover/_nav.html", count=count_waiting(utcnow())))

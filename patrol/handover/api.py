@@ -146,7 +146,9 @@ def put_read(read_id: uuid.UUID):
     if not may_read(current_user, handover):
         raise ApiError(403, gettext("This hand-over belongs to another area."))
     reader_shift = db.session.get(Shift, data["shift_id"]) if data["shift_id"] else None
-    shift_id = reader_shift.id if reader_shift and reader_shift.guard_id == current_user.id else None
+    shift_id = (
+        reader_shift.id if reader_shift and reader_shift.guard_id == current_user.id else None
+    )
     wanted = read_content(handover.id, shift_id, data["read_at"])
     row, status = put_record(
         HandoverRead,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.orm import aliased
 
 from patrol.auth.models import User
 from patrol.auth.roles import PATROL_ROLES
@@ -108,19 +109,19 @@ def for_phone(now: datetime) -> list[dict]:
 
 def recently_read(now: datetime, days: int = 3) -> list[tuple[HandoverRead, Shift]]:
     """The desk's "Lästa": hand-overs read in the last `days` days, the first read of each."""
+    earlier = aliased(HandoverRead)
     first = (
-        sa.select(sa.func.min(HandoverRead.read_at))
-        .where(HandoverRead.handover_shift_id == Shift.id)
+        sa.select(sa.func.min(earlier.read_at))
+        .where(earlier.handover_shift_id == HandoverRead.handover_shift_id)
         .scalar_subquery()
     )
-    return list(
-        db.session.execute(
-            sa.select(HandoverRead, Shift)
-            .join(Shift, Shift.id == HandoverRead.handover_shift_id)
-            .where(HandoverRead.read_at == first, HandoverRead.read_at >= now - timedelta(days=days))
-            .order_by(HandoverRead.read_at.desc())
-        ).tuples()
+    rows = db.session.execute(
+        sa.select(HandoverRead, Shift)
+        .join(Shift, Shift.id == HandoverRead.handover_shift_id)
+        .where(HandoverRead.read_at == first, HandoverRead.read_at >= now - timedelta(days=days))
+        .order_by(HandoverRead.read_at.desc())
     )
+    return [(reading, shift) for reading, shift in rows]
 
 
 def may_read(user, shift: Shift) -> bool:

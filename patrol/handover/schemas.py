@@ -7,9 +7,7 @@ from patrol.fields import UTCDateTime
 
 
 def _photo_url(photo, **extra) -> str:
-    return url_for(
-        "handover.get_photo", shift_id=photo.shift_id, photo_id=photo.id, **extra
-    )
+    return url_for("handover.get_photo", shift_id=photo.shift_id, photo_id=photo.id, **extra)
 
 
 class HandoverPhotoOut(Schema):

@@ -144,6 +144,7 @@ REPORT_FOR_UPLOAD = (
     .where(Report.id == sa.bindparam("report_id"))
 )
 
+
 @bp.put("/api/v1/reports/<uuid:report_id>/photos/<uuid:photo_id>")
 @roles_required(*PATROL_ROLES)
 @documented(
