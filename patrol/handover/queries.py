@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased
 
 from patrol.auth.models import User
-from patrol.auth.roles import PATROL_ROLES
+from patrol.auth.roles import GUARD, PATROL_ROLES
 from patrol.db import db
 from patrol.handover.models import HandoverPhoto, HandoverRead
 from patrol.shifts.models import Shift
@@ -41,7 +41,7 @@ def readable_areas(user) -> list[int] | None:
     if user.role not in PATROL_ROLES:
         return []
     assigned = [area.id for area in user.areas]
-    return assigned if assigned and user.role == "guard" else None
+    return assigned if assigned and user.role == GUARD else None
 
 
 def _photos_of(shift_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[HandoverPhoto]]:

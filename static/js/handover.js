@@ -130,8 +130,16 @@ async function handoverBox(item, shift, card) {
 
 const cards = new Set();
 
+// Shifts for which the newest document was asked for (once each, when the shift is seen open).
+const asked = new Set();
+
 async function drawCard(card) {
   const shift = await currentShift();
+  if (isOpen(shift) && !asked.has(shift.id) && navigator.onLine) {
+    // "Starta pass" online: the hand-over written since the last refresh comes now.
+    asked.add(shift.id);
+    window.dispatchEvent(new Event("sites-wanted"));
+  }
   const waiting = isOpen(shift) ? await waitingHandovers(shift) : [];
   card.hidden = !waiting.length;
   if (!waiting.length) {
@@ -149,7 +157,7 @@ function redraw() {
   }
 }
 
-window.addEventListener("sites-updated", () => cachePhotos().catch(console.error));
+window.addEventListener("sites-updated", () => cachePhotos().catch(console.error)); // redraws too
 cachePhotos().catch(console.error);
 
 // At the top of the home screen while a shift is open: read before the first round.

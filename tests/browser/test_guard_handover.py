@@ -7,6 +7,8 @@ Swedish, dark)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -17,7 +19,8 @@ from patrol.db import db
 from patrol.handover.models import HandoverPhoto, HandoverRead
 from patrol.shifts.models import Shift
 from patrol.sites.models import Area
-from tests.support.app import TEST_PASSWORD
+from tests.factories import new_id
+from tests.support.app import TEST_PASSWORD, Api
 from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
     camera_photo,
@@ -126,3 +129,36 @@ def test_a_handover_reaches_the_next_shift_offline_and_is_read(
     assert f'data-shift="{handover_id}"' not in waiting
     first.close()
     second.close()
+
+
+def test_starta_pass_online_fetches_a_handover_written_since_the_last_document(
+    browser, live_server, live_app
+):
+    """The phone's document is from before the hand-over was written (the app was opened
+    earlier in the evening); "Starta pass" online asks for the newest one, so the hand-over
+    comes at the start of the shift, not at the next periodic refresh."""
+    with live_app.app_context():
+        area = db.session.scalar(sa.select(Area).order_by(Area.id))
+        create_user("natt2", TEST_PASSWORD, "guard", display_name="Väktare Natt")
+        for user in db.session.scalars(sa.select(User).where(User.role == "guard")):
+            user.areas = [area]
+        db.session.commit()
+        area_id = area.id
+    context = guard_context(browser)
+    page = context.new_page()
+    login(page, live_server.url, username="natt2")
+    assert idb_value(page, "sites")["handovers"] == []
+
+    writer = Api(live_app)
+    assert writer.login("guard").status_code == 200
+    shift_id = new_id()
+    started = datetime.now(UTC) - timedelta(hours=2)
+    body = {"started_at": started.isoformat(), "area_id": area_id}
+    assert writer.put(f"/api/v1/shifts/{shift_id}", json=body).status_code == 201
+    end = body | {"ended_at": datetime.now(UTC).isoformat(), "note": "Hissen i hus B står still."}
+    assert writer.put(f"/api/v1/shifts/{shift_id}", json=end).status_code == 200
+
+    start_shift(page)
+    card = page.locator("#handover-card")
+    expect(card).to_contain_text("Hissen i hus B står still.")
+    context.close()
