@@ -21,7 +21,7 @@ from patrol.shifts.models import Shift
 from patrol.sites.models import Area
 from tests.factories import new_id
 from tests.support.app import TEST_PASSWORD, Api
-from tests.support.desk_browser import assert_accessible
+from tests.support.desk_browser import assert_accessible, log_in, sideways_overflow
 from tests.support.guard_browser import (
     camera_photo,
     go_offline,
@@ -76,6 +76,18 @@ def test_a_handover_reaches_the_next_shift_offline_and_is_read(
         handover_id = str(shift.id)
     desk = login_page_client(live_app, "supervisor")
     assert f'data-shift="{handover_id}"' in desk.get("/review/handovers").get_data(as_text=True)
+    # The desk's list, on a phone-sized dark screen as a supervisor on duty sees it.
+    office = guard_context(browser)
+    supervisor = office.new_page()
+    log_in(supervisor, live_server.url)
+    supervisor.goto(f"{live_server.url}/review/handovers")
+    expect(supervisor.locator(f'#handovers-waiting [data-shift="{handover_id}"]')).to_contain_text(
+        "Nyckeln till soprummet"
+    )
+    assert sideways_overflow(supervisor) is None
+    assert_accessible(supervisor, "desk-handovers")
+    supervisor.screenshot(path=str(output_dir / "desk-handovers-390x844.png"), full_page=True)
+    office.close()
 
     # Guard B: loads the sites document (and the photo) online, then works offline.
     second = guard_context(browser)
