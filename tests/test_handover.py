@@ -241,3 +241,20 @@ def test_retention_and_export_person_cover_handover_texts_and_photos(seeded, api
         assert db.session.scalar(sa.select(sa.func.count()).select_from(HandoverPhoto)) == 0
         assert db.session.get(Shift, uuid.UUID(shift_id)).note is None
         assert not photo_store().exists(key) and not photo_store().exists(thumb)
+
+
+def test_a_signed_shift_forgets_its_handover_text_with_the_report_texts_period(seeded, api_as):
+    """A night's signed record holds the shift with its note: the leaf's content is erased when
+    the note's retention period ends, as the purge erases the note (architecture: the night
+    as evidence)."""
+    from patrol.evidence.snapshot import forget_at
+
+    home, _other = areas_of(seeded)
+    guard = api_as("guard")
+    with_note = shift_with_handover(guard, home)
+    without = shift_with_handover(guard, home, note=None)
+    with seeded.app_context():
+        shift = db.session.get(Shift, uuid.UUID(with_note))
+        period = timedelta(days=seeded.config["RETENTION_REPORT_TEXTS_DAYS"])
+        assert forget_at("shift", shift) == shift.ended_received_at + period
+        assert forget_at("shift", db.session.get(Shift, uuid.UUID(without))) is None
