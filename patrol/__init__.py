@@ -55,6 +55,7 @@ def create_app(
         backup,
         evidence,
         guard,
+        handover,
         health,
         mail,
         owners,
@@ -80,6 +81,7 @@ def create_app(
     push.init_app(app)  # push notifications: acute alerts, extra rounds, SOS; push-worker
     rounds.init_app(app)  # planned rounds: routes, skips, compliance, Just nu, /admin/routes
     evidence.init_app(app)  # signed night records, evidence.zip, police record, public keys
+    handover.init_app(app)  # the shift's hand-over: photos, "Läst", /review/handovers
     safety.init_app(app)  # disturbance cases, resident information (/review/cases, ...)
     privacy.init_app(app)  # retention periods, `purge`, `export-person`
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command

@@ -117,6 +117,17 @@ class Defaults:
     # The supervisor on duty: the guard app's "Ring arbetsledaren" (a tel: link) beside a
     # pending SOS. Empty: only "Ring 112" is offered.
     DUTY_PHONE = ""
+    # Alone at night (the lone-worker rules): minutes without anything from an open shift's
+    # phone before the server raises the silence alarm, and minutes an alarm may stay
+    # unacknowledged before it escalates (SOS and "Jag är OK" timers; silence). Each area may
+    # set its own in /admin/; these are the defaults.
+    SILENCE_MINUTES = 45
+    ESCALATION_SOS_MINUTES = 3
+    ESCALATION_SILENCE_MINUTES = 15
+    # The alarm receiver (an alarm centre, a duty phone's SMS gateway): the last step of the
+    # escalation, a signed webhook. Empty: the chain ends with the supervisors.
+    ALARM_WEBHOOK_URL = ""
+    ALARM_WEBHOOK_SECRET = ""
     # The address phones reach this server by, for the QR codes' /c/<token> links (and email
     # links); None in development: the host of the request.
     PUBLIC_URL = None

@@ -6,6 +6,7 @@ Feature packages that add tables add their models module here.
 from patrol.audit import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.evidence.models import EvidenceLeaf, NightSeal
+from patrol.handover.models import HandoverPhoto, HandoverRead
 from patrol.mail.models import MailMessage
 from patrol.owners.models import OwnerNews, WorkOrderPhoto
 from patrol.privacy.models import PurgeRun
@@ -26,6 +27,8 @@ __all__ = [
     "Checkpoint",
     "DiscardedRecord",
     "EvidenceLeaf",
+    "HandoverPhoto",
+    "HandoverRead",
     "JobRun",
     "LoginFailure",
     "NightReview",

@@ -161,6 +161,40 @@ def world(app, base: str, guard: requests.Session, boss: requests.Session) -> di
             sa.select(ResidentInfoEntrance.id).where(ResidentInfoEntrance.plan_id == plan)
         )
     refs["walk"] = plan_walk_directly(app, now.date())
+    # A hand-over (issue 23, point 7): an earlier shift of the guard ended in the demo area
+    # with a note and one photo; the other ids are photos it may still get.
+    with app.app_context():
+        from patrol.db import db
+        from patrol.sites.models import Area
+
+        area_id = db.session.scalar(sa.select(Area.id).order_by(Area.id))
+    refs["handover"] = new_id()
+    refs["handover_photos"] = [new_id() for _ in range(5)]
+    ended = {
+        "started_at": (now - timedelta(hours=3)).isoformat(),
+        "ended_at": (now - timedelta(hours=2)).isoformat(),
+        "note": "Porten går inte i lås.",
+        "area_id": area_id,
+    }
+    assert (
+        guard.put(
+            f"{base}/api/v1/shifts/{refs['handover']}", json=ended | {"ended_at": None}, timeout=30
+        ).status_code
+        == 201
+    )
+    assert (
+        guard.put(f"{base}/api/v1/shifts/{refs['handover']}", json=ended, timeout=30).status_code
+        == 200
+    )
+    assert (
+        guard.put(
+            f"{base}/api/v1/shifts/{refs['handover']}/handover/photos/{refs['handover_photos'][0]}",
+            data=refs["image"],
+            headers={"Content-Type": "image/jpeg", "Content-Digest": refs["digest"]},
+            timeout=30,
+        ).status_code
+        == 201
+    )
     return refs
 
 
@@ -172,7 +206,12 @@ def point_at_real_rows(case, refs: dict) -> None:
     path = case.path_parameters or {}
     now = datetime.now(UTC)
     upload = case.operation.label == "PUT /api/v1/reports/{report_id}/photos/{photo_id}"
-    if case.method.upper() != "PUT":  # reads and actions name existing rows
+    handover_photo = "/handover/photos/" in case.operation.label
+    if handover_photo:  # the hand-over's photo that arrived; or one of those it may get
+        index = zlib.crc32(repr(case.body).encode()) % 5 if case.method.upper() == "PUT" else 0
+        path.update(shift_id=refs["handover"], photo_id=refs["handover_photos"][index])
+        upload = case.method.upper() == "PUT"
+    elif case.method.upper() != "PUT":  # reads and actions name existing rows
         existing = {"shift_id": refs["shift"], "report_id": refs["report"], "sos_id": refs["sos"]}
         existing["photo_id"] = refs["photos"][0]  # the one that arrived
         path.update({name: value for name, value in existing.items() if name in path})
@@ -195,6 +234,8 @@ def point_at_real_rows(case, refs: dict) -> None:
         body["ended_at"] = now.isoformat()
     if "shift_id" in body:
         body["shift_id"] = refs["shift"] if body["shift_id"] is not None else None
+    if "handover_shift_id" in body:  # "Läst" on the hand-over
+        body["handover_shift_id"] = refs["handover"]
     if "property_id" in body:
         body["property_id"] = refs["places"]["p1"]
     if "dispatch_id" in body:

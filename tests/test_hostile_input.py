@@ -30,6 +30,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 import patrol.fields
 from patrol.db import Base, db, engine_of
 from patrol.migrate import upgrade_database
+from patrol.shifts.models import Shift as ShiftRow
 from tests.factories import new_id, start_shift
 from tests.support.app import (
     DATABASES,
@@ -244,6 +245,13 @@ def build_world(push_app, push_service) -> dict:
         db.session.commit()
 
         ids["area"] = db.session.scalar(sa.select(Area.id).order_by(Area.id))
+        # The ended shift hands over to the next shift in its area (issue 23, point 7).
+        db.session.execute(
+            sa.update(ShiftRow)
+            .where(ShiftRow.id == uuid.UUID(ids["shift"]))
+            .values(area_id=ids["area"], note="Porten går inte i lås.")
+        )
+        db.session.commit()
         ids["organization"] = db.session.scalar(
             sa.select(Organization.id).order_by(Organization.id)
         )
@@ -388,6 +396,10 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
                 "discarded_at": iso(now),
             },
         ),
+        "handover.put_read": (
+            "guard",
+            {"handover_shift_id": ids["shift"], "shift_id": ids["open_shift"], "read_at": iso(now)},
+        ),
         "rounds_api.put_skip": (
             "guard",
             {
@@ -528,7 +540,11 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         if method == "PUT" and converter == "uuid" and not rule.rule.endswith("<uuid:photo_id>"):
             return new_id()
         if rule.rule.endswith("<uuid:photo_id>") and method == "PUT":
-            return {"report_id": ids["lighting"], "photo_id": ids["missing_photo"]}[name]
+            return {
+                "report_id": ids["lighting"],
+                "shift_id": ids["shift"],  # a hand-over's photo
+                "photo_id": ids["missing_photo"],
+            }[name]
         return quote(existing[name], safe="")
 
     return PARAM.sub(value, rule.rule)

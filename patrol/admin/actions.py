@@ -32,7 +32,15 @@ from patrol.sites.models import (
 )
 
 ORGANIZATION_FIELDS = ("name",)
-AREA_FIELDS = ("name", "city", "day_crew_emails", "duty_phone")
+AREA_FIELDS = (
+    "name",
+    "city",
+    "day_crew_emails",
+    "duty_phone",
+    "silence_minutes",
+    "sos_escalation_minutes",
+    "silence_escalation_minutes",
+)
 PROPERTY_FIELDS = (
     "area_id",
     "organization_id",

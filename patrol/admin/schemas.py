@@ -65,6 +65,21 @@ class PositionMixin:
             raise ValidationError(N_("Give both latitude and longitude, or neither."), missing)
 
 
+def minutes(low: int, high: int) -> fields.Integer:
+    """An area's alarm limit in minutes; blank: the configured default."""
+    return fields.Integer(
+        allow_none=True,
+        load_default=None,
+        strict=False,
+        validate=validate.Range(
+            min=low,
+            max=high,
+            error=N_("Outside the range given under the field; or leave it blank."),
+        ),
+        error_messages={"invalid": N_("Write a whole number of minutes.")},
+    )
+
+
 class OrganizationIn(Schema):
     name = text(160, required=True)
 
@@ -80,6 +95,10 @@ class AreaIn(Schema):
             r"^\+?[0-9][0-9 \-]{4,30}$", error=N_("Write a phone number, e.g. 040-123 45 67.")
         ),
     )
+    # Alone at night: this area's alarm limits (blank: the configured defaults).
+    silence_minutes = minutes(10, 480)
+    sos_escalation_minutes = minutes(1, 60)
+    silence_escalation_minutes = minutes(1, 120)
 
 
 class PropertyIn(PositionMixin, Schema):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.db import Base, db, utcnow
+from patrol.handover.models import HandoverPhoto, HandoverRead
 from patrol.push.models import Dispatch, DispatchResponse, PushSubscription, SosAlert
 from patrol.reports.models import Photo, Report
 from patrol.reports.storage import read_photo
@@ -47,7 +48,7 @@ def rows_of(query) -> list[dict]:
     return [row(obj) for obj in all_of(query)]
 
 
-def person_data(user: User) -> tuple[dict, list[Photo]]:
+def person_data(user: User) -> tuple[dict, list[Photo | HandoverPhoto]]:
     shifts = all_of(sa.select(Shift).where(Shift.guard_id == user.id).order_by(Shift.started_at))
     shift_ids = [s.id for s in shifts]
     # Reports made on the person's shifts, and those they recorded on safety walks (no shift).
@@ -57,6 +58,12 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
         .order_by(Report.occurred_at)
     )
     photos = all_of(sa.select(Photo).where(Photo.report_id.in_([r.id for r in reports])))
+    # The photos of the person's hand-overs (their text is the shift's note, above).
+    handover_photos = all_of(
+        sa.select(HandoverPhoto)
+        .where(HandoverPhoto.shift_id.in_(shift_ids))
+        .order_by(HandoverPhoto.received_at)
+    )
     data = {
         "exported_at": utcnow().isoformat(),
         "account": row(user),
@@ -66,6 +73,12 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
         ),
         "reports": [row(r) for r in reports],
         "photos": [row(p) | {"file": photo_file_name(p)} for p in photos],
+        "handover_photos": [row(p) | {"file": photo_file_name(p)} for p in handover_photos],
+        "handovers_read": rows_of(
+            sa.select(HandoverRead)
+            .where(HandoverRead.reader_id == user.id)
+            .order_by(HandoverRead.read_at)
+        ),
         "sos_alerts": rows_of(sa.select(SosAlert).where(SosAlert.guard_id == user.id)),
         "extra_round_answers": rows_of(
             sa.select(DispatchResponse).where(DispatchResponse.guard_id == user.id)
@@ -105,10 +118,10 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
             sa.select(PushSubscription).where(PushSubscription.user_id == user.id)
         ),
     }
-    return data, photos
+    return data, [*photos, *handover_photos]
 
 
-def photo_file_name(photo: Photo) -> str:
+def photo_file_name(photo: Photo | HandoverPhoto) -> str:
     return f"photos/{photo.id}{Path(photo.storage_key).suffix}"
 
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import re
 import uuid
 
 import sqlalchemy as sa
@@ -21,10 +17,11 @@ from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
 from patrol.reports.actions import complete_thumbnail
 from patrol.reports.hooks import walk_night
-from patrol.reports.images import ACCEPTED_CONTENT_TYPES, EXTENSIONS, clean_photo
+from patrol.reports.images import EXTENSIONS, clean_photo
 from patrol.reports.models import Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
 from patrol.reports.storage import photo_response, photo_store
+from patrol.reports.uploads import PHOTO_REQUEST, checked_upload
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
 from patrol.shifts.rules import check_within_shift, outside_assigned_areas, own_shift
@@ -135,49 +132,6 @@ def get_report(report_id: uuid.UUID):
 
 # --- photos --------------------------------------------------------------------------------
 
-_DIGEST_ITEM = re.compile(r"^\s*([A-Za-z0-9-]+)\s*=\s*:([A-Za-z0-9+/=]*):\s*$")
-
-
-def content_digest_sha256() -> bytes:
-    """The sha-256 value of the Content-Digest header (RFC 9530), or 400."""
-    header = request.headers.get("Content-Digest")
-    if not header:
-        raise ApiError(400, gettext("Content-Digest (sha-256) is missing."), code="digest_missing")
-    for item in header.split(","):
-        match = _DIGEST_ITEM.match(item)
-        if match and match.group(1).lower() == "sha-256":
-            try:
-                value = base64.b64decode(match.group(2), validate=True)
-            except (binascii.Error, ValueError):
-                break
-            if len(value) == 32:
-                return value
-            break
-    raise ApiError(
-        400, gettext("Content-Digest has no valid sha-256 value."), code="digest_invalid"
-    )
-
-
-def read_body(limit: int) -> bytes:
-    """The request body, or 413 when it is larger than the limit (also when sent chunked)."""
-    if request.content_length is not None and request.content_length > limit:
-        raise photo_too_large(limit)
-    body = (
-        request.environ["wsgi.input"].read(limit + 1)
-        if request.content_length is None
-        else (request.get_data(cache=False))
-    )
-    if len(body) > limit:
-        raise photo_too_large(limit)
-    return body
-
-
-def photo_too_large(limit: int) -> ApiError:
-    return ApiError(
-        413, gettext("The photo is too large (at most %(mb)s MB).", mb=limit // (1024 * 1024))
-    )
-
-
 # The report's photo list and its guard, in one Core read (an upload needs nothing else).
 # Whose report it is: the shift's guard, or whoever recorded a safety walk's finding (no shift).
 REPORT_FOR_UPLOAD = (
@@ -189,11 +143,6 @@ REPORT_FOR_UPLOAD = (
     .outerjoin(Shift, Shift.id == Report.shift_id)
     .where(Report.id == sa.bindparam("report_id"))
 )
-
-PHOTO_REQUEST = {
-    media: {"schema": {"type": "string", "format": "binary"}}
-    for media in sorted(ACCEPTED_CONTENT_TYPES)
-}
 
 
 @bp.put("/api/v1/reports/<uuid:report_id>/photos/<uuid:photo_id>")
@@ -212,19 +161,7 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         raise ApiError(403, gettext("This report belongs to another guard."))
     if str(photo_id) not in report.photo_ids:
         raise field_error("photo_id", gettext("This photo is not listed in the report."))
-    if request.content_length is not None and request.content_length > config["MAX_PHOTO_BYTES"]:
-        raise photo_too_large(config["MAX_PHOTO_BYTES"])
-    promised = content_digest_sha256()
-    if request.mimetype not in ACCEPTED_CONTENT_TYPES:
-        raise ApiError(415)
-    body = read_body(config["MAX_PHOTO_BYTES"])
-    if hashlib.sha256(body).digest() != promised:
-        raise ApiError(
-            400,
-            gettext("The photo did not arrive whole (the digest does not match). Send it again."),
-            code="digest_mismatch",
-        )
-    sha256 = promised.hex()
+    body, sha256 = checked_upload()
 
     # Insert first, as put_record does: a photo sent again (its answer was lost) fails on the
     # primary key below and is compared then, so a new photo costs no extra read.

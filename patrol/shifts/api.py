@@ -22,6 +22,7 @@ from patrol.shifts.rules import (
     own_shift,
     presence_flags,
     resolve_checkpoint,
+    shift_area,
 )
 from patrol.shifts.schemas import (
     CheckInIn,
@@ -77,6 +78,7 @@ def put_shift(shift_id: uuid.UUID):
         "note": data["note"] or None,
         "flags": flags + time_flags(data["started_at"]),
         "clock_offset_s": offset,
+        "area_id": shift_area(shift_id, data["area_id"]),
     }
 
     def content(row: Shift) -> dict:

@@ -40,8 +40,13 @@ class Shift(Base):
     ended_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     clock_offset_s: Mapped[float | None]
+    # The area patrolled this shift (chosen at "Starta pass"; a guard with one area starts in
+    # it). None for shifts stored before shifts had an area, and for a guard with several
+    # areas whose phone did not say. The area's alarm limits and the hand-over follow it.
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
 
     guard = relationship("User")
+    area = relationship("Area")
     checkins: Mapped[list[CheckIn]] = relationship(
         back_populates="shift", order_by="CheckIn.occurred_at"
     )

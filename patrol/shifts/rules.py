@@ -16,7 +16,7 @@ from patrol.auth.models import user_areas
 from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.shifts.models import CheckIn, Shift
-from patrol.sites.models import Checkpoint, Property, RetiredToken
+from patrol.sites.models import Area, Checkpoint, Property, RetiredToken
 from patrol.sync import conflict, distance_m
 
 # The columns the hot path needs, read with Core (no ORM identity map or instance to build).
@@ -53,6 +53,25 @@ def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> sa.Row:
     if shift.guard_id != current_user.id:
         raise ApiError(403, gettext("This shift belongs to another guard."))
     return shift
+
+
+def shift_area(shift_id: uuid.UUID, area_id: int | None) -> int | None:
+    """The area a new shift is started in (point 0 of "alone at night").
+
+    Chosen by the phone (one of the areas of its sites document: the guard's assigned areas,
+    or every active area for a guard with none), else the guard's only assigned area, else
+    none. A shift that exists keeps its area: an end or a repeat never changes it."""
+    if db.session.get(Shift, shift_id) is not None:
+        return None  # not used: put_record keeps the stored row's area
+    assigned = [area.id for area in current_user.areas if area.active]
+    if area_id is None:
+        return assigned[0] if len(assigned) == 1 else None
+    area = db.session.get(Area, area_id)
+    if area is None or not area.active:
+        raise field_error("area_id", gettext("Unknown area."))
+    if current_user.areas and area_id not in assigned:
+        raise field_error("area_id", gettext("You are not assigned to this area."))
+    return area_id
 
 
 def check_within_shift(shift: Shift | sa.Row, occurred_at: datetime) -> None:

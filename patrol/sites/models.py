@@ -35,10 +35,35 @@ class Area(Base):
     # Where the morning's work orders go, and whom the guard calls at night.
     day_crew_emails: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     duty_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    # The lone-worker alarms' limits for this area, in minutes (None: the configured default,
+    # `alarm_minutes` below): silence before the silence alarm, and how long an SOS or timer
+    # alarm, or a silence alarm, may stay unacknowledged before it escalates.
+    silence_minutes: Mapped[int | None]
+    sos_escalation_minutes: Mapped[int | None]
+    silence_escalation_minutes: Mapped[int | None]
 
     properties: Mapped[list[Property]] = relationship(
         back_populates="area", order_by="Property.name"
     )
+
+
+# An area's alarm limit -> the setting that is its default.
+ALARM_MINUTE_SETTINGS = {
+    "silence_minutes": "SILENCE_MINUTES",
+    "sos_escalation_minutes": "ESCALATION_SOS_MINUTES",
+    "silence_escalation_minutes": "ESCALATION_SILENCE_MINUTES",
+}
+
+
+def alarm_minutes(area: Area | None, name: str) -> int:
+    """The area's own limit `name` (a key of ALARM_MINUTE_SETTINGS), else the configured
+    default; a shift without an area (stored before shifts had one) uses the default."""
+    from flask import current_app
+
+    own = getattr(area, name, None) if area is not None else None
+    if own is not None:
+        return int(own)
+    return int(current_app.config[ALARM_MINUTE_SETTINGS[name]])
 
 
 class Property(Base):

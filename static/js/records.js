@@ -155,28 +155,34 @@ export function shiftDependency(shift, present) {
   return shift.startEntryId && present.has(shift.startEntryId) ? shift.startEntryId : null;
 }
 
-export async function startShift() {
+/** Start a shift in `areaId` (the area chosen at "Starta pass"; null: the server decides). */
+export async function startShift(areaId = null) {
   const id = crypto.randomUUID();
   const startedAt = new Date().toISOString();
-  const shift = { id, startedAt, endedAt: null, startEntryId: crypto.randomUUID() };
+  const shift = { id, startedAt, endedAt: null, startEntryId: crypto.randomUUID(), areaId };
   await record(async () => ({
     entries: [
       {
         id: shift.startEntryId,
         method: "PUT",
         url: `/api/v1/shifts/${id}`,
-        body: { started_at: startedAt, ended_at: null, note: null },
+        body: { started_at: startedAt, ended_at: null, note: null, area_id: areaId },
         kind: "shift",
         label: "shift_start",
       },
     ],
     log: { id: crypto.randomUUID(), shiftId: id, kind: "shift_start", title: startedAt },
-    kv: { shift, lastCheckin: null },
+    kv: { shift, lastCheckin: null, ...(areaId ? { lastAreaId: areaId } : {}) },
   }));
   return shift;
 }
 
-export async function endShift(shift, note) {
+/**
+ * End the shift. `note` is the hand-over to the next shift in the area (optional), `photos` its
+ * photos ({id, blob, sha256, digestHeader, width, height}, photos.js): one entry each, labelled
+ * `photoLabel – n`, sent after the shift's end (the server answers 404 for a shift it has not got).
+ */
+export async function endShift(shift, note, photos = [], photoLabel = "handover") {
   const endedAt = new Date().toISOString();
   const ended = { ...shift, endedAt };
   await record(async (_stores, present) => ({
@@ -189,8 +195,19 @@ export async function endShift(shift, note) {
         label: "shift_end",
         dependsOn: shiftDependency(shift, present),
       },
+      ...photos.map((photo, index) => ({
+        method: "PUT",
+        url: `/api/v1/shifts/${shift.id}/handover/photos/${photo.id}`,
+        headers: { "Content-Type": "image/jpeg", "Content-Digest": photo.digestHeader },
+        body: photo.blob,
+        kind: "photo",
+        label: `${photoLabel} – ${index + 1}`,
+        dependsOn: "@0",
+        priority: PRIORITY.photo,
+        meta: { sha256: photo.sha256, width: photo.width, height: photo.height },
+      })),
     ],
-    log: { id: crypto.randomUUID(), shiftId: shift.id, kind: "shift_end", title: endedAt },
+    log: { id: crypto.randomUUID(), shiftId: shift.id, kind: "shift_end", title: endedAt, photoCount: photos.length },
     kv: { shift: ended },
   }));
   return ended;

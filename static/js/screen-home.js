@@ -10,7 +10,8 @@
 import { getValue } from "./db.js";
 import { formatTime, photosSuffix, t } from "./i18n.js";
 import { onOutboxChange, unsentSummary } from "./outbox.js";
-import { currentShift, isOpen, startShift } from "./records.js";
+import { areaChoice, startButton as areaStartButton } from "./needs-shift.js";
+import { currentShift, isOpen } from "./records.js";
 import { sendNow } from "./sync.js";
 import { coalesce, h, notice } from "./ui.js";
 
@@ -83,13 +84,9 @@ export async function render(container, ctx) {
   const stopWatching = onOutboxChange(coalesce(updateUnsent));
   updateUnsent();
 
-  const startButton = h("button", { type: "button", class: "primary big" }, t("start_shift"));
-  startButton.addEventListener("click", async () => {
-    startButton.disabled = true;
-    await startShift();
-    notice(t("shift_started"));
-    ctx.rerender();
-  });
+  // "Starta pass" in the chosen area (a guard with several areas picks one, offline too).
+  const choice = open ? null : await areaChoice();
+  const startButton = open ? null : areaStartButton(choice, () => ctx.rerender());
 
   const sendButton = h("button", { type: "button", class: "big secondary" }, t("send_now"));
   sendButton.addEventListener("click", async () => {
@@ -109,6 +106,7 @@ export async function render(container, ctx) {
       h("a", { href: "/end-shift", class: "button big", "data-nav": true }, t("end_shift"))
     );
   } else {
+    if (choice.element) actions.append(choice.element);
     actions.append(startButton);
   }
 

@@ -104,4 +104,12 @@ def area(area_id: int | None = None):
     ), (422 if errors else 200)
 
 
-AREA_FORM_FIELDS = ("name", "city", "day_crew_emails", "duty_phone")
+AREA_FORM_FIELDS = (
+    "name",
+    "city",
+    "day_crew_emails",
+    "duty_phone",
+    "silence_minutes",
+    "sos_escalation_minutes",
+    "silence_escalation_minutes",
+)
