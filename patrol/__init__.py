@@ -53,9 +53,11 @@ def create_app(
         admin,
         auth,
         backup,
+        drills,
         evidence,
         guard,
         health,
+        incidents,
         mail,
         owners,
         privacy,
@@ -80,6 +82,8 @@ def create_app(
     rounds.init_app(app)  # planned rounds: routes, skips, compliance, Just nu, /admin/routes
     evidence.init_app(app)  # signed night records, evidence.zip, police record, public keys
     safety.init_app(app)  # disturbance cases, resident information (/review/cases, ...)
+    incidents.init_app(app)  # threat and violence incidents' follow-up (/review/incidents)
+    drills.init_app(app)  # alarm drills (/review/drills) and the phone's answers
     privacy.init_app(app)  # retention periods, `purge`, `export-person`
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit

@@ -109,6 +109,7 @@ def test_purge_dry_run_says_what_would_go_then_purge_deletes_it_and_logs_counts(
         "report_texts": 1,  # the acute report nobody approved; the approved one keeps its text
         "login_records": 1,
         "push_subscriptions": 1,
+        "injuries": 0,
     }
     dry = runner.invoke(args=["purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
