@@ -156,7 +156,8 @@ def test_the_worker_purges_every_morning_once_across_hosts(seeded, api_as):
         runs = run_due_jobs(by="host-b", jobs=[PURGE_JOB])
         assert [(run.job, run.night) for run in runs] == [("purge", morning - timedelta(days=1))]
         assert runs[0].outcome == (
-            "photos: 0, positions: 0, report_texts: 0, login_records: 0, push_subscriptions: 0"
+            "photos: 0, positions: 0, report_texts: 0, login_records: 0, push_subscriptions: 0, "
+            "injuries: 0"
         )
         assert run_due_jobs(by="host-a", jobs=[PURGE_JOB]) == []  # claimed: once across hosts
         logged = db.session.scalars(sa.select(PurgeRun.count).where(PurgeRun.kind == "photos"))
