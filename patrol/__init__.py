@@ -53,10 +53,12 @@ def create_app(
         admin,
         auth,
         backup,
+        drills,
         evidence,
         guard,
         handover,
         health,
+        incidents,
         mail,
         owners,
         privacy,
@@ -83,6 +85,8 @@ def create_app(
     evidence.init_app(app)  # signed night records, evidence.zip, police record, public keys
     handover.init_app(app)  # the shift's hand-over: photos, "Läst", /review/handovers
     safety.init_app(app)  # disturbance cases, resident information (/review/cases, ...)
+    incidents.init_app(app)  # threat and violence incidents' follow-up (/review/incidents)
+    drills.init_app(app)  # alarm drills (/review/drills) and the phone's answers
     privacy.init_app(app)  # retention periods, `purge`, `export-person`
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit

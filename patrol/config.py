@@ -104,6 +104,9 @@ class Defaults:
     RETENTION_REPORT_TEXTS_DAYS = 365
     RETENTION_LOGIN_RECORDS_DAYS = 30
     RETENTION_PUSH_SUBSCRIPTIONS_DAYS = 180
+    # Injuries written on a threat or violence incident: health data (GDPR art. 9), emptied
+    # after two years (the incident and its follow-up stay).
+    RETENTION_INJURIES_DAYS = 730
     # The worker applies them every morning at this Stockholm time (the scheduled job "purge").
     PURGE_AT = "11:00"
 

@@ -195,7 +195,25 @@ def world(app, base: str, guard: requests.Session, boss: requests.Session) -> di
         ).status_code
         == 201
     )
+    # An alarm drill for the guard on shift (issue 23): its "seen" and "answer" PUTs update it.
+    response = boss.post(
+        f"{base}/review/drills",
+        data={"guard_id": str(refs["guard_id"])},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 303, response.text
+    refs["drill"] = response.headers["Location"].rsplit("#drill-", 1)[1]
     return refs
+
+
+# A threat or violence report's details, valid (roles, not names; each role once).
+INCIDENT = {
+    "exposed_roles": ["guard"],
+    "witness_roles": ["resident"],
+    "injuries": "",
+    "police_report_number": "",
+}
 
 
 TIME_FIELDS = ("started_at", "ended_at", "occurred_at")
@@ -215,6 +233,8 @@ def point_at_real_rows(case, refs: dict) -> None:
         existing = {"shift_id": refs["shift"], "report_id": refs["report"], "sos_id": refs["sos"]}
         existing["photo_id"] = refs["photos"][0]  # the one that arrived
         path.update({name: value for name, value in existing.items() if name in path})
+    elif case.operation.label.startswith("PUT /api/v1/drills/"):  # the drill the desk sent
+        path["drill_id"] = refs["drill"]
     elif upload:  # one of the report's photos (the first arrived; the others may arrive now)
         path["report_id"] = refs["report"]
         path["photo_id"] = refs["photos"][zlib.crc32(repr(case.body).encode()) % 6]
@@ -261,6 +281,16 @@ def point_at_real_rows(case, refs: dict) -> None:
         body["method"] = "manual"
     elif "checkpoint_id" in body and "route_id" not in body:  # a report: in the property
         body["checkpoint_id"] = None
+    if label == "PUT /api/v1/reports/{report_id}":
+        # A report made on the fuzzer's shift (not on a walk), with a whole position or none:
+        # the schema cannot say "one of shift_id and walk_id" or "lat with lon".
+        body.update(shift_id=refs["shift"], walk_id=None, walk_item=None)
+        if (body.get("lat") is None) != (body.get("lon") is None):
+            body.update(lat=None, lon=None)
+    if "incident" in body or body.get("category") == "threat_violence":
+        # Details go with a threat or violence report, and only with one.
+        incident = body.get("category") == "threat_violence"
+        body["incident"] = dict(INCIDENT) if incident else None
     if "photo_ids" in body and body["photo_ids"]:
         body["photo_ids"] = [new_id() for _ in set(body["photo_ids"])][:6]
     if "username" in body:

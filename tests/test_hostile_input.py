@@ -220,6 +220,10 @@ def build_world(push_app, push_service) -> dict:
         json={"dispatch_id": ids["dispatch"], "action": "acknowledged", "occurred_at": iso(now)},
     )
     assert response.status_code == 201, response.json
+    # An alarm drill for the guard on shift (issue 23): its "seen" and "answer" PUTs update it.
+    response = boss.post("/review/drills", data={"guard_id": str(ids["guard_id"])})
+    assert response.status_code == 303, response.data
+    ids["drill"] = response.headers["Location"].rsplit("#drill-", 1)[1]
     # What the rounds and safety records point to: a planned route, a resident-information
     # plan with one entrance, and tonight's safety walk.
     ids["route"] = make_route(push_app, [places["cp1"], places["cp2"]])
@@ -427,6 +431,8 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
             "guard",
             {"walk_id": ids["walk"], "item": 0, "occurred_at": iso(now), "note": "OK", **position},
         ),
+        "drills_api.seen": ("guard", {"seen_at": iso(now)}),
+        "drills_api.answer": ("guard", {"answered_at": iso(now)}),
     }
 
 
@@ -509,6 +515,8 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         "shift_id": ids["shift"],
         "sos_id": ids["sos"],
         "dispatch_id": ids["dispatch"],
+        # A drill's PUTs record on the drill the desk sent (they create nothing).
+        "drill_id": ids["drill"],
         "order_id": str(ids["order"]),
         "property_id": str(places["p1"]),
         "night": "2026-11-23",
@@ -537,7 +545,8 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         converter, name = match.group(1) or "default", match.group(2)
         if override and override[0] == name:
             return override[1]
-        if method == "PUT" and converter == "uuid" and not rule.rule.endswith("<uuid:photo_id>"):
+        creates = not rule.rule.endswith("<uuid:photo_id>") and name != "drill_id"
+        if method == "PUT" and converter == "uuid" and creates:
             return new_id()
         if rule.rule.endswith("<uuid:photo_id>") and method == "PUT":
             return {

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.db import Base, db, utcnow
+from patrol.drills.models import Drill
 from patrol.handover.models import HandoverPhoto, HandoverRead
 from patrol.push.models import Dispatch, DispatchResponse, PushSubscription, SosAlert
-from patrol.reports.models import Photo, Report
+from patrol.reports.models import IncidentDetails, Photo, Report
 from patrol.reports.storage import read_photo
 from patrol.review.models import ReviewEvent, WorkOrder
 from patrol.safety.models import ResidentInfoVisit, WalkCheck
@@ -72,6 +73,21 @@ def person_data(user: User) -> tuple[dict, list[Photo | HandoverPhoto]]:
             sa.select(CheckIn).where(CheckIn.shift_id.in_(shift_ids)).order_by(CheckIn.occurred_at)
         ),
         "reports": [row(r) for r in reports],
+        # Threat or violence incidents the person reported (injuries included: health data
+        # about them or others they wrote down), and those they closed on the desk.
+        "incidents": rows_of(
+            sa.select(IncidentDetails)
+            .where(IncidentDetails.report_id.in_([r.id for r in reports]))
+            .order_by(IncidentDetails.received_at)
+        ),
+        "incidents_closed": rows_of(
+            sa.select(IncidentDetails).where(IncidentDetails.closed_by_id == user.id)
+        ),
+        "alarm_drills": rows_of(
+            sa.select(Drill)
+            .where(sa.or_(Drill.guard_id == user.id, Drill.started_by_id == user.id))
+            .order_by(Drill.sent_at)
+        ),
         "photos": [row(p) | {"file": photo_file_name(p)} for p in photos],
         "handover_photos": [row(p) | {"file": photo_file_name(p)} for p in handover_photos],
         "handovers_read": rows_of(

@@ -11,10 +11,13 @@ counted from when the server received the data:
   to extra rounds, resident-information visits and safety-walk checks; the flags drawn from
   them stay;
 - report_texts: the description of a report nobody approved (an approved report is the
-  owner's record and keeps its text; its photos and positions follow their own periods), and
-  the text of a shift's hand-over (its end-of-shift note), whose photos are photos;
+  owner's record and keeps its text; its photos and positions follow their own periods; a
+  threat or violence incident is the employer's record and keeps it too), and the text of a
+  shift's hand-over (its end-of-shift note), whose photos are photos;
 - login_records: failed logins;
-- push_subscriptions: devices that have not received a notification in that time.
+- push_subscriptions: devices that have not received a notification in that time;
+- injuries: what a threat or violence incident says of injuries (health data): emptied, and
+  the time noted (`injuries_purged_at`); the incident and its follow-up stay.
 """
 
 from __future__ import annotations
@@ -32,13 +35,13 @@ from patrol.handover.models import HandoverPhoto
 from patrol.owners.models import WorkOrderPhoto
 from patrol.privacy.models import PurgeRun
 from patrol.push.models import DispatchResponse, PushSubscription, SosAlert
-from patrol.reports.models import Photo, Report
+from patrol.reports.models import IncidentDetails, Photo, Report
 from patrol.reports.storage import photo_store
 from patrol.safety.models import ResidentInfoVisit, WalkCheck
 from patrol.schedule.rules import Job, at_stockholm
 from patrol.shifts.models import CheckIn, Shift
 
-KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions")
+KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions", "injuries")
 POSITION_MODELS = (CheckIn, Report, SosAlert, DispatchResponse, ResidentInfoVisit, WalkCheck)
 # Every table holding photos (rows with storage keys; the database store's bytes go with them),
 # with the column its age is counted from. tests/test_privacy_coverage.py checks against the
@@ -126,8 +129,12 @@ def _positions(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
 
 
 def _report_texts(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    # An incident's text is "what happened", the employer's record of it (AFS 2023:2): kept.
     where = sa.and_(
-        Report.received_at < cutoff, Report.review_status != "reviewed", Report.description != ""
+        Report.received_at < cutoff,
+        Report.review_status != "reviewed",
+        Report.description != "",
+        ~Report.is_incident,
     )
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Report).where(where))
     if not dry_run:
@@ -143,6 +150,19 @@ def _report_texts(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
     return count
 
 
+def _injuries(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    """Health data: the injuries of incidents received before the cutoff, emptied."""
+    where = sa.and_(IncidentDetails.received_at < cutoff, IncidentDetails.injuries.is_not(None))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(IncidentDetails).where(where))
+    if not dry_run:
+        db.session.execute(
+            sa.update(IncidentDetails)
+            .where(where)
+            .values(injuries=None, injuries_purged_at=utcnow())
+        )
+    return count
+
+
 def _delete_where(model, condition) -> Callable[[datetime, bool, list[str]], int]:
     def purge(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
         where = condition(cutoff)
@@ -155,6 +175,7 @@ def _delete_where(model, condition) -> Callable[[datetime, bool, list[str]], int
 
 
 PURGES: dict[str, Callable[[datetime, bool, list[str]], int]] = {
+    "injuries": _injuries,
     "photos": _all_photos,
     "positions": _positions,
     "report_texts": _report_texts,

@@ -18,7 +18,7 @@ from patrol.openapi import documented
 from patrol.reports.actions import complete_thumbnail
 from patrol.reports.hooks import walk_night
 from patrol.reports.images import EXTENSIONS, clean_photo
-from patrol.reports.models import Photo, Report
+from patrol.reports.models import IncidentDetails, Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
 from patrol.reports.storage import photo_response, photo_store
 from patrol.reports.uploads import PHOTO_REQUEST, checked_upload
@@ -56,7 +56,43 @@ def report_content(values: dict) -> dict:
     content = {name: values.get(name) for name in REPORT_CONTENT_FIELDS}
     content["description"] = content["description"] or ""
     content["photo_ids"] = frozenset(str(p) for p in values.get("photo_ids") or ())
+    content["incident"] = incident_content(values.get("incident"))
     return content
+
+
+def incident_values(data: dict | None) -> dict | None:
+    """An incident's details as stored (None: not an incident)."""
+    if data is None:
+        return None
+    return {
+        "exposed_roles": list(data["exposed_roles"]),
+        "witness_roles": list(data.get("witness_roles") or ()),
+        "injuries": data.get("injuries") or "",
+        "police_report_number": data.get("police_report_number") or "",
+    }
+
+
+def incident_content(values: dict | None) -> dict | None:
+    """An incident's details compared for "same content" (roles as sets). Injuries purged by
+    their retention period compare as anything: the resend is of the same record."""
+    if values is None:
+        return None
+    return {
+        "exposed_roles": frozenset(values["exposed_roles"]),
+        "witness_roles": frozenset(values["witness_roles"]),
+        "police_report_number": values["police_report_number"],
+    }
+
+
+def stored_incident(report: Report) -> dict | None:
+    incident = report.incident
+    if incident is None:
+        return None
+    return {
+        "exposed_roles": incident.exposed_roles,
+        "witness_roles": incident.witness_roles,
+        "police_report_number": incident.police_report_number,
+    }
 
 
 def readable_report(report_id: uuid.UUID) -> Report:
@@ -102,16 +138,27 @@ def put_report(report_id: uuid.UUID):
         clock_offset_s=offset,
         **made_on,
     )
+    incident = incident_values(data.get("incident"))
+
+    def created(report: Report) -> None:
+        if incident is None:
+            set_committed_value(report, "incident", None)  # known: no query for the answer
+        else:
+            report.incident = IncidentDetails(report_id=report.id, **incident)
+            db.session.flush()
+        report_was_created(report)
+
     report, status = put_record(
         Report,
         report_id,
         values,
         owner_id=lambda r: r.owner_id,
         content=lambda r: report_content(
-            {n: getattr(r, n) for n in REPORT_CONTENT_FIELDS} | {"photo_ids": r.photo_ids}
+            {n: getattr(r, n) for n in REPORT_CONTENT_FIELDS}
+            | {"photo_ids": r.photo_ids, "incident": stored_incident(r)}
         ),
-        wanted=report_content(values),
-        on_create=report_was_created,
+        wanted=report_content(values | {"incident": incident}),
+        on_create=created,
     )
     return jsonify(REPORT_OUT_SCHEMA.dump(report)), status
 

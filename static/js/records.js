@@ -298,6 +298,8 @@ export async function saveReport(shift, form, photos, located, titleText) {
     ...NO_POSITION,
     photo_ids: photoIds,
   };
+  // "Hot eller våld": its details (incident-form.js); no other report has them.
+  if (form.incident) body.incident = form.incident;
   return record(async (_stores, present) => ({
     entries: [
       {

@@ -39,6 +39,7 @@ def entity_choices() -> dict[str, str]:
         "route": gettext("route"),
         "checklist": gettext("checklist"),
         "second_factor_roles": gettext("sign-in in two steps"),
+        "incident": gettext("threat or violence incident"),
         "import": gettext("CSV import"),
     }
 
@@ -56,6 +57,7 @@ def action_choices() -> dict[str, str]:
         "reset_password": gettext("Password reset"),
         "logout_everywhere": gettext("Logged out everywhere"),
         "reset_factors": gettext("Second factors reset"),
+        "close": gettext("Closed"),
         "import": gettext("CSV import"),
     }
 
