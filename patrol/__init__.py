@@ -56,6 +56,7 @@ def create_app(
         evidence,
         guard,
         health,
+        integrations,
         mail,
         owners,
         privacy,
@@ -85,6 +86,7 @@ def create_app(
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit
     mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
+    integrations.init_app(app)  # API tokens, /api/v1/integrations/, webhooks, /admin/integrations
     backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app

@@ -6,6 +6,7 @@ Feature packages that add tables add their models module here.
 from patrol.audit import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.evidence.models import EvidenceLeaf, NightSeal
+from patrol.integrations.models import IntegrationToken, WebhookSubscription
 from patrol.mail.models import MailMessage
 from patrol.owners.models import OwnerNews, WorkOrderPhoto
 from patrol.privacy.models import PurgeRun
@@ -25,6 +26,7 @@ __all__ = [
     "Checkpoint",
     "DiscardedRecord",
     "EvidenceLeaf",
+    "IntegrationToken",
     "JobRun",
     "LoginFailure",
     "NightReview",
@@ -47,6 +49,7 @@ __all__ = [
     "Shift",
     "User",
     "UserSession",
+    "WebhookSubscription",
     "WorkOrder",
     "WorkOrderPhoto",
 ]
