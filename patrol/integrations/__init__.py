@@ -11,6 +11,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from patrol.integrations.api import bp as api_bp
     from patrol.integrations.pages import bp as pages_bp
+    from patrol.integrations.webhooks import connect
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    connect()  # the signals -> webhook deliveries; the "subscription" target's secrets

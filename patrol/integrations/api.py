@@ -12,12 +12,12 @@ from patrol.db import db
 from patrol.errors import ApiError
 from patrol.integrations import feeds
 from patrol.integrations.schemas import (
-    AlarmPage,
     FeedArgs,
-    ReportPage,
-    WorkOrderOut,
-    WorkOrderPage,
-    WorkOrderStatusIn,
+    IntegrationAlarmPage,
+    IntegrationReportPage,
+    IntegrationWorkOrderOut,
+    IntegrationWorkOrderPage,
+    IntegrationWorkOrderStatusIn,
 )
 from patrol.integrations.tokens import bearer
 from patrol.openapi import documented
@@ -41,35 +41,35 @@ def page_json(page: feeds.Page, schema) -> dict:
 @bearer("work-orders:read")
 @documented(
     summary="Work orders of the token's owner, oldest change first",
-    responses={200: WorkOrderPage},
+    responses={200: IntegrationWorkOrderPage},
 )
 def list_work_orders():
     args = feed_args()
     page = feeds.work_orders(
         g.integration_token.organization_id, args["since"], args["cursor"], args["limit"]
     )
-    return jsonify(page_json(page, WorkOrderPage))
+    return jsonify(page_json(page, IntegrationWorkOrderPage))
 
 
 @bp.get("/work-orders/<int:order_id>")
 @bearer("work-orders:read")
-@documented(summary="One work order", responses={200: WorkOrderOut})
+@documented(summary="One work order", responses={200: IntegrationWorkOrderOut})
 def get_work_order(order_id: int):
     order = feeds.own_work_order(g.integration_token.organization_id, order_id)
     if order is None:
         raise ApiError(404)
-    return jsonify(WorkOrderOut().dump(feeds.work_order_view(order)))
+    return jsonify(IntegrationWorkOrderOut().dump(feeds.work_order_view(order)))
 
 
 @bp.put("/work-orders/<int:order_id>/status")
 @bearer("work-orders:write")
 @documented(
     summary="Mark a work order done (again: 200, unchanged)",
-    request=WorkOrderStatusIn,
-    responses={200: WorkOrderOut},
+    request=IntegrationWorkOrderStatusIn,
+    responses={200: IntegrationWorkOrderOut},
 )
 def put_work_order_status(order_id: int):
-    data = WorkOrderStatusIn().load(json_body())
+    data = IntegrationWorkOrderStatusIn().load(json_body())
     token = g.integration_token
     order = feeds.own_work_order(token.organization_id, order_id)
     if order is None:
@@ -81,32 +81,32 @@ def put_work_order_status(order_id: int):
         except review_actions.AlreadyDone:
             order = feeds.own_work_order(token.organization_id, order_id)
     db.session.refresh(order)
-    return jsonify(WorkOrderOut().dump(feeds.work_order_view(order)))
+    return jsonify(IntegrationWorkOrderOut().dump(feeds.work_order_view(order)))
 
 
 @bp.get("/reports")
 @bearer("reports:read")
 @documented(
     summary="Approved reports of the token's owner, in the order they were approved",
-    responses={200: ReportPage},
+    responses={200: IntegrationReportPage},
 )
 def list_reports():
     args = feed_args()
     page = feeds.reports(
         g.integration_token.organization_id, args["since"], args["cursor"], args["limit"]
     )
-    return jsonify(page_json(page, ReportPage))
+    return jsonify(page_json(page, IntegrationReportPage))
 
 
 @bp.get("/alarms")
 @bearer("alarms:read")
 @documented(
     summary="Alarms (SOS) at the token's owner's properties, oldest change first",
-    responses={200: AlarmPage},
+    responses={200: IntegrationAlarmPage},
 )
 def list_alarms():
     args = feed_args()
     page = feeds.alarms(
         g.integration_token.organization_id, args["since"], args["cursor"], args["limit"]
     )
-    return jsonify(page_json(page, AlarmPage))
+    return jsonify(page_json(page, IntegrationAlarmPage))

@@ -252,3 +252,45 @@ def revoke_subscription(subscription_id: int):
         db.session.commit()
         flash(gettext("The subscription is stopped."), "notice")
     return redirect(url_for("integrations.admin_page"), 303)
+
+
+@bp.get("/subscriptions/<int:subscription_id>")
+def subscription_page(subscription_id: int):
+    """The subscription's delivery log: the latest 100, newest first."""
+    from patrol.integrations.webhooks import deliveries_of
+
+    subscription = db.session.get(WebhookSubscription, subscription_id)
+    if subscription is None:
+        raise ApiError(404)
+    return render_template(
+        "integrations/subscription.html",
+        subscription=subscription,
+        deliveries=deliveries_of(subscription),
+    )
+
+
+@bp.post("/deliveries/<int:delivery_id>/retry")
+def retry_delivery(delivery_id: int):
+    """ "Skicka igen": a failed delivery of a subscription goes out again, due now (the alarm
+    receiver's deliveries are not this page's)."""
+    from patrol.webhooks.deliveries import retry_now
+    from patrol.webhooks.models import WebhookDelivery
+
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id is None:
+        raise ApiError(404)
+    if retry_now(delivery.id):
+        write_audit(
+            "retry",
+            "webhook_subscription",
+            delivery.subscription_id,
+            "",
+            {"delivery": [None, delivery.id], "event": [None, delivery.event]},
+        )
+        db.session.commit()
+        flash(gettext("The delivery is queued again."), "notice")
+    else:
+        flash(gettext("Only a failed delivery can be sent again."), "error")
+    return redirect(
+        url_for("integrations.subscription_page", subscription_id=delivery.subscription_id), 303
+    )

@@ -25,7 +25,7 @@ class FeedArgs(Schema):
     limit = fields.Integer(load_default=100, strict=False, validate=validate.Range(1, MAX_PAGE))
 
 
-class PropertyOut(Schema):
+class IntegrationPropertyOut(Schema):
     id = fields.Integer()
     name = fields.String()
     address = fields.String()
@@ -33,13 +33,13 @@ class PropertyOut(Schema):
     organization_id = fields.Integer()
 
 
-class WorkOrderOut(Schema):
+class IntegrationWorkOrderOut(Schema):
     id = fields.Integer()
     status = fields.String(validate=validate.OneOf(WORK_ORDER_STATUSES))
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
     what = fields.String()
     place = fields.String()
-    property = fields.Nested(PropertyOut)
+    property = fields.Nested(IntegrationPropertyOut)
     report_id = fields.UUID()
     night = fields.Date()
     created_at = UTCDateTime()
@@ -51,11 +51,11 @@ class WorkOrderOut(Schema):
     updated_at = UTCDateTime()
 
 
-class ReportOut(Schema):
+class IntegrationReportOut(Schema):
     id = fields.UUID()
     night = fields.Date()
     occurred_at = UTCDateTime()
-    property = fields.Nested(PropertyOut)
+    property = fields.Nested(IntegrationPropertyOut)
     category = fields.String()
     level = fields.String(metadata={"description": "preventive, disturbance or acute"})
     text = fields.String(metadata={"description": "The text for the owner, as approved"})
@@ -65,14 +65,14 @@ class ReportOut(Schema):
     updated_at = UTCDateTime()
 
 
-class AlarmOut(Schema):
+class IntegrationAlarmOut(Schema):
     id = fields.UUID()
     kind = fields.String(metadata={"description": "sos"})
     status = fields.String(validate=validate.OneOf(("open", "acknowledged")))
     occurred_at = UTCDateTime()
     received_at = UTCDateTime()
     acknowledged_at = UTCDateTime(allow_none=True)
-    property = fields.Nested(PropertyOut, allow_none=True)
+    property = fields.Nested(IntegrationPropertyOut, allow_none=True)
     updated_at = UTCDateTime()
 
 
@@ -87,12 +87,12 @@ def page_of(item_schema, name: str) -> type[Schema]:
     )
 
 
-WorkOrderPage = page_of(WorkOrderOut, "WorkOrderPage")
-ReportPage = page_of(ReportOut, "ReportPage")
-AlarmPage = page_of(AlarmOut, "AlarmPage")
+IntegrationWorkOrderPage = page_of(IntegrationWorkOrderOut, "IntegrationWorkOrderPage")
+IntegrationReportPage = page_of(IntegrationReportOut, "IntegrationReportPage")
+IntegrationAlarmPage = page_of(IntegrationAlarmOut, "IntegrationAlarmPage")
 
 
-class WorkOrderStatusIn(Schema):
+class IntegrationWorkOrderStatusIn(Schema):
     """Mark a work order done (the only change a work order takes): with the note the owners
     and supervisors read."""
 

@@ -40,6 +40,8 @@ def entity_choices() -> dict[str, str]:
         "checklist": gettext("checklist"),
         "second_factor_roles": gettext("sign-in in two steps"),
         "import": gettext("CSV import"),
+        "integration_token": gettext("API token"),
+        "webhook_subscription": gettext("webhook"),
     }
 
 
@@ -57,6 +59,9 @@ def action_choices() -> dict[str, str]:
         "logout_everywhere": gettext("Logged out everywhere"),
         "reset_factors": gettext("Second factors reset"),
         "import": gettext("CSV import"),
+        "revoke": gettext("Revoked"),
+        "use": gettext("Used"),
+        "retry": gettext("Sent again"),
     }
 
 

@@ -1,8 +1,8 @@
 """Integrations (issue 26, points 4-5): integration_tokens (API tokens, stored as SHA-256) and
 webhook_subscriptions.
 
-Revision ID: 0020_integrations
-Revises: 0019_evidence
+Revision ID: 0021_integrations
+Revises: 0020_webhooks
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import patrol.db
 
-revision: str = "0020_integrations"
-down_revision: str | Sequence[str] | None = "0019_evidence"
+revision: str = "0021_integrations"
+down_revision: str | Sequence[str] | None = "0020_webhooks"
 branch_labels = None
 depends_on = None
 
