@@ -52,3 +52,24 @@ class TokenClient:
             if not page["has_more"]:
                 return items
         raise AssertionError("the feed never ended")
+
+
+class TokenApi:
+    """The hostile-input sweep's client for the integration routes: the shape of
+    tests.support.app.Api (`.client`, `.headers()`), sending the token instead of a CSRF
+    token, with no session."""
+
+    def __init__(self, app, text: str):
+        self.app = app
+        self.client = app.test_client()
+        self.text = text
+        self.csrf = None
+
+    def headers(self, extra=None):
+        return bearer(self.text) | (extra or {})
+
+    def get(self, url, **kw):
+        return self.client.get(url, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def put(self, url, json=None, **kw):
+        return self.client.put(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
