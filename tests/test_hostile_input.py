@@ -209,6 +209,10 @@ def build_world(push_app, push_service) -> dict:
     response = boss.post(f"/review/reports/{ids['lighting']}/approve", data={"comment": ""})
     assert response.status_code in (302, 303), response.status_code
     ids["integration_token"] = make_token(push_app, None)
+    with push_app.app_context():
+        from patrol.integrations.models import IntegrationToken
+
+        ids["integration_token_id"] = db.session.scalar(sa.select(IntegrationToken.id))
     ids["sos"] = new_id()
     response = guard.put(
         f"/api/v1/sos/{ids['sos']}", json={"occurred_at": iso(now), "note": "Hjälp"}
@@ -532,6 +536,12 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         # No failed mail in this world: an unknown one answers 404, never 5xx.
         "message_id": "1",
         "passkey_id": "1",  # someone's passkey: removing another user's removes nothing
+        # /admin/integrations (admins only: the sweep's supervisor is refused before any
+        # lookup); the world's API token, and a webhook subscription and delivery that do not
+        # exist (404 for an admin, never 5xx).
+        "token_id": str(ids["integration_token_id"]),
+        "subscription_id": "1",
+        "delivery_id": "1",
     }
 
     def value(match):
