@@ -59,6 +59,7 @@ def create_app(
         handover,
         health,
         incidents,
+        integrations,
         mail,
         owners,
         privacy,
@@ -93,6 +94,7 @@ def create_app(
     mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
     webhooks.init_app(app)  # signed webhooks (alarm receiver, integrations) through the outbox
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
+    integrations.init_app(app)  # API tokens, /api/v1/integrations/, webhooks, /admin/integrations
     backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app

@@ -8,6 +8,7 @@ from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.drills.models import Drill
 from patrol.evidence.models import EvidenceLeaf, NightSeal
 from patrol.handover.models import HandoverPhoto, HandoverRead
+from patrol.integrations.models import IntegrationToken, WebhookSubscription
 from patrol.mail.models import MailMessage
 from patrol.owners.models import OwnerNews, WorkOrderPhoto
 from patrol.privacy.models import PurgeRun
@@ -32,6 +33,7 @@ __all__ = [
     "HandoverPhoto",
     "HandoverRead",
     "IncidentDetails",
+    "IntegrationToken",
     "JobRun",
     "LoginFailure",
     "NightReview",
@@ -55,6 +57,7 @@ __all__ = [
     "User",
     "WebhookDelivery",
     "UserSession",
+    "WebhookSubscription",
     "WorkOrder",
     "WorkOrderPhoto",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import uuid
 import zlib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,7 @@ from tests.support.app import (
 )
 from tests.support.gunicorn import Gunicorn
 from tests.support.images import jpeg_bytes
+from tests.support.integrations import make_token
 from tests.support.push import SUBJECT, VAPID_PRIVATE
 from tests.support.review import demo_places
 from tests.support.rounds import make_route
@@ -204,6 +206,19 @@ def world(app, base: str, guard: requests.Session, boss: requests.Session) -> di
     )
     assert response.status_code == 303, response.text
     refs["drill"] = response.headers["Location"].rsplit("#drill-", 1)[1]
+    # The integration API's rows: the report approved, with a work order (an owner sees only
+    # approved reports' work orders), and a token of every owner with every scope.
+    with app.app_context():
+        from patrol.auth.models import User
+        from patrol.db import db
+        from patrol.reports.models import Report
+        from patrol.review import actions
+
+        supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        report = db.session.get(Report, uuid.UUID(refs["report"]))
+        actions.approve(report, supervisor, "", "Klotter")
+        refs["order"] = actions.create_work_order(report, supervisor, "Sanera", "", "low").id
+    refs["token"] = make_token(app, None)
     return refs
 
 
@@ -231,10 +246,13 @@ def point_at_real_rows(case, refs: dict) -> None:
         upload = case.method.upper() == "PUT"
     elif case.method.upper() != "PUT":  # reads and actions name existing rows
         existing = {"shift_id": refs["shift"], "report_id": refs["report"], "sos_id": refs["sos"]}
+        existing["order_id"] = refs["order"]
         existing["photo_id"] = refs["photos"][0]  # the one that arrived
         path.update({name: value for name, value in existing.items() if name in path})
     elif case.operation.label.startswith("PUT /api/v1/drills/"):  # the drill the desk sent
         path["drill_id"] = refs["drill"]
+    elif "order_id" in path:  # a work order's status (the integration API)
+        path["order_id"] = refs["order"]
     elif upload:  # one of the report's photos (the first arrived; the others may arrive now)
         path["report_id"] = refs["report"]
         path["photo_id"] = refs["photos"][zlib.crc32(repr(case.body).encode()) % 6]
@@ -348,10 +366,14 @@ def test_schemathesis_finds_no_5xx_and_every_operation_answers_2xx(live):
     statuses: dict[str, set[int]] = defaultdict(set)
     server_errors: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
+    # The integration API takes a token and nothing else; the other routes never take one.
+    integration = requests.Session()
+    integration.headers["Authorization"] = f"Bearer {refs['token']}"
     for operation in operations:
         if operation.label in LEFT_OUT:
             continue
-        for session in sessions.values():
+        bearer = operation.path.startswith("/api/v1/integrations/")
+        for session in [integration] if bearer else sessions.values():
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 fuzz(operation, mode, session, base, refs, statuses[operation.label], server_errors)
 

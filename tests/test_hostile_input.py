@@ -28,6 +28,7 @@ from marshmallow import Schema, fields
 from werkzeug.datastructures import ImmutableMultiDict
 
 import patrol.fields
+from patrol.audit import AuditEvent
 from patrol.db import Base, db, engine_of
 from patrol.migrate import upgrade_database
 from patrol.shifts.models import Shift as ShiftRow
@@ -41,6 +42,7 @@ from tests.support.app import (
     seed_everyone,
 )
 from tests.support.images import digest, jpeg_bytes
+from tests.support.integrations import TokenApi, make_token
 from tests.support.push import push_config
 from tests.support.push_service import LoopbackPushService, Subscriber
 from tests.support.review import demo_places, sync_shift
@@ -204,6 +206,14 @@ def build_world(push_app, push_service) -> dict:
 
         ids["order"] = db.session.scalar(sa.select(WorkOrder.id))
         ids["guard_id"] = db.session.scalar(sa.select(User.id).where(User.username == "guard"))
+    # The integration API sees approved reports' work orders only: approve the lighting one.
+    response = boss.post(f"/review/reports/{ids['lighting']}/approve", data={"comment": ""})
+    assert response.status_code in (302, 303), response.status_code
+    ids["integration_token"] = make_token(push_app, None)
+    with push_app.app_context():
+        from patrol.integrations.models import IntegrationToken
+
+        ids["integration_token_id"] = db.session.scalar(sa.select(IntegrationToken.id))
     ids["sos"] = new_id()
     response = guard.put(
         f"/api/v1/sos/{ids['sos']}", json={"occurred_at": iso(now), "note": "Hjälp"}
@@ -316,6 +326,7 @@ def world(shared_world):
         "owner": logged_in(app, "owner"),
         "crew": logged_in(app, "crew"),
         "anonymous": anonymous,
+        "integration": TokenApi(app, shared_world["ids"]["integration_token"]),
     }
     return shared_world | {"clients": clients}
 
@@ -331,6 +342,10 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
         ),
         # The code of the app of the user `half_signed_in` gives (the server's real clock).
         "auth_api.second_step": ("half_signed_in", {"code": pyotp.TOTP(SECRET).now()}),
+        "integrations_api.put_work_order_status": (
+            "integration",
+            {"status": "done", "note": "Klart enligt fastighetssystemet"},
+        ),
         "shifts.put_shift": (
             "guard",
             {"started_at": iso(now - timedelta(minutes=30)), "ended_at": None, "note": "Pass"},
@@ -475,6 +490,8 @@ def client_for(world, endpoint: str) -> Api:
         return world["clients"]["anonymous"]
     # The owners' and the day crew's pages let only their own role in: only they reach the
     # views' parameters.
+    if endpoint.startswith("integrations_api."):  # a token, never a session
+        return world["clients"]["integration"]
     if endpoint.startswith("owners."):
         return world["clients"]["owner"]
     if endpoint.startswith("crew."):
@@ -539,6 +556,12 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         # No failed mail in this world: an unknown one answers 404, never 5xx.
         "message_id": "1",
         "passkey_id": "1",  # someone's passkey: removing another user's removes nothing
+        # /admin/integrations (admins only: the sweep's supervisor is refused before any
+        # lookup); the world's API token, and a webhook subscription and delivery that do not
+        # exist (404 for an admin, never 5xx).
+        "token_id": str(ids["integration_token_id"]),
+        "subscription_id": "1",
+        "delivery_id": "1",
     }
 
     def value(match):
@@ -566,11 +589,18 @@ def request(client: Api, method: str, url: str, **kw):
 
 
 def row_counts(app) -> dict[str, int]:
+    """Rows per table. The audit's record of each use of an API token is left out: every use
+    is audited, a refused one too (patrol.integrations.tokens), and nothing else changes."""
+    token_use = sa.and_(AuditEvent.entity == "integration_token", AuditEvent.action == "use")
     with app.app_context():
-        return {
+        counts = {
             table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
             for table in Base.metadata.sorted_tables
         }
+        counts["audit_events"] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(~token_use)
+        )
+        return counts
 
 
 def assert_clear_refusal(response, what: str, statuses=(400, 422)) -> None:

@@ -305,3 +305,52 @@ def test_an_incident_never_reaches_the_owners_mails(seeded, owners_world, smtp):
                 assert SECRET not in content and "Hot eller våld" not in content
     # The approved acute incident mailed no "acute event" to the owner who asks for them.
     assert all(not m["Subject"].startswith("Akut händelse") for m in mails)
+
+
+def test_an_incident_never_reaches_integration_tokens_or_webhooks(seeded, owners_world, api_as):
+    """The approved incident of owners_world is in no feed of an owner's token or an all-owners
+    token; a later approved incident sends no `report.approved` webhook while an ordinary
+    report approved beside it does (the subscription is working: the wall is not an outage)."""
+    from patrol.outbox import drain_until_idle
+    from patrol.sites.models import Property
+    from patrol.webhooks.deliveries import DRAIN
+    from tests.support.integrations import TokenClient, make_token, subscribe
+    from tests.support.owners import add_report
+    from tests.support.receiver import WebhookReceiver
+
+    world = owners_world
+    for owner in (world["org_a"], None):
+        client = TokenClient(seeded, make_token(seeded, owner))
+        for feed in ("reports", "work-orders", "alarms"):
+            response = client.get(f"/api/v1/integrations/{feed}?limit=500")
+            assert response.status_code == 200, feed
+            text = response.get_data(as_text=True)
+            assert str(world["incident"]) not in text, feed
+            assert SECRET not in text and INJURY not in text, feed
+            assert "threat_violence" not in text, feed
+        assert str(world["a_lamp"]) in client.get(
+            "/api/v1/integrations/reports?limit=500"
+        ).get_data(as_text=True)
+
+    receiver = WebhookReceiver(secret="").start()
+    try:
+        clock = lambda: MORNING  # noqa: E731  (the receiver's clock: the server's, set above)
+        clock.now = clock
+        with seeded.app_context():
+            subscribe(api_as("admin"), receiver, clock, "Driftcentralen", None, ["report.approved"])
+            supervisor = db.session.get(User, world["supervisor"])
+            lamp = db.session.get(Report, world["a_lamp"])
+            prop = db.session.get(Property, world["prop_a"])
+            incident = add_report(lamp.shift, prop, "threat_violence", "acute", SECRET, MORNING)
+            ordinary = add_report(lamp.shift, prop, "door_lock", "acute", "Porten", MORNING)
+            db.session.commit()
+            incident_id, ordinary_id = str(incident.id), str(ordinary.id)
+            review_actions.approve(incident, supervisor, "", SECRET)
+            review_actions.approve(ordinary, supervisor, "", "Porten var uppbruten.")
+            drain_until_idle(DRAIN)
+        got = [r.body.decode() for r in receiver.requests]
+        assert any(ordinary_id in body for body in got), "the ordinary approval was sent"
+        assert all(incident_id not in body and SECRET not in body for body in got)
+        assert all(r.signature_ok for r in receiver.requests)
+    finally:
+        receiver.stop()

@@ -41,6 +41,8 @@ def entity_choices() -> dict[str, str]:
         "second_factor_roles": gettext("sign-in in two steps"),
         "incident": gettext("threat or violence incident"),
         "import": gettext("CSV import"),
+        "integration_token": gettext("API token"),
+        "webhook_subscription": gettext("webhook"),
     }
 
 
@@ -59,6 +61,9 @@ def action_choices() -> dict[str, str]:
         "reset_factors": gettext("Second factors reset"),
         "close": gettext("Closed"),
         "import": gettext("CSV import"),
+        "revoke": gettext("Revoked"),
+        "use": gettext("Used"),
+        "retry": gettext("Sent again"),
     }
 
 
