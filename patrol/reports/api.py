@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import re
 import uuid
 
@@ -24,7 +25,7 @@ from patrol.reports.hooks import walk_night
 from patrol.reports.images import ACCEPTED_CONTENT_TYPES, EXTENSIONS, clean_photo
 from patrol.reports.models import Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
-from patrol.reports.storage import photo_response, photo_store
+from patrol.reports.storage import PhotoStoreUnavailable, photo_response, photo_store
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
 from patrol.shifts.rules import check_within_shift, outside_assigned_areas, own_shift
@@ -38,6 +39,10 @@ REPORT_OUT_SCHEMA = ReportOut()
 PHOTO_OUT_SCHEMA = PhotoOut()
 
 bp = Blueprint("reports", __name__)
+log = logging.getLogger(__name__)
+# A photo store that cannot write (S3 unreachable): the phone keeps the photo and sends it
+# again after this many seconds.
+STORE_RETRY_AFTER_S = 30
 
 REPORT_CONTENT_FIELDS = (
     "shift_id",
@@ -235,7 +240,8 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     storage_key = f"{stem}.{EXTENSIONS[clean.content_type]}"
     thumbnail_key = f"{stem}.thumb.jpg" if clean.thumbnail is not None else None
     store = photo_store()
-    items = [(storage_key, clean.data)]
+    # Kept byte for byte: the store takes the digest verified above instead of hashing again.
+    items = [(storage_key, clean.data, sha256) if clean.unchanged else (storage_key, clean.data)]
     if clean.thumbnail is not None:
         items.append((thumbnail_key, clean.thumbnail))
     values = {
@@ -256,6 +262,15 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         store.save(*items)
         db.session.connection().execute(insert_statement(Photo), values)
         db.session.commit()
+    except PhotoStoreUnavailable as error:
+        db.session.rollback()
+        log.warning("photo %s not stored, the photo store is unavailable: %s", photo_id, error)
+        raise ApiError(
+            503,
+            gettext("The photo store is not reachable right now. The photo stays queued."),
+            code="store_unavailable",
+            headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
+        ) from error
     except IntegrityError:
         # The same photo arrived before (or raced in through another request): keep the
         # winner's bytes.
@@ -263,8 +278,8 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         existing = db.session.get(Photo, photo_id, populate_existing=True)
         if existing is None:
             raise
-        if store.name == "files" and existing.storage_key != storage_key:
-            for key, _data in items:
+        if store.name != "database" and existing.storage_key != storage_key:
+            for key, *_rest in items:
                 store.delete(key)
         return same_photo_or_conflict(existing, report, sha256)
     return jsonify(PHOTO_OUT_SCHEMA.dump(Photo(**values))), 201
