@@ -152,7 +152,10 @@ def test_store_unreachable_answers_503_with_retry_after_and_keeps_nothing(
     """Nothing listens at the endpoint: the upload fails fast (short timeouts, few attempts),
     answers 503 with Retry-After, and no row points at a missing object; once the store is
     back the same PUT lands (201)."""
-    report_id, (photo_id,) = new_report()
+    report_id, (earlier_id, photo_id) = new_report(2)
+    use_store(seeded, "s3", **s3_photos.config)
+    earlier = jpeg_bytes(640, 480)
+    assert put_photo(guard, report_id, earlier_id, earlier).status_code == 201
     use_store(
         seeded, "s3", **{**s3_photos.config, "S3_ENDPOINT": f"http://127.0.0.1:{free_port()}"}
     )
@@ -165,12 +168,17 @@ def test_store_unreachable_answers_503_with_retry_after_and_keeps_nothing(
     assert datetime.now(UTC) - started < timedelta(seconds=10)
     with seeded.app_context():
         assert db.session.get(Photo, uuid.UUID(photo_id)) is None
+    # Reading needs the store too: 503 with Retry-After (the page or the phone tries again).
+    earlier_url = f"/api/v1/reports/{report_id}/photos/{earlier_id}"
+    unread = guard.get(earlier_url)
+    assert unread.status_code == 503 and unread.headers["Retry-After"]
     ready = seeded.test_client().get("/readyz")
     assert ready.status_code == 503 and "photo_store" in ready.get_data(as_text=True)
 
     use_store(seeded, "s3", **s3_photos.config)
     assert put_photo(guard, report_id, photo_id, data).status_code == 201
     assert guard.get(f"/api/v1/reports/{report_id}/photos/{photo_id}").data == data
+    assert guard.get(earlier_url).data == earlier
     assert seeded.test_client().get("/readyz").status_code == 200
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import logging
 import re
 import uuid
 
@@ -39,10 +38,6 @@ REPORT_OUT_SCHEMA = ReportOut()
 PHOTO_OUT_SCHEMA = PhotoOut()
 
 bp = Blueprint("reports", __name__)
-log = logging.getLogger(__name__)
-# A photo store that cannot write (S3 unreachable): the phone keeps the photo and sends it
-# again after this many seconds.
-STORE_RETRY_AFTER_S = 30
 
 REPORT_CONTENT_FIELDS = (
     "shift_id",
@@ -262,15 +257,9 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         store.save(*items)
         db.session.connection().execute(insert_statement(Photo), values)
         db.session.commit()
-    except PhotoStoreUnavailable as error:
-        db.session.rollback()
-        log.warning("photo %s not stored, the photo store is unavailable: %s", photo_id, error)
-        raise ApiError(
-            503,
-            gettext("The photo store is not reachable right now. The photo stays queued."),
-            code="store_unavailable",
-            headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
-        ) from error
+    except PhotoStoreUnavailable:
+        db.session.rollback()  # nothing stored: 503 + Retry-After (storage.store_unavailable)
+        raise
     except IntegrityError:
         # The same photo arrived before (or raced in through another request): keep the
         # winner's bytes.

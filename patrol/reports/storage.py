@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import os
 import shutil
 import tempfile
@@ -34,8 +35,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, send_file
+from flask_babel import gettext
 
 from patrol.db import db, utcnow
+from patrol.errors import json_error, page_error, wants_json
 from patrol.reports.models import PhotoBlob
 from patrol.status import Probe, register_probe
 from patrol.sync import insert_statement
@@ -44,6 +47,7 @@ from patrol.sync import insert_statement
 TRANSIENT_PREFIXES = (".upload-", ".readyz-")
 
 STORES = ("files", "database", "s3")
+log = logging.getLogger(__name__)
 
 # A (key, data) pair, or (key, data, sha256 hex) when the caller knows the bytes' digest.
 Item = tuple[str, bytes] | tuple[str, bytes, str]
@@ -360,6 +364,23 @@ def init_app(app: Flask) -> None:
         make_store(app, other) for other in others if other != "s3" or s3_configured(app.config)
     ]
     register_probe(app, "photo_store", store_probe)
+
+
+# A photo store that cannot write or read now (S3 unreachable): 503, and the phone keeps the
+# photo and sends it again after this many seconds.
+STORE_RETRY_AFTER_S = 30
+
+
+def store_unavailable(error: PhotoStoreUnavailable):
+    """Any request the photo store failed (an upload, a photo or PDF that needs one): 503 with
+    Retry-After, never a 500, so the phone keeps what it sent and tries again."""
+    log.warning("the photo store is unavailable: %s", error)
+    message = gettext("The photo store is not reachable right now. The photo stays queued.")
+    headers = {"Retry-After": str(STORE_RETRY_AFTER_S)}
+    if wants_json():
+        return json_error(503, "store_unavailable", message, headers=headers)
+    body, status = page_error(503, message)
+    return body, status, headers
 
 
 def store_probe() -> Probe:
