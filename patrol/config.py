@@ -20,8 +20,17 @@ class Defaults:
     DATABASE_URL = None
     # None: files under <instance>/photos.
     PHOTO_DIR = None
-    # "files" (PHOTO_DIR, one host) or "database" (several app hosts on one PostgreSQL).
+    # "files" (PHOTO_DIR, one host), "database" (several app hosts on one PostgreSQL) or "s3"
+    # (an S3 object store such as SeaweedFS: S3_ENDPOINT, S3_BUCKET, and the credentials in
+    # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY as boto3 reads them).
     PHOTO_STORE = "files"
+    S3_ENDPOINT = None
+    S3_BUCKET = None
+    # Short: a photo upload waiting on a dead store holds the phone's sync; it answers 503
+    # with Retry-After instead and the phone sends the photo again later.
+    S3_CONNECT_TIMEOUT_S = 2
+    S3_READ_TIMEOUT_S = 10
+    S3_MAX_ATTEMPTS = 2
 
     # A guard logs in once before the shift; the session must outlast the longest shift
     # (weekends 19:30-05:00) with margin.

@@ -20,7 +20,7 @@ from patrol.reports.hooks import walk_night
 from patrol.reports.images import EXTENSIONS, clean_photo
 from patrol.reports.models import IncidentDetails, Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
-from patrol.reports.storage import photo_response, photo_store
+from patrol.reports.storage import PhotoStoreUnavailable, photo_response, photo_store
 from patrol.reports.uploads import PHOTO_REQUEST, checked_upload
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
@@ -219,7 +219,8 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     storage_key = f"{stem}.{EXTENSIONS[clean.content_type]}"
     thumbnail_key = f"{stem}.thumb.jpg" if clean.thumbnail is not None else None
     store = photo_store()
-    items = [(storage_key, clean.data)]
+    # Kept byte for byte: the store takes the digest verified above instead of hashing again.
+    items = [(storage_key, clean.data, sha256) if clean.unchanged else (storage_key, clean.data)]
     if clean.thumbnail is not None:
         items.append((thumbnail_key, clean.thumbnail))
     values = {
@@ -240,6 +241,9 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         store.save(*items)
         db.session.connection().execute(insert_statement(Photo), values)
         db.session.commit()
+    except PhotoStoreUnavailable:
+        db.session.rollback()  # nothing stored: 503 + Retry-After (storage.store_unavailable)
+        raise
     except IntegrityError:
         # The same photo arrived before (or raced in through another request): keep the
         # winner's bytes.
@@ -247,8 +251,8 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         existing = db.session.get(Photo, photo_id, populate_existing=True)
         if existing is None:
             raise
-        if store.name == "files" and existing.storage_key != storage_key:
-            for key, _data in items:
+        if store.name != "database" and existing.storage_key != storage_key:
+            for key, *_rest in items:
                 store.delete(key)
         return same_photo_or_conflict(existing, report, sha256)
     return jsonify(PHOTO_OUT_SCHEMA.dump(Photo(**values))), 201
