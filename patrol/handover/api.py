@@ -19,7 +19,7 @@ from patrol.handover.queries import IS_HANDOVER, may_read
 from patrol.handover.schemas import HandoverPhotoOut, HandoverReadIn, HandoverReadOut
 from patrol.openapi import documented
 from patrol.reports.images import EXTENSIONS, clean_photo, thumbnail_of
-from patrol.reports.storage import photo_response, photo_store
+from patrol.reports.storage import PhotoStoreUnavailable, photo_response, photo_store
 from patrol.reports.uploads import PHOTO_REQUEST, checked_upload
 from patrol.security import roles_required
 from patrol.shifts.models import Shift
@@ -89,13 +89,16 @@ def put_photo(shift_id: uuid.UUID, photo_id: uuid.UUID):
         store.save(*items)
         db.session.connection().execute(insert_statement(HandoverPhoto), values)
         db.session.commit()
+    except PhotoStoreUnavailable:
+        db.session.rollback()  # nothing stored: 503 + Retry-After, the phone keeps the photo
+        raise
     except IntegrityError:
         # The same photo raced in through another request: keep the winner's bytes.
         db.session.rollback()
         winner = db.session.get(HandoverPhoto, photo_id, populate_existing=True)
         if winner is None:
             raise
-        if store.name == "files" and winner.storage_key != values["storage_key"]:
+        if store.name != "database" and winner.storage_key != values["storage_key"]:
             for key, _data in items:
                 store.delete(key)
         return same_photo_or_conflict(winner, shift.id, sha256)
