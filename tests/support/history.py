@@ -3,8 +3,8 @@ tests that pin each desk page's statement count independent of how much history 
 
 `seed_district` grows the demo area to a district (properties with two checkpoints each, a
 crew member, guards); `seed_history` fills any number of consecutive nights, each like a real
-one: shifts, check-ins, reports (most of them approved by the supervisor, with the approval in
-the audit trail), photos, SOS alerts, work orders (done, except the last two weeks' ones) and
+one: shifts, check-ins, reports (all but one in fifteen approved by the supervisor, with the
+approval in the audit trail), photos, SOS alerts, work orders (done, except the last two weeks' ones) and
 the night's kept PDF. Rows are built in Python and inserted a chunk of nights at a time.
 """
 
@@ -191,6 +191,8 @@ def seed_history(
                 at = moment()
                 rid = uuid.uuid4()
                 repair = i % 5 == 0
+                # One report in fifteen is never approved (its text goes at the purge).
+                approved = reviewed and i % 15 != 14
                 rows[Report].append(
                     {
                         "id": rid,
@@ -208,8 +210,8 @@ def seed_history(
                         "accuracy_m": 10.0,
                         "photo_ids": sorted(str(p) for p in photo_ids[i]),
                         "flags": [],
-                        "review_status": "reviewed" if reviewed else "new",
-                        "needs_repair": repair and reviewed,
+                        "review_status": "reviewed" if approved else "new",
+                        "needs_repair": repair and approved,
                     }
                 )
                 for pid in photo_ids[i]:
@@ -231,7 +233,7 @@ def seed_history(
                             "thumbnail_key": f"{key}.thumb.jpg",
                         }
                     )
-                if not reviewed:
+                if not approved:
                     continue
                 rows[ReportReview].append(
                     {
