@@ -11,6 +11,11 @@ to build the PDF "Nattrapport" of the 200-report night.
 
 Server time is measured in-process through the WSGI test client: routing, queries, template
 rendering and the response body; no network.
+
+    bench/review.py --years 3 --database-url URL --reset
+
+instead fills a district's three years of nights and times every desk page against one
+night, side by side; then one year's purge and `backup` (bench/years.py).
 """
 
 from __future__ import annotations
