@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from patrol.auth.actions import create_user
 from patrol.db import db, set_clock
+from patrol.reports.models import Report
 from patrol.sites.models import Property
 from tests.support.app import TEST_PASSWORD
 from tests.support.history import NightSize, seed_history
@@ -23,10 +24,10 @@ from tests.test_review_queries import statements_for
 
 LAST = date(2026, 11, 30)
 SIZE = NightSize(shifts=3, checkins=40, reports=15, photos=8, sos=2)
-MORE = 30  # nights of history added under the pages
+MORE = 45  # nights of history added under the pages
 
 
-def test_each_desk_page_costs_the_same_with_one_night_and_with_a_month_behind_it(seeded):
+def test_each_desk_page_costs_the_same_with_one_night_and_with_weeks_behind_it(seeded):
     app = seeded
     set_clock(
         app,
@@ -93,3 +94,29 @@ def test_each_desk_page_costs_the_same_with_one_night_and_with_a_month_behind_it
     assert orders["open"] > 10 and orders["done"] > 10, orders
     with_history = {name: statements_for(app, c, url) for name, (c, url) in pages.items()}
     assert with_history == one_night
+
+    # The owner's property page loads the 50 reports it shows, not the property's history.
+    with app.app_context():
+        approved_here = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Report)
+            .where(Report.property_id == prop, Report.review_status == "reviewed")
+        )
+        orders_here = db.session.scalar(
+            sa.text("SELECT count(*) FROM work_orders WHERE property_id = :p"), {"p": prop}
+        )
+    assert approved_here > 50 + orders_here, (approved_here, orders_here)
+    loaded: list[int] = []
+
+    def count(_target, _context):
+        loaded.append(1)
+
+    sa.event.listen(Report, "load", count)
+    try:
+        page = owner.get(f"/owner/properties/{prop}")
+    finally:
+        sa.event.remove(Report, "load", count)
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count('href="/owner/reports/') >= 50
+    # The 50 shown, and the reports of the property's work orders listed above them.
+    assert len(loaded) <= 50 + orders_here, (len(loaded), approved_here, orders_here)
