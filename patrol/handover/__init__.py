@@ -31,9 +31,12 @@ def init_app(app: Flask) -> None:
 
     @app.template_global("handover_nav_link")
     def handover_nav_link() -> Markup:
-        from flask import render_template
+        from flask import g, render_template
 
         from patrol.db import utcnow
         from patrol.handover.queries import count_waiting
 
-        return Markup(render_template("handover/_nav.html", count=count_waiting(utcnow())))
+        # The desk's menu is drawn twice (the wide bar and the phone's menu): one count a page.
+        if "handovers_waiting" not in g:
+            g.handovers_waiting = count_waiting(utcnow())
+        return Markup(render_template("handover/_nav.html", count=g.handovers_waiting))
