@@ -53,6 +53,7 @@ def create_app(
         admin,
         auth,
         backup,
+        batch,
         evidence,
         guard,
         health,
@@ -86,6 +87,7 @@ def create_app(
     mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
     backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest
+    batch.init_app(app)  # POST /api/v1/batch: many record PUTs, each to its own view
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app
 
