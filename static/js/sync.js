@@ -193,14 +193,25 @@ function networkWorked() {
   passBackoffUntil = 0;
 }
 
-async function backoff(entry, status, message, retryAfterSeconds = 0) {
+async function backoff(entry, status, message, retryAfterSeconds = 0, until = null) {
   const attempts = (entry.attempts || 0) + 1;
   await outbox.update(entry.id, {
     attempts,
-    nextAttemptAt: Date.now() + backoffDelay(attempts, retryAfterSeconds),
+    nextAttemptAt: until ?? Date.now() + backoffDelay(attempts, retryAfterSeconds),
     lastStatus: status,
     lastMessage: message,
   });
+}
+
+/**
+ * A whole request failed (no answer, 5xx, 408, 429): its entries back off together, one
+ * delay for all (from the most attempts among them), so they go in one batch again rather
+ * than scattered by each one's jitter.
+ */
+async function backoffTogether(entries, status, message, retryAfterSeconds = 0) {
+  const attempts = Math.max(...entries.map((e) => e.attempts || 0)) + 1;
+  const until = Date.now() + backoffDelay(attempts, retryAfterSeconds);
+  for (const entry of entries) await backoff(entry, status, message, retryAfterSeconds, until);
 }
 
 /**
@@ -233,7 +244,7 @@ async function withCsrf(pass, send) {
 /** No answer came: the request may or may not have arrived; the PUT is idempotent, so sending
  * it again later is safe. Stop: without a network the rest fails too. */
 async function noAnswer(entries, pass) {
-  for (const entry of entries) await backoff(entry, 0, null);
+  await backoffTogether(entries, 0, null);
   pass.result.offline = true;
   pass.stop = true;
   networkFailed();
@@ -326,9 +337,10 @@ async function deliverBatch(entries, pass, round) {
     }
     return;
   }
-  if (status === 401 || api.passwordChangeRequired(response) || status >= 500 || status === 408 || status === 429) {
-    if (status === 401 || status === 403) return applyAnswer(entries[0], response, pass);
-    for (const entry of entries) await applyAnswer(entry, response, pass);
+  if (status === 401 || api.passwordChangeRequired(response)) return applyAnswer(entries[0], response, pass);
+  if (status >= 500 || status === 408 || status === 429) {
+    await backoffTogether(entries, status, api.errorMessage(response.body, status), response.retryAfter);
+    pass.result.failed += entries.length;
     return;
   }
   // No batches here (an older server) or the batch itself refused: one by one this pass.
@@ -416,8 +428,15 @@ function nextBatch(mine, round, size) {
   const batch = [];
   const inBatch = new Set();
   let bytes = 0;
+  // Two entries for one URL (a shift's start and its end) never share a batch, and the later
+  // waits for the earlier: were the batch's answer lost, the start sent again would meet the
+  // end already stored (409).
+  const urls = new Set();
   for (const entry of mine) {
     if (batch.length >= size) break;
+    const earlier = urls.has(entry.url);
+    if (round.present.has(entry.id)) urls.add(entry.url);
+    if (earlier) continue;
     if (!batchable(entry) || !ready(entry, round, now)) continue;
     if (entry.dependsOn && round.present.has(entry.dependsOn) && !inBatch.has(entry.dependsOn)) continue;
     if (isShiftEnd(entry) && shiftEndWaits(entry, mine, round.present, inBatch)) continue;
