@@ -12,12 +12,14 @@ from playwright.sync_api import expect
 from tests.support.app import LiveServer
 from tests.support.faults import QUEUE_NIGHT, Faults
 from tests.support.guard_browser import (
+    checkpoint_token,
     counts,
     go_offline,
     go_online,
     guard_context,
     login,
     outbox_entries,
+    record_offline_shift,
     wait_for_outbox,
     wait_until_all_sent,
 )
@@ -120,3 +122,36 @@ def test_a_batch_whose_seventh_entry_is_refused_stores_the_other_49(live_app, br
         context.close()
     assert faults.batches == [50]
     assert counts(live_app)["checkins"] == 49
+
+
+def test_a_server_without_batches_gets_one_put_at_a_time(live_server, live_app, browser):
+    """A phone updated before its server: the batch answers 404, and the pass sends the same
+    records one by one; nothing is refused or lost."""
+    context = guard_context(browser)
+    page = context.new_page()
+    puts = []
+    batches = []
+
+    def no_batches(route, request):
+        batches.append(request.url)
+        route.fulfill(
+            status=404,
+            content_type="application/json",
+            body='{"error": "not_found", "message": "Hittades inte."}',
+        )
+
+    context.route("**/api/v1/batch", no_batches)
+    page.on(
+        "request", lambda request: puts.append(request.url) if request.method == "PUT" else None
+    )
+    try:
+        token = checkpoint_token(live_app, "S110")
+        record_offline_shift(page, context, live_server.url, token)
+        go_online(context, page)
+        wait_until_all_sent(page)
+    finally:
+        context.close()
+    assert batches, "the phone tried a batch first"
+    assert sum("/checkins/" in url for url in puts) == 3
+    assert counts(live_app) == {"shifts": 1, "checkins": 3, "reports": 1, "photos": 1}
+    assert ended_shifts(live_app) == 1
