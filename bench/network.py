@@ -231,6 +231,11 @@ def run(args, make_app, serve, login, chromium, chromium_args, camera_jpeg) -> N
                         sizes[name] = queue_load(page, prepared, reports, per_report)
                         times[mode].append(timed_sync(page, link))
                     times["Workbox"].append(timed_workbox(page, number))
+                    print(
+                        f"  run {number + 1}, {name}: "
+                        + ", ".join(f"{mode} {t[-1] / 1000:.2f} s" for mode, t in times.items()),
+                        flush=True,
+                    )
             set_tuning(page, BATCHED)
             browser.close()
         server.shutdown()

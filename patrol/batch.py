@@ -204,6 +204,11 @@ def post_batch():
     connection = db.engine.connect()
     try:
         transaction = connection.begin()
+        if connection.dialect.name == "sqlite":
+            # pysqlite begins a transaction only before its first INSERT, and a SAVEPOINT
+            # outside one is a transaction of its own whose RELEASE commits: an explicit BEGIN
+            # keeps every entry's savepoint inside the batch's one transaction (one commit).
+            connection.exec_driver_sql("BEGIN")
         try:
             for entry in entries:
                 results.append(_apply(connection, entry))
