@@ -152,7 +152,16 @@ def timed_sync(page, link: Link) -> float:
         }"""
     )
     link.set(offline=False)
-    return page.evaluate("() => window.__benchDone")
+    ms = page.evaluate(
+        "() => Promise.race([window.__benchDone, new Promise((r) => setTimeout(() => r(null), 180000))])"
+    )
+    if ms is None:  # say what is left rather than hang
+        left = page.evaluate(
+            """async () => (await (await import("/static/js/outbox.js")).list())
+                .map((e) => `${e.kind} ${e.state} ${e.lastStatus} ${e.lastMessage}`)"""
+        )
+        raise RuntimeError(f"the sync did not finish in 180 s; left: {left[:5]} ({len(left)})")
+    return ms
 
 
 def timed_workbox(page, run: int) -> float:
