@@ -1,6 +1,7 @@
 """Guard app client benchmark: one run, four figures (issue 3).
 
     /work/venv/bin/python bench/client.py            (or: python bench/client.py --runs 10)
+    python bench/client.py --network 4g|3g           (the sync on a mobile link: bench/network.py)
 
 1. Sizes, gzip-compressed (level 6, what a typical reverse proxy sends), two budgets:
    what the home screen loads at start (the shell and every file the page fetched until the
@@ -154,13 +155,13 @@ def serve(app):
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
-def camera_jpeg(width=4000, height=3000) -> bytes:
+def camera_jpeg(width=4000, height=3000, seed=7) -> bytes:
     """A 12 MP camera-like JPEG (gradient and shapes, EXIF with GPS and orientation 1)."""
     import random
 
     from PIL import Image, ImageDraw
 
-    rng = random.Random(7)
+    rng = random.Random(seed)
     small = Image.new("RGB", (400, 300))
     draw = ImageDraw.Draw(small)
     for y in range(300):
@@ -629,9 +630,22 @@ def main() -> None:
         type=float,
         help="instead: a low-end phone, the CPU throttled this many times (issue 25, point 5)",
     )
+    parser.add_argument(
+        "--network",
+        choices=["4g", "3g"],
+        help="only the sync on an emulated mobile link (bench/network.py), side by side with "
+        "the one-by-one loop of before and Workbox's Queue",
+    )
+    parser.add_argument("--all-loads", action="store_true", help="with --network: both loads")
     args = parser.parse_args()
     if args.cpu:
         low_end_phone(args.runs, args.cpu)
+        return
+    if args.network:
+        from bench import network
+
+        args.runs = args.runs if args.runs != 10 else 5
+        network.run(args, make_app, serve, login, CHROMIUM, CHROMIUM_ARGS, camera_jpeg)
         return
 
     from playwright.sync_api import sync_playwright

@@ -53,6 +53,7 @@ def create_app(
         admin,
         auth,
         backup,
+        batch,
         drills,
         evidence,
         guard,
@@ -96,6 +97,7 @@ def create_app(
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
     integrations.init_app(app)  # API tokens, /api/v1/integrations/, webhooks, /admin/integrations
     backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest
+    batch.init_app(app)  # POST /api/v1/batch: many record PUTs, each to its own view
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app
 

@@ -93,6 +93,14 @@ def json_body() -> dict:
     return body
 
 
+def alone(view: Callable) -> Callable:
+    """Mark a record route whose records never go in a batch (an SOS, an alarm): the phone
+    sends them first and alone, so nothing queued before them can hold them up, and
+    POST /api/v1/batch refuses them (patrol/batch.py)."""
+    view.patrol_sync_alone = True
+    return view
+
+
 def put_record(
     model: type[Row],
     record_id: uuid.UUID,

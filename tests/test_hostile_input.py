@@ -396,6 +396,25 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
             "guard",
             {"shift_id": ids["open_shift"], "occurred_at": iso(now), "note": "SOS", **position},
         ),
+        "batch.post_batch": (
+            "guard",
+            {
+                "entries": [
+                    {
+                        "id": new_id(),
+                        "method": "PUT",
+                        "url": f"/api/v1/checkins/{new_id()}",
+                        "body": {
+                            "shift_id": ids["open_shift"],
+                            "checkpoint_id": places["cp2"],
+                            "method": "manual",
+                            "occurred_at": iso(now - timedelta(minutes=4)),
+                            **position,
+                        },
+                    }
+                ]
+            },
+        ),
         "shifts.lookup_checkpoint": (
             "guard",
             {"checkpoint_token": places["cp1_token"], "checkpoint_code": None},

@@ -45,7 +45,7 @@ from patrol.push.schemas import (
 from patrol.security import public, require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
 from patrol.signals import sos_received
-from patrol.sync import json_body, put_record
+from patrol.sync import alone, json_body, put_record
 
 bp = Blueprint("push_api", __name__)
 
@@ -202,6 +202,7 @@ SOS_FIELDS = ("shift_id", "occurred_at", "lat", "lon", "accuracy_m", "note")
 
 
 @bp.put("/api/v1/sos/<uuid:sos_id>")
+@alone
 @roles_required(*PATROL_ROLES)
 @documented(request=SosIn, responses={200: SosOut, 201: SosOut}, summary="A guard's SOS")
 def put_sos(sos_id: uuid.UUID):

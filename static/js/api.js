@@ -145,3 +145,23 @@ export async function sendEntry(entry, csrfToken, entryBody = entry.body) {
   const retryAfter = Number(response.headers.get("Retry-After")) || 0;
   return { status: response.status, body: await jsonOrNull(response), retryAfter };
 }
+
+/**
+ * Send JSON records in one POST /api/v1/batch (architecture §5, "Batches"): {status, body,
+ * retryAfter}, where body.results holds each entry's own answer {id, url, status, body,
+ * retry_after}. Throws NetworkError when no answer came.
+ */
+export async function sendBatch(entries, csrfToken) {
+  const response = await request("/api/v1/batch", {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      "X-CSRFToken": csrfToken,
+      "X-Client-Time": new Date().toISOString(),
+    },
+    body: JSON.stringify({ entries: entries.map((e) => ({ id: e.id, method: e.method, url: e.url, body: e.body })) }),
+    cache: "no-store",
+  });
+  const retryAfter = Number(response.headers.get("Retry-After")) || 0;
+  return { status: response.status, body: await jsonOrNull(response), retryAfter };
+}

@@ -14,15 +14,21 @@
 // Background Sync (the service worker asks an open window), an outbox change, "Skicka nu".
 // One pass at a time (across tabs too); a trigger during a pass runs one more pass after it.
 //
-// Order: one request at a time, in outbox order (priority, then oldest); an entry never starts
-// before its parent (dependsOn) has been delivered, nor while it waits for its position
-// (outbox.js: such an entry is skipped until the position came or its time passed).
+// Order (architecture §5, "Batches"): SOS and alarms first, each alone; then JSON records in
+// batches of up to 50 (POST /api/v1/batch, each entry answered as its own PUT, the rules above
+// applied to each), beside photos each its own PUT, up to three in flight. An entry never
+// starts before its parent (dependsOn) has been delivered, unless the parent is earlier in
+// the same batch; a shift's end waits for every other entry of that shift; nothing starts
+// while it waits for its position (outbox.js: skipped until the position came or its time
+// passed). The one-by-one loop of before stays for comparison ("syncTuning" {batchSize: 1,
+// photosInFlight: 1}).
 //
 // Other features: onSyncComplete(fn) runs after each pass; records.js record() queues records.
 
 import * as api from "./api.js";
 import { deleteValue, getValue, setValue } from "./db.js";
 import * as outbox from "./outbox.js";
+import { PRIORITY } from "./outbox.js";
 
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
@@ -187,64 +193,89 @@ function networkWorked() {
   passBackoffUntil = 0;
 }
 
-async function backoff(entry, status, message, retryAfterSeconds = 0) {
+async function backoff(entry, status, message, retryAfterSeconds = 0, until = null) {
   const attempts = (entry.attempts || 0) + 1;
   await outbox.update(entry.id, {
     attempts,
-    nextAttemptAt: Date.now() + backoffDelay(attempts, retryAfterSeconds),
+    nextAttemptAt: until ?? Date.now() + backoffDelay(attempts, retryAfterSeconds),
     lastStatus: status,
     lastMessage: message,
   });
 }
 
+/**
+ * A whole request failed (no answer, 5xx, 408, 429): its entries back off together, one
+ * delay for all (from the most attempts among them), so they go in one batch again rather
+ * than scattered by each one's jitter.
+ */
+async function backoffTogether(entries, status, message, retryAfterSeconds = 0) {
+  const attempts = Math.max(...entries.map((e) => e.attempts || 0)) + 1;
+  const until = Date.now() + backoffDelay(attempts, retryAfterSeconds);
+  for (const entry of entries) await backoff(entry, status, message, retryAfterSeconds, until);
+}
+
+/**
+ * Send a request with the pass's CSRF token; a stale token gets one fresh token and one retry.
+ * `send(csrf)` returns {status, body, retryAfter} or throws api.NetworkError. Null: no answer.
+ */
+async function withCsrf(pass, send) {
+  let csrfRetried = false;
+  for (;;) {
+    let response;
+    try {
+      response = await send(pass.csrf);
+    } catch (error) {
+      if (!(error instanceof api.NetworkError)) throw error;
+      return null;
+    }
+    if (response.status === 403 && response.body && response.body.error === "csrf" && !csrfRetried) {
+      csrfRetried = true;
+      try {
+        pass.csrf = (await api.getMe()).csrf_token;
+      } catch (_) {
+        return null;
+      }
+      continue;
+    }
+    return response;
+  }
+}
+
+/** No answer came: the request may or may not have arrived; the PUT is idempotent, so sending
+ * it again later is safe. Stop: without a network the rest fails too. */
+async function noAnswer(entries, pass) {
+  await backoffTogether(entries, 0, null);
+  pass.result.offline = true;
+  pass.stop = true;
+  networkFailed();
+}
+
 /** Deliver one entry; apply the rules of architecture §5 to the answer. */
 async function deliver(entry, pass) {
-  const result = pass.result;
-  let response;
-  let csrfRetried = false;
   let body;
   try {
     body = await (pass.bodies.get(entry.id) || outbox.bodyOf(entry));
   } catch (error) {
     // The browser lost the stored photo: show it to the guard, never drop it silently.
     await outbox.update(entry.id, { state: "needs_attention", lastStatus: 0, lastMessage: String(error.message || error) });
-    result.failed += 1;
+    pass.result.failed += 1;
     return;
   }
-  for (;;) {
-    try {
-      response = await api.sendEntry(entry, pass.csrf, body);
-    } catch (error) {
-      if (!(error instanceof api.NetworkError)) throw error;
-      response = null;
-    }
-    if (response && response.status === 403 && response.body && response.body.error === "csrf" && !csrfRetried) {
-      // The token went stale: one fresh token, one retry.
-      csrfRetried = true;
-      try {
-        pass.csrf = (await api.getMe()).csrf_token;
-      } catch (_) {
-        response = null;
-        break;
-      }
-      continue;
-    }
-    break;
-  }
-  if (response === null) {
-    // No answer: the request may or may not have arrived. The PUT is idempotent, so
-    // sending it again later is safe. Stop: without a network the rest fails too.
-    await backoff(entry, 0, null);
-    result.offline = true;
-    pass.stop = true;
-    networkFailed();
-    return;
-  }
+  const response = await withCsrf(pass, (csrf) => api.sendEntry(entry, csrf, body));
+  if (response === null) return noAnswer([entry], pass);
+  await applyAnswer(entry, response, pass);
+}
+
+/** The rules of architecture §5 for one entry's answer ({status, body, retryAfter}). */
+async function applyAnswer(entry, response, pass) {
+  const result = pass.result;
   const status = response.status;
   if (status >= 200 && status < 300) {
     // Delivered. Removed from IndexedDB in batches (see flushDelivered); until then it is
     // known as delivered in memory, which is what frees its children.
     pass.delivered.push(entry);
+    pass.deliveredIds.add(entry.id);
+    if (pass.round) pass.round.present.delete(entry.id);
     result.sent += 1;
     for (const fn of deliveredCallbacks) {
       try {
@@ -278,14 +309,174 @@ async function deliver(entry, pass) {
   }
 }
 
+/**
+ * Deliver JSON records in one POST /api/v1/batch (patrol/batch.py): each entry's result is
+ * handled exactly as its own PUT's answer would be. The batch as a whole: no answer, 5xx, 408
+ * or 429 -> every entry backs off; 401 / password change -> stop; a server without batches
+ * (404, 405) or one that refuses the batch itself (400, 413, 422) -> this pass sends one by
+ * one. An entry whose parent earlier in the batch was not acknowledged was refused only for
+ * that: it keeps waiting untouched, as if it had not been sent (its savepoint left nothing).
+ */
+async function deliverBatch(entries, pass, round) {
+  const response = await withCsrf(pass, (csrf) => api.sendBatch(entries, csrf));
+  if (response === null) return noAnswer(entries, pass);
+  const status = response.status;
+  if (status >= 200 && status < 300 && response.body && Array.isArray(response.body.results)) {
+    const answers = new Map(response.body.results.map((r) => [r.id, r]));
+    const failed = new Set();
+    for (const entry of entries) {
+      const answer = answers.get(entry.id);
+      const ok = answer && answer.status >= 200 && answer.status < 300;
+      if (!ok && (!answer || (entry.dependsOn && failed.has(entry.dependsOn)))) {
+        failed.add(entry.id);
+        round.taken.delete(entry.id); // waits for its parent, like any child
+        continue;
+      }
+      if (!ok) failed.add(entry.id);
+      await applyAnswer(entry, { status: answer.status, body: answer.body, retryAfter: answer.retry_after || 0 }, pass);
+    }
+    return;
+  }
+  if (status === 401 || api.passwordChangeRequired(response)) return applyAnswer(entries[0], response, pass);
+  if (status >= 500 || status === 408 || status === 429) {
+    await backoffTogether(entries, status, api.errorMessage(response.body, status), response.retryAfter);
+    pass.result.failed += entries.length;
+    return;
+  }
+  // No batches here (an older server) or the batch itself refused: one by one this pass.
+  pass.singles = true;
+  for (const entry of entries) round.taken.delete(entry.id);
+}
+
 /** Remove the entries delivered so far from the outbox, in one transaction. */
 async function flushDelivered(pass) {
   const batch = pass.delivered.splice(0);
   await outbox.removeMany(batch);
 }
 
-/** One round: send the next due entry of the round's snapshot until none is left. */
+/**
+ * How the outbox is sent (architecture §5, "Batches"): JSON records up to `batchSize` in one
+ * POST /api/v1/batch, photos (and any other body) each its own PUT with up to
+ * `photosInFlight` at a time. {batchSize: 1, photosInFlight: 1} is the one-by-one loop of
+ * before (kept for comparison: bench/client.py --one-by-one), set in the "syncTuning" value.
+ */
+export const DEFAULT_TUNING = Object.freeze({ batchSize: 50, photosInFlight: 3 });
+// A batch stays well below the server's request limit (PATROL_MAX_CONTENT_LENGTH): at most
+// this many bytes of JSON; a larger record goes alone.
+const MAX_BATCH_BYTES = 512 * 1024;
+
+async function tuning() {
+  const stored = (await getValue("syncTuning").catch(() => null)) || {};
+  return {
+    batchSize: Math.max(1, Math.min(50, Number(stored.batchSize) || DEFAULT_TUNING.batchSize)),
+    photosInFlight: Math.max(1, Math.min(6, Number(stored.photosInFlight) || DEFAULT_TUNING.photosInFlight)),
+  };
+}
+
+/** An SOS or an alarm: sent first and alone, never inside a batch. */
+function goesAlone(entry) {
+  return outbox.priorityOf(entry) >= PRIORITY.sos;
+}
+
+/** A JSON record PUT that may go inside a batch. */
+function batchable(entry) {
+  return (
+    !goesAlone(entry) &&
+    entry.method === "PUT" &&
+    !entry.bodyRef &&
+    entry.body !== null &&
+    typeof entry.body === "object" &&
+    !(entry.body instanceof Blob) &&
+    String(entry.url).startsWith("/api/v1/")
+  );
+}
+
+function isShiftEnd(entry) {
+  return entry.kind === "shift" && Boolean(entry.body && entry.body.ended_at) && /^\/api\/v1\/shifts\//.test(entry.url);
+}
+
+/**
+ * A shift's end waits for every other entry of that shift still waiting to be sent (a record
+ * whose body names the shift, a photo of the shift's report, or an entry hanging on one of
+ * them), unless that entry is earlier in the same batch. An entry needing the guard's
+ * attention does not hold the end: the guard sees it on its own line. A photo whose report has
+ * gone already and that does not name its shift is counted in, to be safe.
+ */
+function shiftEndWaits(end, entries, present, inBatch) {
+  const shiftId = end.url.split("/").pop();
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const belongs = (e, depth = 0) => {
+    if (depth > 8) return false;
+    if (e.body && typeof e.body === "object" && e.body.shift_id === shiftId) return true;
+    if (e.meta && e.meta.shiftId) return e.meta.shiftId === shiftId;
+    if (e.dependsOn && byId.has(e.dependsOn)) return belongs(byId.get(e.dependsOn), depth + 1);
+    return e.kind === "photo" && e.createdAt < end.createdAt;
+  };
+  return entries.some(
+    (e) => e.id !== end.id && e.state === "waiting" && present.has(e.id) && !inBatch.has(e.id) && belongs(e)
+  );
+}
+
+/** Waiting, due, not waiting for its position, not handled yet in this round. */
+function ready(entry, round, now) {
+  return entry.state === "waiting" && !entry.positionDue && !round.taken.has(entry.id) && (entry.nextAttemptAt || 0) <= now;
+}
+
+/** The next batch: due JSON records in outbox order whose parents are delivered or earlier in it. */
+function nextBatch(mine, round, size) {
+  const now = Date.now();
+  const batch = [];
+  const inBatch = new Set();
+  let bytes = 0;
+  // Two entries for one URL (a shift's start and its end) never share a batch, and the later
+  // waits for the earlier: were the batch's answer lost, the start sent again would meet the
+  // end already stored (409).
+  const urls = new Set();
+  for (const entry of mine) {
+    if (batch.length >= size) break;
+    const earlier = urls.has(entry.url);
+    if (round.present.has(entry.id)) urls.add(entry.url);
+    if (earlier) continue;
+    if (!batchable(entry) || !ready(entry, round, now)) continue;
+    if (entry.dependsOn && round.present.has(entry.dependsOn) && !inBatch.has(entry.dependsOn)) continue;
+    if (isShiftEnd(entry) && shiftEndWaits(entry, mine, round.present, inBatch)) continue;
+    const length = JSON.stringify(entry.body).length + entry.url.length + 80;
+    if (batch.length && bytes + length > MAX_BATCH_BYTES) break;
+    bytes += length;
+    batch.push(entry);
+    inBatch.add(entry.id);
+  }
+  return batch;
+}
+
+/** The next entry of a kind (`which(entry)`) that is due and whose parent was delivered. */
+function nextSingle(mine, round, which) {
+  const now = Date.now();
+  return (
+    mine.find(
+      (e) =>
+        which(e) &&
+        ready(e, round, now) &&
+        !(e.dependsOn && round.present.has(e.dependsOn)) &&
+        !(isShiftEnd(e) && shiftEndWaits(e, mine, round.present, new Set()))
+    ) || null
+  );
+}
+
+/**
+ * One round. SOS and alarms first, each alone, and while one is due nothing new starts. Then
+ * two lanes side by side: JSON records in batches (one batch at a time), and photos each its
+ * own PUT, up to `photosInFlight` at once. A round ends when nothing more can start.
+ */
 async function sendRound(pass, round) {
+  if (pass.tuning.batchSize <= 1 && pass.tuning.photosInFlight <= 1) return sendRoundOneByOne(pass, round);
+  const running = new Set();
+  let recordsBusy = false;
+  let uploads = 0;
+  const start = (promise) => {
+    const job = promise.catch((error) => console.error(error)).finally(() => running.delete(job));
+    running.add(job);
+  };
   while (!pass.stop) {
     if (round.stale) {
       // Something was queued during the round (an SOS, say): re-read so its priority counts.
@@ -293,18 +484,77 @@ async function sendRound(pass, round) {
       await flushDelivered(pass);
       const fresh = await outbox.list();
       round.entries = fresh;
-      round.present = new Set(fresh.map((e) => e.id));
+      round.present = new Set(fresh.map((e) => e.id).filter((id) => !pass.deliveredIds.has(id)));
     }
     // Only what this session's user recorded: another guard's entries wait for their login.
+    const mine = round.entries.filter(sendableBy(pass.user));
+    const urgent = nextSingle(mine, round, goesAlone);
+    if (urgent) {
+      if (!recordsBusy) {
+        round.taken.add(urgent.id);
+        recordsBusy = true;
+        start(deliver(urgent, pass).finally(() => (recordsBusy = false)));
+      }
+    } else {
+      if (!recordsBusy) {
+        let job = null;
+        if (!pass.singles) {
+          const batch = nextBatch(mine, round, pass.tuning.batchSize);
+          if (batch.length > 1) {
+            for (const e of batch) round.taken.add(e.id);
+            job = deliverBatch(batch, pass, round);
+          } else if (batch.length === 1) {
+            round.taken.add(batch[0].id);
+            job = deliver(batch[0], pass);
+          }
+        } else {
+          const single = nextSingle(mine, round, batchable);
+          if (single) {
+            round.taken.add(single.id);
+            job = deliver(single, pass);
+          }
+        }
+        if (job) {
+          recordsBusy = true;
+          start(job.finally(() => (recordsBusy = false)));
+        }
+      }
+      while (uploads < pass.tuning.photosInFlight && !pass.stop) {
+        const upload = nextSingle(mine, round, (e) => !goesAlone(e) && !batchable(e));
+        if (!upload) break;
+        round.taken.add(upload.id);
+        uploads += 1;
+        start(
+          deliver(upload, pass).finally(() => {
+            uploads -= 1;
+            pass.bodies.delete(upload.id);
+          })
+        );
+      }
+    }
+    if (!running.size) return;
+    await Promise.race(running);
+  }
+  await Promise.allSettled([...running]);
+}
+
+/** The loop of before (tuning {batchSize: 1, photosInFlight: 1}): one request at a time. */
+async function sendRoundOneByOne(pass, round) {
+  while (!pass.stop) {
+    if (round.stale) {
+      round.stale = false;
+      await flushDelivered(pass);
+      const fresh = await outbox.list();
+      round.entries = fresh;
+      round.present = new Set(fresh.map((e) => e.id));
+    }
     const mine = round.entries.filter(sendableBy(pass.user));
     const entry = outbox.nextDue(mine, round.present, round.taken);
     if (!entry) return;
     round.taken.add(entry.id);
     prefetchNextBody(pass, mine, round, entry);
-    const sentBefore = pass.result.sent;
     await deliver(entry, pass);
     pass.bodies.delete(entry.id);
-    if (pass.result.sent > sentBefore) round.present.delete(entry.id); // frees its children
   }
 }
 
@@ -381,7 +631,18 @@ async function runPass() {
     }
     setState({ needsLogin: false });
     sessionUser = me.user.id;
-    const pass = { csrf: me.csrf_token, user: me.user.id, stop: false, result, round: null, delivered: [], bodies: new Map() };
+    const pass = {
+      csrf: me.csrf_token,
+      user: me.user.id,
+      stop: false,
+      result,
+      round: null,
+      delivered: [],
+      bodies: new Map(),
+      deliveredIds: new Set(),
+      tuning: await tuning(),
+      singles: false,
+    };
     currentPass = pass;
 
     // A round takes the next due entry in order (priority, then oldest) whose parent has been

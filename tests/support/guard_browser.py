@@ -373,6 +373,19 @@ def camera_photo(
     return {"name": f"IMG_{seed:04d}.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
 
 
+def entry_paths(request) -> list[str]:
+    """The record paths a sync request carries (architecture §5, "Batches"): a PUT's own, or
+    every entry's of a POST /api/v1/batch; none for other requests."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(request.url).path
+    if request.method == "PUT":
+        return [path]
+    if request.method == "POST" and path == "/api/v1/batch":
+        return [entry["url"] for entry in request.post_data_json["entries"]]
+    return []
+
+
 def record_offline_shift(page: Page, context: BrowserContext, base_url: str, token: str) -> None:
     """Log in online, go offline, and record a small shift through the UI: start, a typed
     code, a list choice, a QR link, one report with one photo, end. Leaves the phone offline
