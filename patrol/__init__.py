@@ -67,6 +67,7 @@ def create_app(
         schedule,
         shifts,
         sites,
+        webhooks,
     )
 
     health.init_app(app)  # /healthz, /readyz (probes the features register), `version`
@@ -84,6 +85,7 @@ def create_app(
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit
     mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
+    webhooks.init_app(app)  # signed webhooks (alarm receiver, integrations) through the outbox
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
     backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above

@@ -168,6 +168,17 @@ class Defaults:
     MAIL_RETRY_MAX_S = 900.0
     MAIL_GIVE_UP_AFTER = timedelta(hours=36)
     MAIL_CLAIM_LEASE = timedelta(minutes=5)
+    # Webhooks (the alarm receiver, the integrations): signed POSTs through the outbox that
+    # `flask --app app worker` drains. Alarms retry soon; a receiver down for hours loses
+    # nothing until WEBHOOK_GIVE_UP_AFTER (seconds from the environment).
+    WEBHOOK_RETRY_BASE_S = 10.0
+    WEBHOOK_RETRY_MAX_S = 600.0
+    WEBHOOK_GIVE_UP_AFTER = timedelta(hours=24)
+    WEBHOOK_CLAIM_LEASE = timedelta(minutes=2)
+    WEBHOOK_CONNECT_TIMEOUT_S = 5.0
+    WEBHOOK_READ_TIMEOUT_S = 10.0
+    # Delivered and failed deliveries are deleted after this (the delivery log's span).
+    WEBHOOK_KEEP = timedelta(days=30)
     # The morning emails, in Stockholm time: the owners' news when the night is not marked
     # reviewed earlier, and the day crew's work orders.
     OWNER_NEWS_AT = "10:00"

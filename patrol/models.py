@@ -17,6 +17,7 @@ from patrol.safety import models as safety_models  # noqa: F401  (safety tables)
 from patrol.schedule.models import JobRun
 from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
 from patrol.sites.models import Area, Checkpoint, Organization, Property, RetiredToken
+from patrol.webhooks.models import WebhookDelivery
 
 __all__ = [
     "Area",
@@ -46,6 +47,7 @@ __all__ = [
     "Schedule",
     "Shift",
     "User",
+    "WebhookDelivery",
     "UserSession",
     "WorkOrder",
     "WorkOrderPhoto",

@@ -35,6 +35,10 @@ OTHER_BYTES = {
     # A user's passkeys: the credential id and public key the browser made (no photo, no
     # position); removed with the key, by a factor reset, or with the account.
     "passkeys",
+    # The exact JSON bodies of signed webhooks (an alarm's holds the guard's last position):
+    # the webhook outbox deletes delivered and failed rows after WEBHOOK_KEEP (its drain's
+    # tidy), and a body that must not be kept that long is the sending feature's to leave out.
+    "webhook_deliveries",
 }
 
 
