@@ -6,7 +6,7 @@ sos_escalation_minutes, silence_escalation_minutes: the area's own limits for th
 alarms; NULL means the configured default (PATROL_SILENCE_MINUTES, ...).
 
 Revision ID: 0020_alone_shift_area
-Revises: 0019_evidence
+Revises: 0020_webhooks
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020_alone_shift_area"
-down_revision: str | Sequence[str] | None = "0019_evidence"
+down_revision: str | Sequence[str] | None = "0020_webhooks"
 branch_labels = None
 depends_on = None
 
