@@ -338,3 +338,42 @@ def test_a_silence_alarm_escalates_after_its_own_time(seeded, guard):
     with seeded.app_context():
         kinds = db.session.scalars(sa.select(PushMessage.payload)).all()
         assert kinds == [] or all(p.get("alarm") == "silence" for p in kinds)
+
+
+def test_privacy_one_heartbeat_per_shift_timer_positions_purged_and_exported(
+    seeded, guard, tmp_path
+):
+    """Point 8: heartbeats keep only the last one per shift (two columns on the shift, no
+    history); a timer's position follows the positions' retention; export-person has them."""
+    from patrol.privacy.rules import purge
+
+    shift_id = start_shift(guard)
+    for minute in (5, 9):
+        at(seeded, minute)
+        guard.put(f"/api/v1/shifts/{shift_id}/heartbeat", json={})
+    url = f"/api/v1/timers/{uuid.uuid4()}"
+    body = {"shift_id": shift_id, "task": "Källaren", "started_at": T0.isoformat(), "minutes": 5}
+    assert guard.put(url, json=body | {"lat": 55.6, "lon": 13.0}).status_code == 201
+    with seeded.app_context():
+        from patrol.shifts.models import Shift
+
+        shift = db.session.get(Shift, uuid.UUID(shift_id))
+        assert shift.last_heartbeat_at == T0 + timedelta(minutes=9)
+    output = tmp_path / "guard.zip"
+    result = seeded.test_cli_runner().invoke(
+        args=["export-person", "guard", "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    import zipfile
+
+    with zipfile.ZipFile(output) as archive:
+        data = json.loads(archive.read("person.json"))
+    assert [t["task"] for t in data["checkin_timers"]] == ["Källaren"]
+    assert data["checkin_timers"][0]["lat"] == 55.6
+    assert data["shifts"][0]["last_heartbeat_at"]
+    # 91 days later the positions' period has passed: the timer keeps no position.
+    set_clock(seeded, T0 + timedelta(days=91))
+    with seeded.app_context():
+        purge()
+        timer = db.session.scalar(sa.select(CheckinTimer))
+        assert (timer.lat, timer.lon) == (None, None)

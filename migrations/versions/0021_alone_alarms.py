@@ -46,9 +46,9 @@ def upgrade() -> None:
         sa.Column("due_at", UTCDateTime(), nullable=False),
         sa.Column("stopped_at", UTCDateTime(), nullable=True),
         sa.Column("received_at", UTCDateTime(), nullable=False),
-        sa.Column("lat", sa.Float(), nullable=True),
-        sa.Column("lon", sa.Float(), nullable=True),
-        sa.Column("accuracy_m", sa.Float(), nullable=True),
+        sa.Column("lat", sa.Double(), nullable=True),
+        sa.Column("lon", sa.Double(), nullable=True),
+        sa.Column("accuracy_m", sa.Double(), nullable=True),
         sa.Column("alarm_id", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(
             ["shift_id"], ["shifts.id"], name=op.f("fk_checkin_timers_shift_id_shifts")
