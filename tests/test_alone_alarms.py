@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from patrol.alarms.actions import ALARMS_JOB, check_alarms
 from patrol.alarms.models import CheckinTimer
-from patrol.alarms.rules import ALARMS_JOB, check_alarms
 from patrol.auth.models import User
 from patrol.db import db, set_clock
 from patrol.mail.models import MailMessage

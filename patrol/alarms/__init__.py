@@ -13,7 +13,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from patrol.alarms import api
-    from patrol.alarms.rules import ALARMS_JOB, alarm_secret, heard_after_request
+    from patrol.alarms.actions import ALARMS_JOB, alarm_secret, heard_after_request
     from patrol.schedule.rules import register
     from patrol.webhooks.deliveries import register_target
 

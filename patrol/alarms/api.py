@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
+from patrol.alarms.actions import answer_alarm, mark_heard
 from patrol.alarms.models import CheckinTimer, NoCoverage
-from patrol.alarms.rules import answer_alarm, mark_heard
 from patrol.alarms.schemas import (
     HeartbeatIn,
     HeartbeatOut,
@@ -49,10 +49,13 @@ bp = Blueprint("alarms", __name__)
 )
 def put_heartbeat(shift_id: uuid.UUID):
     HeartbeatIn().load(json_body())
-    own_shift(shift_id, field="shift_id")
-    now = utcnow()
-    db.session.execute(sa.update(Shift).where(Shift.id == shift_id).values(last_heartbeat_at=now))
-    mark_heard(current_user.id, now)
+    if own_shift(shift_id, field="shift_id").ended_at is None:
+        # An ended shift is on the record (and perhaps signed): a heartbeat changes nothing.
+        now = utcnow()
+        db.session.execute(
+            sa.update(Shift).where(Shift.id == shift_id).values(last_heartbeat_at=now)
+        )
+        mark_heard(current_user.id, now)
     shift = db.session.get(Shift, shift_id)
     return jsonify(HeartbeatOut().dump(shift))
 

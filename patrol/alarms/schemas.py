@@ -56,6 +56,9 @@ class TimerOut(Schema):
     alarm_id = fields.UUID(allow_none=True)
 
 
+CHOOSE_MINUTES = N_("Choose 10, 20, 30 or 60 minutes.")
+
+
 class NoCoverageIn(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -65,7 +68,10 @@ class NoCoverageIn(Schema):
     minutes = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.OneOf(NO_COVERAGE_MINUTES, error=N_("Choose 10, 20, 30 or 60 minutes.")),
+        validate=[
+            validate.Range(min=1, max=max(NO_COVERAGE_MINUTES), error=CHOOSE_MINUTES),
+            validate.OneOf(NO_COVERAGE_MINUTES, error=CHOOSE_MINUTES),
+        ],
     )
     # Ended early by the guard.
     ended_at = UTCDateTime(load_default=None, allow_none=True)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from patrol.alarms.rules import check_alarms
+from patrol.alarms.actions import check_alarms
 from patrol.db import set_clock
 from tests.support.desk_browser import log_in
 from tests.support.guard_browser import (

@@ -1,4 +1,5 @@
-"""The server's lone-worker rules (alone at night, points 1-4), run by the worker once a minute.
+"""The server's lone-worker rules (alone at night, points 1-4), run by the worker once a minute
+(they read and write the database: actions, in the package convention).
 
 - Silence: an open shift not heard from (any record, a heartbeat) for its area's silence
   minutes raises a silence alarm; an "Utan täckning" window makes it wait until the window's
