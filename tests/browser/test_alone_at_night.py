@@ -140,3 +140,41 @@ def test_the_outbox_sends_alarms_before_everything_sos_included(live_server, bro
     finally:
         context.close()
     assert sent[:3] == ["no-coverage", "sos", "checkins"], sent
+
+
+def test_a_guard_with_two_areas_picks_one_at_starta_pass_offline(live_server, live_app, browser):
+    """Point 0: the list comes with the cached sites document, so the choice works offline;
+    the shift reaches the server with its area."""
+    import sqlalchemy as sa
+
+    from patrol.auth.models import User
+    from patrol.db import db
+    from patrol.shifts.models import Shift
+    from patrol.sites.models import Area
+
+    with live_app.app_context():
+        home = db.session.scalar(sa.select(Area).order_by(Area.id))
+        other = Area(name="Rosengård", city="Malmö")
+        db.session.add(other)
+        guard = db.session.scalar(sa.select(User).where(User.username == "guard"))
+        guard.areas = [home, other]
+        db.session.commit()
+        other_id = other.id
+    context = guard_context(browser)
+    page = context.new_page()
+    try:
+        login(page, live_server.url)
+        go_offline(context, page)
+        page.get_by_role("button", name="Starta pass").click()
+        expect(page.locator("#notice")).to_contain_text("Välj område först")
+        page.get_by_label("Område för passet").select_option(label="Rosengård")
+        page.screenshot(path=f"{SHOTS}/area-choice-offline.png")
+        page.get_by_role("button", name="Starta pass").click()
+        expect(page.locator(".shift-line.running")).to_be_visible()
+        go_online(context, page)
+        page.get_by_role("button", name="Skicka nu").click()
+        wait_until_all_sent(page)
+    finally:
+        context.close()
+    with live_app.app_context():
+        assert db.session.scalars(sa.select(Shift.area_id)).all() == [other_id]
