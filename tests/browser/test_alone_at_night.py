@@ -102,9 +102,16 @@ def test_a_timer_started_offline_is_known_online_runs_out_and_the_desk_shows_it(
         context.close()
 
 
-def test_the_outbox_sends_alarms_before_everything_sos_included(live_server, browser):
+def test_the_outbox_sends_alarms_before_everything_sos_included(live_server, live_app, browser):
+    import sqlalchemy as sa
+
+    from patrol.db import db
+    from patrol.shifts.models import Shift
+
     context = guard_context(browser)
     page = context.new_page()
+    beats = []
+    page.on("request", lambda r: beats.append(r.method) if "/heartbeat" in r.url else None)
     sent = []
     page.on(
         "request",
@@ -118,6 +125,18 @@ def test_the_outbox_sends_alarms_before_everything_sos_included(live_server, bro
         login(page, live_server.url)
         start_shift(page)
         wait_until_all_sent(page)
+        # The app comes back to the foreground: one heartbeat (never from a timer).
+        assert beats == []
+        page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+        page.wait_for_function("() => true")
+        with live_app.app_context():
+            for _ in range(100):
+                if db.session.scalar(sa.select(Shift.last_heartbeat_at)) is not None:
+                    break
+                db.session.rollback()
+                page.wait_for_timeout(100)
+            assert db.session.scalar(sa.select(Shift.last_heartbeat_at)) is not None
+        assert beats == ["PUT"]
         go_offline(context, page)
         check_in_with_code(page, "S101")  # the oldest: a record
         page.evaluate(
