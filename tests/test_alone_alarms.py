@@ -377,3 +377,28 @@ def test_privacy_one_heartbeat_per_shift_timer_positions_purged_and_exported(
         purge()
         timer = db.session.scalar(sa.select(CheckinTimer))
         assert (timer.lat, timer.lon) == (None, None)
+
+
+def test_alarms_and_heartbeats_are_in_no_report_of_working_time_or_performance(seeded, guard):
+    """Point 8: positions for safety, not for control. The owners' month (page, CSV, PDF) and
+    the day crew's list say nothing of silence, timers or heartbeats."""
+    from tests.support.owners import login_page, pdf_text
+
+    shift_id = start_shift(guard)
+    at(seeded, 5)
+    guard.put(f"/api/v1/shifts/{shift_id}/heartbeat", json={})
+    body = {"shift_id": shift_id, "task": "Källaren", "started_at": T0.isoformat(), "minutes": 5}
+    guard.put(f"/api/v1/timers/{uuid.uuid4()}", json=body | {"lat": 55.6, "lon": 13.0})
+    run_rules(seeded, 60)
+    assert {a.kind for a in alarms(seeded)} == {"silence", "timer"}
+    owner = seeded.test_client()
+    login_page(owner, "owner")
+    words = ("Tyst", "Källaren", "Jag är OK", "timer", "hörd", "55.6")
+    for url in ("/owner/months/2026-12", "/owner/months/2026-12/export.csv"):
+        response = owner.get(url)
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True)
+        assert not [w for w in words if w in text], url
+    pdf = owner.get("/owner/months/2026-12/export.pdf")
+    assert pdf.status_code == 200
+    assert not [w for w in words if w in pdf_text(pdf.data)]
