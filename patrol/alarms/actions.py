@@ -37,6 +37,7 @@ from patrol.push.queue import (
     queue_push,
     reviewer_ids,
 )
+from patrol.schedule.models import JobRun
 from patrol.schedule.rules import Job
 from patrol.shifts.models import CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Property, alarm_minutes
@@ -401,10 +402,25 @@ def _minute_key(night: date) -> list[str]:
     return [now.strftime("%Y-%m-%dT%H:%MZ")]
 
 
+# The job's claims (one job_runs row a minute) are kept this many nights, then deleted.
+KEEP_RUNS_NIGHTS = 3
+
+
+def run_alarms_job(night: date, _key: str) -> str:
+    outcome = check_alarms()
+    db.session.execute(
+        sa.delete(JobRun).where(
+            JobRun.job == "alarms", JobRun.night < night - timedelta(days=KEEP_RUNS_NIGHTS)
+        )
+    )
+    db.session.commit()
+    return outcome
+
+
 ALARMS_JOB = Job(
     name="alarms",
     due_at=_night_start,
-    run=lambda _night, _key: check_alarms(),
+    run=run_alarms_job,
     keys=_minute_key,
     look_back_nights=0,
 )
