@@ -332,6 +332,11 @@ def test_an_unacknowledged_sos_escalates_to_supervisors_then_the_receiver_once(
         "/review/export.csv?what=sos&from=2026-12-07&to=2026-12-07"
     ).get_data(as_text=True)
     assert "01:17:00" in csv_text and "01:20:00" in csv_text
+    from tests.support.owners import pdf_text
+
+    pdf = pdf_text(boss_client.get("/review/nights/2026-12-07.pdf").data)
+    assert "01:17:00 eskalerat till arbetsledarna" in pdf and "01:20:00 larmmottagaren" in pdf
+    assert "kvitterat 01:33:00 av" in pdf
 
 
 def test_a_silence_alarm_escalates_after_its_own_time(seeded, guard):
