@@ -73,11 +73,13 @@ def test_a_timer_started_offline_is_known_online_runs_out_and_the_desk_shows_it(
         page.get_by_role("button", name="Skicka nu").click()
         wait_until_all_sent(page)
         expect(card.locator(".alone-known")).to_have_text("Servern vet ✓")
+        card.evaluate("(card) => card.scrollIntoView()")
         page.screenshot(path=f"{SHOTS}/timer-known.png")
         assert page.evaluate("() => window.__alone.vibrate.length") == 0
         # The phone's clock runs the timer out: it sounds and vibrates in the foreground.
         page.clock.run_for(6 * 60 * 1000)
         expect(page.locator("#alone-due")).to_be_visible()
+        page.locator("#alone-card").evaluate("(card) => card.scrollIntoView()")
         calls = page.evaluate("() => window.__alone")
         assert calls["vibrate"] and calls["tones"] >= 1
         page.screenshot(path=f"{SHOTS}/timer-due.png")
