@@ -172,7 +172,9 @@ def point_at_real_rows(case, refs: dict) -> None:
     path = case.path_parameters or {}
     now = datetime.now(UTC)
     upload = case.operation.label == "PUT /api/v1/reports/{report_id}/photos/{photo_id}"
-    if case.method.upper() != "PUT":  # reads and actions name existing rows
+    if case.operation.label == "PUT /api/v1/shifts/{shift_id}/heartbeat":  # a running shift
+        path["shift_id"] = refs["shift"]
+    elif case.method.upper() != "PUT":  # reads and actions name existing rows
         existing = {"shift_id": refs["shift"], "report_id": refs["report"], "sos_id": refs["sos"]}
         existing["photo_id"] = refs["photos"][0]  # the one that arrived
         path.update({name: value for name, value in existing.items() if name in path})
@@ -188,7 +190,14 @@ def point_at_real_rows(case, refs: dict) -> None:
     body = case.body
     if not isinstance(body, dict):
         return
-    for name in (*TIME_FIELDS, "done_at", "recorded_at", "discarded_at"):
+    for name in (
+        *TIME_FIELDS,
+        "done_at",
+        "recorded_at",
+        "discarded_at",
+        "extended_at",
+        "stopped_at",
+    ):
         if body.get(name) is not None:
             body[name] = (now - timedelta(minutes=10 if name != "ended_at" else 5)).isoformat()
     if "started_at" in body and body.get("ended_at") is not None:
