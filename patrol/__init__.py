@@ -54,9 +54,13 @@ def create_app(
         alarms,
         auth,
         backup,
+        drills,
         evidence,
         guard,
+        handover,
         health,
+        incidents,
+        integrations,
         mail,
         owners,
         privacy,
@@ -81,7 +85,10 @@ def create_app(
     push.init_app(app)  # push notifications: acute alerts, extra rounds, SOS; push-worker
     rounds.init_app(app)  # planned rounds: routes, skips, compliance, Just nu, /admin/routes
     evidence.init_app(app)  # signed night records, evidence.zip, police record, public keys
+    handover.init_app(app)  # the shift's hand-over: photos, "Läst", /review/handovers
     safety.init_app(app)  # disturbance cases, resident information (/review/cases, ...)
+    incidents.init_app(app)  # threat and violence incidents' follow-up (/review/incidents)
+    drills.init_app(app)  # alarm drills (/review/drills) and the phone's answers
     privacy.init_app(app)  # retention periods, `purge`, `export-person`
     schedule.init_app(app)  # scheduled jobs claimed once across hosts; the `worker` command
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit
@@ -89,6 +96,7 @@ def create_app(
     webhooks.init_app(app)  # signed webhooks (alarm receiver, integrations) through the outbox
     alarms.init_app(app)  # alone at night: silence, "Jag är OK" timers, escalation of alarms
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
+    integrations.init_app(app)  # API tokens, /api/v1/integrations/, webhooks, /admin/integrations
     backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest
     openapi.init_app(app)  # /api/v1/openapi.json from the schemas above
     return app

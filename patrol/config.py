@@ -20,8 +20,17 @@ class Defaults:
     DATABASE_URL = None
     # None: files under <instance>/photos.
     PHOTO_DIR = None
-    # "files" (PHOTO_DIR, one host) or "database" (several app hosts on one PostgreSQL).
+    # "files" (PHOTO_DIR, one host), "database" (several app hosts on one PostgreSQL) or "s3"
+    # (an S3 object store such as SeaweedFS: S3_ENDPOINT, S3_BUCKET, and the credentials in
+    # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY as boto3 reads them).
     PHOTO_STORE = "files"
+    S3_ENDPOINT = None
+    S3_BUCKET = None
+    # Short: a photo upload waiting on a dead store holds the phone's sync; it answers 503
+    # with Retry-After instead and the phone sends the photo again later.
+    S3_CONNECT_TIMEOUT_S = 2
+    S3_READ_TIMEOUT_S = 10
+    S3_MAX_ATTEMPTS = 2
 
     # A guard logs in once before the shift; the session must outlast the longest shift
     # (weekends 19:30-05:00) with margin.
@@ -104,6 +113,9 @@ class Defaults:
     RETENTION_REPORT_TEXTS_DAYS = 365
     RETENTION_LOGIN_RECORDS_DAYS = 30
     RETENTION_PUSH_SUBSCRIPTIONS_DAYS = 180
+    # Injuries written on a threat or violence incident: health data (GDPR art. 9), emptied
+    # after two years (the incident and its follow-up stay).
+    RETENTION_INJURIES_DAYS = 730
     # The worker applies them every morning at this Stockholm time (the scheduled job "purge").
     PURGE_AT = "11:00"
 

@@ -88,6 +88,22 @@ def check(config) -> list[str]:
             "(production always asks admins for a second factor)."
         )
 
+    store = config.get("PHOTO_STORE") or "files"
+    if store not in ("files", "database", "s3"):
+        problems.append(
+            f"PATROL_PHOTO_STORE={store}: set files (one host), database or s3 (several hosts)."
+        )
+    elif store == "s3":
+        for setting, example in (
+            ("S3_ENDPOINT", "http://127.0.0.1:8333"),
+            ("S3_BUCKET", "nattpatrull-photos"),
+        ):
+            if not config.get(setting):
+                problems.append(
+                    f"PATROL_{setting} is not set: PATROL_PHOTO_STORE=s3 needs it "
+                    f"(e.g. PATROL_{setting}={example})."
+                )
+
     public = config.get("PUBLIC_URL")
     allow_http = truthy(config.get("ALLOW_HTTP", ""))
     if public:

@@ -19,6 +19,17 @@ CATEGORY_LABELS = {
     "intrusion": _l("Unauthorised persons in the property"),
     "fire_smoke": _l("Fire or smoke"),
     "other": _l("Other"),
+    "threat_violence": _l("Threat or violence"),
+}
+
+# Who was exposed to an incident, or saw it: roles, never names (patrol.reports.models).
+INCIDENT_ROLE_LABELS = {
+    "guard": _l("the guard"),
+    "resident": _l("resident"),
+    "visitor": _l("visitor"),
+    "tradesperson": _l("tradesperson"),
+    "staff": _l("the property's staff"),
+    "other": _l("other"),
 }
 
 LEVEL_LABELS = {

@@ -68,7 +68,10 @@ CONTENT_DIGEST_HEADER = {
 
 def security(view, method: str) -> list[dict]:
     """Public reads need nothing; every other request the session cookie, and every state
-    change (the login included: its token lives in the anonymous session) the CSRF header."""
+    change (the login included: its token lives in the anonymous session) the CSRF header.
+    The integration routes take an API token (`Authorization: Bearer`) and nothing else."""
+    if getattr(view, "patrol_bearer", None):
+        return [{"bearerToken": []}]  # the scope is in the operation's description
     if method in ("GET", "HEAD"):
         return [] if getattr(view, "patrol_public", False) else [{"sessionCookie": []}]
     return [{"sessionCookie": [], "csrfToken": []}]
@@ -101,6 +104,16 @@ def build_spec(app: Flask) -> dict:
     spec.components.security_scheme(
         "csrfToken", {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}
     )
+    # The integration routes (/api/v1/integrations/): an API token made on /admin/integrations,
+    # with the scope each operation names (docs/integrations.md).
+    spec.components.security_scheme(
+        "bearerToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token (np_...) with the scope the operation names",
+        },
+    )
     paths: dict[str, dict] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
@@ -120,8 +133,11 @@ def build_spec(app: Flask) -> dict:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operation: dict = {"summary": doc["summary"], "responses": {}}
             operation["security"] = security(view, method)
+            scope = getattr(view, "patrol_bearer", None)
+            if scope:
+                operation["description"] = f"Needs an API token with the scope `{scope}`."
             headers = []
-            if method == "PUT":
+            if method == "PUT" and not getattr(view, "patrol_bearer", None):
                 headers.append(CLIENT_TIME_HEADER)
             if doc["request_content"]:
                 headers.append(CONTENT_DIGEST_HEADER)

@@ -91,6 +91,13 @@ def reviewer_page(view: Callable) -> Callable:
     return wrapped
 
 
+def view_takes_bearer(app: Flask) -> bool:
+    """A view of the integration API (patrol.integrations.tokens.bearer): it takes an API token
+    only, and checks it itself; the session and CSRF checks do not apply to it."""
+    view = app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "patrol_bearer", None))
+
+
 def _view_is_public(app: Flask) -> bool:
     view = app.view_functions.get(request.endpoint or "")
     return bool(view is None or getattr(view, "patrol_public", False))
@@ -245,6 +252,8 @@ def init_app(app: Flask) -> None:
     def check_login_then_csrf():
         if request.method in SAFE_METHODS or request.routing_exception is not None:
             return  # unknown URLs answer 404/405 from the router
+        if view_takes_bearer(app):
+            return  # a bearer token, never a cookie: nothing for CSRF to protect
         api = request.path.startswith("/api/")
         if api and not _view_is_public(app) and not current_user.is_authenticated:
             raise ApiError(401)

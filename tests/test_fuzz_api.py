@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import uuid
 import zlib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,7 @@ from tests.support.app import (
 )
 from tests.support.gunicorn import Gunicorn
 from tests.support.images import jpeg_bytes
+from tests.support.integrations import make_token
 from tests.support.push import SUBJECT, VAPID_PRIVATE
 from tests.support.review import demo_places
 from tests.support.rounds import make_route
@@ -161,7 +163,72 @@ def world(app, base: str, guard: requests.Session, boss: requests.Session) -> di
             sa.select(ResidentInfoEntrance.id).where(ResidentInfoEntrance.plan_id == plan)
         )
     refs["walk"] = plan_walk_directly(app, now.date())
+    # A hand-over (issue 23, point 7): an earlier shift of the guard ended in the demo area
+    # with a note and one photo; the other ids are photos it may still get.
+    with app.app_context():
+        from patrol.db import db
+        from patrol.sites.models import Area
+
+        area_id = db.session.scalar(sa.select(Area.id).order_by(Area.id))
+    refs["handover"] = new_id()
+    refs["handover_photos"] = [new_id() for _ in range(5)]
+    ended = {
+        "started_at": (now - timedelta(hours=3)).isoformat(),
+        "ended_at": (now - timedelta(hours=2)).isoformat(),
+        "note": "Porten går inte i lås.",
+        "area_id": area_id,
+    }
+    assert (
+        guard.put(
+            f"{base}/api/v1/shifts/{refs['handover']}", json=ended | {"ended_at": None}, timeout=30
+        ).status_code
+        == 201
+    )
+    assert (
+        guard.put(f"{base}/api/v1/shifts/{refs['handover']}", json=ended, timeout=30).status_code
+        == 200
+    )
+    assert (
+        guard.put(
+            f"{base}/api/v1/shifts/{refs['handover']}/handover/photos/{refs['handover_photos'][0]}",
+            data=refs["image"],
+            headers={"Content-Type": "image/jpeg", "Content-Digest": refs["digest"]},
+            timeout=30,
+        ).status_code
+        == 201
+    )
+    # An alarm drill for the guard on shift (issue 23): its "seen" and "answer" PUTs update it.
+    response = boss.post(
+        f"{base}/review/drills",
+        data={"guard_id": str(refs["guard_id"])},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 303, response.text
+    refs["drill"] = response.headers["Location"].rsplit("#drill-", 1)[1]
+    # The integration API's rows: the report approved, with a work order (an owner sees only
+    # approved reports' work orders), and a token of every owner with every scope.
+    with app.app_context():
+        from patrol.auth.models import User
+        from patrol.db import db
+        from patrol.reports.models import Report
+        from patrol.review import actions
+
+        supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        report = db.session.get(Report, uuid.UUID(refs["report"]))
+        actions.approve(report, supervisor, "", "Klotter")
+        refs["order"] = actions.create_work_order(report, supervisor, "Sanera", "", "low").id
+    refs["token"] = make_token(app, None)
     return refs
+
+
+# A threat or violence report's details, valid (roles, not names; each role once).
+INCIDENT = {
+    "exposed_roles": ["guard"],
+    "witness_roles": ["resident"],
+    "injuries": "",
+    "police_report_number": "",
+}
 
 
 TIME_FIELDS = ("started_at", "ended_at", "occurred_at")
@@ -172,12 +239,22 @@ def point_at_real_rows(case, refs: dict) -> None:
     path = case.path_parameters or {}
     now = datetime.now(UTC)
     upload = case.operation.label == "PUT /api/v1/reports/{report_id}/photos/{photo_id}"
-    if case.operation.label == "PUT /api/v1/shifts/{shift_id}/heartbeat":  # a running shift
+    handover_photo = "/handover/photos/" in case.operation.label
+    if handover_photo:  # the hand-over's photo that arrived; or one of those it may get
+        index = zlib.crc32(repr(case.body).encode()) % 5 if case.method.upper() == "PUT" else 0
+        path.update(shift_id=refs["handover"], photo_id=refs["handover_photos"][index])
+        upload = case.method.upper() == "PUT"
+    elif case.operation.label == "PUT /api/v1/shifts/{shift_id}/heartbeat":  # a running shift
         path["shift_id"] = refs["shift"]
     elif case.method.upper() != "PUT":  # reads and actions name existing rows
         existing = {"shift_id": refs["shift"], "report_id": refs["report"], "sos_id": refs["sos"]}
+        existing["order_id"] = refs["order"]
         existing["photo_id"] = refs["photos"][0]  # the one that arrived
         path.update({name: value for name, value in existing.items() if name in path})
+    elif case.operation.label.startswith("PUT /api/v1/drills/"):  # the drill the desk sent
+        path["drill_id"] = refs["drill"]
+    elif "order_id" in path:  # a work order's status (the integration API)
+        path["order_id"] = refs["order"]
     elif upload:  # one of the report's photos (the first arrived; the others may arrive now)
         path["report_id"] = refs["report"]
         path["photo_id"] = refs["photos"][zlib.crc32(repr(case.body).encode()) % 6]
@@ -204,6 +281,8 @@ def point_at_real_rows(case, refs: dict) -> None:
         body["ended_at"] = now.isoformat()
     if "shift_id" in body:
         body["shift_id"] = refs["shift"] if body["shift_id"] is not None else None
+    if "handover_shift_id" in body:  # "Läst" on the hand-over
+        body["handover_shift_id"] = refs["handover"]
     if "property_id" in body:
         body["property_id"] = refs["places"]["p1"]
     if "dispatch_id" in body:
@@ -229,6 +308,16 @@ def point_at_real_rows(case, refs: dict) -> None:
         body["method"] = "manual"
     elif "checkpoint_id" in body and "route_id" not in body:  # a report: in the property
         body["checkpoint_id"] = None
+    if label == "PUT /api/v1/reports/{report_id}":
+        # A report made on the fuzzer's shift (not on a walk), with a whole position or none:
+        # the schema cannot say "one of shift_id and walk_id" or "lat with lon".
+        body.update(shift_id=refs["shift"], walk_id=None, walk_item=None)
+        if (body.get("lat") is None) != (body.get("lon") is None):
+            body.update(lat=None, lon=None)
+    if "incident" in body or body.get("category") == "threat_violence":
+        # Details go with a threat or violence report, and only with one.
+        incident = body.get("category") == "threat_violence"
+        body["incident"] = dict(INCIDENT) if incident else None
     if "photo_ids" in body and body["photo_ids"]:
         body["photo_ids"] = [new_id() for _ in set(body["photo_ids"])][:6]
     if "username" in body:
@@ -286,10 +375,14 @@ def test_schemathesis_finds_no_5xx_and_every_operation_answers_2xx(live):
     statuses: dict[str, set[int]] = defaultdict(set)
     server_errors: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
+    # The integration API takes a token and nothing else; the other routes never take one.
+    integration = requests.Session()
+    integration.headers["Authorization"] = f"Bearer {refs['token']}"
     for operation in operations:
         if operation.label in LEFT_OUT:
             continue
-        for session in sessions.values():
+        bearer = operation.path.startswith("/api/v1/integrations/")
+        for session in [integration] if bearer else sessions.values():
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 fuzz(operation, mode, session, base, refs, statuses[operation.label], server_errors)
 

@@ -28,8 +28,10 @@ from marshmallow import Schema, fields
 from werkzeug.datastructures import ImmutableMultiDict
 
 import patrol.fields
+from patrol.audit import AuditEvent
 from patrol.db import Base, db, engine_of
 from patrol.migrate import upgrade_database
+from patrol.shifts.models import Shift as ShiftRow
 from tests.factories import new_id, start_shift
 from tests.support.app import (
     DATABASES,
@@ -40,6 +42,7 @@ from tests.support.app import (
     seed_everyone,
 )
 from tests.support.images import digest, jpeg_bytes
+from tests.support.integrations import TokenApi, make_token
 from tests.support.push import push_config
 from tests.support.push_service import LoopbackPushService, Subscriber
 from tests.support.review import demo_places, sync_shift
@@ -203,6 +206,14 @@ def build_world(push_app, push_service) -> dict:
 
         ids["order"] = db.session.scalar(sa.select(WorkOrder.id))
         ids["guard_id"] = db.session.scalar(sa.select(User.id).where(User.username == "guard"))
+    # The integration API sees approved reports' work orders only: approve the lighting one.
+    response = boss.post(f"/review/reports/{ids['lighting']}/approve", data={"comment": ""})
+    assert response.status_code in (302, 303), response.status_code
+    ids["integration_token"] = make_token(push_app, None)
+    with push_app.app_context():
+        from patrol.integrations.models import IntegrationToken
+
+        ids["integration_token_id"] = db.session.scalar(sa.select(IntegrationToken.id))
     ids["sos"] = new_id()
     response = guard.put(
         f"/api/v1/sos/{ids['sos']}", json={"occurred_at": iso(now), "note": "Hjälp"}
@@ -219,6 +230,10 @@ def build_world(push_app, push_service) -> dict:
         json={"dispatch_id": ids["dispatch"], "action": "acknowledged", "occurred_at": iso(now)},
     )
     assert response.status_code == 201, response.json
+    # An alarm drill for the guard on shift (issue 23): its "seen" and "answer" PUTs update it.
+    response = boss.post("/review/drills", data={"guard_id": str(ids["guard_id"])})
+    assert response.status_code == 303, response.data
+    ids["drill"] = response.headers["Location"].rsplit("#drill-", 1)[1]
     # What the rounds and safety records point to: a planned route, a resident-information
     # plan with one entrance, and tonight's safety walk.
     ids["route"] = make_route(push_app, [places["cp1"], places["cp2"]])
@@ -244,6 +259,13 @@ def build_world(push_app, push_service) -> dict:
         db.session.commit()
 
         ids["area"] = db.session.scalar(sa.select(Area.id).order_by(Area.id))
+        # The ended shift hands over to the next shift in its area (issue 23, point 7).
+        db.session.execute(
+            sa.update(ShiftRow)
+            .where(ShiftRow.id == uuid.UUID(ids["shift"]))
+            .values(area_id=ids["area"], note="Porten går inte i lås.")
+        )
+        db.session.commit()
         ids["organization"] = db.session.scalar(
             sa.select(Organization.id).order_by(Organization.id)
         )
@@ -304,6 +326,7 @@ def world(shared_world):
         "owner": logged_in(app, "owner"),
         "crew": logged_in(app, "crew"),
         "anonymous": anonymous,
+        "integration": TokenApi(app, shared_world["ids"]["integration_token"]),
     }
     return shared_world | {"clients": clients}
 
@@ -319,6 +342,10 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
         ),
         # The code of the app of the user `half_signed_in` gives (the server's real clock).
         "auth_api.second_step": ("half_signed_in", {"code": pyotp.TOTP(SECRET).now()}),
+        "integrations_api.put_work_order_status": (
+            "integration",
+            {"status": "done", "note": "Klart enligt fastighetssystemet"},
+        ),
         "shifts.put_shift": (
             "guard",
             {"started_at": iso(now - timedelta(minutes=30)), "ended_at": None, "note": "Pass"},
@@ -411,6 +438,10 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
                 "discarded_at": iso(now),
             },
         ),
+        "handover.put_read": (
+            "guard",
+            {"handover_shift_id": ids["shift"], "shift_id": ids["open_shift"], "read_at": iso(now)},
+        ),
         "rounds_api.put_skip": (
             "guard",
             {
@@ -438,6 +469,8 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
             "guard",
             {"walk_id": ids["walk"], "item": 0, "occurred_at": iso(now), "note": "OK", **position},
         ),
+        "drills_api.seen": ("guard", {"seen_at": iso(now)}),
+        "drills_api.answer": ("guard", {"answered_at": iso(now)}),
     }
 
 
@@ -480,6 +513,8 @@ def client_for(world, endpoint: str) -> Api:
         return world["clients"]["anonymous"]
     # The owners' and the day crew's pages let only their own role in: only they reach the
     # views' parameters.
+    if endpoint.startswith("integrations_api."):  # a token, never a session
+        return world["clients"]["integration"]
     if endpoint.startswith("owners."):
         return world["clients"]["owner"]
     if endpoint.startswith("crew."):
@@ -520,6 +555,8 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         "shift_id": ids["shift"],
         "sos_id": ids["sos"],
         "dispatch_id": ids["dispatch"],
+        # A drill's PUTs record on the drill the desk sent (they create nothing).
+        "drill_id": ids["drill"],
         "order_id": str(ids["order"]),
         "property_id": str(places["p1"]),
         "night": "2026-11-23",
@@ -542,6 +579,12 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         # No failed mail in this world: an unknown one answers 404, never 5xx.
         "message_id": "1",
         "passkey_id": "1",  # someone's passkey: removing another user's removes nothing
+        # /admin/integrations (admins only: the sweep's supervisor is refused before any
+        # lookup); the world's API token, and a webhook subscription and delivery that do not
+        # exist (404 for an admin, never 5xx).
+        "token_id": str(ids["integration_token_id"]),
+        "subscription_id": "1",
+        "delivery_id": "1",
     }
 
     def value(match):
@@ -550,10 +593,15 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
             return override[1]
         if rule.rule.endswith("/heartbeat"):
             return ids["open_shift"]  # a heartbeat names a running shift, it creates nothing
-        if method == "PUT" and converter == "uuid" and not rule.rule.endswith("<uuid:photo_id>"):
+        creates = not rule.rule.endswith("<uuid:photo_id>") and name != "drill_id"
+        if method == "PUT" and converter == "uuid" and creates:
             return new_id()
         if rule.rule.endswith("<uuid:photo_id>") and method == "PUT":
-            return {"report_id": ids["lighting"], "photo_id": ids["missing_photo"]}[name]
+            return {
+                "report_id": ids["lighting"],
+                "shift_id": ids["shift"],  # a hand-over's photo
+                "photo_id": ids["missing_photo"],
+            }[name]
         return quote(existing[name], safe="")
 
     return PARAM.sub(value, rule.rule)
@@ -566,11 +614,18 @@ def request(client: Api, method: str, url: str, **kw):
 
 
 def row_counts(app) -> dict[str, int]:
+    """Rows per table. The audit's record of each use of an API token is left out: every use
+    is audited, a refused one too (patrol.integrations.tokens), and nothing else changes."""
+    token_use = sa.and_(AuditEvent.entity == "integration_token", AuditEvent.action == "use")
     with app.app_context():
-        return {
+        counts = {
             table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
             for table in Base.metadata.sorted_tables
         }
+        counts["audit_events"] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(~token_use)
+        )
+        return counts
 
 
 def assert_clear_refusal(response, what: str, statuses=(400, 422)) -> None:

@@ -109,6 +109,7 @@ def test_purge_dry_run_says_what_would_go_then_purge_deletes_it_and_logs_counts(
         "report_texts": 1,  # the acute report nobody approved; the approved one keeps its text
         "login_records": 1,
         "push_subscriptions": 1,
+        "injuries": 0,
     }
     dry = runner.invoke(args=["purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
@@ -155,7 +156,8 @@ def test_the_worker_purges_every_morning_once_across_hosts(seeded, api_as):
         runs = run_due_jobs(by="host-b", jobs=[PURGE_JOB])
         assert [(run.job, run.night) for run in runs] == [("purge", morning - timedelta(days=1))]
         assert runs[0].outcome == (
-            "photos: 0, positions: 0, report_texts: 0, login_records: 0, push_subscriptions: 0"
+            "photos: 0, positions: 0, report_texts: 0, login_records: 0, push_subscriptions: 0, "
+            "injuries: 0"
         )
         assert run_due_jobs(by="host-a", jobs=[PURGE_JOB]) == []  # claimed: once across hosts
         logged = db.session.scalars(sa.select(PurgeRun.count).where(PurgeRun.kind == "photos"))

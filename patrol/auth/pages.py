@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 
@@ -17,7 +27,7 @@ from patrol.auth.sessions import SESSION_KEY, end_all_sessions
 from patrol.db import db
 from patrol.errors import ApiError
 from patrol.extensions import login_manager
-from patrol.security import local_path
+from patrol.security import local_path, view_takes_bearer
 from patrol.sync import json_body
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -311,6 +321,7 @@ def password_change_first():
     if (
         request.routing_exception is not None
         or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE
+        or view_takes_bearer(current_app)
         or not current_user.is_authenticated
         or not current_user.must_change_password
     ):

@@ -8,7 +8,8 @@ A backup folder holds:
 - `database.pgdump` (PostgreSQL: `pg_dump` custom format) or `database.sqlite3` (SQLite's online
   backup API: a consistent copy while the app writes). The kept night PDFs and, with the
   database photo store, the photos are rows in it;
-- `photos/<key>`: the file store's photos, byte for byte;
+- `photos/<key>`: the file store's photos, or the S3 store's objects, byte for byte (each
+  object checked against the SHA-256 it was stored with as it is copied);
 - `secrets/` only with `--include-secrets`: the instance folder's secret key and VAPID key. Keep
   a backup with secrets apart from the others (README, Drift / Operations): whoever holds them
   can sign sessions and push messages as the server.
@@ -20,7 +21,7 @@ harmless, as in the live store).
 
 Restore refuses a database or photo store that is not empty, restores the database, upgrades it
 to this code's migration head (a backup from an older version), then copies the photos into the
-configured store (file or database) and checks each against its digest.
+configured store (files, database or s3) and checks each against its digest.
 """
 
 from __future__ import annotations
@@ -41,13 +42,11 @@ from flask import current_app
 
 from patrol.db import db, utcnow
 from patrol.migrate import upgrade_database
-from patrol.reports.storage import FilePhotoStore, photo_store
+from patrol.reports.storage import FilePhotoStore, S3PhotoStore, photo_store
 
 FORMAT = "nattpatrull-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-# Files the file store writes for a moment and never means as photos.
-TRANSIENT_PREFIXES = (".upload-", ".readyz-")
 SECRET_FILES = ("secret_key", "vapid_private.pem")
 
 Progress = Callable[[str], None]
@@ -123,11 +122,7 @@ def make_backup(target: Path, *, include_secrets: bool = False, progress: Progre
 
     store = photo_store()
     if isinstance(store, FilePhotoStore):
-        keys = sorted(
-            path.relative_to(store.root).as_posix()
-            for path in store.root.rglob("*")
-            if path.is_file() and not path.name.startswith(TRANSIENT_PREFIXES)
-        )
+        keys = list(store.keys())
         for done, key in enumerate(keys, 1):
             destination = target / "photos" / key
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +130,8 @@ def make_backup(target: Path, *, include_secrets: bool = False, progress: Progre
             files.append(_record(target, f"photos/{key}"))
             if done % 500 == 0 or done == len(keys):
                 progress(f"photos: {done} of {len(keys)}")
-
+    elif isinstance(store, S3PhotoStore):
+        files.extend(_copy_objects(store, target, progress))
     if include_secrets:
         instance = Path(current_app.instance_path)
         for name in SECRET_FILES:
@@ -160,6 +156,31 @@ def make_backup(target: Path, *, include_secrets: bool = False, progress: Progre
     }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest
+
+
+def _copy_objects(store: S3PhotoStore, target: Path, progress: Progress) -> list[dict]:
+    """Every object of the S3 store into photos/<key>, each checked against the SHA-256 it
+    was stored with (its metadata) before it is listed: a backup never keeps a damaged copy
+    unnoticed. An object listed but deleted since (the purge) is left out, as a file is."""
+    keys = sorted(store.keys())
+    records = []
+    for done, key in enumerate(keys, 1):
+        stored_digest = store.digest(key)
+        data = store.read(key)
+        if data is None:
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if stored_digest is not None and digest != stored_digest:
+            raise BackupError(
+                f"the object {key} does not match the SHA-256 it was stored with; stopped"
+            )
+        destination = target / "photos" / key
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(data)
+        records.append({"path": f"photos/{key}", "sha256": digest, "bytes": len(data)})
+        if done % 500 == 0 or done == len(keys):
+            progress(f"photos: {done} of {len(keys)} objects")
+    return records
 
 
 def read_manifest(folder: Path) -> dict:
@@ -231,10 +252,9 @@ def restore_backup(folder: Path, progress: Progress = print) -> dict:
     if not _database_is_empty(dialect, url):
         raise BackupError("the database is not empty: restore only into a new, empty database.")
     store = photo_store()
-    if isinstance(store, FilePhotoStore) and any(
-        p.is_file() and not p.name.startswith(TRANSIENT_PREFIXES) for p in store.root.rglob("*")
-    ):
-        raise BackupError(f"the photo store {store.root} is not empty: restore into an empty one.")
+    if isinstance(store, FilePhotoStore | S3PhotoStore) and next(store.keys(), None):
+        where = store.root if isinstance(store, FilePhotoStore) else f"bucket {store.bucket}"
+        raise BackupError(f"the photo store {where} is not empty: restore into an empty one.")
 
     progress("database …")
     source = folder / manifest["database"]["file"]

@@ -99,7 +99,8 @@ def record_body(kind: str, row) -> bytes:
 
 def forget_at(kind: str, row) -> datetime | None:
     """When the record's content must go: the shortest retention period that touches it
-    (photos; positions; the text of a report nobody approved), counted like privacy's purge."""
+    (photos; positions; the text of a report nobody approved; a shift's hand-over text),
+    counted like privacy's purge."""
     config = current_app.config
     received = getattr(row, "received_at", None)
     if received is None:
@@ -110,6 +111,10 @@ def forget_at(kind: str, row) -> datetime | None:
     if getattr(row, "lat", None) is not None:
         periods.append(config["RETENTION_POSITIONS_DAYS"])
     if kind == "report" and row.review_status != "reviewed" and row.description:
+        periods.append(config["RETENTION_REPORT_TEXTS_DAYS"])
+    if kind == "shift" and row.note:
+        # The hand-over's text (the end-of-shift note), counted from when the end arrived.
+        received = row.ended_received_at or received
         periods.append(config["RETENTION_REPORT_TEXTS_DAYS"])
     if not periods:
         return None

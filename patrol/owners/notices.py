@@ -60,8 +60,8 @@ def wanting(kind: str, *conditions) -> list[User]:
 
 def on_report_approved(report: Report, review: ReportReview, **_extra) -> None:
     row = ReportRow(report, review)
-    if row.level != ACUTE:
-        return
+    if row.level != ACUTE or report.is_incident:
+        return  # a threat or violence incident is the employer's, never the owner's
     prop = db.session.get(Property, report.property_id) if report.property_id else None
     if prop is None or prop.organization_id is None:
         return

@@ -1,7 +1,7 @@
 """What an owner may see, and the figures of the month.
 
 Every query here takes the owner's organization id and reads only approved reports
-(`review_status == "reviewed"`) of that organization's properties. The pages never look a row
+(`review_status == "reviewed"`) of that organization's properties, never an incident. The pages never look a row
 up by id without going through these functions, so an id guessed from another owner's portal
 is simply not found (404)."""
 
@@ -19,7 +19,7 @@ from patrol.db import db
 from patrol.labels import LEVEL_ORDER
 from patrol.owners.models import WorkOrderPhoto
 from patrol.params import iso_month
-from patrol.reports.models import CATEGORIES, LEVELS, Photo, Report
+from patrol.reports.models import LEVELS, ORDINARY_CATEGORIES, Photo, Report
 from patrol.review.models import ReportReview, WorkOrder
 from patrol.review.queries import ReportRow, effective_category, effective_level, rows_where
 from patrol.sites.models import Property
@@ -43,9 +43,12 @@ def name_for_owners(user) -> str:
 
 
 def approved_of(organization_id: int | None):
-    """SQL condition on Report: approved, and at a property of this organization."""
+    """SQL condition on Report: approved, at a property of this organization, and not a threat
+    or violence incident (`Report.is_incident`: the employer's record, never the owner's).
+    Every owner-facing read goes through here: the portal, the mails, the month PDF/CSV."""
     return sa.and_(
         Report.review_status == "reviewed",
+        ~Report.is_incident,
         Report.property_id.in_(
             sa.select(Property.id).where(Property.organization_id == organization_id)
         ),
@@ -163,7 +166,9 @@ def month_end(month: date) -> date:
 @dataclass
 class MonthCounts:
     levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
-    categories: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    categories: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(ORDINARY_CATEGORIES, 0)
+    )
 
     @property
     def total(self) -> int:
@@ -178,7 +183,9 @@ class PropertyHistory:
 
     @property
     def categories_seen(self) -> list[str]:
-        return [c for c in CATEGORIES if any(m.categories[c] for m in self.months.values())]
+        return [
+            c for c in ORDINARY_CATEGORIES if any(m.categories[c] for m in self.months.values())
+        ]
 
     @property
     def has_reports(self) -> bool:

@@ -14,8 +14,10 @@ import sqlalchemy as sa
 from patrol.alarms.models import CheckinTimer, NoCoverage
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.db import Base, db, utcnow
+from patrol.drills.models import Drill
+from patrol.handover.models import HandoverPhoto, HandoverRead
 from patrol.push.models import Dispatch, DispatchResponse, PushSubscription, SosAlert
-from patrol.reports.models import Photo, Report
+from patrol.reports.models import IncidentDetails, Photo, Report
 from patrol.reports.storage import read_photo
 from patrol.review.models import ReviewEvent, WorkOrder
 from patrol.safety.models import ResidentInfoVisit, WalkCheck
@@ -48,7 +50,7 @@ def rows_of(query) -> list[dict]:
     return [row(obj) for obj in all_of(query)]
 
 
-def person_data(user: User) -> tuple[dict, list[Photo]]:
+def person_data(user: User) -> tuple[dict, list[Photo | HandoverPhoto]]:
     shifts = all_of(sa.select(Shift).where(Shift.guard_id == user.id).order_by(Shift.started_at))
     shift_ids = [s.id for s in shifts]
     # Reports made on the person's shifts, and those they recorded on safety walks (no shift).
@@ -58,6 +60,12 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
         .order_by(Report.occurred_at)
     )
     photos = all_of(sa.select(Photo).where(Photo.report_id.in_([r.id for r in reports])))
+    # The photos of the person's hand-overs (their text is the shift's note, above).
+    handover_photos = all_of(
+        sa.select(HandoverPhoto)
+        .where(HandoverPhoto.shift_id.in_(shift_ids))
+        .order_by(HandoverPhoto.received_at)
+    )
     data = {
         "exported_at": utcnow().isoformat(),
         "account": row(user),
@@ -66,7 +74,28 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
             sa.select(CheckIn).where(CheckIn.shift_id.in_(shift_ids)).order_by(CheckIn.occurred_at)
         ),
         "reports": [row(r) for r in reports],
+        # Threat or violence incidents the person reported (injuries included: health data
+        # about them or others they wrote down), and those they closed on the desk.
+        "incidents": rows_of(
+            sa.select(IncidentDetails)
+            .where(IncidentDetails.report_id.in_([r.id for r in reports]))
+            .order_by(IncidentDetails.received_at)
+        ),
+        "incidents_closed": rows_of(
+            sa.select(IncidentDetails).where(IncidentDetails.closed_by_id == user.id)
+        ),
+        "alarm_drills": rows_of(
+            sa.select(Drill)
+            .where(sa.or_(Drill.guard_id == user.id, Drill.started_by_id == user.id))
+            .order_by(Drill.sent_at)
+        ),
         "photos": [row(p) | {"file": photo_file_name(p)} for p in photos],
+        "handover_photos": [row(p) | {"file": photo_file_name(p)} for p in handover_photos],
+        "handovers_read": rows_of(
+            sa.select(HandoverRead)
+            .where(HandoverRead.reader_id == user.id)
+            .order_by(HandoverRead.read_at)
+        ),
         "sos_alerts": rows_of(sa.select(SosAlert).where(SosAlert.guard_id == user.id)),
         # Alone at night: timers (with their positions) and "utan täckning" windows; the
         # shifts above carry the last time heard and the last heartbeat (only the last is kept).
@@ -118,10 +147,10 @@ def person_data(user: User) -> tuple[dict, list[Photo]]:
             sa.select(PushSubscription).where(PushSubscription.user_id == user.id)
         ),
     }
-    return data, photos
+    return data, [*photos, *handover_photos]
 
 
-def photo_file_name(photo: Photo) -> str:
+def photo_file_name(photo: Photo | HandoverPhoto) -> str:
     return f"photos/{photo.id}{Path(photo.storage_key).suffix}"
 
 

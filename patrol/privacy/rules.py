@@ -4,15 +4,20 @@ Each kind has a period in days (`PATROL_RETENTION_<KIND>_DAYS`, defaults in patr
 counted from when the server received the data:
 
 - photos: the photo rows and their files in the photo store (the report keeps its text; the
-  photo's id leaves its list, so it is not shown as "on its way"), and the day crew's
-  completion photos of work orders (the work order keeps its note and who closed it);
+  photo's id leaves its list, so it is not shown as "on its way"), the day crew's
+  completion photos of work orders (the work order keeps its note and who closed it) and the
+  photos of shifts' hand-overs;
 - positions: lat/lon/accuracy (and the distance) of check-ins, reports, SOS alerts, answers
   to extra rounds, resident-information visits and safety-walk checks; the flags drawn from
   them stay;
-- report_texts: the description of a report nobody approved; an approved report is the
-  owner's record and keeps its text (its photos and positions follow their own periods);
+- report_texts: the description of a report nobody approved (an approved report is the
+  owner's record and keeps its text; its photos and positions follow their own periods; a
+  threat or violence incident is the employer's record and keeps it too), and the text of a
+  shift's hand-over (its end-of-shift note), whose photos are photos;
 - login_records: failed logins;
-- push_subscriptions: devices that have not received a notification in that time.
+- push_subscriptions: devices that have not received a notification in that time;
+- injuries: what a threat or violence incident says of injuries (health data): emptied, and
+  the time noted (`injuries_purged_at`); the incident and its follow-up stay.
 """
 
 from __future__ import annotations
@@ -27,16 +32,17 @@ from flask import current_app
 from patrol.alarms.models import CheckinTimer
 from patrol.auth.models import LoginFailure
 from patrol.db import db, utcnow
+from patrol.handover.models import HandoverPhoto
 from patrol.owners.models import WorkOrderPhoto
 from patrol.privacy.models import PurgeRun
 from patrol.push.models import DispatchResponse, PushSubscription, SosAlert
-from patrol.reports.models import Photo, Report
+from patrol.reports.models import IncidentDetails, Photo, Report
 from patrol.reports.storage import photo_store
 from patrol.safety.models import ResidentInfoVisit, WalkCheck
 from patrol.schedule.rules import Job, at_stockholm
-from patrol.shifts.models import CheckIn
+from patrol.shifts.models import CheckIn, Shift
 
-KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions")
+KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions", "injuries")
 # A "Jag är OK" timer carries the position the phone sent with it (for its alarm).
 POSITION_MODELS = (
     CheckIn,
@@ -50,7 +56,11 @@ POSITION_MODELS = (
 # Every table holding photos (rows with storage keys; the database store's bytes go with them),
 # with the column its age is counted from. tests/test_privacy_coverage.py checks against the
 # models' metadata that no table with photo data or positions is left out.
-PHOTO_MODELS = {Photo: Photo.received_at, WorkOrderPhoto: WorkOrderPhoto.uploaded_at}
+PHOTO_MODELS = {
+    Photo: Photo.received_at,
+    WorkOrderPhoto: WorkOrderPhoto.uploaded_at,
+    HandoverPhoto: HandoverPhoto.received_at,
+}
 
 
 def period(kind: str) -> timedelta:
@@ -93,8 +103,26 @@ def _work_order_photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int
     return len(photos)
 
 
+def _handover_photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    """The photos of shifts' hand-overs: the row and both files (the text is the shift's note,
+    which follows the report texts' period)."""
+    photos = list(
+        db.session.scalars(sa.select(HandoverPhoto).where(PHOTO_MODELS[HandoverPhoto] < cutoff))
+    )
+    if dry_run or not photos:
+        return len(photos)
+    for photo in photos:
+        files.extend(key for key in (photo.storage_key, photo.thumbnail_key) if key)
+        db.session.delete(photo)
+    return len(photos)
+
+
 def _all_photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
-    return _photos(cutoff, dry_run, files) + _work_order_photos(cutoff, dry_run, files)
+    return (
+        _photos(cutoff, dry_run, files)
+        + _work_order_photos(cutoff, dry_run, files)
+        + _handover_photos(cutoff, dry_run, files)
+    )
 
 
 def _positions(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
@@ -111,12 +139,37 @@ def _positions(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
 
 
 def _report_texts(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    # An incident's text is "what happened", the employer's record of it (AFS 2023:2): kept.
     where = sa.and_(
-        Report.received_at < cutoff, Report.review_status != "reviewed", Report.description != ""
+        Report.received_at < cutoff,
+        Report.review_status != "reviewed",
+        Report.description != "",
+        ~Report.is_incident,
     )
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Report).where(where))
     if not dry_run:
         db.session.execute(sa.update(Report).where(where).values(description=""))
+    # The hand-over's text (the end-of-shift note): counted from when the end arrived.
+    notes = sa.and_(
+        sa.func.coalesce(Shift.ended_received_at, Shift.received_at) < cutoff,
+        Shift.note.is_not(None),
+    )
+    count += db.session.scalar(sa.select(sa.func.count()).select_from(Shift).where(notes))
+    if not dry_run:
+        db.session.execute(sa.update(Shift).where(notes).values(note=None))
+    return count
+
+
+def _injuries(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+    """Health data: the injuries of incidents received before the cutoff, emptied."""
+    where = sa.and_(IncidentDetails.received_at < cutoff, IncidentDetails.injuries.is_not(None))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(IncidentDetails).where(where))
+    if not dry_run:
+        db.session.execute(
+            sa.update(IncidentDetails)
+            .where(where)
+            .values(injuries=None, injuries_purged_at=utcnow())
+        )
     return count
 
 
@@ -132,6 +185,7 @@ def _delete_where(model, condition) -> Callable[[datetime, bool, list[str]], int
 
 
 PURGES: dict[str, Callable[[datetime, bool, list[str]], int]] = {
+    "injuries": _injuries,
     "photos": _all_photos,
     "positions": _positions,
     "report_texts": _report_texts,

@@ -16,6 +16,7 @@ from patrol.db import db, utcnow
 from patrol.errors import ApiError, field_error
 from patrol.push import queue
 from patrol.push.models import Dispatch, PushSubscription, SosAlert
+from patrol.signals import sos_acknowledged
 from patrol.sites.models import Property
 from patrol.status import Probe
 from patrol.sync import put_record
@@ -195,6 +196,7 @@ def acknowledge_sos(sos_id: uuid.UUID) -> SosAlert:
         alert.acknowledged_by_id = current_user.id
         db.session.flush()
         queue.queue_sos_acknowledged(alert, current_user)
+        sos_acknowledged.send(alert, by=current_user._get_current_object())
     db.session.commit()
     return alert
 

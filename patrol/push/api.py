@@ -44,6 +44,7 @@ from patrol.push.schemas import (
 )
 from patrol.security import public, require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
+from patrol.signals import sos_received
 from patrol.sync import json_body, put_record
 
 bp = Blueprint("push_api", __name__)
@@ -219,9 +220,15 @@ def put_sos(sos_id: uuid.UUID):
         owner_id=lambda r: r.guard_id,
         content=lambda r: {name: getattr(r, name) for name in SOS_FIELDS},
         wanted=values,
-        on_create=queue.queue_sos,
+        on_create=sos_created,
     )
     return jsonify(SosOut().dump(alert)), status
+
+
+def sos_created(alert: SosAlert) -> None:
+    """On the first arrival only: the pushes, and the signal the alarm webhooks listen to."""
+    queue.queue_sos(alert)
+    sos_received.send(alert)
 
 
 @bp.get("/api/v1/sos")

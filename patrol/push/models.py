@@ -12,7 +12,8 @@ from patrol.db import Base, UTCDateTime, enum_column, utcnow
 from patrol.outbox import OutboxColumns
 
 # round_unreported: a planned round whose window closed with nothing reported (rounds package).
-MESSAGE_KINDS = ("acute", "sos", "sos_ack", "dispatch", "test", "round_unreported")
+# drill: an alarm drill for one guard (patrol.drills).
+MESSAGE_KINDS = ("acute", "sos", "sos_ack", "dispatch", "test", "round_unreported", "drill")
 # pending: waiting to be sent (or re-sent after next_attempt_at); sending: claimed by a worker
 # until claimed_until; sent: the push service accepted it; gone: the subscription expired
 # (404/410) and was removed; failed: refused for good, out of attempts, or past its TTL.

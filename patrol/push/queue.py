@@ -45,6 +45,8 @@ FLOWS = {
     # A round not reported (rounds package): worth reading until the morning review.
     "round_unreported": Flow(ttl_s=6 * 3600, urgency="normal"),
     "test": Flow(ttl_s=5 * 60, urgency="normal"),
+    # An alarm drill (patrol.drills) is answered now or shows as unanswered: like an SOS.
+    "drill": Flow(ttl_s=10 * 60, urgency="high"),
 }
 
 # A shift left open longer than this is forgotten, not "on shift" (the longest is 9.5 h).

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from patrol.reports.commands import photos_command
 
     storage.init_app(app)
+    app.register_error_handler(storage.PhotoStoreUnavailable, storage.store_unavailable)
     app.register_blueprint(bp)
     app.cli.add_command(photos_command)
     # `flask worker` makes queued thumbnails (the next read makes one if no worker runs).

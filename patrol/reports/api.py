@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import re
 import uuid
 
 import sqlalchemy as sa
@@ -21,10 +17,11 @@ from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
 from patrol.reports.actions import complete_thumbnail
 from patrol.reports.hooks import walk_night
-from patrol.reports.images import ACCEPTED_CONTENT_TYPES, EXTENSIONS, clean_photo
-from patrol.reports.models import Photo, Report
+from patrol.reports.images import EXTENSIONS, clean_photo
+from patrol.reports.models import IncidentDetails, Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
-from patrol.reports.storage import photo_response, photo_store
+from patrol.reports.storage import PhotoStoreUnavailable, photo_response, photo_store
+from patrol.reports.uploads import PHOTO_REQUEST, checked_upload
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
 from patrol.shifts.rules import check_within_shift, outside_assigned_areas, own_shift
@@ -59,7 +56,43 @@ def report_content(values: dict) -> dict:
     content = {name: values.get(name) for name in REPORT_CONTENT_FIELDS}
     content["description"] = content["description"] or ""
     content["photo_ids"] = frozenset(str(p) for p in values.get("photo_ids") or ())
+    content["incident"] = incident_content(values.get("incident"))
     return content
+
+
+def incident_values(data: dict | None) -> dict | None:
+    """An incident's details as stored (None: not an incident)."""
+    if data is None:
+        return None
+    return {
+        "exposed_roles": list(data["exposed_roles"]),
+        "witness_roles": list(data.get("witness_roles") or ()),
+        "injuries": data.get("injuries") or "",
+        "police_report_number": data.get("police_report_number") or "",
+    }
+
+
+def incident_content(values: dict | None) -> dict | None:
+    """An incident's details compared for "same content" (roles as sets). Injuries purged by
+    their retention period compare as anything: the resend is of the same record."""
+    if values is None:
+        return None
+    return {
+        "exposed_roles": frozenset(values["exposed_roles"]),
+        "witness_roles": frozenset(values["witness_roles"]),
+        "police_report_number": values["police_report_number"],
+    }
+
+
+def stored_incident(report: Report) -> dict | None:
+    incident = report.incident
+    if incident is None:
+        return None
+    return {
+        "exposed_roles": incident.exposed_roles,
+        "witness_roles": incident.witness_roles,
+        "police_report_number": incident.police_report_number,
+    }
 
 
 def readable_report(report_id: uuid.UUID) -> Report:
@@ -105,16 +138,27 @@ def put_report(report_id: uuid.UUID):
         clock_offset_s=offset,
         **made_on,
     )
+    incident = incident_values(data.get("incident"))
+
+    def created(report: Report) -> None:
+        if incident is None:
+            set_committed_value(report, "incident", None)  # known: no query for the answer
+        else:
+            report.incident = IncidentDetails(report_id=report.id, **incident)
+            db.session.flush()
+        report_was_created(report)
+
     report, status = put_record(
         Report,
         report_id,
         values,
         owner_id=lambda r: r.owner_id,
         content=lambda r: report_content(
-            {n: getattr(r, n) for n in REPORT_CONTENT_FIELDS} | {"photo_ids": r.photo_ids}
+            {n: getattr(r, n) for n in REPORT_CONTENT_FIELDS}
+            | {"photo_ids": r.photo_ids, "incident": stored_incident(r)}
         ),
-        wanted=report_content(values),
-        on_create=report_was_created,
+        wanted=report_content(values | {"incident": incident}),
+        on_create=created,
     )
     return jsonify(REPORT_OUT_SCHEMA.dump(report)), status
 
@@ -135,49 +179,6 @@ def get_report(report_id: uuid.UUID):
 
 # --- photos --------------------------------------------------------------------------------
 
-_DIGEST_ITEM = re.compile(r"^\s*([A-Za-z0-9-]+)\s*=\s*:([A-Za-z0-9+/=]*):\s*$")
-
-
-def content_digest_sha256() -> bytes:
-    """The sha-256 value of the Content-Digest header (RFC 9530), or 400."""
-    header = request.headers.get("Content-Digest")
-    if not header:
-        raise ApiError(400, gettext("Content-Digest (sha-256) is missing."), code="digest_missing")
-    for item in header.split(","):
-        match = _DIGEST_ITEM.match(item)
-        if match and match.group(1).lower() == "sha-256":
-            try:
-                value = base64.b64decode(match.group(2), validate=True)
-            except (binascii.Error, ValueError):
-                break
-            if len(value) == 32:
-                return value
-            break
-    raise ApiError(
-        400, gettext("Content-Digest has no valid sha-256 value."), code="digest_invalid"
-    )
-
-
-def read_body(limit: int) -> bytes:
-    """The request body, or 413 when it is larger than the limit (also when sent chunked)."""
-    if request.content_length is not None and request.content_length > limit:
-        raise photo_too_large(limit)
-    body = (
-        request.environ["wsgi.input"].read(limit + 1)
-        if request.content_length is None
-        else (request.get_data(cache=False))
-    )
-    if len(body) > limit:
-        raise photo_too_large(limit)
-    return body
-
-
-def photo_too_large(limit: int) -> ApiError:
-    return ApiError(
-        413, gettext("The photo is too large (at most %(mb)s MB).", mb=limit // (1024 * 1024))
-    )
-
-
 # The report's photo list and its guard, in one Core read (an upload needs nothing else).
 # Whose report it is: the shift's guard, or whoever recorded a safety walk's finding (no shift).
 REPORT_FOR_UPLOAD = (
@@ -189,11 +190,6 @@ REPORT_FOR_UPLOAD = (
     .outerjoin(Shift, Shift.id == Report.shift_id)
     .where(Report.id == sa.bindparam("report_id"))
 )
-
-PHOTO_REQUEST = {
-    media: {"schema": {"type": "string", "format": "binary"}}
-    for media in sorted(ACCEPTED_CONTENT_TYPES)
-}
 
 
 @bp.put("/api/v1/reports/<uuid:report_id>/photos/<uuid:photo_id>")
@@ -212,19 +208,7 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         raise ApiError(403, gettext("This report belongs to another guard."))
     if str(photo_id) not in report.photo_ids:
         raise field_error("photo_id", gettext("This photo is not listed in the report."))
-    if request.content_length is not None and request.content_length > config["MAX_PHOTO_BYTES"]:
-        raise photo_too_large(config["MAX_PHOTO_BYTES"])
-    promised = content_digest_sha256()
-    if request.mimetype not in ACCEPTED_CONTENT_TYPES:
-        raise ApiError(415)
-    body = read_body(config["MAX_PHOTO_BYTES"])
-    if hashlib.sha256(body).digest() != promised:
-        raise ApiError(
-            400,
-            gettext("The photo did not arrive whole (the digest does not match). Send it again."),
-            code="digest_mismatch",
-        )
-    sha256 = promised.hex()
+    body, sha256 = checked_upload()
 
     # Insert first, as put_record does: a photo sent again (its answer was lost) fails on the
     # primary key below and is compared then, so a new photo costs no extra read.
@@ -235,7 +219,8 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     storage_key = f"{stem}.{EXTENSIONS[clean.content_type]}"
     thumbnail_key = f"{stem}.thumb.jpg" if clean.thumbnail is not None else None
     store = photo_store()
-    items = [(storage_key, clean.data)]
+    # Kept byte for byte: the store takes the digest verified above instead of hashing again.
+    items = [(storage_key, clean.data, sha256) if clean.unchanged else (storage_key, clean.data)]
     if clean.thumbnail is not None:
         items.append((thumbnail_key, clean.thumbnail))
     values = {
@@ -256,6 +241,9 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         store.save(*items)
         db.session.connection().execute(insert_statement(Photo), values)
         db.session.commit()
+    except PhotoStoreUnavailable:
+        db.session.rollback()  # nothing stored: 503 + Retry-After (storage.store_unavailable)
+        raise
     except IntegrityError:
         # The same photo arrived before (or raced in through another request): keep the
         # winner's bytes.
@@ -263,8 +251,8 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
         existing = db.session.get(Photo, photo_id, populate_existing=True)
         if existing is None:
             raise
-        if store.name == "files" and existing.storage_key != storage_key:
-            for key, _data in items:
+        if store.name != "database" and existing.storage_key != storage_key:
+            for key, *_rest in items:
                 store.delete(key)
         return same_photo_or_conflict(existing, report, sha256)
     return jsonify(PHOTO_OUT_SCHEMA.dump(Photo(**values))), 201

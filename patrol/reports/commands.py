@@ -34,18 +34,39 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@photos_command.command("move", help="Move every photo to the other store, verified.")
+@photos_command.command("move", help="Move every photo to another store, verified.")
 @click.option("--to", "target_name", type=click.Choice(STORES), required=True)
+@click.option(
+    "--from",
+    "source_name",
+    type=click.Choice(STORES),
+    default=None,
+    help="The store to move from (default: PATROL_PHOTO_STORE, the one in use; when that is "
+    "the target, the other of files and database).",
+)
 @click.option("--batch", default=100, show_default=True, help="Photos per progress line.")
-def move_cmd(target_name: str, batch: int) -> None:
+def move_cmd(target_name: str, source_name: str | None, batch: int) -> None:
     """Copy each photo and thumbnail to the target store, read the copy back and compare its
     SHA-256 with the source's, and only then delete the source. One key at a time, each
     committed: a move killed at any point is finished by running it again. Switch
     PATROL_PHOTO_STORE to the target afterwards (photos not yet moved are read from the
-    source until then)."""
-    source_name = next(name for name in STORES if name != target_name)
-    source = make_store(current_app, source_name)
-    target = make_store(current_app, target_name)
+    source until then). Any two of files, database and s3 (s3 needs PATROL_S3_ENDPOINT and
+    PATROL_S3_BUCKET whichever side it is on)."""
+    if source_name is None:
+        # The store in use; when that is already the target (switched before moving), the
+        # other of the two stores every host has, as before there were three.
+        source_name = current_app.config["PHOTO_STORE"]
+        if source_name == target_name:
+            source_name = "database" if target_name != "database" else "files"
+    if source_name == target_name:
+        raise click.UsageError(
+            f"--from and --to are both {target_name}: give --from (the store the photos are in)."
+        )
+    try:
+        source = make_store(current_app, source_name)
+        target = make_store(current_app, target_name)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
     ids = db.session.scalars(sa.select(Photo.id).order_by(Photo.received_at, Photo.id)).all()
     click.echo(f"Moving {len(ids)} photos from {source_name} to {target_name}.")
     counts = {"moved": 0, "already there": 0, "missing": 0}

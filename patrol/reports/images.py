@@ -45,6 +45,9 @@ class CleanPhoto:
     # the thumbnail's work, not the upload's (patrol/reports/actions.py makes it).
     thumbnail: bytes | None
     taken_at: datetime | None
+    # True when `data` is the uploaded body itself (nothing removed): its SHA-256 is the one
+    # the route verified, and the photo store need not hash it again.
+    unchanged: bool = False
 
 
 def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPhoto:
@@ -58,7 +61,9 @@ def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPh
     orientation = exif.get(_EXIF_ORIENTATION, 1)
     kept_jpeg = None
     if content_type == "image/jpeg" and orientation == 1:
-        kept_jpeg, _removed = strip_jpeg_metadata(body)
+        kept_jpeg, removed = strip_jpeg_metadata(body)
+        if kept_jpeg is not None and not removed:
+            kept_jpeg = body  # the same bytes: keep the body itself (no copy, digest known)
     if kept_jpeg is not None:
         # Kept byte for byte (less its metadata segments): nothing needs its pixels now. That
         # the file is whole is known from its structure, every segment and scan up to the end
@@ -72,6 +77,7 @@ def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPh
             height=height,
             thumbnail=None,
             taken_at=_taken_at(exif),
+            unchanged=kept_jpeg is body,
         )
     _load_whole(image)
     upright = ImageOps.exif_transpose(image) if orientation != 1 else image

@@ -6,11 +6,12 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from patrol.db import Base, UTCDateTime, enum_column, utcnow
 
-CATEGORIES = (
+ORDINARY_CATEGORIES = (
     "lighting",
     "door_lock",
     "window",
@@ -24,6 +25,15 @@ CATEGORIES = (
     "fire_smoke",
     "other",
 )
+# A threat or violence against the guard or someone else ("Hot eller våld", issue 23 point 6):
+# the employer's record under AFS 2023:2. Such a report is an *incident*: it carries the
+# details below (IncidentDetails), is followed up on the desk (/review/incidents) and never
+# reaches owners (not their portal, mails, month exports, tokens or webhooks). Whether a report
+# is one is the guard's category, never a correction: `Report.is_incident`, in Python and SQL.
+INCIDENT_CATEGORY = "threat_violence"
+CATEGORIES = (*ORDINARY_CATEGORIES, INCIDENT_CATEGORY)
+# Who was exposed, and who saw it: roles only, never names (the form offers nothing else).
+INCIDENT_ROLES = ("guard", "resident", "visitor", "tradesperson", "staff", "other")
 LEVELS = ("preventive", "disturbance", "acute")
 REVIEW_STATUSES = ("new", "reviewed")
 MAX_PHOTOS_PER_REPORT = 6
@@ -94,6 +104,12 @@ class Report(Base):
     def complete(self) -> bool:
         return not self.missing_photo_ids
 
+    @hybrid_property
+    def is_incident(self) -> bool:
+        """A threat or violence incident: never shown to owners. In SQL too:
+        `.where(~Report.is_incident)` is how every owner-facing query leaves them out."""
+        return self.category == INCIDENT_CATEGORY
+
     # Declared after the @properties above: `property` shadows the builtin in the class body.
     shift = relationship("Shift")
     walk = relationship("SafetyWalk")
@@ -103,6 +119,35 @@ class Report(Base):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="report", order_by="Photo.received_at"
     )
+    incident: Mapped[IncidentDetails | None] = relationship(back_populates="report")
+
+
+class IncidentDetails(Base):
+    """What the employer must document of a threat or violence incident (the report's
+    description is "what happened"), and the supervisor's follow-up on the desk.
+
+    `injuries` is health data with its own retention period (PATROL_RETENTION_INJURIES_DAYS):
+    the purge empties it and sets `injuries_purged_at`. Exposed people and witnesses are roles
+    (INCIDENT_ROLES), never names."""
+
+    __tablename__ = "incident_details"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("reports.id"), primary_key=True)
+    exposed_roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    witness_roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # "" = no injuries reported; None = purged (see injuries_purged_at).
+    injuries: Mapped[str | None] = mapped_column(sa.Text, default="")
+    injuries_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    police_report_number: Mapped[str] = mapped_column(sa.String(40), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The follow-up (the desk): the investigation, the measures, closed by whom and when.
+    investigation: Mapped[str] = mapped_column(sa.Text, default="")
+    measures: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    report: Mapped[Report] = relationship(back_populates="incident")
+    closed_by = relationship("User")
 
 
 class Photo(Base):

@@ -4,8 +4,52 @@ from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from patrol.fields import RowId, Text, UTCDateTime
-from patrol.reports.models import CATEGORIES, LEVELS, MAX_PHOTOS_PER_REPORT
+from patrol.reports.models import (
+    CATEGORIES,
+    INCIDENT_CATEGORY,
+    INCIDENT_ROLES,
+    LEVELS,
+    MAX_PHOTOS_PER_REPORT,
+)
 from patrol.shifts.schemas import LocationFields
+
+
+def _someone_exposed(value):
+    if not value:
+        raise ValidationError("Say who was exposed.")
+    _distinct_roles(value)
+
+
+def _distinct_roles(value):
+    if len(set(value)) != len(value):
+        raise ValidationError("The same role is listed twice.")
+
+
+class IncidentIn(Schema):
+    """A threat or violence incident's details: who was exposed and who saw it as roles
+    (never names), injuries, the police report's number. "What happened" is the report's
+    description."""
+
+    exposed_roles = fields.List(
+        Text(validate=validate.OneOf(INCIDENT_ROLES)),
+        required=True,
+        validate=_someone_exposed,
+    )
+    witness_roles = fields.List(
+        Text(validate=validate.OneOf(INCIDENT_ROLES)),
+        load_default=list,
+        validate=_distinct_roles,
+    )
+    injuries = Text(load_default="", allow_none=True, validate=validate.Length(max=2000))
+    police_report_number = Text(load_default="", allow_none=True, validate=validate.Length(max=40))
+
+
+class IncidentOut(Schema):
+    exposed_roles = fields.List(fields.String())
+    witness_roles = fields.List(fields.String())
+    injuries = fields.String(allow_none=True)
+    police_report_number = fields.String()
+    closed = fields.Function(lambda i: i.closed_at is not None)
 
 
 class ReportIn(LocationFields):
@@ -24,6 +68,18 @@ class ReportIn(LocationFields):
     description = Text(load_default="", allow_none=True, validate=validate.Length(max=4000))
     occurred_at = UTCDateTime(required=True)
     photo_ids = fields.List(fields.UUID(), load_default=list, allow_none=True)
+    # Required for a threat or violence incident (category threat_violence), refused otherwise.
+    incident = fields.Nested(IncidentIn, load_default=None, allow_none=True)
+
+    @validates_schema
+    def incident_details(self, data, **_):
+        is_incident = data.get("category") == INCIDENT_CATEGORY
+        if is_incident and data.get("incident") is None:
+            raise ValidationError("A threat or violence report needs its details.", "incident")
+        if not is_incident and data.get("incident") is not None:
+            raise ValidationError("Only a threat or violence report has these details.", "incident")
+        if is_incident and data.get("shift_id") is None:
+            raise ValidationError("A threat or violence report is made on a shift.", "shift_id")
 
     @validates_schema
     def shift_or_walk(self, data, **_):
@@ -84,3 +140,4 @@ class ReportOut(Schema):
     flags = fields.List(fields.String())
     review_status = fields.String()
     needs_repair = fields.Boolean()
+    incident = fields.Nested(IncidentOut, allow_none=True)

@@ -14,7 +14,12 @@ from patrol.auth.models import User
 from patrol.db import db, utcnow
 from patrol.reports.models import Report
 from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrder
-from patrol.signals import night_reviewed, report_approved, work_order_created
+from patrol.signals import (
+    night_reviewed,
+    report_approved,
+    work_order_completed,
+    work_order_created,
+)
 
 
 def review_of(report: Report) -> ReportReview:
@@ -175,6 +180,8 @@ def complete_work_order(order: WorkOrder, actor: User, note: str) -> ReviewEvent
         details={"status": ["open", "done"], "note": note},
     )
     db.session.add(event)
+    db.session.refresh(order)
+    work_order_completed.send(order, by=actor)
     db.session.commit()
     db.session.refresh(order)
     return event

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from patrol.db import Base, UTCDateTime, enum_column, utcnow
-from patrol.reports.models import CATEGORIES, LEVELS
+from patrol.reports.models import LEVELS, ORDINARY_CATEGORIES
 
 REVIEW_ACTIONS = ("approved", "corrected", "work_order_created", "work_order_done")
 PRIORITIES = ("high", "normal", "low")
@@ -40,7 +40,7 @@ class ReportReview(Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     category: Mapped[str | None] = mapped_column(
-        enum_column(*CATEGORIES, name="corrected_category")
+        enum_column(*ORDINARY_CATEGORIES, name="corrected_category")
     )
     level: Mapped[str | None] = mapped_column(enum_column(*LEVELS, name="corrected_level"))
     corrected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

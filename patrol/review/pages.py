@@ -26,7 +26,7 @@ from patrol.errors import ApiError
 from patrol.i18n import span_text
 from patrol.labels import template_labels
 from patrol.params import iso_date, row_id
-from patrol.reports.models import CATEGORIES, LEVELS, REVIEW_STATUSES, Report
+from patrol.reports.models import CATEGORIES, INCIDENT_CATEGORY, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
 from patrol.review.models import PRIORITIES, NightReview, WorkOrder
 from patrol.review.places import place_of
@@ -299,6 +299,14 @@ def approve(report_id: uuid.UUID):
 def correct(report_id: uuid.UUID):
     found = report_or_404(report_id)
     values, errors = forms.read_correction(request.form)
+    incident_involved = INCIDENT_CATEGORY in (values["category"], found.category)
+    if not errors and incident_involved and values["category"] != found.category:
+        # Whether a report is an incident is the guard's kind of report (it decides that
+        # owners never see it): a correction neither makes nor unmakes one.
+        errors["category"] = gettext(
+            "Threat or violence is the guard's own kind of report: a correction cannot set "
+            "or change it."
+        )
     if not errors:
         (row,) = rows_where(Report.id == found.id)
         if values["category"] == row.category and values["level"] == row.level:

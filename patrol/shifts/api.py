@@ -17,8 +17,8 @@ from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import CheckIn, DiscardedRecord, Shift
 from patrol.shifts.rules import (
     check_within_shift,
+    checkpoint_outside_areas,
     end_shift,
-    outside_assigned_areas,
     own_shift,
     presence_flags,
     resolve_checkpoint,
@@ -132,7 +132,7 @@ def put_checkin(checkin_id: uuid.UUID):
     checkpoint, naming_flags = resolve_checkpoint(data)
     check_within_shift(shift, data["occurred_at"])
     flags, distance = presence_flags(checkpoint, data)
-    outside = outside_assigned_areas(current_user.id, checkpoint.property_id)
+    outside = checkpoint_outside_areas(checkpoint)
     flags = naming_flags + flags + (["outside_area"] if outside else [])
     skew, offset = clock_flags()
     values = {
@@ -180,7 +180,7 @@ def lookup_checkpoint():
     data = LOOKUP_IN_SCHEMA.load(json_body())
     method = "qr" if data["checkpoint_token"] else "code"
     found, _flags = resolve_checkpoint(data | {"checkpoint_id": None, "method": method})
-    if outside_assigned_areas(current_user.id, found.property_id):
+    if checkpoint_outside_areas(found):
         # Another area's checkpoint: the code is real, and that is all the phone learns.
         return jsonify({"valid": True})
     return jsonify(LOOKUP_OUT_SCHEMA.dump(db.session.get(Checkpoint, found.id)))

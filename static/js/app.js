@@ -291,6 +291,8 @@ async function start() {
   window.addEventListener("offline", updateNetState);
   onOutboxChange(coalesce(updateUnsent));
   sync.onDelivered(placeDeliveredCheckin);
+  // A screen that needs the newest sites document now (handover.js, at "Starta pass").
+  window.addEventListener("sites-wanted", () => refreshSites());
   // Keep the sites cache fresh while the app is used online (new checkpoints, renamed ones).
   sync.onSyncComplete((result) => {
     if (state.user && !result.offline && !result.needsLogin && Date.now() - sitesRefreshedAt > SITES_REFRESH_MS) {

@@ -4,6 +4,7 @@
 // syncs), and messages from the service worker (sw-push.js).
 
 import { refreshDispatches, mountDispatchTasks } from "./dispatch-tasks.js";
+import { refreshDrills } from "./drills.js";
 import { t } from "./i18n.js";
 import { mountPushControl, refreshSubscription } from "./push.js";
 import { addHomeExtension } from "./screen-home.js";
@@ -29,6 +30,7 @@ addHomeExtension((container, ctx) => {
   );
   mountPushControl(pushControl);
   refreshDispatches();
+  refreshDrills(); // alarm drills (drills.js): asked when the app opens, too
 });
 
 onSyncComplete((result) => {

@@ -7,6 +7,7 @@
 //
 // Static imports, so the cards are added in this order (the files are fetched side by side).
 
+import "./handover.js"; // the last shift's hand-over, at the top while it is not read
 import "./rounds.js"; // tonight's rounds and extra rounds (first in the list: the night's main task)
 import "./residents.js"; // resident information still to do
 import "./walks.js"; // tonight's safety walks

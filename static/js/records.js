@@ -177,7 +177,12 @@ export async function startShift(areaId = null) {
   return shift;
 }
 
-export async function endShift(shift, note) {
+/**
+ * End the shift. `note` is the hand-over to the next shift in the area (optional), `photos` its
+ * photos ({id, blob, sha256, digestHeader, width, height}, photos.js): one entry each, labelled
+ * `photoLabel – n`, sent after the shift's end (the server answers 404 for a shift it has not got).
+ */
+export async function endShift(shift, note, photos = [], photoLabel = "handover") {
   const endedAt = new Date().toISOString();
   const ended = { ...shift, endedAt };
   await record(async (_stores, present) => ({
@@ -190,8 +195,19 @@ export async function endShift(shift, note) {
         label: "shift_end",
         dependsOn: shiftDependency(shift, present),
       },
+      ...photos.map((photo, index) => ({
+        method: "PUT",
+        url: `/api/v1/shifts/${shift.id}/handover/photos/${photo.id}`,
+        headers: { "Content-Type": "image/jpeg", "Content-Digest": photo.digestHeader },
+        body: photo.blob,
+        kind: "photo",
+        label: `${photoLabel} – ${index + 1}`,
+        dependsOn: "@0",
+        priority: PRIORITY.photo,
+        meta: { sha256: photo.sha256, width: photo.width, height: photo.height },
+      })),
     ],
-    log: { id: crypto.randomUUID(), shiftId: shift.id, kind: "shift_end", title: endedAt },
+    log: { id: crypto.randomUUID(), shiftId: shift.id, kind: "shift_end", title: endedAt, photoCount: photos.length },
     kv: { shift: ended },
   }));
   return ended;
@@ -282,6 +298,8 @@ export async function saveReport(shift, form, photos, located, titleText) {
     ...NO_POSITION,
     photo_ids: photoIds,
   };
+  // "Hot eller våld": its details (incident-form.js); no other report has them.
+  if (form.incident) body.incident = form.incident;
   return record(async (_stores, present) => ({
     entries: [
       {

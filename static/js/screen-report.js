@@ -5,6 +5,7 @@
 import { getValue, setValue } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { CATEGORIES, LEVELS, t } from "./i18n.js";
+import { INCIDENT_CATEGORY, incidentBody, incidentFieldset } from "./incident-form.js";
 import { instructionsBox, showInstructions } from "./instructions.js";
 import { preparePhoto } from "./photos.js";
 import { allProperties, currentShift, isOpen, saveReport, sites } from "./records.js";
@@ -78,8 +79,17 @@ export async function render(container, ctx) {
   });
 
   const categorySelect = select("category", CATEGORIES.map((c) => [c, t(`cat_${c}`)]), draft.category, t("choose"));
+  // "Hot eller våld": its own details, shown only for that kind (incident-form.js).
+  const incidentBox = h("div", { class: "incident-box" });
+  const descriptionLabel = h("span");
+  const showIncident = () => {
+    const isIncident = draft.category === INCIDENT_CATEGORY;
+    incidentBox.replaceChildren(...(isIncident ? [incidentFieldset(draft, persist)] : []));
+    descriptionLabel.textContent = isIncident ? t("incident_what") : t("description");
+  };
   categorySelect.addEventListener("change", () => {
     draft.category = categorySelect.value;
+    showIncident();
     persist();
   });
 
@@ -188,14 +198,16 @@ export async function render(container, ctx) {
     field("report-checkpoint", t("checkpoint"), checkpointSelect),
     postOrders,
     field("report-category", t("category"), categorySelect),
+    incidentBox,
     levelGroup,
-    field("report-description", t("description"), description),
+    field("report-description", descriptionLabel, description),
     counter,
     h("div", { class: "field photos" }, h("span", { class: "label-text", id: "photos-label" }, t("photos")), thumbs, photoStatus, photoProblem, addLabel, fileInput),
     errors,
     saveButton
   );
   drawThumbs();
+  showIncident();
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -203,6 +215,8 @@ export async function render(container, ctx) {
     if (!draft.propertyId) missing.push(t("property_required"));
     if (!draft.category) missing.push(t("category_required"));
     if (!draft.level) missing.push(t("level_required"));
+    const isIncident = draft.category === INCIDENT_CATEGORY;
+    if (isIncident && !(draft.incident && draft.incident.exposed.length)) missing.push(t("incident_exposed_required"));
     errors.textContent = missing.join(" ");
     errors.hidden = missing.length === 0;
     if (missing.length || pendingPhotos) return;
@@ -211,7 +225,8 @@ export async function render(container, ctx) {
       const property = properties.find((p) => String(p.id) === draft.propertyId);
       const title = `${t(`cat_${draft.category}`)} – ${property ? property.name : ""}`;
       // Saved at once; the position follows when the phone finds one (records.js).
-      await saveReport(shift, draft, draft.photos, currentLocation(), title);
+      const fields = isIncident ? { ...draft, incident: incidentBody(draft.incident) } : { ...draft, incident: null };
+      await saveReport(shift, fields, draft.photos, currentLocation(), title);
       notice(t("report_saved"));
       ctx.navigate("/");
     } finally {

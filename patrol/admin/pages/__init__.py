@@ -53,6 +53,9 @@ def admin_context():
             "plan": gettext("New plan version"),
             "pause": gettext("Paused"),
             "resume": gettext("Resumed"),
+            "revoke": gettext("Revoked"),
+            "use": gettext("Used"),
+            "retry": gettext("Sent again"),
         },
         "AUDIT_ENTITIES": {
             "organization": gettext("owner"),
@@ -64,6 +67,8 @@ def admin_context():
             "import": gettext("area"),
             "route": gettext("route"),
             "checklist": gettext("checklist"),
+            "integration_token": gettext("API token"),
+            "webhook_subscription": gettext("webhook"),
         },
         "IMPORT_OUTCOMES": {
             "new": gettext("new"),

@@ -39,7 +39,10 @@ def entity_choices() -> dict[str, str]:
         "route": gettext("route"),
         "checklist": gettext("checklist"),
         "second_factor_roles": gettext("sign-in in two steps"),
+        "incident": gettext("threat or violence incident"),
         "import": gettext("CSV import"),
+        "integration_token": gettext("API token"),
+        "webhook_subscription": gettext("webhook"),
     }
 
 
@@ -56,7 +59,11 @@ def action_choices() -> dict[str, str]:
         "reset_password": gettext("Password reset"),
         "logout_everywhere": gettext("Logged out everywhere"),
         "reset_factors": gettext("Second factors reset"),
+        "close": gettext("Closed"),
         "import": gettext("CSV import"),
+        "revoke": gettext("Revoked"),
+        "use": gettext("Used"),
+        "retry": gettext("Sent again"),
     }
 
 
