@@ -11,6 +11,11 @@ to build the PDF "Nattrapport" of the 200-report night.
 
 Server time is measured in-process through the WSGI test client: routing, queries, template
 rendering and the response body; no network.
+
+    bench/review.py --years 3 --database-url URL --reset
+
+instead fills a district's three years of nights and times every desk page against one
+night, side by side; then one year's purge and `backup` (bench/years.py).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ def make_app(tmp: Path, database_url: str | None):
             "PASSWORD_HASH_TIME_COST": 1,
             "PASSWORD_HASH_MEMORY_KIB": 1024,
             "SESSION_COOKIE_SECURE": False,
+            "TESTS_SKIP_SECOND_FACTOR_SETUP": True,  # the supervisor signs in with a password
         },
         instance_path=tmp / "instance",
     )
@@ -126,7 +132,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--pdf-runs", type=int, default=3)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument(
+        "--years",
+        type=int,
+        help="instead: a district's N years of nights against one night (see bench/years.py)",
+    )
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="with --years and --database-url: empty that PostgreSQL database first",
+    )
     args = parser.parse_args()
+    if args.years:
+        from bench.years import run_years
+
+        run_years(args, make_app, PASSWORD)
+        return
 
     with tempfile.TemporaryDirectory(prefix="review-bench-") as tmp:
         app = make_app(Path(tmp), args.database_url)

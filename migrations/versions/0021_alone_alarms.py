@@ -9,7 +9,7 @@ heartbeat (only the last is kept). checkin_timers ("Jag är OK"-timers) and no_c
 ("Utan täckning") are the guard's records.
 
 Revision ID: 0021_alone_alarms
-Revises: 0021_integrations
+Revises: 0020_years_indexes
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from alembic import op
 from patrol.db import UTCDateTime
 
 revision: str = "0021_alone_alarms"
-down_revision: str | Sequence[str] | None = "0021_integrations"
+down_revision: str | Sequence[str] | None = "0020_years_indexes"
 branch_labels = None
 depends_on = None
 

@@ -100,7 +100,7 @@ def on_report_approved(report: Report, review: ReportReview, **_):
     publish("report.approved", view_for)
 
 
-def on_night_reviewed(_app, night, version, seal=None, **_):
+def on_night_reviewed(_app, night, version: int = 1, seal=None, **_):
     def view_for(organization_id):
         approved = db.session.scalar(
             sa.select(sa.func.count())

@@ -26,7 +26,7 @@ from patrol.auth.roles import CREW, OWNER
 from patrol.db import db
 from patrol.errors import ApiError
 from patrol.extensions import login_manager
-from patrol.labels import template_labels
+from patrol.labels import CATEGORY_LABELS, LEVEL_LABELS, template_labels
 from patrol.nights import tonight
 from patrol.owners import actions, exports, rules
 from patrol.owners.models import WorkOrderPhoto
@@ -118,9 +118,7 @@ def property_page(property_id: int):
     if prop is None:
         abort(404)
     month = this_month()
-    (history,) = [
-        h for h in rules.month_history(org_id(), month, months=12) if h.property.id == prop.id
-    ]
+    (history,) = rules.month_history(org_id(), month, months=12, property_id=prop.id)
     orders = rules.property_work_orders(org_id(), prop.id)
     return render_template(
         "owners/property.html",
@@ -187,10 +185,16 @@ def charts_with_reports(history) -> dict:
 def month_page(month: str):
     chosen = month_or_404(month)
     history = rules.month_history(org_id(), chosen)
+    months = list(history[0].months) if history else []
     return render_template(
         "owners/month.html",
         month=chosen,
         history=history,
+        # Translated once for the page, not once per bar and cell: an owner with many
+        # properties has hundreds of them (issue 25, point 4).
+        month_names={m: (month_label(m), m.strftime("%Y-%m")) for m in months},
+        LEVEL_LABELS={k: str(v) for k, v in LEVEL_LABELS.items()},
+        CATEGORY_LABELS={k: str(v) for k, v in CATEGORY_LABELS.items()},
         charts=charts_with_reports(history),
         chart_size=(rules.CHART_W, rules.CHART_H, rules.CHART_PAD),
         previous=rules.add_months(chosen, -1),

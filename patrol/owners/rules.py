@@ -120,8 +120,15 @@ def open_order_counts(organization_id: int | None) -> dict[int, int]:
 
 
 def property_reports(organization_id: int | None, property_id: int, limit: int = 50):
-    """The property's latest approved reports, newest night first."""
-    rows = rows_where(sa.and_(Report.property_id == property_id, approved_of(organization_id)))
+    """The property's latest approved reports, newest night first. The latest `limit` are
+    chosen in SQL: years of approved reports at a property cost what 50 do."""
+    latest = (
+        sa.select(Report.id)
+        .where(Report.property_id == property_id, approved_of(organization_id))
+        .order_by(Report.night.desc(), Report.occurred_at.desc())
+        .limit(limit)
+    )
+    rows = rows_where(Report.id.in_(latest.scalar_subquery()))
     # Report.night, not the shift's: a safety walk's finding has no shift.
     rows.sort(key=lambda r: (r.report.night, r.report.occurred_at), reverse=True)
     return rows[:limit]
@@ -195,13 +202,19 @@ class PropertyHistory:
 
 
 def month_history(
-    organization_id: int | None, month: date, months: int = HISTORY_MONTHS
+    organization_id: int | None,
+    month: date,
+    months: int = HISTORY_MONTHS,
+    property_id: int | None = None,
 ) -> list[PropertyHistory]:
     """Approved reports per property, per month (by the report's night: a safety walk's
     finding has no shift), per category and level,
-    for `month` and the months before it: one grouped statement."""
+    for `month` and the months before it: one grouped statement. With `property_id`, that
+    property's alone (the property page: not every property's year to keep one)."""
     first = add_months(month, -(months - 1))
     properties = own_properties(organization_id)
+    if property_id is not None:
+        properties = [p for p in properties if p.id == property_id]
     history = {
         p.id: PropertyHistory(p, {add_months(first, n): MonthCounts() for n in range(months)})
         for p in properties
@@ -211,7 +224,11 @@ def month_history(
             Report.property_id, Report.night, effective_category, effective_level, sa.func.count()
         )
         .outerjoin(ReportReview, ReportReview.report_id == Report.id)
-        .where(approved_of(organization_id), Report.night.between(first, month_end(month)))
+        .where(
+            approved_of(organization_id),
+            Report.night.between(first, month_end(month)),
+            Report.property_id.in_([p.id for p in properties]),
+        )
         .group_by(Report.property_id, Report.night, effective_category, effective_level)
     )
     for property_id, night, category, level, n in rows:

@@ -74,71 +74,130 @@ class Outcome:
     count: int
 
 
-def _photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
-    photos = list(db.session.scalars(sa.select(Photo).where(Photo.received_at < cutoff)))
-    if dry_run or not photos:
-        return len(photos)
-    # A thumbnail still queued (None) has no bytes to delete.
-    keys = [key for photo in photos for key in (photo.storage_key, photo.thumbnail_key) if key]
-    by_report: dict = {}
-    for photo in photos:
-        by_report.setdefault(photo.report_id, set()).add(str(photo.id))
-        db.session.delete(photo)
-    for report in db.session.scalars(sa.select(Report).where(Report.id.in_(by_report))):
-        report.photo_ids = [p for p in report.photo_ids if p not in by_report[report.id]]
-    files.extend(keys)  # deleted once the rows are gone for good (see purge)
-    return len(photos)
+# Rows per transaction: each batch is its own short transaction, so the purge of a year never
+# holds a lock on a table the phones write to (sync) for longer than one batch takes.
+BATCH = 2000
+
+# Called after each committed batch with (kind, rows in the batch).
+OnBatch = Callable[[str, int], None]
 
 
-def _work_order_photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+class Batches:
+    """Runs one kind's purge a batch at a time: `ids` selects up to `size` rows still to go
+    (by their state, so a purge that stopped half-way resumes where it was), `apply` changes
+    or deletes them and returns the photo store keys to delete once they are gone for good.
+    Each batch commits before the next is chosen."""
+
+    def __init__(self, kind: str, size: int, on_batch: OnBatch | None):
+        self.kind, self.size, self.on_batch = kind, size, on_batch
+
+    def run(self, ids: sa.Select, apply: Callable[[list], list[str]]) -> int:
+        total, previous = 0, None
+        store = photo_store()
+        while True:
+            batch = list(db.session.scalars(ids.limit(self.size)))
+            if not batch:
+                return total
+            if batch == previous:  # a batch that changed nothing would loop for ever
+                raise RuntimeError(f"purge of {self.kind} made no progress")
+            keys = apply(batch)
+            db.session.commit()
+            # Files after the rows are gone for good: a file without a row is harmless, a row
+            # without its file is not. The database store's deletes commit on their own.
+            for key in keys:
+                store.delete(key)
+            db.session.commit()
+            total += len(batch)
+            previous = batch
+            if self.on_batch is not None:
+                self.on_batch(self.kind, len(batch))
+
+
+def _photos(cutoff: datetime, batches: Batches | None) -> int:
+    where = Photo.received_at < cutoff
+    if batches is None:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(where))
+
+    def apply(ids: list) -> list[str]:
+        photos = list(db.session.scalars(sa.select(Photo).where(Photo.id.in_(ids))))
+        # A thumbnail still queued (None) has no bytes to delete.
+        keys = [key for photo in photos for key in (photo.storage_key, photo.thumbnail_key) if key]
+        by_report: dict = {}
+        for photo in photos:
+            by_report.setdefault(photo.report_id, set()).add(str(photo.id))
+        db.session.execute(sa.delete(Photo).where(Photo.id.in_(ids)))
+        for report in db.session.scalars(sa.select(Report).where(Report.id.in_(by_report))):
+            report.photo_ids = [p for p in report.photo_ids if p not in by_report[report.id]]
+        return keys
+
+    return batches.run(sa.select(Photo.id).where(where).order_by(Photo.received_at), apply)
+
+
+def _work_order_photos(cutoff: datetime, batches: Batches | None) -> int:
     """The day crew's completion photos: the row and both files (the order stays done)."""
-    photos = list(
-        db.session.scalars(sa.select(WorkOrderPhoto).where(PHOTO_MODELS[WorkOrderPhoto] < cutoff))
-    )
-    if dry_run or not photos:
-        return len(photos)
-    for photo in photos:
-        files.extend(key for key in (photo.storage_key, photo.thumbnail_key) if key)
-        db.session.delete(photo)
-    return len(photos)
+    where = PHOTO_MODELS[WorkOrderPhoto] < cutoff
+    if batches is None:
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(WorkOrderPhoto).where(where)
+        )
+
+    def apply(ids: list) -> list[str]:
+        photos = list(
+            db.session.scalars(
+                sa.select(WorkOrderPhoto).where(WorkOrderPhoto.work_order_id.in_(ids))
+            )
+        )
+        keys = [key for photo in photos for key in (photo.storage_key, photo.thumbnail_key) if key]
+        db.session.execute(sa.delete(WorkOrderPhoto).where(WorkOrderPhoto.work_order_id.in_(ids)))
+        return keys
+
+    return batches.run(sa.select(WorkOrderPhoto.work_order_id).where(where), apply)
 
 
-def _handover_photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+def _handover_photos(cutoff: datetime, batches: Batches | None) -> int:
     """The photos of shifts' hand-overs: the row and both files (the text is the shift's note,
     which follows the report texts' period)."""
-    photos = list(
-        db.session.scalars(sa.select(HandoverPhoto).where(PHOTO_MODELS[HandoverPhoto] < cutoff))
-    )
-    if dry_run or not photos:
-        return len(photos)
-    for photo in photos:
-        files.extend(key for key in (photo.storage_key, photo.thumbnail_key) if key)
-        db.session.delete(photo)
-    return len(photos)
+    where = PHOTO_MODELS[HandoverPhoto] < cutoff
+    if batches is None:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(HandoverPhoto).where(where))
+
+    def apply(ids: list) -> list[str]:
+        photos = list(db.session.scalars(sa.select(HandoverPhoto).where(HandoverPhoto.id.in_(ids))))
+        keys = [key for photo in photos for key in (photo.storage_key, photo.thumbnail_key) if key]
+        db.session.execute(sa.delete(HandoverPhoto).where(HandoverPhoto.id.in_(ids)))
+        return keys
+
+    return batches.run(sa.select(HandoverPhoto.id).where(where), apply)
 
 
-def _all_photos(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+def _all_photos(cutoff: datetime, batches: Batches | None) -> int:
     return (
-        _photos(cutoff, dry_run, files)
-        + _work_order_photos(cutoff, dry_run, files)
-        + _handover_photos(cutoff, dry_run, files)
+        _photos(cutoff, batches)
+        + _work_order_photos(cutoff, batches)
+        + _handover_photos(cutoff, batches)
     )
 
 
-def _positions(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+def _positions(cutoff: datetime, batches: Batches | None) -> int:
     count = 0
     for model in POSITION_MODELS:
         where = sa.and_(model.received_at < cutoff, model.lat.is_not(None))
-        count += db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where))
-        if not dry_run:
-            values = {"lat": None, "lon": None, "accuracy_m": None}
-            if model is CheckIn:
-                values["distance_m"] = None
-            db.session.execute(sa.update(model).where(where).values(**values))
+        if batches is None:
+            count += db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where))
+            continue
+        values = {"lat": None, "lon": None, "accuracy_m": None}
+        if model is CheckIn:
+            values["distance_m"] = None
+
+        def apply(ids: list, model=model, values=values) -> list[str]:
+            db.session.execute(sa.update(model).where(model.id.in_(ids)).values(**values))
+            return []
+
+        count += batches.run(sa.select(model.id).where(where), apply)
     return count
 
 
-def _report_texts(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+def _report_texts(cutoff: datetime, batches: Batches | None) -> int:
     # An incident's text is "what happened", the employer's record of it (AFS 2023:2): kept.
     where = sa.and_(
         Report.received_at < cutoff,
@@ -146,52 +205,74 @@ def _report_texts(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
         Report.description != "",
         ~Report.is_incident,
     )
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(Report).where(where))
-    if not dry_run:
-        db.session.execute(sa.update(Report).where(where).values(description=""))
     # The hand-over's text (the end-of-shift note): counted from when the end arrived.
     notes = sa.and_(
         sa.func.coalesce(Shift.ended_received_at, Shift.received_at) < cutoff,
         Shift.note.is_not(None),
     )
-    count += db.session.scalar(sa.select(sa.func.count()).select_from(Shift).where(notes))
-    if not dry_run:
-        db.session.execute(sa.update(Shift).where(notes).values(note=None))
-    return count
+    if batches is None:
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(Report).where(where)
+        ) + db.session.scalar(sa.select(sa.func.count()).select_from(Shift).where(notes))
+
+    def apply(ids: list) -> list[str]:
+        db.session.execute(sa.update(Report).where(Report.id.in_(ids)).values(description=""))
+        return []
+
+    def apply_notes(ids: list) -> list[str]:
+        db.session.execute(sa.update(Shift).where(Shift.id.in_(ids)).values(note=None))
+        return []
+
+    return batches.run(sa.select(Report.id).where(where), apply) + batches.run(
+        sa.select(Shift.id).where(notes), apply_notes
+    )
 
 
-def _injuries(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+def _injuries(cutoff: datetime, batches: Batches | None) -> int:
     """Health data: the injuries of incidents received before the cutoff, emptied."""
     where = sa.and_(IncidentDetails.received_at < cutoff, IncidentDetails.injuries.is_not(None))
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(IncidentDetails).where(where))
-    if not dry_run:
+    if batches is None:
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(IncidentDetails).where(where)
+        )
+
+    def apply(ids: list) -> list[str]:
         db.session.execute(
             sa.update(IncidentDetails)
-            .where(where)
+            .where(IncidentDetails.report_id.in_(ids))
             .values(injuries=None, injuries_purged_at=utcnow())
         )
-    return count
+        return []
+
+    return batches.run(sa.select(IncidentDetails.report_id).where(where), apply)
 
 
-def _delete_where(model, condition) -> Callable[[datetime, bool, list[str]], int]:
-    def purge(cutoff: datetime, dry_run: bool, files: list[str]) -> int:
+def _delete_where(model, key, condition) -> Callable[[datetime, Batches | None], int]:
+    def purge(cutoff: datetime, batches: Batches | None) -> int:
         where = condition(cutoff)
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where))
-        if not dry_run:
-            db.session.execute(sa.delete(model).where(where))
-        return count
+        if batches is None:
+            return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(where))
+
+        def apply(ids: list) -> list[str]:
+            db.session.execute(sa.delete(model).where(key.in_(ids)))
+            return []
+
+        return batches.run(sa.select(key).where(where), apply)
 
     return purge
 
 
-PURGES: dict[str, Callable[[datetime, bool, list[str]], int]] = {
+PURGES: dict[str, Callable[[datetime, Batches | None], int]] = {
     "injuries": _injuries,
     "photos": _all_photos,
     "positions": _positions,
     "report_texts": _report_texts,
-    "login_records": _delete_where(LoginFailure, lambda cutoff: LoginFailure.at < cutoff),
+    "login_records": _delete_where(
+        LoginFailure, LoginFailure.id, lambda cutoff: LoginFailure.at < cutoff
+    ),
     "push_subscriptions": _delete_where(
         PushSubscription,
+        PushSubscription.id,
         lambda cutoff: (
             sa.func.coalesce(PushSubscription.last_success_at, PushSubscription.created_at) < cutoff
         ),
@@ -199,26 +280,29 @@ PURGES: dict[str, Callable[[datetime, bool, list[str]], int]] = {
 }
 
 
-def purge(dry_run: bool = False) -> list[Outcome]:
-    """Apply every retention period now, in one transaction, and log the counts; then delete
-    the purged photos' files (after the commit: a file without a row is harmless, a row
-    without its file is not). With dry_run, count what would go and change nothing."""
+def purge(
+    dry_run: bool = False, *, batch_size: int = BATCH, on_batch: OnBatch | None = None
+) -> list[Outcome]:
+    """Apply every retention period now and log the counts (one purge_runs row per kind).
+
+    The work goes in batches of `batch_size` rows, each its own transaction: a year of
+    positions never locks the check-ins the phones are syncing for longer than a batch. A
+    purge that stops half-way (a crash, a deploy) leaves whole batches done and nothing half
+    done; the next run selects what is still due and goes on from there. Photo files are
+    deleted after their batch commits. With dry_run, count what would go and change nothing."""
     now = utcnow()
+    db.session.commit()  # nothing of the caller's rides along in the first batch
     outcomes = []
-    files: list[str] = []
     for kind in KINDS:
         cutoff = now - period(kind)
-        outcome = Outcome(kind, cutoff, PURGES[kind](cutoff, dry_run, files))
+        batches = None if dry_run else Batches(kind, batch_size, on_batch)
+        outcome = Outcome(kind, cutoff, PURGES[kind](cutoff, batches))
         outcomes.append(outcome)
         if not dry_run:
             db.session.add(PurgeRun(ran_at=now, kind=kind, older_than=cutoff, count=outcome.count))
+            db.session.commit()
     if dry_run:
         db.session.rollback()
-        return outcomes
-    db.session.commit()
-    store = photo_store()
-    for key in files:
-        store.delete(key)
     return outcomes
 
 

@@ -146,8 +146,10 @@ class SosAlert(Base):
     guard_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     # The phone's shift id, kept without a foreign key: an SOS jumps the outbox queue, so it
     # can arrive before its shift does, and it must never be refused for that.
-    shift_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Both indexed: a night's or a shift's alerts (by shift, or by time when the shift is
+    # unknown) are found without reading every alert of every year.
+    shift_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lat: Mapped[float | None]
     lon: Mapped[float | None]

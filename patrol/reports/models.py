@@ -84,6 +84,17 @@ class Report(Base):
 
     __table_args__ = (
         sa.CheckConstraint("(shift_id IS NULL) <> (walk_id IS NULL)", name="shift_or_walk"),
+        # A property's latest reports and its months (the owner's property page) without
+        # reading the property's whole history.
+        sa.Index("ix_reports_property_night", "property_id", "night"),
+        # The purge's positions: only the rows that still hold one (years of purged rows
+        # are not read again every morning).
+        sa.Index(
+            "ix_reports_positions_received",
+            "received_at",
+            postgresql_where=sa.text("lat IS NOT NULL"),
+            sqlite_where=sa.text("lat IS NOT NULL"),
+        ),
     )
 
     @property
@@ -162,7 +173,8 @@ class Photo(Base):
     height: Mapped[int]
     bytes: Mapped[int]
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed for the purge, which takes the oldest photos a batch at a time.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     storage_key: Mapped[str] = mapped_column(sa.String(200))
     # None while the thumbnail is queued: it is made after the upload's answer, by the next
     # read of it or by `flask photos thumbnails` (patrol/reports/actions.py).
