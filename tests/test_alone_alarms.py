@@ -413,3 +413,9 @@ def test_alarms_and_heartbeats_are_in_no_report_of_working_time_or_performance(s
     pdf = owner.get("/owner/months/2026-12/export.pdf")
     assert pdf.status_code == 200
     assert not [w for w in words if w in pdf_text(pdf.data)]
+    # Nor the owners' integration feed of alarms (a guard's SOS only).
+    from patrol.integrations import feeds
+
+    with seeded.app_context():
+        assert feeds.alarms(None, None, None, 50).items == []
+        assert all(feeds.alarm_for(None, alarm) is None for alarm in alarms(seeded))
