@@ -69,22 +69,37 @@ def mark_heard(guard_id: int, now: datetime | None = None) -> None:
 
 def heard_after_request(response):
     """`after_request`: any record a guard's phone sends (a write under /api/v1/) counts as a
-    sign of life, whatever the answer, unless the server itself failed."""
-    from flask import request
-    from flask_login import current_user
+    sign of life, whatever the answer, unless the server itself failed.
+
+    Written on a connection of its own, never through the request's session (which a view may
+    have left needing a rollback), and only for a user the request already loaded."""
+    from flask import g, request
 
     if (
-        request.method in WRITE_METHODS
-        and request.path.startswith("/api/v1/")
-        and response.status_code < 500
-        and current_user.is_authenticated
-        and not current_user.is_reviewer
+        request.method not in WRITE_METHODS
+        or not request.path.startswith("/api/v1/")
+        or response.status_code >= 500
     ):
-        try:
-            mark_heard(current_user.id)
-        except Exception:  # a sign of life is never worth failing the guard's record for
-            db.session.rollback()
-            current_app.logger.exception("could not mark the phone heard")
+        return response
+    try:
+        user = g.get("_login_user")
+        state = sa.inspect(user, raiseerr=False) if user is not None else None
+        identity = state.identity if state is not None else None
+        if not identity:
+            return response  # anonymous, or a token: no guard's phone
+        now = utcnow()
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(Shift)
+                .where(
+                    Shift.guard_id == identity[0],
+                    Shift.ended_at.is_(None),
+                    Shift.started_at >= now - OPEN_SHIFT_LIMIT,
+                )
+                .values(last_heard_at=now)
+            )
+    except Exception:  # a sign of life is never worth failing the guard's record for
+        current_app.logger.exception("could not mark the phone heard")
     return response
 
 
