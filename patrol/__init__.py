@@ -51,6 +51,7 @@ def create_app(
 
     from patrol import (
         admin,
+        alarms,
         auth,
         backup,
         batch,
@@ -94,6 +95,7 @@ def create_app(
     admin.init_app(app)  # operator's set-up: sites, users, QR stickers, CSV import, audit
     mail.init_app(app)  # the mail outbox, sent over SMTP by the worker with retries
     webhooks.init_app(app)  # signed webhooks (alarm receiver, integrations) through the outbox
+    alarms.init_app(app)  # alone at night: silence, "Jag är OK" timers, escalation of alarms
     owners.init_app(app)  # owners' portal /owner/, the morning emails, the day crew's /crew/
     integrations.init_app(app)  # API tokens, /api/v1/integrations/, webhooks, /admin/integrations
     backup.init_app(app)  # `backup`, `backup --verify`, `restore`: database, photos, manifest

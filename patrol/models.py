@@ -3,6 +3,7 @@
 Feature packages that add tables add their models module here.
 """
 
+from patrol.alarms.models import CheckinTimer, NoCoverage
 from patrol.audit import AuditEvent
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.drills.models import Drill
@@ -23,6 +24,8 @@ from patrol.sites.models import Area, Checkpoint, Organization, Property, Retire
 from patrol.webhooks.models import WebhookDelivery
 
 __all__ = [
+    "CheckinTimer",
+    "NoCoverage",
     "Area",
     "AuditEvent",
     "CheckIn",

@@ -244,6 +244,8 @@ def point_at_real_rows(case, refs: dict) -> None:
         index = zlib.crc32(repr(case.body).encode()) % 5 if case.method.upper() == "PUT" else 0
         path.update(shift_id=refs["handover"], photo_id=refs["handover_photos"][index])
         upload = case.method.upper() == "PUT"
+    elif case.operation.label == "PUT /api/v1/shifts/{shift_id}/heartbeat":  # a running shift
+        path["shift_id"] = refs["shift"]
     elif case.method.upper() != "PUT":  # reads and actions name existing rows
         existing = {"shift_id": refs["shift"], "report_id": refs["report"], "sos_id": refs["sos"]}
         existing["order_id"] = refs["order"]
@@ -265,7 +267,14 @@ def point_at_real_rows(case, refs: dict) -> None:
     body = case.body
     if not isinstance(body, dict):
         return
-    for name in (*TIME_FIELDS, "done_at", "recorded_at", "discarded_at"):
+    for name in (
+        *TIME_FIELDS,
+        "done_at",
+        "recorded_at",
+        "discarded_at",
+        "extended_at",
+        "stopped_at",
+    ):
         if body.get(name) is not None:
             body[name] = (now - timedelta(minutes=10 if name != "ended_at" else 5)).isoformat()
     if "started_at" in body and body.get("ended_at") is not None:

@@ -415,6 +415,29 @@ def baselines(world) -> dict[str, tuple[str, dict]]:
                 ]
             },
         ),
+        # Alone at night: a heartbeat, a "Jag är OK" timer, an "Utan täckning" window.
+        "alarms.put_heartbeat": ("guard", {"at": iso(now)}),
+        "alarms.put_timer": (
+            "guard",
+            {
+                "shift_id": ids["open_shift"],
+                "task": "Trapphuset",
+                "started_at": iso(now),
+                "minutes": 10,
+                "extended_at": None,
+                "stopped_at": None,
+                **position,
+            },
+        ),
+        "alarms.put_no_coverage": (
+            "guard",
+            {
+                "shift_id": ids["open_shift"],
+                "started_at": iso(now),
+                "minutes": 20,
+                "ended_at": None,
+            },
+        ),
         "shifts.lookup_checkpoint": (
             "guard",
             {"checkpoint_token": places["cp1_token"], "checkpoint_code": None},
@@ -587,6 +610,8 @@ def path_for(world, rule, endpoint: str, method: str, override: tuple[str, str] 
         converter, name = match.group(1) or "default", match.group(2)
         if override and override[0] == name:
             return override[1]
+        if rule.rule.endswith("/heartbeat"):
+            return ids["open_shift"]  # a heartbeat names a running shift, it creates nothing
         creates = not rule.rule.endswith("<uuid:photo_id>") and name != "drill_id"
         if method == "PUT" and converter == "uuid" and creates:
             return new_id()

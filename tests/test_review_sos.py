@@ -203,6 +203,12 @@ def test_sos_csv_one_row_per_alert_in_stockholm_time(boss, night_with_sos):
         "Anteckning": "Hotfull person vid port 2",
         "Pass-id": night_with_sos["shift"],
         "Passlogg": f"http://localhost/review/shifts/{night_with_sos['shift']}",
+        # Alone at night: the alarm's kind and the rest of its lifecycle (none for this SOS).
+        "Larmtyp": "SOS",
+        "Väktaren svarade": "",
+        "Hörd igen": "",
+        "Eskalerat till arbetsledarna": "",
+        "Larmmottagaren": "",
     }
     assert acked["Position"].count(",") == 1 and acked["Karta"].startswith(
         "https://www.openstreetmap.org/?mlat="

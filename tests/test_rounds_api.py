@@ -202,7 +202,7 @@ def test_just_nu_shows_who_is_heard_and_flags_the_silent(api_as, seeded):
     board = supervisor.get("/review/now?part=board").get_data(as_text=True)
     assert "ej hörd" in board
     assert "<html" not in board
-    seeded.config["ROUNDS_NOT_HEARD_MINUTES"] = 120
+    seeded.config["SILENCE_MINUTES"] = 120  # the one silence rule (alone at night)
     assert "ej hörd" not in supervisor.get("/review/now?part=board").get_data(as_text=True)
     assert route_id
 

@@ -265,6 +265,8 @@ def alarm_view(alert: SosAlert, prop: Property | None) -> dict:
 def alarm_for(organization_id: int | None, alert: SosAlert) -> dict | None:
     """The alarm as a token of this owner sees it, or None when it is not at their property
     (a token of every owner sees every alarm, with or without a property)."""
+    if alert.kind != "sos":
+        return None  # the server's lone-worker alarms (timer, silence) stay inside the company
     properties = list(db.session.scalars(sa.select(Property)))
     prop = sos_property(alert, properties)
     if organization_id is not None and (prop is None or prop.organization_id != organization_id):
@@ -287,6 +289,9 @@ def alarms(
         batch = list(
             db.session.scalars(
                 sa.select(SosAlert)
+                # A guard's SOS only: a timer or silence alarm says how a guard works (alone
+                # at night, privacy), which is no owner's business.
+                .where(SosAlert.kind == "sos")
                 .where(after(SOS_UPDATED, SosAlert.id, position, since, uuid.UUID))
                 .order_by(SOS_UPDATED, SosAlert.id)
                 .limit(ALARM_BATCH)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from patrol.alarms.models import CheckinTimer, NoCoverage
 from patrol.auth.models import LoginFailure, User, UserSession
 from patrol.db import Base, db, utcnow
 from patrol.drills.models import Drill
@@ -96,6 +97,18 @@ def person_data(user: User) -> tuple[dict, list[Photo | HandoverPhoto]]:
             .order_by(HandoverRead.read_at)
         ),
         "sos_alerts": rows_of(sa.select(SosAlert).where(SosAlert.guard_id == user.id)),
+        # Alone at night: timers (with their positions) and "utan täckning" windows; the
+        # shifts above carry the last time heard and the last heartbeat (only the last is kept).
+        "checkin_timers": rows_of(
+            sa.select(CheckinTimer)
+            .where(CheckinTimer.guard_id == user.id)
+            .order_by(CheckinTimer.started_at)
+        ),
+        "no_coverage": rows_of(
+            sa.select(NoCoverage)
+            .where(NoCoverage.guard_id == user.id)
+            .order_by(NoCoverage.started_at)
+        ),
         "extra_round_answers": rows_of(
             sa.select(DispatchResponse).where(DispatchResponse.guard_id == user.id)
         ),

@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from patrol.alarms.models import CheckinTimer
 from patrol.auth.models import LoginFailure
 from patrol.db import db, utcnow
 from patrol.handover.models import HandoverPhoto
@@ -42,7 +43,16 @@ from patrol.schedule.rules import Job, at_stockholm
 from patrol.shifts.models import CheckIn, Shift
 
 KINDS = ("photos", "positions", "report_texts", "login_records", "push_subscriptions", "injuries")
-POSITION_MODELS = (CheckIn, Report, SosAlert, DispatchResponse, ResidentInfoVisit, WalkCheck)
+# A "Jag är OK" timer carries the position the phone sent with it (for its alarm).
+POSITION_MODELS = (
+    CheckIn,
+    Report,
+    SosAlert,
+    DispatchResponse,
+    ResidentInfoVisit,
+    WalkCheck,
+    CheckinTimer,
+)
 # Every table holding photos (rows with storage keys; the database store's bytes go with them),
 # with the column its age is counted from. tests/test_privacy_coverage.py checks against the
 # models' metadata that no table with photo data or positions is left out.

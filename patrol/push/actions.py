@@ -180,7 +180,7 @@ def open_sos_alerts() -> list[SosAlert]:
     return list(
         db.session.scalars(
             sa.select(SosAlert)
-            .where(SosAlert.acknowledged_at.is_(None))
+            .where(SosAlert.acknowledged_at.is_(None), SosAlert.ended_at.is_(None))
             .order_by(SosAlert.received_at.desc())
         )
     )
@@ -205,7 +205,9 @@ def alarms_probe() -> Probe:
     """How many SOS alerts nobody has acknowledged, for /metrics and /readyz (an open alarm is
     not a fault of the machinery, so the probe is always ok)."""
     open_alarms = db.session.scalar(
-        sa.select(sa.func.count()).where(SosAlert.acknowledged_at.is_(None))
+        sa.select(sa.func.count()).where(
+            SosAlert.acknowledged_at.is_(None), SosAlert.ended_at.is_(None)
+        )
     )
     db.session.rollback()
     return Probe(ok=True, details={"open": open_alarms}, blocking=False)

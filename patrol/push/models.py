@@ -130,8 +130,15 @@ class DispatchResponse(Base):
     )
 
 
+# What raised an alarm: the guard's SOS button, a "Jag är OK" timer that ran out, or the
+# server hearing nothing from an open shift (alone at night, patrol.alarms).
+ALARM_KINDS = ("sos", "timer", "silence")
+
+
 class SosAlert(Base):
-    """A guard's call for help. Open until a supervisor (or admin) acknowledges it."""
+    """A guard's call for help, or an alarm the server raised for a guard (a timer that ran out,
+    silence). Open until a supervisor (or admin) acknowledges it; a silence alarm also ends by
+    itself when the phone is heard again (ended_at), and stays on the record."""
 
     __tablename__ = "sos_alerts"
 
@@ -150,6 +157,14 @@ class SosAlert(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The rest of the lifecycle (patrol.alarms): the kind (ALARM_KINDS), when a silence alarm
+    # ended by itself (the phone heard again), when a late "Jag är OK" came, when the chain
+    # escalated to every supervisor, and when the alarm receiver's webhook was queued.
+    kind: Mapped[str] = mapped_column(sa.String(16), default="sos", server_default="sos")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    receiver_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     guard = relationship("User", foreign_keys=[guard_id])
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])

@@ -272,7 +272,15 @@ SOS_HEADERS = (
     "Anteckning",
     "Pass-id",
     "Passlogg",
+    # Alone at night: the alarm's kind and the rest of its lifecycle.
+    "Larmtyp",
+    "Väktaren svarade",
+    "Hörd igen",
+    "Eskalerat till arbetsledarna",
+    "Larmmottagaren",
 )
+
+ALARM_KIND_WORDS = {"sos": "SOS", "timer": "Jag är OK-timer", "silence": "tystnad"}
 
 
 def sos_csv(first: date, last: date) -> str:
@@ -316,6 +324,11 @@ def sos_csv(first: date, last: date) -> str:
                     url_for("review.shift", shift_id=alert.shift_id, _external=True)
                     if alert.shift_id in shift_nights
                     else "",
+                    ALARM_KIND_WORDS.get(alert.kind or "sos", alert.kind),
+                    alert.answered_at or "",
+                    alert.ended_at or "",
+                    alert.escalated_at or "",
+                    alert.receiver_at or "",
                 )
             )
     return writer.text()

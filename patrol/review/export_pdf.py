@@ -139,7 +139,8 @@ def write_sos(pdf: NightPdf, record: NightRecord) -> None:
                 if alert.acknowledged_at
                 else "EJ KVITTERAT"
             )
-            pdf.text_line(f"SOS från {alert.guard.display_name} – {state}", 11, True)
+            what = {"timer": "Jag är OK-timer", "silence": "Tystnadslarm"}.get(alert.kind, "SOS")
+            pdf.text_line(f"{what} från {alert.guard.display_name} – {state}", 11, True)
             pdf.text_line(
                 f"Tryckt {local_time(alert.occurred_at, 'yyyy-MM-dd HH:mm:ss')} (telefonens tid) · "
                 f"mottaget {local_time(alert.received_at, 'HH:mm:ss')} · "
@@ -153,6 +154,15 @@ def write_sos(pdf: NightPdf, record: NightRecord) -> None:
                 pdf.text_line("Ingen position.", 9)
             if alert.note:
                 pdf.text_line(f"Anteckning: {alert.note}", 9)
+            steps = [
+                (alert.answered_at, "väktaren svarade"),
+                (alert.ended_at, "hörd igen"),
+                (alert.escalated_at, "eskalerat till arbetsledarna (push och mejl)"),
+                (alert.receiver_at, "larmmottagaren"),
+            ]
+            for moment, words in steps:
+                if moment is not None:
+                    pdf.text_line(f"{local_time(moment, 'HH:mm:ss')} {words}", 9)
             pdf.ln(1)
 
         if alert.acknowledged_at is None:

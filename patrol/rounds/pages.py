@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -33,10 +32,9 @@ from patrol.rounds.labels import OUTCOME_LABELS, ROUND_STATUS_LABELS, SKIP_REASO
 from patrol.rounds.models import RoundSkip, Route
 from patrol.rounds.queries import load_plans, night_compliance, route_history
 from patrol.rounds.rules import local_hhmm, plan_in_force, wall_instant
-from patrol.rounds.thresholds import THRESHOLDS
 from patrol.security import reviewer_page
 from patrol.shifts.models import CheckIn, Shift
-from patrol.sites.models import Area, Property
+from patrol.sites.models import Area, Property, alarm_minutes
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
 
@@ -85,9 +83,10 @@ def route_page(route_id: int):
 # --- Just nu ------------------------------------------------------------------------------------
 
 
-def not_heard_after() -> timedelta:
-    minutes = current_app.config.get("ROUNDS_NOT_HEARD_MINUTES", THRESHOLDS.not_heard_minutes)
-    return timedelta(minutes=int(minutes))
+def not_heard_after(shift: Shift) -> timedelta:
+    """The one silence rule (alone at night): the shift's area's silence minutes, by default
+    PATROL_SILENCE_MINUTES; the server's silence alarm goes at the same moment."""
+    return timedelta(minutes=alarm_minutes(shift.area, "silence_minutes"))
 
 
 def now_board() -> dict:
@@ -105,7 +104,7 @@ def now_board() -> dict:
         )
     )
     ids = [s.id for s in shifts]
-    heard = {s.id: s.received_at for s in shifts}
+    heard = {s.id: max(t for t in (s.received_at, s.last_heard_at) if t) for s in shifts}
     for model in (CheckIn, Report, RoundSkip):
         for shift_id, latest in db.session.execute(
             sa.select(model.shift_id, sa.func.max(model.received_at))
@@ -113,7 +112,6 @@ def now_board() -> dict:
             .group_by(model.shift_id)
         ):
             heard[shift_id] = max(heard[shift_id], latest)
-    limit = not_heard_after()
     compliance = night_compliance(night_of(now), now)
     running = [
         (route, r) for route, rn in compliance.rows for r in rn.rounds if r.status == "in_progress"
@@ -122,7 +120,8 @@ def now_board() -> dict:
         {
             "shift": s,
             "heard": heard[s.id],
-            "not_heard": now - heard[s.id] > limit,
+            "not_heard": now - heard[s.id] >= not_heard_after(s),
+            "limit_minutes": int(not_heard_after(s).total_seconds() // 60),
             "rounds": [
                 (route, r)
                 for route, r in running
@@ -135,7 +134,6 @@ def now_board() -> dict:
         "guards": guards,
         "running": running,
         "checkpoints": compliance.checkpoints,
-        "limit_minutes": int(limit.total_seconds() // 60),
         "now": now,
     }
 

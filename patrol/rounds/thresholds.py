@@ -1,5 +1,5 @@
 """Every limit the rounds rules use, in one place (bursts, speed between check-ins, the
-"ej hörd" silence on Just nu)."""
+the "ej hörd" silence on Just nu is the alarms' one silence rule: the area's silence minutes)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ class Thresholds:
     max_speed_m_s: float = 15.0
     # ...unless the two checkpoints are this close (positions of checkpoints are approximate).
     speed_min_distance_m: float = 150.0
-    # A guard on shift not heard from for this long shows as "ej hörd" on "Just nu".
-    not_heard_minutes: int = 60
 
 
 THRESHOLDS = Thresholds()

@@ -44,6 +44,10 @@ class Shift(Base):
     # it). None for shifts stored before shifts had an area, and for a guard with several
     # areas whose phone did not say. The area's alarm limits and the hand-over follow it.
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    # When the server last received anything from this shift's phone (any write, a heartbeat),
+    # and the last heartbeat (only the last is kept): the silence rule reads these.
+    last_heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     guard = relationship("User")
     area = relationship("Area")

@@ -12,3 +12,4 @@ import "./rounds.js"; // tonight's rounds and extra rounds (first in the list: t
 import "./residents.js"; // resident information still to do
 import "./walks.js"; // tonight's safety walks
 import "./instructions.js"; // instructions new or changed since the guard tapped "Läst"
+import "./alone.js"; // alone at night: heartbeat, "Jag är OK"-timer, "Utan täckning"

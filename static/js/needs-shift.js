@@ -33,9 +33,15 @@ export async function areaChoice() {
 export function startButton(choice, done) {
   const start = h("button", { type: "button", class: "primary big", id: "start-shift" }, t("start_shift"));
   start.addEventListener("click", async () => {
+    if (!choice.element && (await areaChoice()).element) {
+      // The sites document came after the screen was drawn, with several areas: choose first.
+      notice(t("choose_area_first"), "warn");
+      done();
+      return;
+    }
     const areaId = choice.value();
     if (areaId === undefined) {
-      notice(t("choose_area_first"));
+      notice(t("choose_area_first"), "warn");
       if (choice.element) choice.element.querySelector("select").focus();
       return;
     }

@@ -1,0 +1,201 @@
+"""Alone at night in the browser (issue 23, points 2, 3 and the outbox's alarm class).
+
+The guard starts a "Jag är OK" timer offline: the phone says the server does not know ("Väntar
+på nät – gå inte in än"); online it says it does ("Servern vet ✓"); the page's clock
+(Playwright's page.clock) lets it run out, and the phone sounds and vibrates (both stubbed and
+checked); the server's clock is set past the due time, the worker's rules run, and the
+supervisor's alert board shows the alarm. And: the phone's outbox sends alarms before
+everything, an SOS and an older check-in included.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from patrol.alarms.actions import check_alarms
+from patrol.db import set_clock
+from tests.support.desk_browser import log_in
+from tests.support.guard_browser import (
+    check_in_with_code,
+    go_offline,
+    go_online,
+    guard_context,
+    login,
+    start_shift,
+    wait_for_unsent,
+    wait_until_all_sent,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+SHOTS = "/work/shots/alone"
+
+# Sound and vibration, stubbed: every call is kept for the test to check.
+STUBS = """
+window.__alone = { vibrate: [], tones: 0 };
+navigator.vibrate = (pattern) => { window.__alone.vibrate.push(pattern); return true; };
+class FakeContext {
+  constructor() { this.currentTime = 0; this.destination = {}; }
+  createOscillator() {
+    return { frequency: {}, connect: (n) => n, start: () => { window.__alone.tones += 1; }, stop: () => {} };
+  }
+  createGain() { return { gain: {}, connect: (n) => n }; }
+}
+window.AudioContext = FakeContext;
+window.webkitAudioContext = FakeContext;
+"""
+
+
+def test_a_timer_started_offline_is_known_online_runs_out_and_the_desk_shows_it(
+    live_server, live_app, browser
+):
+    context = guard_context(browser)
+    context.add_init_script(STUBS)
+    page = context.new_page()
+    page.clock.install()
+    try:
+        login(page, live_server.url)
+        start_shift(page)
+        wait_until_all_sent(page)
+        card = page.locator("#alone-card")
+        expect(card).to_be_visible()
+        go_offline(context, page)
+        page.locator("#alone-task").fill("Går in i trapphuset")
+        page.locator("#alone-minutes").select_option("5")
+        page.locator("#alone-timer-start").click()
+        expect(page.locator("#alone-timer-line")).to_contain_text("Går in i trapphuset")
+        expect(card.locator(".alone-known")).to_have_text("Väntar på nät – gå inte in än")
+        page.screenshot(path=f"{SHOTS}/timer-offline.png")
+        go_online(context, page)
+        page.get_by_role("button", name="Skicka nu").click()
+        wait_until_all_sent(page)
+        expect(card.locator(".alone-known")).to_have_text("Servern vet ✓")
+        card.evaluate("(card) => card.scrollIntoView()")
+        page.screenshot(path=f"{SHOTS}/timer-known.png")
+        assert page.evaluate("() => window.__alone.vibrate.length") == 0
+        # The phone's clock runs the timer out: it sounds and vibrates in the foreground.
+        page.clock.run_for(6 * 60 * 1000)
+        expect(page.locator("#alone-due")).to_be_visible()
+        page.locator("#alone-card").evaluate("(card) => card.scrollIntoView()")
+        calls = page.evaluate("() => window.__alone")
+        assert calls["vibrate"] and calls["tones"] >= 1
+        page.screenshot(path=f"{SHOTS}/timer-due.png")
+        # The server's clock past the due time: the worker's rules raise the alarm.
+        set_clock(live_app, datetime.now(UTC) + timedelta(minutes=7))
+        with live_app.app_context():
+            check_alarms()
+        desk = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+        try:
+            board = desk.new_page()
+            log_in(board, live_server.url)
+            board.goto(live_server.url + "/push/alerts")
+            alarm = board.locator(".sos-alert").first
+            expect(alarm).to_contain_text("Jag är OK-timern gick ut")
+            expect(alarm).to_contain_text("Går in i trapphuset")
+            expect(alarm).to_contain_text("Position")
+            board.screenshot(path=f"{SHOTS}/desk-timer-alarm.png", full_page=True)
+        finally:
+            desk.close()
+    finally:
+        set_clock(live_app, None)
+        context.close()
+
+
+def test_the_outbox_sends_alarms_before_everything_sos_included(live_server, live_app, browser):
+    import sqlalchemy as sa
+
+    from patrol.db import db
+    from patrol.shifts.models import Shift
+
+    context = guard_context(browser)
+    page = context.new_page()
+    beats = []
+    page.on("request", lambda r: beats.append(r.method) if "/heartbeat" in r.url else None)
+    sent = []
+    page.on(
+        "request",
+        lambda r: (
+            sent.append(r.url.split("/api/v1/")[1].split("/")[0])
+            if r.method == "PUT" and "/api/v1/" in r.url and "/heartbeat" not in r.url
+            else None
+        ),
+    )
+    try:
+        login(page, live_server.url)
+        start_shift(page)
+        wait_until_all_sent(page)
+        # The app comes back to the foreground: one heartbeat (never from a timer).
+        assert beats == []
+        page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+        page.wait_for_function("() => true")
+        with live_app.app_context():
+            for _ in range(100):
+                if db.session.scalar(sa.select(Shift.last_heartbeat_at)) is not None:
+                    break
+                db.session.rollback()
+                page.wait_for_timeout(100)
+            assert db.session.scalar(sa.select(Shift.last_heartbeat_at)) is not None
+        assert beats == ["PUT"]
+        go_offline(context, page)
+        check_in_with_code(page, "S101")  # the oldest: a record
+        page.evaluate(
+            """async () => {
+                const { currentShift, record } = await import("/static/js/records.js");
+                const { sosEntry } = await import("/static/js/sos.js");
+                const alone = await import("/static/js/alone.js");
+                const shift = await currentShift();
+                const sos = sosEntry({ sosId: crypto.randomUUID(), shiftId: shift.id,
+                                       occurredAt: new Date().toISOString() });
+                await record(async () => ({ entries: [{ ...sos, position: false }] }));
+                await alone.startNoCoverage(shift, 20);  // the newest: an alarm record
+            }"""
+        )
+        wait_for_unsent(page, 3)
+        sent.clear()
+        go_online(context, page)
+        page.get_by_role("button", name="Skicka nu").click()
+        wait_until_all_sent(page)
+    finally:
+        context.close()
+    assert sent[:3] == ["no-coverage", "sos", "checkins"], sent
+
+
+def test_a_guard_with_two_areas_picks_one_at_starta_pass_offline(live_server, live_app, browser):
+    """Point 0: the list comes with the cached sites document, so the choice works offline;
+    the shift reaches the server with its area."""
+    import sqlalchemy as sa
+
+    from patrol.auth.models import User
+    from patrol.db import db
+    from patrol.shifts.models import Shift
+    from patrol.sites.models import Area
+
+    with live_app.app_context():
+        home = db.session.scalar(sa.select(Area).order_by(Area.id))
+        other = Area(name="Rosengård", city="Malmö")
+        db.session.add(other)
+        guard = db.session.scalar(sa.select(User).where(User.username == "guard"))
+        guard.areas = [home, other]
+        db.session.commit()
+        other_id = other.id
+    context = guard_context(browser)
+    page = context.new_page()
+    try:
+        login(page, live_server.url)
+        go_offline(context, page)
+        page.get_by_role("button", name="Starta pass").click()
+        expect(page.locator("#notice")).to_contain_text("Välj område först")
+        page.get_by_label("Område för passet").select_option(label="Rosengård")
+        page.screenshot(path=f"{SHOTS}/area-choice-offline.png")
+        page.get_by_role("button", name="Starta pass").click()
+        expect(page.locator(".shift-line.running")).to_be_visible()
+        go_online(context, page)
+        page.get_by_role("button", name="Skicka nu").click()
+        wait_until_all_sent(page)
+    finally:
+        context.close()
+    with live_app.app_context():
+        assert db.session.scalars(sa.select(Shift.area_id)).all() == [other_id]
