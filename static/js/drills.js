@@ -13,6 +13,7 @@ import { getValue, setValue } from "./db.js";
 import { addStrings, formatTime, t } from "./i18n.js";
 import { PRIORITY } from "./outbox.js";
 import { record } from "./records.js";
+import { addHomeExtension } from "./screen-home.js";
 import { onSyncComplete, requestSync } from "./sync.js";
 import { h } from "./ui.js";
 
@@ -119,6 +120,12 @@ export function refreshDrills() {
   return asking;
 }
 
+// Asked whenever the home screen is drawn (so when the app opens: home-cards.js loads this
+// module once the first screen is ready, which keeps it out of the start's budget), ...
+addHomeExtension(() => {
+  refreshDrills();
+});
+// ... when the app comes to the foreground, after each sync, and on a drill's push.
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") refreshDrills();
 });
