@@ -27,6 +27,7 @@ from patrol.alarms.models import CheckinTimer
 from patrol.auth.models import User
 from patrol.db import db, set_clock
 from patrol.mail.models import MailMessage
+from patrol.nights import night_of
 from patrol.outbox import drain_until_idle
 from patrol.push.actions import open_sos_alerts
 from patrol.push.models import PushMessage, SosAlert
@@ -98,6 +99,11 @@ def test_silence_at_n_minutes_ends_by_itself_when_heard_and_any_record_counts(se
     assert ended.ended_at == T0 + timedelta(minutes=50)
     with seeded.app_context():
         assert open_sos_alerts() == []
+        # Natten's "ej kvitterade" does not count a silence that ended by itself.
+        from patrol.review.queries import night_overview
+
+        overview = night_overview(night_of(T0))
+        assert len(overview.sos) == 1 and overview.open_sos == 0
     # The desk shows both times (raised, ended) on the shift log.
     page = login_page_client(seeded, "supervisor").get(f"/review/shifts/{shift_id}")
     assert b"01:57" in page.data and b"02:02" in page.data, "raised 01:57, heard again 02:02"

@@ -168,3 +168,10 @@ class SosAlert(Base):
 
     guard = relationship("User", foreign_keys=[guard_id])
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for someone: not acknowledged, and not a silence that ended by itself
+        (the board, Natten's count and the PDF's mark all ask this, as the board's query
+        does in SQL)."""
+        return self.acknowledged_at is None and self.ended_at is None

@@ -119,7 +119,7 @@ def write_summary(pdf: NightPdf, record: NightRecord) -> None:
     pdf.text_line(f"Ej granskade rapporter: {unreviewed}   Foton som inte kommit fram: {missing}")
     flagged = sum(1 for c in checkins if c.flags)
     pdf.text_line(f"Incheckningar med flaggor: {flagged}")
-    open_sos = sum(1 for a in record.sos if a.acknowledged_at is None)
+    open_sos = sum(1 for a in record.sos if a.is_open)
     pdf.text_line(
         f"SOS-larm: {len(record.sos)} (ej kvitterade: {open_sos})   "
         f"Extra rundor: {len(record.dispatches)}   Arbetsordrar: {len(record.work_orders)}"
@@ -165,7 +165,7 @@ def write_sos(pdf: NightPdf, record: NightRecord) -> None:
                     pdf.text_line(f"{local_time(moment, 'HH:mm:ss')} {words}", 9)
             pdf.ln(1)
 
-        if alert.acknowledged_at is None:
+        if alert.is_open:
             pdf.marked(draw)
         else:
             draw()

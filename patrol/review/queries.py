@@ -121,7 +121,7 @@ class NightOverview:
 
     @property
     def open_sos(self) -> int:
-        return sum(1 for alert in self.sos if alert.acknowledged_at is None)
+        return sum(1 for alert in self.sos if alert.is_open)
 
     @property
     def totals(self) -> ShiftSummary:
