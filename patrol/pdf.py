@@ -160,7 +160,9 @@ def body_fonts(pdf: FPDF, regular: Path, bold: Path | None) -> None:
     fontTools font, which fpdf2 subsets IN PLACE when the PDF is written, is opened for each
     document from the cached bytes (immutable), lazily: only the tables the subsetter reads
     are parsed (`font_programs` picks the smaller program when it holds every glyph used).
-    The cache is filled under a lock."""
+    The cache is filled under a lock. This builds fpdf2's TTFFont and SubsetMap directly (as
+    its `__deepcopy__` does; fpdf2 2.8, pinned in pyproject.toml): tests/test_pdf_fonts.py
+    checks that the text is the same as with `add_font`."""
     programs = {}
     for style, path in (("", regular), ("B", bold or regular)):
         parsed = parsed_font(path, style)
