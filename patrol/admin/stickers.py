@@ -15,7 +15,7 @@ from flask import current_app, request
 from fpdf import FPDF
 
 from patrol.db import db
-from patrol.pdf import find_font, latin1
+from patrol.pdf import body_fonts, find_font, latin1
 from patrol.sites.models import Checkpoint, Property
 
 COLUMNS, ROWS = 2, 4
@@ -75,9 +75,7 @@ class StickerPdf(FPDF):
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         font = find_font(current_app.config.get("PDF_FONT"))
         if font:
-            regular, bold = font
-            self.add_font("Body", "", str(regular))
-            self.add_font("Body", "B", str(bold or regular))
+            body_fonts(self, *font)  # parsed once per process (patrol/pdf.py)
             self.family, self.clean = "Body", str
         else:
             self.family, self.clean = "Helvetica", latin1
