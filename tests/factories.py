@@ -72,8 +72,9 @@ def report_body(
     occurred_at: datetime | str = REPORT_AT,
     **fields,
 ) -> dict:
-    """A preventive lighting report on the property, as the report screen sends it."""
-    return {
+    """A preventive lighting report on the property, as the report screen sends it. A threat
+    or violence report comes with the details the report screen requires for it (roles only)."""
+    body = {
         "shift_id": shift_id,
         "property_id": property_id,
         "category": "lighting",
@@ -83,6 +84,9 @@ def report_body(
         "photo_ids": [str(p) for p in photo_ids],
         **fields,
     }
+    if body["category"] == "threat_violence" and "incident" not in body:
+        body["incident"] = {"exposed_roles": ["guard"], "witness_roles": []}
+    return body
 
 
 def put_report(
