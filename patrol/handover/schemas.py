@@ -23,6 +23,15 @@ class HandoverPhotoOut(Schema):
     thumbnail_url = fields.Function(lambda p: _photo_url(p, size="thumb"))
 
 
+class HandoverPhotoForPhone(Schema):
+    """A hand-over's photo as the sites document lists it (its own name in the OpenAPI)."""
+
+    id = fields.UUID()
+    width = fields.Integer()
+    height = fields.Integer()
+    url = fields.Function(lambda p: _photo_url(p))
+
+
 class HandoverForPhone(Schema):
     """A hand-over the next shift in its area must read (the sites document's `handovers`)."""
 
@@ -32,7 +41,7 @@ class HandoverForPhone(Schema):
     guard_name = fields.String()
     ended_at = UTCDateTime()
     text = fields.String()
-    photos = fields.List(fields.Nested(HandoverPhotoOut(only=("id", "width", "height", "url"))))
+    photos = fields.List(fields.Nested(HandoverPhotoForPhone))
 
 
 class HandoverReadIn(Schema):
