@@ -26,13 +26,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from patrol.nights import ZONE as STOCKHOLM  # the one home of the time zone
+
 LAST = date(2026, 11, 30)  # the night the supervisor reviews this morning
 TARGET_MS = 100.0
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def reset_database(url: str) -> None:

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from patrol.db import db
 from patrol.drills.models import Drill
+from patrol.nights import TIME_ZONE_NAME
 from patrol.reports.models import IncidentDetails
 from tests.support.desk_browser import log_in, set_theme
 from tests.support.guard_browser import (
@@ -68,7 +69,7 @@ def test_an_incident_offline_and_a_drill_answered_reach_the_desk(browser, live_s
 
     # The desk: the incident, then a drill for the guard.
     desk_context = browser.new_context(
-        viewport=PHONE, locale="sv-SE", color_scheme="dark", timezone_id="Europe/Stockholm"
+        viewport=PHONE, locale="sv-SE", color_scheme="dark", timezone_id=TIME_ZONE_NAME
     )
     desk = desk_context.new_page()
     set_theme(desk, base, "dark")

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from patrol.db import db
 from patrol.integrations.models import WebhookSubscription
+from patrol.nights import TIME_ZONE_NAME
 from patrol.outbox import drain_until_idle
 from patrol.webhooks.deliveries import DRAIN, enqueue
 from tests.support.desk_browser import assert_accessible, log_in, set_theme, sideways_overflow
@@ -40,7 +41,7 @@ def test_tokens_and_webhooks_on_the_admin_page(browser, live_server, live_app, o
         viewport={"width": width, "height": height},
         locale="sv-SE",
         color_scheme="dark",
-        timezone_id="Europe/Stockholm",
+        timezone_id=TIME_ZONE_NAME,
     )
     page = context.new_page()
     set_theme(page, base, "dark")

@@ -15,13 +15,13 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from patrol.auth.models import User
 from patrol.auth.roles import CREW, GUARD, SUPERVISOR
 from patrol.db import db
+from patrol.nights import ZONE
 from patrol.push.models import SosAlert
 from patrol.reports.models import CATEGORIES, LEVELS, Photo, Report
 from patrol.reports.storage import photo_store
@@ -29,7 +29,7 @@ from patrol.review.models import NightReview, ReportReview, ReviewEvent, WorkOrd
 from patrol.shifts.models import CHECKIN_METHODS, CheckIn, Shift
 from patrol.sites.models import Area, Checkpoint, Property
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = ZONE  # the one home of the time zone: patrol.nights
 KEPT_PDF = b"%PDF-1.4\n% a kept night record stands in here\n%%EOF\n"
 
 
