@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from patrol.auth.actions import create_user
 from patrol.db import db, set_clock
+from patrol.nights import ZONE
 from patrol.reports.models import Report
 from patrol.sites.models import Property
 from tests.support.app import TEST_PASSWORD
@@ -31,9 +31,7 @@ def test_each_desk_page_costs_the_same_with_one_night_and_with_weeks_behind_it(s
     app = seeded
     set_clock(
         app,
-        datetime.combine(
-            LAST + timedelta(days=1), clock_time(7, 30), ZoneInfo("Europe/Stockholm")
-        ).astimezone(UTC),
+        datetime.combine(LAST + timedelta(days=1), clock_time(7, 30), ZONE).astimezone(UTC),
     )
     with app.app_context():
         create_user("crew", TEST_PASSWORD, "crew", "Dagpersonal")

@@ -7,13 +7,13 @@ import json
 import uuid
 import zipfile
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from patrol import create_app
 from patrol.auth.models import LoginFailure, User
 from patrol.db import db, engine_of, set_clock, utcnow
+from patrol.nights import ZONE
 from patrol.privacy.export import person_data
 from patrol.privacy.models import PurgeRun
 from patrol.privacy.rules import PURGE_JOB
@@ -146,7 +146,7 @@ def test_the_worker_purges_every_morning_once_across_hosts(seeded, api_as):
     morning after each night, once whichever worker claims it, and logs its counts."""
     app = seeded
     ids = old_night(app, api_as)
-    stockholm = ZoneInfo("Europe/Stockholm")
+    stockholm = ZONE
     morning = (datetime.now(UTC) + timedelta(days=400)).astimezone(stockholm).date()
     with app.app_context():
         set_clock(app, datetime.combine(morning, time(10, 59), stockholm))

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from patrol.db import db, set_clock
+from patrol.nights import ZONE
 from patrol.schedule.models import JobRun
 from patrol.schedule.rules import STALE_CLAIM, Job, run_due_jobs
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = ZONE
 
 
 def at_0645(night: date) -> datetime:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from patrol.nights import TIME_ZONE_NAME
 from tests.support.app import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -19,7 +20,7 @@ def test_the_change_log_filters_without_javascript(browser, live_server, output_
         viewport={"width": 390, "height": 844},
         locale="sv-SE",
         color_scheme="dark",
-        timezone_id="Europe/Stockholm",
+        timezone_id=TIME_ZONE_NAME,
         java_script_enabled=False,
     )
     page = context.new_page()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from patrol.db import db
+from patrol.nights import TIME_ZONE_NAME
 from patrol.shifts.models import CheckIn
 from patrol.sites.models import Area, Checkpoint, Property
 from tests.support.admin import pdf_qr_texts
@@ -164,7 +165,7 @@ def test_screenshots_of_every_admin_page(browser, live_server, live_app, output_
         ("phone", {"width": 390, "height": 844}),
     ):
         context = browser.new_context(
-            viewport=size, locale="sv-SE", color_scheme="dark", timezone_id="Europe/Stockholm"
+            viewport=size, locale="sv-SE", color_scheme="dark", timezone_id=TIME_ZONE_NAME
         )
         page = context.new_page()
         admin_login(page, live_server.url)

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from patrol.nights import TIME_ZONE_NAME
 from tests.support.app import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD
 from tests.support.guard_browser import (
     ENTRIES_OF_SMALL_SHIFT,
@@ -124,7 +125,7 @@ def test_killed_browser_keeps_the_outbox(live_server, live_app, playwright_insta
         "headless": True,
         "viewport": PHONE,
         "locale": "sv-SE",
-        "timezone_id": "Europe/Stockholm",
+        "timezone_id": TIME_ZONE_NAME,
         "permissions": ["geolocation"],
         "geolocation": {"latitude": 55.5937, "longitude": 13.0101, "accuracy": 12},
     }

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from patrol.db import db
+from patrol.nights import TIME_ZONE_NAME
 from patrol.shifts.models import CheckIn
 from patrol.sites.models import Checkpoint
 from tests.support.app import CHROMIUM, CHROMIUM_ARGS
@@ -51,7 +52,7 @@ def test_scanner_reads_a_sticker_from_the_camera_and_checks_in_there(
         is_mobile=True,
         has_touch=True,
         locale="sv-SE",
-        timezone_id="Europe/Stockholm",
+        timezone_id=TIME_ZONE_NAME,
         geolocation=MALMO,
         permissions=["geolocation", "camera"],
         color_scheme="dark",

@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from patrol.db import db
+from patrol.nights import ZONE
 from patrol.reports.models import Report
 from patrol.shifts.models import CheckIn, Shift
 from tests.support.app import TEST_PASSWORD
@@ -226,7 +227,6 @@ def test_a_record_survives_a_reload_1_s_after_the_tap_with_no_position_in_webkit
     "Checka in" and a safety walk's "OK" are saved at the tap (stamped with the guard and the
     tap's time), a reload 1 s later keeps them, and each reaches the server once."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
@@ -238,7 +238,7 @@ def test_a_record_survives_a_reload_1_s_after_the_tap_with_no_position_in_webkit
     from tests.support.safety import plan_walk_directly
 
     assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
-    walk_id = plan_walk_directly(live_app, datetime.now(ZoneInfo("Europe/Stockholm")).date())
+    walk_id = plan_walk_directly(live_app, datetime.now(ZONE).date())
     with live_app.app_context():
         guard_id = db.session.scalar(sa.select(User.id).where(User.username == "guard"))
     server = SameAddressServer(live_app).start()

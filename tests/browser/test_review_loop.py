@@ -19,12 +19,12 @@ on them.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from patrol.nights import ZONE
 from tests.support.app import TEST_PASSWORD
 from tests.support.desk_browser import assert_accessible
 from tests.support.guard_browser import (
@@ -47,7 +47,7 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 820, "height": 1180}
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = ZONE
 NIGHT = date(2026, 11, 23)
 # The supervisor opens Natten at 07:00 the morning after: it must show the night of the 23rd.
 MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=STOCKHOLM)

@@ -13,12 +13,12 @@ which is all the versions compare (received vs. kept)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from patrol.nights import ZONE
 from tests.support.desk_browser import assert_accessible, log_in
 from tests.support.guard_browser import (
     go_offline,
@@ -34,7 +34,7 @@ from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = ZONE
 NIGHT = date(2026, 11, 23)
 MORNING = datetime(2026, 11, 24, 8, 0, tzinfo=STOCKHOLM)
 PHONE = {"width": 390, "height": 844}
