@@ -95,6 +95,37 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
         time.sleep(0.2)
 
 
+def click_settled(driver, locate, timeout: float = 30.0, what: str = "element") -> None:
+    """Click what `locate()` finds, finding it again when the page replaced it in between.
+
+    The home screen draws its cards twice (from the phone's copy, then again when the sites
+    document or the worker answers), so a node found a moment ago can be gone by the click; a
+    guard's tap lands on the fresh one, and so does this."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            element = locate()
+            if element is not None:
+                element.click()
+                return
+        except StaleElementReferenceException:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"could not click {what}")
+        time.sleep(0.2)
+
+
+def visible_with_text(driver, tag: str, text: str):
+    from selenium.webdriver.common.by import By
+
+    for element in driver.find_elements(By.TAG_NAME, tag):
+        if element.text.strip() == text and element.is_displayed():
+            return element
+    return None
+
+
 def test_offline_night_in_webkit(live_app, display, output_dir):
     from selenium import webdriver
     from selenium.webdriver.common.by import By
@@ -117,11 +148,7 @@ def test_offline_night_in_webkit(live_app, display, output_dir):
         return driver.find_element(By.CSS_SELECTOR, selector).text
 
     def click_text(tag: str, text: str):
-        for element in driver.find_elements(By.TAG_NAME, tag):
-            if element.text.strip() == text and element.is_displayed():
-                element.click()
-                return
-        raise AssertionError(f"no {tag} {text!r}")
+        click_settled(driver, lambda: visible_with_text(driver, tag, text), what=f"{tag} {text!r}")
 
     def outbox_size() -> int:
         return driver.execute_async_script(
@@ -259,11 +286,7 @@ def test_a_record_survives_a_reload_1_s_after_the_tap_with_no_position_in_webkit
             return False  # between two documents
 
     def click_text(tag: str, text: str):
-        for element in driver.find_elements(By.TAG_NAME, tag):
-            if element.text.strip() == text and element.is_displayed():
-                element.click()
-                return
-        raise AssertionError(f"no {tag} {text!r}")
+        click_settled(driver, lambda: visible_with_text(driver, tag, text), what=f"{tag} {text!r}")
 
     def entry(part: str):
         return driver.execute_async_script(FIND_ENTRY, part)
@@ -310,7 +333,11 @@ def test_a_record_survives_a_reload_1_s_after_the_tap_with_no_position_in_webkit
         wait_for(
             lambda: driver.find_elements(By.CSS_SELECTOR, ".walk-card a"), what="the walk card"
         )
-        driver.find_element(By.CSS_SELECTOR, ".walk-card a").click()
+        click_settled(
+            driver,
+            lambda: driver.find_element(By.CSS_SELECTOR, ".walk-card a"),
+            what="the walk card",
+        )
         wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".walk-ok"), what="the walk")
         walk_ok = tap_and_reload(
             '.walk-item[data-item="1"] .walk-ok',
@@ -383,10 +410,9 @@ def test_503s_and_a_lost_answer_with_a_batch_in_webkit(live_app, display):
         wait_for(ready, what="the app")
         driver.find_element(By.ID, "login-username").send_keys("guard")
         driver.find_element(By.ID, "login-password").send_keys(TEST_PASSWORD)
-        for element in driver.find_elements(By.TAG_NAME, "button"):
-            if element.text.strip() == "Logga in":
-                element.click()
-                break
+        click_settled(
+            driver, lambda: visible_with_text(driver, "button", "Logga in"), what="Logga in"
+        )
         wait_for(lambda: "Nattpass" in driver.page_source, what="the home screen")
         wait_for(
             lambda: (
