@@ -427,10 +427,12 @@ ENTRIES_OF_SMALL_SHIFT = 7
 
 
 def stored_photo_digests(app) -> dict[str, tuple[str, str]]:
-    """Each photo the server holds: id -> (its sha256 column, the SHA-256 of its stored bytes)."""
+    """Each photo the server holds, a report's or a hand-over's: id -> (its sha256 column, the
+    SHA-256 of its stored bytes)."""
     import hashlib
 
     from patrol.db import db
+    from patrol.handover.models import HandoverPhoto
     from patrol.reports.models import Photo
     from patrol.reports.storage import photo_store
 
@@ -440,7 +442,8 @@ def stored_photo_digests(app) -> dict[str, tuple[str, str]]:
                 photo.sha256,
                 hashlib.sha256(photo_store().read(photo.storage_key) or b"").hexdigest(),
             )
-            for photo in db.session.scalars(sa.select(Photo))
+            for model in (Photo, HandoverPhoto)
+            for photo in db.session.scalars(sa.select(model))
         }
 
 
