@@ -501,3 +501,102 @@ def test_503s_and_a_lost_answer_with_a_batch_and_three_photos_in_flight_in_webki
     assert stored.keys() == phone_photos.keys()
     for photo_id, (column, data) in stored.items():
         assert column == data == phone_photos[photo_id]["meta"]["sha256"], photo_id
+
+
+def unless_stale(predicate):
+    """`predicate`, False while the page replaces what it found (the next poll finds it again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def settled():
+        try:
+            return predicate()
+        except StaleElementReferenceException:
+            return False
+
+    return settled
+
+
+def test_a_report_screen_with_photos_survives_a_reload_in_webkit(live_app, display, tmp_path):
+    """The report screen in WebKitGTK, whose IndexedDB refuses Blobs: two photos picked on the
+    screen, a reload (the draft keeps their bytes, db.js storableBlob), "Spara" with the server
+    away, and both photos arrive once, byte for byte what the phone made."""
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.webkitgtk.service import Service
+
+    from tests.support.guard_browser import OUTBOX_ENTRIES, camera_photo, stored_photo_digests
+    from tests.support.guard_browser import counts as all_counts
+
+    assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
+    server = SameAddressServer(live_app).start()
+    options = webdriver.WebKitGTKOptions()
+    options.binary_location = MINIBROWSERS[-1]
+    options.add_argument("--automation")
+    service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display})
+    driver = webdriver.WebKitGTK(options=options, service=service)
+    driver.set_window_size(390, 844)
+
+    def ready():
+        return driver.execute_script("return document.body && document.body.dataset.ready === '1'")
+
+    def click_text(tag: str, text: str):
+        click_settled(driver, lambda: visible_with_text(driver, tag, text), what=f"{tag} {text!r}")
+
+    def thumbs() -> int:
+        return len(driver.find_elements(By.CSS_SELECTOR, ".thumbs .thumb"))
+
+    try:
+        driver.get(server.url + "/")
+        wait_for(ready, what="the app")
+        driver.find_element(By.ID, "login-username").send_keys("guard")
+        driver.find_element(By.ID, "login-password").send_keys(TEST_PASSWORD)
+        click_text("button", "Logga in")
+        wait_for(unless_stale(lambda: "Nattpass" in driver.page_source), what="the home screen")
+        click_text("button", "Starta pass")
+        wait_for(lambda: counts(live_app)[0] == 1, what="the shift on the server")
+
+        server.stop()  # the phone loses the server
+        click_text("a", "Rapportera")
+        wait_for(unless_stale(lambda: driver.find_elements(By.ID, "report-form")), what="the form")
+        Select(driver.find_element(By.ID, "report-property")).select_by_visible_text(
+            "Jespersgatan 6"
+        )
+        Select(driver.find_element(By.ID, "report-category")).select_by_visible_text("Klotter")
+        driver.find_element(By.ID, "level-preventive").click()
+        for seed in (1, 2):
+            picked = tmp_path / f"IMG_{seed}.jpg"
+            picked.write_bytes(camera_photo(seed)["buffer"])
+            driver.find_element(By.ID, "report-photo-input").send_keys(str(picked))
+            wait_for(unless_stale(lambda n=seed: thumbs() == n), what=f"photo {seed}")
+        assert not driver.find_element(By.ID, "photo-problem").is_displayed()
+        driver.refresh()
+        wait_for(ready, what="the app again")
+        wait_for(unless_stale(lambda: thumbs() == 2), what="the draft's two photos")
+        click_text("button", "Spara")
+        wait_for(
+            unless_stale(lambda: "Nattpass" in driver.find_element(By.ID, "screen").text),
+            what="home after the report",
+        )
+        entries = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            f"({OUTBOX_ENTRIES})().then(done, (e) => done(String(e)));"
+        )
+        phone = {e["url"].rsplit("/", 1)[1]: e for e in entries if e["kind"] == "photo"}
+        assert len(phone) == 2
+        for entry in phone.values():
+            assert entry["bodyKeptAs"] == "bytes" and entry["bodyType"] == "image/jpeg"
+            assert entry["bodySha256"] == entry["meta"]["sha256"]
+
+        server.start()  # back, same address
+        driver.execute_script("import('/static/js/sync.js').then((s) => s.sendNow())")
+        wait_for(lambda: all_counts(live_app)["photos"] == 2, what="the photos on the server")
+    finally:
+        driver.quit()
+        if server.server is not None:
+            server.stop()
+    assert all_counts(live_app) == {"shifts": 1, "checkins": 0, "reports": 1, "photos": 2}
+    stored = stored_photo_digests(live_app)
+    assert stored.keys() == phone.keys()
+    for photo_id, (column, data) in stored.items():
+        assert column == data == phone[photo_id]["meta"]["sha256"], photo_id
