@@ -5,7 +5,12 @@ Selenium, on a virtual X display (Xvfb). Like Safari on an iPhone it has no Barc
 no Background Sync, and it has service workers and IndexedDB. The guard logs in, starts a
 shift, the server goes away (the phone loses it: connections are refused), a check-in and a
 report are recorded, the server comes back on the same address, and everything arrives once.
-WebDriver has no offline switch, so "losing the server" is done by stopping it."""
+WebDriver has no offline switch, so "losing the server" is done by stopping it.
+
+WebDriver's MiniBrowser runs with an ephemeral website data manager (it must run with
+--automation, and has no option for a data directory), whose IndexedDB refuses Blobs as
+Safari's private windows do: the photos here take the app's bytes-instead path (db.js
+storableBlob)."""
 
 from __future__ import annotations
 
