@@ -14,8 +14,8 @@ const DB_NAME = "nattpatrull";
 const DB_VERSION = 2;
 
 let opening = null;
-// Whether this browser's IndexedDB keeps Blobs: tried once when the database opens.
-let blobsKept = true;
+// Whether this browser's IndexedDB keeps Blobs: a promise, tried once (keepsBlobs below).
+let blobsKept = null;
 
 function openDatabase() {
   return new Promise((resolve, reject) => {
@@ -56,15 +56,10 @@ function openDatabase() {
 
 export function db() {
   if (!opening) {
-    opening = openDatabase()
-      .then(async (database) => {
-        blobsKept = await triesBlob(database);
-        return database;
-      })
-      .catch((error) => {
-        opening = null;
-        throw error;
-      });
+    opening = openDatabase().catch((error) => {
+      opening = null;
+      throw error;
+    });
   }
   return opening;
 }
@@ -109,9 +104,12 @@ function triesBlob(database) {
   });
 }
 
-/** Whether IndexedDB here keeps Blobs (known once the database is open). */
-export async function keepsBlobs() {
-  await db();
+/**
+ * Whether IndexedDB here keeps Blobs: tried once, the first time a photo is about to be stored
+ * (not when the database opens: the cold start does not pay for a question only photos ask).
+ */
+export function keepsBlobs() {
+  if (!blobsKept) blobsKept = db().then(triesBlob);
   return blobsKept;
 }
 
