@@ -3,6 +3,7 @@
 // Stores:
 //   outbox  pending requests (JSON bodies inline), key "id"               (outbox.js)
 //   bodies  the Blob bodies of outbox entries (photos), key = entry id     (outbox.js)
+//           (or their bytes, where IndexedDB refuses Blobs: see storableBlob below)
 //   kv      small values: user, sites, sites ETag, current shift, report draft, ...
 //   log     what the guard recorded, per shift, for "Tonight's log", key "id"
 //
@@ -13,6 +14,8 @@ const DB_NAME = "nattpatrull";
 const DB_VERSION = 2;
 
 let opening = null;
+// Whether this browser's IndexedDB keeps Blobs: a promise, tried once (keepsBlobs below).
+let blobsKept = null;
 
 function openDatabase() {
   return new Promise((resolve, reject) => {
@@ -59,6 +62,76 @@ export function db() {
     });
   }
   return opening;
+}
+
+/**
+ * Put a tiny Blob into "bodies" in a transaction that is then aborted (nothing stays): true when
+ * IndexedDB takes it. WebKit's ephemeral sessions (Safari's private windows, some older iOS
+ * versions, WebKitGTK under WebDriver) refuse it: the request fails with UnknownError "Error
+ * preparing Blob/File data to be stored in object store" and the transaction aborts. Other
+ * engines have thrown at once (DataCloneError); both count as refused.
+ */
+function triesBlob(database) {
+  return new Promise((resolve) => {
+    let tx;
+    try {
+      tx = database.transaction("bodies", "readwrite");
+    } catch (_) {
+      resolve(true); // cannot tell: the first real write says it
+      return;
+    }
+    let kept = false;
+    tx.onabort = () => resolve(kept);
+    tx.oncomplete = () => resolve(kept);
+    try {
+      const request = tx.objectStore("bodies").put(new Blob(["?"], { type: "text/plain" }), "blob-probe");
+      request.onsuccess = () => {
+        kept = true;
+        tx.abort();
+      };
+      request.onerror = (event) => {
+        event.preventDefault();
+        kept = false;
+      };
+    } catch (_) {
+      kept = false;
+      try {
+        tx.abort();
+      } catch (_error) {
+        // already finished
+      }
+    }
+  });
+}
+
+/**
+ * Whether IndexedDB here keeps Blobs: tried once, the first time a photo is about to be stored
+ * (not when the database opens: the cold start does not pay for a question only photos ask).
+ */
+export function keepsBlobs() {
+  if (!blobsKept) blobsKept = db().then(triesBlob);
+  return blobsKept;
+}
+
+/**
+ * A Blob as this browser's IndexedDB can keep it: the Blob itself, or, where Blobs are refused,
+ * its bytes {storedBlob: ArrayBuffer, type}. Call it before the transaction that stores it
+ * (reading a Blob's bytes inside one would let the transaction commit before the put);
+ * blobFrom() turns it back into a Blob. Anything that is not a Blob is returned as it is.
+ */
+export async function storableBlob(blob) {
+  if (!(blob instanceof Blob) || (await keepsBlobs())) return blob;
+  return { storedBlob: await blob.arrayBuffer(), type: blob.type };
+}
+
+/** True for what storableBlob() gives where Blobs are refused. */
+export function isStoredBlob(value) {
+  return Boolean(value && typeof value === "object" && value.storedBlob instanceof ArrayBuffer);
+}
+
+/** The Blob again from a stored value (a Blob stays as it is; anything else is returned as it is). */
+export function blobFrom(value) {
+  return isStoredBlob(value) ? new Blob([value.storedBlob], { type: value.type || "" }) : value;
 }
 
 function requestPromise(request) {

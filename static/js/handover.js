@@ -8,7 +8,7 @@
 // PUT to /api/v1/handover-reads/<uuid>, written by records.record() together with the phone's
 // own mark (kv "handoversRead"), in one transaction. home-cards.js loads this module.
 
-import { deleteValue, getValue, setValue } from "./db.js";
+import { blobFrom, deleteValue, getValue, setValue, storableBlob } from "./db.js";
 import { addStrings, formatTime, t } from "./i18n.js";
 import { currentShift, isOpen, record, shiftDependency, sites } from "./records.js";
 import { addHomeExtension } from "./screen-home.js";
@@ -64,7 +64,7 @@ async function cachePhotos() {
     try {
       const response = await fetch(photo.url, { credentials: "same-origin" });
       if (!response.ok) continue;
-      await setValue(PHOTO_PREFIX + photo.id, await response.blob());
+      await setValue(PHOTO_PREFIX + photo.id, await storableBlob(await response.blob()));
       kept.push(photo.id);
     } catch (_) {
       // Offline after all: fetched with the next document.
@@ -98,7 +98,7 @@ export async function markHandoverRead(item, shift) {
 }
 
 async function photoElement(photo, index) {
-  const blob = await getValue(PHOTO_PREFIX + photo.id);
+  const blob = blobFrom(await getValue(PHOTO_PREFIX + photo.id));
   const label = t("handover_photo", { n: index + 1 });
   if (!blob) return h("li", { class: "muted small" }, `${label}: ${t("handover_photo_missing")}`);
   const url = URL.createObjectURL(blob);

@@ -10,6 +10,9 @@
 // A Blob body (a photo) is kept in the "bodies" store under the entry's id and the entry
 // says `bodyRef: id`: scheduling reads every entry often, and reading Blobs along would make
 // the browser hand out a blob handle each time. sync.js loads the body with bodyOf(entry).
+// Where IndexedDB refuses Blobs (WebKit's ephemeral sessions: db.js storableBlob) records.js
+// hands over the photo's bytes instead, {storedBlob: ArrayBuffer, type}; bodyOf() gives a
+// Blob either way, so what is sent is the same bytes.
 //
 // Order (architecture §5): higher priority class first (PRIORITY: alarm, SOS, records, photos),
 // then oldest first; an entry whose `dependsOn` parent is still in the outbox waits (a photo
@@ -28,7 +31,7 @@
 // once the time has passed (releaseExpiredPositionWaits): an entry's body never changes once
 // it may have been sent.
 
-import { transaction } from "./db.js";
+import { blobFrom, isStoredBlob, transaction } from "./db.js";
 
 /**
  * The priority classes, highest first: an alarm (later issues) before an SOS, an SOS before the
@@ -108,11 +111,11 @@ export function makeEntry(fields) {
 /**
  * Store entries inside a transaction the caller holds over "outbox" and "bodies". Only
  * records.js calls it (its one write path writes the log line and the screen's state in the
- * same transaction). Blob bodies go to "bodies".
+ * same transaction). Blob bodies (or their stored bytes, db.js storableBlob) go to "bodies".
  */
 export async function putEntries(stores, entries) {
   for (const entry of entries) {
-    if (entry.body instanceof Blob) {
+    if (entry.body instanceof Blob || isStoredBlob(entry.body)) {
       await stores.bodies.put(entry.body, entry.id);
       await stores.outbox.put({ ...entry, body: null, bodyRef: entry.id });
     } else {
@@ -121,12 +124,12 @@ export async function putEntries(stores, entries) {
   }
 }
 
-/** The body to send: the JSON object, or the Blob from the "bodies" store. */
+/** The body to send: the JSON object, or the Blob from the "bodies" store (kept as bytes or not). */
 export async function bodyOf(entry) {
   if (!entry.bodyRef) return entry.body;
-  const blob = await transaction("bodies", "readonly", (s) => s.bodies.get(entry.bodyRef));
-  if (!blob) throw new Error(`outbox body ${entry.bodyRef} is missing`);
-  return blob;
+  const stored = await transaction("bodies", "readonly", (s) => s.bodies.get(entry.bodyRef));
+  if (!stored) throw new Error(`outbox body ${entry.bodyRef} is missing`);
+  return blobFrom(stored);
 }
 
 export function list() {

@@ -13,7 +13,7 @@
 // One write path (architecture §4): record() is the only way an entry enters the outbox, for
 // every screen; the screens pass it the fields and their own state, never write the outbox.
 
-import { getValue, logItemsForShift, transaction } from "./db.js";
+import { getValue, logItemsForShift, storableBlob, transaction } from "./db.js";
 import {
   PRIORITY,
   makeEntry,
@@ -151,6 +151,16 @@ async function awaitPosition(ids, logId, located, until) {
   }
 }
 
+/**
+ * Photos ({blob, ...}, photos.js) with `body`: the Blob as IndexedDB here keeps it (db.js
+ * storableBlob: the Blob itself, or its bytes where Blobs are refused, as in Safari's private
+ * windows). Read before the write's transaction opens: reading a Blob inside it would let the
+ * transaction commit early. The photo goes either way; the bytes sent are the same.
+ */
+function storablePhotos(photos) {
+  return Promise.all(photos.map(async (photo) => ({ ...photo, body: await storableBlob(photo.blob) })));
+}
+
 export function shiftDependency(shift, present) {
   return shift.startEntryId && present.has(shift.startEntryId) ? shift.startEntryId : null;
 }
@@ -185,6 +195,7 @@ export async function startShift(areaId = null) {
 export async function endShift(shift, note, photos = [], photoLabel = "handover") {
   const endedAt = new Date().toISOString();
   const ended = { ...shift, endedAt };
+  const stored = await storablePhotos(photos);
   await record(async (_stores, present) => ({
     entries: [
       {
@@ -195,11 +206,11 @@ export async function endShift(shift, note, photos = [], photoLabel = "handover"
         label: "shift_end",
         dependsOn: shiftDependency(shift, present),
       },
-      ...photos.map((photo, index) => ({
+      ...stored.map((photo, index) => ({
         method: "PUT",
         url: `/api/v1/shifts/${shift.id}/handover/photos/${photo.id}`,
         headers: { "Content-Type": "image/jpeg", "Content-Digest": photo.digestHeader },
-        body: photo.blob,
+        body: photo.body,
         kind: "photo",
         label: `${photoLabel} – ${index + 1}`,
         dependsOn: "@0",
@@ -300,6 +311,7 @@ export async function saveReport(shift, form, photos, located, titleText) {
   };
   // "Hot eller våld": its details (incident-form.js); no other report has them.
   if (form.incident) body.incident = form.incident;
+  const stored = await storablePhotos(photos);
   return record(async (_stores, present) => ({
     entries: [
       {
@@ -311,11 +323,11 @@ export async function saveReport(shift, form, photos, located, titleText) {
         dependsOn: shiftDependency(shift, present),
         position: true,
       },
-      ...photos.map((photo, index) => ({
+      ...stored.map((photo, index) => ({
         method: "PUT",
         url: `/api/v1/reports/${id}/photos/${photo.id}`,
         headers: { "Content-Type": "image/jpeg", "Content-Digest": photo.digestHeader },
-        body: photo.blob,
+        body: photo.body,
         kind: "photo",
         label: `${titleText} – ${index + 1}`,
         dependsOn: "@0",

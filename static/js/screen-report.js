@@ -2,7 +2,7 @@
 // and 0-6 photos. Every change is saved as a draft in IndexedDB, photos included, so a form
 // half filled survives a reload or a killed browser.
 
-import { getValue, setValue } from "./db.js";
+import { blobFrom, getValue, setValue, storableBlob } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { CATEGORIES, LEVELS, t } from "./i18n.js";
 import { INCIDENT_CATEGORY, incidentBody, incidentFieldset } from "./incident-form.js";
@@ -30,6 +30,7 @@ export async function render(container, ctx) {
   const properties = allProperties(await sites());
   const lastCheckin = await getValue("lastCheckin");
   const saved = await getValue(DRAFT_KEY);
+  if (saved) saved.photos = (saved.photos || []).map((photo) => ({ ...photo, blob: blobFrom(photo.blob) }));
   const draft = saved || {
     propertyId: lastCheckin ? String(lastCheckin.propertyId) : "",
     checkpointId: lastCheckin ? String(lastCheckin.checkpointId) : "",
@@ -43,7 +44,19 @@ export async function render(container, ctx) {
   let closed = false;
   const objectUrls = [];
 
-  const persist = () => setValue(DRAFT_KEY, draft);
+  // Where IndexedDB refuses Blobs (db.js storableBlob) the draft keeps its photos' bytes: read
+  // before the save, so the saves go one after another, each with the draft as it was asked.
+  let saving = Promise.resolve();
+  const persist = () => {
+    const snapshot = { ...draft, photos: [...draft.photos] };
+    saving = saving
+      .catch(() => {})
+      .then(async () => {
+        const photos = await Promise.all(snapshot.photos.map(async (p) => ({ ...p, blob: await storableBlob(p.blob) })));
+        await setValue(DRAFT_KEY, { ...snapshot, photos });
+      });
+    return saving;
+  };
 
   // --- fields ----------------------------------------------------------------------------
   const propertySelect = select("property", properties.map((p) => [p.id, p.name]), draft.propertyId, t("choose"));
@@ -226,6 +239,8 @@ export async function render(container, ctx) {
       const title = `${t(`cat_${draft.category}`)} – ${property ? property.name : ""}`;
       // Saved at once; the position follows when the phone finds one (records.js).
       const fields = isIncident ? { ...draft, incident: incidentBody(draft.incident) } : { ...draft, incident: null };
+      // A draft save still under way goes first: the report's own write clears the draft.
+      await saving.catch(() => {});
       await saveReport(shift, fields, draft.photos, currentLocation(), title);
       notice(t("report_saved"));
       ctx.navigate("/");

@@ -121,6 +121,9 @@ def test_offline_night_arrives_exactly_once(live_server, live_app, browser):
         for entry in sent_photos.values():
             assert entry["bodyType"] == "image/jpeg"
             assert entry["meta"]["sha256"] == entry["bodySha256"]
+            # Chromium's IndexedDB keeps Blobs: the bytes-instead path is only for engines
+            # that refuse them (test_guard_blobs_refused.py).
+            assert entry["bodyKeptAs"] == "blob"
         assert server_state(live_app)["shifts"] == []
 
         go_online(context, page)

@@ -5,7 +5,12 @@ Selenium, on a virtual X display (Xvfb). Like Safari on an iPhone it has no Barc
 no Background Sync, and it has service workers and IndexedDB. The guard logs in, starts a
 shift, the server goes away (the phone loses it: connections are refused), a check-in and a
 report are recorded, the server comes back on the same address, and everything arrives once.
-WebDriver has no offline switch, so "losing the server" is done by stopping it."""
+WebDriver has no offline switch, so "losing the server" is done by stopping it.
+
+WebDriver's MiniBrowser runs with an ephemeral website data manager (it must run with
+--automation, and has no option for a data directory), whose IndexedDB refuses Blobs as
+Safari's private windows do: the photos here take the app's bytes-instead path (db.js
+storableBlob)."""
 
 from __future__ import annotations
 
@@ -360,19 +365,23 @@ def test_a_record_survives_a_reload_1_s_after_the_tap_with_no_position_in_webkit
             server.stop()
 
 
-def test_503s_and_a_lost_answer_with_a_batch_in_webkit(live_app, display):
-    """Issue 25, point 1 in WebKitGTK (the Chromium twin, with three photos in flight:
-    test_guard_sync_batches.py): a night queued while the server is away goes as one batch;
-    two 503s and the batch's answer lost, and everything arrives once, the shift's end last.
+def test_503s_and_a_lost_answer_with_a_batch_and_three_photos_in_flight_in_webkit(
+    live_app, display
+):
+    """Issue 25, point 1 in WebKitGTK (the Chromium twin: test_guard_sync_batches.py): a night
+    with four photos queued while the server is away; two 503s, the batch's answer lost and
+    one photo's answer lost while three photos are in the server at once, and everything
+    arrives once, each photo byte for byte, the shift's end last.
 
-    Without photos: WebDriver runs MiniBrowser in an ephemeral session, whose IndexedDB
-    refuses Blobs ("Error preparing Blob/File data to be stored in object store"), so no
-    photo can be queued here (test_offline_night_in_webkit's report has none either)."""
+    WebDriver runs MiniBrowser in an ephemeral session, whose IndexedDB refuses Blobs (put:
+    UnknownError "Error preparing Blob/File data to be stored in object store", as in Safari's
+    private windows): the phone keeps the photos' bytes instead (db.js storableBlob)."""
     from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.webkitgtk.service import Service
 
     from tests.support.faults import QUEUE_NIGHT, Faults
+    from tests.support.guard_browser import OUTBOX_ENTRIES, stored_photo_digests
     from tests.support.guard_browser import counts as all_counts
 
     assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
@@ -401,7 +410,7 @@ def test_503s_and_a_lost_answer_with_a_batch_in_webkit(live_app, display):
             lost["batch"] = True
             return True
         if lost["batch"] and "/photos/" in paths[0] and not lost["photo"]:
-            lost["photo"] = True
+            lost["photo"] = True  # one photo's answer lost, while three are out
             return True
         return False
 
@@ -434,18 +443,36 @@ def test_503s_and_a_lost_answer_with_a_batch_in_webkit(live_app, display):
             ),
             what="the sites on the phone",
         )
+        # This IndexedDB refuses Blobs, and the app knows it.
+        assert (
+            driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "import('/static/js/db.js').then((d) => d.keepsBlobs()).then(done);"
+            )
+            is False
+        )
         server.stop()  # the phone loses the server and records the night
         queued = driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
-            f"({QUEUE_NIGHT})(false).then(done, (e) => done(String(e)));"
+            f"({QUEUE_NIGHT})(true).then(done, (e) => done(String(e)));"
         )
-        assert queued == 10, queued
+        assert queued == 1 + 6 + 2 + 4 + 1, queued  # shift, check-ins, reports, photos, end
+        entries = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            f"({OUTBOX_ENTRIES})().then(done, (e) => done(String(e)));"
+        )
+        phone_photos = {e["url"].rsplit("/", 1)[1]: e for e in entries if e["kind"] == "photo"}
+        assert len(phone_photos) == 4
+        for entry in phone_photos.values():
+            # Kept as bytes, with their type, and the bytes are the photo photos.js made.
+            assert entry["bodyKeptAs"] == "bytes" and entry["bodyType"] == "image/jpeg"
+            assert entry["bodySha256"] == entry["meta"]["sha256"]
         faults.fail_next = 2
         faults.lose = lose
         faults.keep_losing = True
         server.start()  # back, same address
         driver.execute_script("import('/static/js/sync.js').then((s) => s.sendNow())")
-        expected = {"shifts": 1, "checkins": 6, "reports": 2, "photos": 0}
+        expected = {"shifts": 1, "checkins": 6, "reports": 2, "photos": 4}
         wait_for(lambda: all_counts(live_app) == expected, timeout=120, what="the night")
         # The retries after the 503s and the lost answers are on the phone's own timer.
         try:
@@ -466,10 +493,115 @@ def test_503s_and_a_lost_answer_with_a_batch_in_webkit(live_app, display):
         if server.server is not None:
             server.stop()
     assert faults.failed == 2
-    assert lost == {"batch": True, "photo": False}
+    assert lost == {"batch": True, "photo": True}
     assert faults.batches[0] == 9  # the shift, six check-ins, two reports; its end waited
+    assert faults.most_photos_in_flight == 3  # three photo PUTs in the server at once
     lost_paths = {path for paths in faults.lost for path in paths}
     for path, times in faults.reached.items():
         assert times == (2 if path in lost_paths else 1) + (1 if "/shifts/" in path else 0), path
     assert faults.order[-1].startswith("/api/v1/shifts/")
-    assert all_counts(live_app) == {"shifts": 1, "checkins": 6, "reports": 2, "photos": 0}
+    assert all_counts(live_app) == {"shifts": 1, "checkins": 6, "reports": 2, "photos": 4}
+    # Every photo once, byte for byte what the phone made.
+    stored = stored_photo_digests(live_app)
+    assert stored.keys() == phone_photos.keys()
+    for photo_id, (column, data) in stored.items():
+        assert column == data == phone_photos[photo_id]["meta"]["sha256"], photo_id
+
+
+def unless_stale(predicate):
+    """`predicate`, False while the page replaces what it found (the next poll finds it again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def settled():
+        try:
+            return predicate()
+        except StaleElementReferenceException:
+            return False
+
+    return settled
+
+
+def test_a_report_screen_with_photos_survives_a_reload_in_webkit(live_app, display, tmp_path):
+    """The report screen in WebKitGTK, whose IndexedDB refuses Blobs: two photos picked on the
+    screen, a reload (the draft keeps their bytes, db.js storableBlob), "Spara" with the server
+    away, and both photos arrive once, byte for byte what the phone made."""
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.webkitgtk.service import Service
+
+    from tests.support.guard_browser import OUTBOX_ENTRIES, camera_photo, stored_photo_digests
+    from tests.support.guard_browser import counts as all_counts
+
+    assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
+    server = SameAddressServer(live_app).start()
+    options = webdriver.WebKitGTKOptions()
+    options.binary_location = MINIBROWSERS[-1]
+    options.add_argument("--automation")
+    service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display})
+    driver = webdriver.WebKitGTK(options=options, service=service)
+    driver.set_window_size(390, 844)
+
+    def ready():
+        return driver.execute_script("return document.body && document.body.dataset.ready === '1'")
+
+    def click_text(tag: str, text: str):
+        click_settled(driver, lambda: visible_with_text(driver, tag, text), what=f"{tag} {text!r}")
+
+    def thumbs() -> int:
+        return len(driver.find_elements(By.CSS_SELECTOR, ".thumbs .thumb"))
+
+    try:
+        driver.get(server.url + "/")
+        wait_for(ready, what="the app")
+        driver.find_element(By.ID, "login-username").send_keys("guard")
+        driver.find_element(By.ID, "login-password").send_keys(TEST_PASSWORD)
+        click_text("button", "Logga in")
+        wait_for(unless_stale(lambda: "Nattpass" in driver.page_source), what="the home screen")
+        click_text("button", "Starta pass")
+        wait_for(lambda: counts(live_app)[0] == 1, what="the shift on the server")
+
+        server.stop()  # the phone loses the server
+        click_text("a", "Rapportera")
+        wait_for(unless_stale(lambda: driver.find_elements(By.ID, "report-form")), what="the form")
+        Select(driver.find_element(By.ID, "report-property")).select_by_visible_text(
+            "Jespersgatan 6"
+        )
+        Select(driver.find_element(By.ID, "report-category")).select_by_visible_text("Klotter")
+        driver.find_element(By.ID, "level-preventive").click()
+        for seed in (1, 2):
+            picked = tmp_path / f"IMG_{seed}.jpg"
+            picked.write_bytes(camera_photo(seed)["buffer"])
+            driver.find_element(By.ID, "report-photo-input").send_keys(str(picked))
+            wait_for(unless_stale(lambda n=seed: thumbs() == n), what=f"photo {seed}")
+        assert not driver.find_element(By.ID, "photo-problem").is_displayed()
+        driver.refresh()
+        wait_for(ready, what="the app again")
+        wait_for(unless_stale(lambda: thumbs() == 2), what="the draft's two photos")
+        click_text("button", "Spara")
+        wait_for(
+            unless_stale(lambda: "Nattpass" in driver.find_element(By.ID, "screen").text),
+            what="home after the report",
+        )
+        entries = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            f"({OUTBOX_ENTRIES})().then(done, (e) => done(String(e)));"
+        )
+        phone = {e["url"].rsplit("/", 1)[1]: e for e in entries if e["kind"] == "photo"}
+        assert len(phone) == 2
+        for entry in phone.values():
+            assert entry["bodyKeptAs"] == "bytes" and entry["bodyType"] == "image/jpeg"
+            assert entry["bodySha256"] == entry["meta"]["sha256"]
+
+        server.start()  # back, same address
+        driver.execute_script("import('/static/js/sync.js').then((s) => s.sendNow())")
+        wait_for(lambda: all_counts(live_app)["photos"] == 2, what="the photos on the server")
+    finally:
+        driver.quit()
+        if server.server is not None:
+            server.stop()
+    assert all_counts(live_app) == {"shifts": 1, "checkins": 0, "reports": 1, "photos": 2}
+    stored = stored_photo_digests(live_app)
+    assert stored.keys() == phone.keys()
+    for photo_id, (column, data) in stored.items():
+        assert column == data == phone[photo_id]["meta"]["sha256"], photo_id

@@ -125,12 +125,9 @@ def idb_value(page: Page, key: str):
     )
 
 
-def outbox_entries(page: Page) -> list[dict]:
-    """The outbox as plain data: id, url, kind, state, attempts, lastStatus, lastMessage,
-    dependsOn, headers, meta, the JSON body, and for Blob bodies (kept in the "bodies" store)
-    their size, type and SHA-256 computed here from the stored bytes."""
-    return page.evaluate(
-        """() => new Promise((resolve, reject) => {
+# The outbox as plain data (see outbox_entries), for page.evaluate or, wrapped,
+# WebDriver's execute_async_script.
+OUTBOX_ENTRIES = """() => new Promise((resolve, reject) => {
             const open = indexedDB.open("nattpatrull");
             open.onerror = () => reject(open.error);
             open.onsuccess = () => {
@@ -147,12 +144,16 @@ def outbox_entries(page: Page) -> list[dict]:
                     attempts: e.attempts, state: e.state, lastStatus: e.lastStatus,
                     lastMessage: e.lastMessage, dependsOn: e.dependsOn, headers: e.headers,
                     meta: e.meta, body: e.body};
-                  const blob = e.bodyRef ? byId.get(e.bodyRef) : null;
-                  if (blob) {
-                    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
+                  const stored = e.bodyRef ? byId.get(e.bodyRef) : null;
+                  if (stored) {
+                    // A Blob, or its bytes where IndexedDB refuses Blobs (db.js storableBlob).
+                    const isBlob = stored instanceof Blob;
+                    const bytes = isBlob ? await stored.arrayBuffer() : stored.storedBlob;
+                    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
                     item.bodySha256 = Array.from(hash, b => b.toString(16).padStart(2, "0")).join("");
-                    item.bodySize = blob.size;
-                    item.bodyType = blob.type;
+                    item.bodySize = bytes.byteLength;
+                    item.bodyType = stored.type;
+                    item.bodyKeptAs = isBlob ? "blob" : "bytes";
                   }
                   out.push(item);
                 }
@@ -161,7 +162,14 @@ def outbox_entries(page: Page) -> list[dict]:
               tx.onerror = () => reject(tx.error);
             };
           })"""
-    )
+
+
+def outbox_entries(page: Page) -> list[dict]:
+    """The outbox as plain data: id, url, kind, state, attempts, lastStatus, lastMessage,
+    dependsOn, headers, meta, the JSON body, and for photo bodies (kept in the "bodies" store)
+    their size, type and SHA-256 computed here from the stored bytes, and how they are kept
+    (bodyKeptAs "blob", or "bytes" where IndexedDB refuses Blobs)."""
+    return page.evaluate(OUTBOX_ENTRIES)
 
 
 def wait_for_outbox(
@@ -416,6 +424,27 @@ def checkpoint_token(app, short_code: str) -> str:
 
 # Outbox entries of the small shift the sync-failure tests record: shift, check-ins, reports.
 ENTRIES_OF_SMALL_SHIFT = 7
+
+
+def stored_photo_digests(app) -> dict[str, tuple[str, str]]:
+    """Each photo the server holds, a report's or a hand-over's: id -> (its sha256 column, the
+    SHA-256 of its stored bytes)."""
+    import hashlib
+
+    from patrol.db import db
+    from patrol.handover.models import HandoverPhoto
+    from patrol.reports.models import Photo
+    from patrol.reports.storage import photo_store
+
+    with app.app_context():
+        return {
+            str(photo.id): (
+                photo.sha256,
+                hashlib.sha256(photo_store().read(photo.storage_key) or b"").hexdigest(),
+            )
+            for model in (Photo, HandoverPhoto)
+            for photo in db.session.scalars(sa.select(model))
+        }
 
 
 def counts(app) -> dict:
