@@ -666,7 +666,13 @@ def install_start_floor(context, base: str) -> None:
     page.close()
 
 
-def low_end_phone(runs: int, rate: float, profile: bool = False, before: str | None = None) -> None:
+def low_end_phone(
+    runs: int,
+    rate: float,
+    profile: bool = False,
+    before: str | None = None,
+    starts_only: bool = False,
+) -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.support.guard_browser import camera_photo
@@ -718,7 +724,7 @@ def low_end_phone(runs: int, rate: float, profile: bool = False, before: str | N
             page.goto(base + "/")
             page.wait_for_function("() => document.body.dataset.ready === '1'")
             session = throttle(page, 1)
-            for _ in range(runs):
+            for _ in range(0 if starts_only else runs):
                 for r in rates:
                     session.send("Emulation.setCPUThrottlingRate", {"rate": r})
                     checkins[r].append(timed_check_in(page))
@@ -755,6 +761,8 @@ def low_end_phone(runs: int, rate: float, profile: bool = False, before: str | N
         ('report: tap "Spara" -> "sparad" shown', saved[1.0], saved[rate], None),
         ("report: both, the guard's wait", report_1, report_n, LOW_END_BUDGETS_MS["report"]),
     ]
+    if starts_only:
+        lines = lines[: 3 if before else 2]
     for name, full, slow, budget in lines:
         verdict = ""
         if budget is not None:
@@ -790,6 +798,11 @@ def main() -> None:
         help="with --cpu: the start of this git revision too, side by side (alternating)",
     )
     parser.add_argument(
+        "--starts-only",
+        action="store_true",
+        help="with --cpu: only the cold starts (more runs in the same time on a busy machine)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="with --cpu: instead of the figures, where each throttled offline start spends "
@@ -797,7 +810,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.cpu:
-        low_end_phone(args.runs, args.cpu, profile=args.profile, before=args.before)
+        low_end_phone(
+            args.runs, args.cpu, args.profile, before=args.before, starts_only=args.starts_only
+        )
         return
     if args.network:
         from bench import network
