@@ -2,6 +2,7 @@
 
     /work/venv/bin/python bench/client.py            (or: python bench/client.py --runs 10)
     python bench/client.py --network 4g|3g           (the sync on a mobile link: bench/network.py)
+    python bench/client.py --cpu 4 [--before main] [--profile]   (a low-end phone: section 5)
 
 1. Sizes, gzip-compressed (level 6, what a typical reverse proxy sends), two budgets:
    what the home screen loads at start (the shell and every file the page fetched until the
@@ -51,6 +52,28 @@ CHROMIUM_ARGS = [
 PASSWORD = "bench-password-123"
 REPORTS = 50
 PHOTOS_PER_REPORT = 2
+
+
+START_FLOOR = "/bench/start-floor/"
+START_FLOOR_READY = """document.body.dataset.ready = "1";
+performance.mark("nattpatrull-ready");
+const worker = navigator.serviceWorker.controller;
+if (!worker || !worker.scriptURL.endsWith("/bench/start-floor/sw.js")) {
+  navigator.serviceWorker.register("/bench/start-floor/sw.js", { scope: "/bench/start-floor/" });
+}
+"""
+START_FLOOR_WORKER = """const FILES = ["/bench/start-floor/", "/bench/start-floor/ready.js",
+  "/static/css/theme.css", "/static/css/app.css", "/static/css/push.css", "/static/icons/icon-192.png"];
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open("start-floor").then((cache) => cache.addAll(FILES)));
+  self.skipWaiting();
+});
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener("fetch", (event) => {
+  event.respondWith(caches.open("start-floor").then((cache) => cache.match(event.request))
+    .then((cached) => cached || fetch(event.request)));
+});
+"""
 
 
 def make_app(tmp: Path):
@@ -114,6 +137,28 @@ def make_app(tmp: Path):
         return "", 204
 
     app.add_url_rule("/bench/floor/<name>", "bench_floor", floor, methods=["PUT"])
+
+    # The start's floor (--cpu): the guard app's shell page and stylesheets with one module
+    # that only says "ready", answered offline by a service worker that does no more than
+    # look each request up in its cache. What the browser needs for any offline start here.
+    from flask import Response
+
+    from patrol.guard.pages import SHELL_FILE
+
+    floor_shell = SHELL_FILE.read_text(encoding="utf-8")
+    floor_shell = floor_shell.replace("/static/js/app.js", START_FLOOR + "ready.js")
+    floor_files = {
+        "": (floor_shell, "text/html"),
+        "ready.js": (START_FLOOR_READY, "text/javascript"),
+        "sw.js": (START_FLOOR_WORKER, "text/javascript"),
+    }
+
+    def start_floor(name=""):
+        body, mimetype = floor_files[name]
+        return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-cache"})
+
+    app.add_url_rule(START_FLOOR, "bench_start_floor", start_floor)
+    app.add_url_rule(START_FLOOR + "<name>", "bench_start_floor_file", start_floor)
 
     # Time spent inside the app per PUT, to tell the server's share from the client's.
     import time
@@ -493,11 +538,11 @@ def throttle(page, rate: float):
     return session
 
 
-def throttled_cold_start(context, base: str, rate: float) -> float:
+def throttled_cold_start(context, base: str, rate: float, path: str = "/") -> float:
     """New tab, offline, throttled before it navigates: ms to the home screen ready."""
     page = context.new_page()
     throttle(page, rate)
-    page.goto(base + "/")
+    page.goto(base + path)
     page.wait_for_function("() => document.body.dataset.ready === '1'")
     ms = page.evaluate("() => performance.getEntriesByName('nattpatrull-ready')[0].startTime")
     page.close()
@@ -536,7 +581,98 @@ def timed_report(page, photos: list[dict]) -> tuple[float, float]:
     return prepared, page.evaluate("() => window.__savedAt - window.__tapAt")
 
 
-def low_end_phone(runs: int, rate: float) -> None:
+# Where a throttled offline start spends its time (--profile, with --cpu N): the files the
+# page fetched with their request and response times (each import wave is a round trip through
+# the service worker), and the CDP Profiler's samples of the start, by file and by function.
+PROFILE_SAMPLE_US = 100
+
+
+def profiled_cold_start(context, base: str, rate: float) -> dict:
+    page = context.new_page()
+    session = throttle(page, rate)
+    session.send("Profiler.enable")
+    session.send("Profiler.setSamplingInterval", {"interval": PROFILE_SAMPLE_US})
+    session.send("Profiler.start")
+    page.goto(base + "/")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+    profile = session.send("Profiler.stop")["profile"]
+    timings = page.evaluate(
+        """() => {
+            const ready = performance.getEntriesByName("nattpatrull-ready")[0].startTime;
+            const nav = performance.getEntriesByType("navigation")[0];
+            const files = performance.getEntriesByType("resource")
+              .filter((e) => e.startTime <= ready)
+              .map((e) => ({ name: e.name, start: e.startTime, end: e.responseEnd }));
+            return { ready, files, domInteractive: nav.domInteractive, responseEnd: nav.responseEnd };
+        }"""
+    )
+    page.close()
+    return {"profile": profile, **timings}
+
+
+def print_profile(run: dict, base: str) -> None:
+    print(f"ready at {run['ready']:.0f} ms; document response end {run['responseEnd']:.0f} ms")
+    for file in sorted(run["files"], key=lambda f: f["start"]):
+        name = file["name"].removeprefix(base)
+        print(f"  {file['start']:7.0f} -> {file['end']:7.0f} ms  {name}")
+    profile = run["profile"]
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    deltas = profile["timeDeltas"]
+    self_us: dict[int, int] = {}
+    for sample, delta in zip(profile["samples"][1:], deltas[1:], strict=True):
+        self_us[sample] = self_us.get(sample, 0) + delta
+    by_file: dict[str, float] = {}
+    by_function: dict[tuple[str, str, int], float] = {}
+    for node_id, us in self_us.items():
+        frame = nodes[node_id]["callFrame"]
+        url = frame["url"].removeprefix(base) or f"({frame['functionName'] or 'native'})"
+        by_file[url] = by_file.get(url, 0) + us / 1000
+        key = (url, frame["functionName"] or "(top level)", frame["lineNumber"] + 1)
+        by_function[key] = by_function.get(key, 0) + us / 1000
+    total = sum(by_file.values())
+    print(f"CPU profile of the start (sampled every {PROFILE_SAMPLE_US} us): {total:.0f} ms")
+    for url, ms in sorted(by_file.items(), key=lambda item: -item[1])[:15]:
+        print(f"  {ms:7.1f} ms  {url}")
+    print("top functions (self time):")
+    for (url, function, line), ms in sorted(by_function.items(), key=lambda item: -item[1])[:20]:
+        print(f"  {ms:7.1f} ms  {function}  {url}:{line}")
+
+
+def start_shift_on_phone(context, base: str) -> None:
+    """Logged in, the sites document on the phone, a shift running: the usual start."""
+    page = context.new_page()
+    login(page, base)
+    page.wait_for_function(
+        """async () => {
+            const { sites } = await import("/static/js/records.js");
+            const data = await sites();
+            return Boolean(data && data.areas && data.areas.length);
+        }""",
+        timeout=30_000,
+    )
+    page.get_by_role("button", name="Starta pass").click()
+    page.locator(".shift-line.running").wait_for()
+    page.close()
+
+
+def install_start_floor(context, base: str) -> None:
+    """The start's floor page (make_app) with its service worker installed and in control."""
+    page = context.new_page()
+    page.goto(base + START_FLOOR)
+    page.wait_for_function(
+        "() => (navigator.serviceWorker.controller?.scriptURL || '').endsWith('/start-floor/sw.js')",
+        timeout=30_000,
+    )
+    page.close()
+
+
+def low_end_phone(
+    runs: int,
+    rate: float,
+    profile: bool = False,
+    before: str | None = None,
+    starts_only: bool = False,
+) -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.support.guard_browser import camera_photo
@@ -544,12 +680,16 @@ def low_end_phone(runs: int, rate: float) -> None:
     photos = [camera_photo(11), camera_photo(12)]
     rates = (1.0, rate)
     starts: dict[float, list[float]] = {r: [] for r in rates}
+    floors: dict[float, list[float]] = {r: [] for r in rates}
+    befores: dict[float, list[float]] = {r: [] for r in rates}
     checkins: dict[float, list[float]] = {r: [] for r in rates}
     prepared: dict[float, list[float]] = {r: [] for r in rates}
     saved: dict[float, list[float]] = {r: [] for r in rates}
     with tempfile.TemporaryDirectory(prefix="nattpatrull-bench-") as tmp_name:
         app = make_app(Path(tmp_name))
         server, base = serve(app)
+        if before:
+            before_server, before_base = start_baseline(before, Path(tmp_name))
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
@@ -557,28 +697,34 @@ def low_end_phone(runs: int, rate: float) -> None:
             context = browser.new_context(
                 viewport={"width": 390, "height": 844}, locale="sv-SE", color_scheme="dark"
             )
-            page = context.new_page()
-            login(page, base)
-            page.wait_for_function(
-                """async () => {
-                    const { sites } = await import("/static/js/records.js");
-                    const data = await sites();
-                    return Boolean(data && data.areas && data.areas.length);
-                }""",
-                timeout=30_000,
-            )
-            page.get_by_role("button", name="Starta pass").click()
-            page.locator(".shift-line.running").wait_for()
-            page.close()
+            start_shift_on_phone(context, base)
+            install_start_floor(context, base)
+            if before:
+                before_context = browser.new_context(
+                    viewport={"width": 390, "height": 844}, locale="sv-SE", color_scheme="dark"
+                )
+                start_shift_on_phone(before_context, before_base)
+                before_context.set_offline(True)
             context.set_offline(True)
+            if profile:
+                for _ in range(runs):
+                    print_profile(profiled_cold_start(context, base, rate), base)
+                browser.close()
+                server.shutdown()
+                if before:
+                    before_server.terminate()
+                return
             for _ in range(runs):
                 for r in rates:
                     starts[r].append(throttled_cold_start(context, base, r))
+                    floors[r].append(throttled_cold_start(context, base, r, START_FLOOR))
+                    if before:
+                        befores[r].append(throttled_cold_start(before_context, before_base, r))
             page = context.new_page()
             page.goto(base + "/")
             page.wait_for_function("() => document.body.dataset.ready === '1'")
             session = throttle(page, 1)
-            for _ in range(runs):
+            for _ in range(0 if starts_only else runs):
                 for r in rates:
                     session.send("Emulation.setCPUThrottlingRate", {"rate": r})
                     checkins[r].append(timed_check_in(page))
@@ -588,6 +734,8 @@ def low_end_phone(runs: int, rate: float) -> None:
             session.send("Emulation.setCPUThrottlingRate", {"rate": 1})
             browser.close()
         server.shutdown()
+        if before:
+            before_server.terminate()
 
     def median(values: list[float]) -> float:
         return statistics.median(values)
@@ -602,11 +750,19 @@ def low_end_phone(runs: int, rate: float) -> None:
     report_n = [a + b for a, b in zip(prepared[rate], saved[rate], strict=True)]
     lines = [
         ("cold start to home ready", starts[1.0], starts[rate], LOW_END_BUDGETS_MS["start"]),
+        *(
+            [(f"  the same, before ({before})", befores[1.0], befores[rate], None)]
+            if before
+            else []
+        ),
+        ("  floor: the shell, an empty module", floors[1.0], floors[rate], None),
         ('check-in: tap -> "Incheckad" shown', checkins[1.0], checkins[rate], 100.0),
         ("report: 2 photos picked -> prepared", prepared[1.0], prepared[rate], None),
         ('report: tap "Spara" -> "sparad" shown', saved[1.0], saved[rate], None),
         ("report: both, the guard's wait", report_1, report_n, LOW_END_BUDGETS_MS["report"]),
     ]
+    if starts_only:
+        lines = lines[: 3 if before else 2]
     for name, full, slow, budget in lines:
         verdict = ""
         if budget is not None:
@@ -637,9 +793,26 @@ def main() -> None:
         "the one-by-one loop of before and Workbox's Queue",
     )
     parser.add_argument("--all-loads", action="store_true", help="with --network: both loads")
+    parser.add_argument(
+        "--before",
+        help="with --cpu: the start of this git revision too, side by side (alternating)",
+    )
+    parser.add_argument(
+        "--starts-only",
+        action="store_true",
+        help="with --cpu: only the cold starts (more runs in the same time on a busy machine)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="with --cpu: instead of the figures, where each throttled offline start spends "
+        "its time (the files fetched, a CPU profile by file and function)",
+    )
     args = parser.parse_args()
     if args.cpu:
-        low_end_phone(args.runs, args.cpu)
+        low_end_phone(
+            args.runs, args.cpu, args.profile, before=args.before, starts_only=args.starts_only
+        )
         return
     if args.network:
         from bench import network

@@ -132,3 +132,40 @@ def test_module_worker_imports_the_sync_engine_and_the_classic_one_does_not(clie
     # Everything else is the same worker, same version.
     version = re.search(r'const VERSION = "(\w+)";', classic).group(1)
     assert f'const VERSION = "{version}";' in module_source
+
+
+STATIC_IMPORT = re.compile(
+    r'^(?:import\s*|(?:import|export)\b[^;"\']*?\bfrom\s*)["\']([^"\']+)["\']', re.M
+)
+
+
+def static_imports(url: str, client) -> set[str]:
+    """The modules `url` imports statically (import ... from, import "x", export ... from), as
+    site paths; dynamic import() calls are not followed: they load later."""
+    source = client.get(url).data.decode()
+    base = url.rsplit("/", 1)[0] + "/"
+    found = set()
+    for spec in STATIC_IMPORT.findall(source):
+        found.add(spec if spec.startswith("/") else base + spec.removeprefix("./"))
+    return found
+
+
+def test_the_shell_preloads_exactly_the_modules_of_the_first_screen(client):
+    """Issue 25, point 5: every module app.js needs before its first screen (its static import
+    graph) is a modulepreload in the shell, so they are requested together instead of one
+    import level after another; and nothing else is (other screens load when opened)."""
+    graph: set[str] = set()
+    todo = ["/static/js/app.js"]
+    while todo:
+        url = todo.pop()
+        if url in graph:
+            continue
+        graph.add(url)
+        todo.extend(static_imports(url, client))
+    shell = client.get("/").data.decode()
+    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)">', shell)
+    assert len(preloads) == len(set(preloads))
+    assert set(preloads) == graph
+    # Found by the parser, not only by the list: a multi-line import, and a deep level.
+    assert {"/static/js/db.js", "/static/js/nights.js", "/static/js/geo.js"} <= graph
+    assert "/static/js/push.js" not in graph and "/static/js/home-cards.js" not in graph

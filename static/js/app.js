@@ -8,8 +8,8 @@ import { SCREENS } from "/app-data.js";
 import * as api from "./api.js";
 import { deleteValue, getValue, setValue } from "./db.js";
 import { language, setLanguage, t, unsentCounterText } from "./i18n.js";
+import { keepOffsets } from "./nights.js";
 import { onOutboxChange, unsentSummary } from "./outbox.js";
-import { serviceWorkerScript } from "./push.js";
 import { placeDeliveredCheckin } from "./records.js";
 import * as sync from "./sync.js";
 import { coalesce } from "./ui.js";
@@ -204,6 +204,9 @@ async function registerServiceWorker() {
     state.waitingWorker.postMessage({ type: "SKIP_WAITING" });
   });
   try {
+    // push.js (which of the worker's two forms) is not needed for the first screen: the
+    // registration waits until it is drawn (start()).
+    const { serviceWorkerScript } = await import("./push.js");
     const worker = serviceWorkerScript();
     const registration = await navigator.serviceWorker.register(worker.url, worker.options);
     watchForUpdates(registration);
@@ -271,7 +274,8 @@ export async function logout() {
 // --- start -------------------------------------------------------------------------------
 
 async function start() {
-  setLanguage(language());
+  // IndexedDB opens off the main thread while the listeners below are set up.
+  const cachedUser = getValue("user");
   document.getElementById("lang-switch").addEventListener("click", () => {
     setLanguage(language() === "sv" ? "en" : "sv");
     render();
@@ -307,13 +311,17 @@ async function start() {
     if (sync.syncState.needsLogin && state.user && !onLogin) render();
   });
 
-  registerServiceWorker();
-
   // Offline first: the cached user opens the app at once; the server is asked afterwards.
-  state.user = (await getValue("user")) || null;
-  if (state.user) askForPersistentStorage();
-  else await checkSession();
+  state.user = (await cachedUser) || null;
+  if (!state.user) await checkSession();
   await render();
+  // Then what the first screen does not show: the language kept for the server's pages (the
+  // cookie), the clock's offsets kept for the next start's times (nights.js), the service
+  // worker's registration, the storage persistence, sync and the session.
+  setLanguage(language());
+  keepOffsets();
+  registerServiceWorker();
+  if (state.user) askForPersistentStorage();
   sync.startSyncTriggers();
   if (state.user) checkSession();
 }

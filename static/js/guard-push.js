@@ -1,9 +1,9 @@
 // Push and SOS in the guard app: wires issue 5's modules into the app shell. Imported once by
 // app.js, so what the first screen needs is here: the SOS banner and button, acknowledgements
-// and the notification's "open" messages. Extra rounds and the notification settings are home
-// cards (push-cards.js, loaded with the others once the first screen is ready: home-cards.js).
+// and the notification's "open" messages. Extra rounds, the notification settings and the
+// refresh of this device's push subscription are in push-cards.js (a home card, loaded with
+// the others once the first screen is ready: home-cards.js), so push.js is not on the start.
 
-import { refreshSubscription } from "./push.js";
 import { addHomeExtension } from "./screen-home.js";
 import { mountSosBanner, mountSosButton, sosAcknowledged } from "./sos.js";
 
@@ -34,6 +34,3 @@ if ("serviceWorker" in navigator) {
     }
   });
 }
-
-// Keep the server's copy of this device's subscription fresh (a renewed key, a new user).
-refreshSubscription();

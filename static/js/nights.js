@@ -9,22 +9,37 @@ export const TIME_ZONE = "Europe/Stockholm";
 
 const HOUR_MS = 3600 * 1000;
 
-// en-US with h23: numeric parts in a fixed order, midnight as 00 (never 24).
-const PARTS = new Intl.DateTimeFormat("en-US", {
-  timeZone: TIME_ZONE,
-  hourCycle: "h23",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
+// en-US with h23: numeric parts in a fixed order, midnight as 00 (never 24). Made on first
+// use, once: creating an Intl.DateTimeFormat loads the browser's date data (about 120 ms on a
+// phone four times slower than a laptop), which the app's start avoids (the kept offsets below).
+let partsFormatter = null;
+
+function partsFormat() {
+  if (!partsFormatter) {
+    partsFormatter = new Intl.DateTimeFormat("en-US", {
+      timeZone: TIME_ZONE,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+  }
+  return partsFormatter;
+}
 
 /** Stockholm wall-clock fields of an instant (ms), with its offset from UTC in minutes. */
 export function wallClock(ms) {
+  const offsetMinutes = keptOffset(ms);
+  return offsetMinutes === null ? formattedWallClock(ms) : shiftedWallClock(ms, offsetMinutes);
+}
+
+/** The wall clock as the browser's time zone data gives it (Intl). */
+function formattedWallClock(ms) {
   const parts = {};
-  for (const part of PARTS.formatToParts(new Date(ms))) parts[part.type] = part.value;
+  for (const part of partsFormat().formatToParts(new Date(ms))) parts[part.type] = part.value;
   const fields = {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -35,6 +50,106 @@ export function wallClock(ms) {
   };
   const asUtc = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second);
   return { ...fields, offsetMinutes: Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000) };
+}
+
+// --- the offsets kept for the next start ------------------------------------------------
+// The offsets from UTC that the formatter gave for the days around now, kept on the phone
+// (localStorage) as spans of constant offset: the next start draws its times from them with
+// no formatter (the home screen's "Pass pågår sedan 22:04" on a slow phone). They are the
+// formatter's own answers, so they agree with it; an instant outside them asks the formatter.
+// Kept from 4 days before to 4 days after the day they were made, made again (after the first
+// screen: app.js) when fewer than 2 days are left on either side.
+const KEPT_KEY = "nattpatrull-clock-offsets";
+const DAY_MS = 24 * HOUR_MS;
+const KEEP_MS = 4 * DAY_MS;
+const RENEW_MS = 2 * DAY_MS;
+
+let kept = null; // [{ from, to, offsetMinutes }]: whole seconds, from inclusive, to exclusive
+
+function storage() {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage; // none in a worker
+  } catch (_) {
+    return null; // storage blocked
+  }
+}
+
+function keptSpans() {
+  if (kept === null) {
+    kept = [];
+    try {
+      const saved = JSON.parse(storage()?.getItem(KEPT_KEY) || "null");
+      if (saved && saved.zone === TIME_ZONE && Array.isArray(saved.spans)) kept = saved.spans;
+    } catch (_) {
+      // Unreadable: the formatter answers until they are made again.
+    }
+  }
+  return kept;
+}
+
+function keptOffset(ms) {
+  const second = Math.floor(ms / 1000) * 1000;
+  for (const span of keptSpans()) {
+    if (span.from <= second && second < span.to) return span.offsetMinutes;
+  }
+  return null;
+}
+
+/** The wall-clock fields of an instant at a known offset: UTC calendar arithmetic. */
+function shiftedWallClock(ms, offsetMinutes) {
+  const at = new Date(Math.floor(ms / 1000) * 1000 + offsetMinutes * 60000);
+  return {
+    year: at.getUTCFullYear(),
+    month: at.getUTCMonth() + 1,
+    day: at.getUTCDate(),
+    hour: at.getUTCHours(),
+    minute: at.getUTCMinutes(),
+    second: at.getUTCSeconds(),
+    offsetMinutes,
+  };
+}
+
+/**
+ * Keep the formatter's offsets for the days around `now` (4 before, 4 after), unless what is
+ * kept still covers 2 days on either side. Read hour by hour; where the offset changes
+ * between two hours, the second it changes at is found by halving (a time zone changes its
+ * offset at most once an hour). Returns the spans kept.
+ */
+export function keepOffsets(now = Date.now()) {
+  const spans = keptSpans();
+  if (spans.length && spans[0].from <= now - RENEW_MS && spans[spans.length - 1].to >= now + RENEW_MS) {
+    return spans;
+  }
+  const offsetAt = (ms) => formattedWallClock(ms).offsetMinutes;
+  const end = Math.floor((now + KEEP_MS) / 1000) * 1000;
+  const made = [];
+  let from = Math.floor((now - KEEP_MS) / 1000) * 1000;
+  let offset = offsetAt(from);
+  for (let before = from; before < end; ) {
+    const at = Math.min(before + HOUR_MS, end);
+    const next = offsetAt(at);
+    if (next !== offset) {
+      let same = before; // offsetAt(same) === offset, offsetAt(changed) === next
+      let changed = at;
+      while (changed - same > 1000) {
+        const middle = same + Math.floor((changed - same) / 2000) * 1000;
+        if (offsetAt(middle) === offset) same = middle;
+        else changed = middle;
+      }
+      made.push({ from, to: changed, offsetMinutes: offset });
+      from = changed;
+      offset = next;
+    }
+    before = at;
+  }
+  if (from < end) made.push({ from, to: end, offsetMinutes: offset });
+  kept = made;
+  try {
+    storage()?.setItem(KEPT_KEY, JSON.stringify({ zone: TIME_ZONE, spans: made }));
+  } catch (_) {
+    // Storage full or blocked: kept for this page only.
+  }
+  return made;
 }
 
 /** The night (the evening's date, YYYY-MM-DD) of an instant: wall-clock time minus 12 hours. */

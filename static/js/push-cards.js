@@ -5,12 +5,16 @@
 
 import { mountDispatchTasks, refreshDispatches } from "./dispatch-tasks.js";
 import { t } from "./i18n.js";
-import { mountPushControl } from "./push.js";
+import { mountPushControl, refreshSubscription } from "./push.js";
 import { addHomeExtension } from "./screen-home.js";
 import { onSyncComplete } from "./sync.js";
 import { h } from "./ui.js";
 
 let loggedIn = false;
+
+// Keep the server's copy of this device's subscription fresh (a renewed key, a new user): once
+// per app start, just after the first screen is ready.
+refreshSubscription();
 
 addHomeExtension((container, ctx) => {
   loggedIn = Boolean(ctx.user);

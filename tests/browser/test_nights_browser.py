@@ -86,6 +86,68 @@ def test_the_phone_and_the_server_agree_on_every_night(browser, live_server, bro
     assert sum(1 for row in python if row[2]) == 2 * 2 * 4
 
 
+def python_clock(moment: datetime) -> list:
+    return [
+        nights.night_of(moment).isoformat(),
+        nights.wall_clock(moment).strftime("%H:%M"),
+        nights.is_ambiguous(moment),
+        int(nights.wall_clock(moment).utcoffset().total_seconds() // 60),
+    ]
+
+
+def test_the_offsets_kept_for_the_next_start_are_the_formatters(browser, live_server):
+    """Issue 25, point 5: a start draws its times from the offsets nights.js kept on the phone
+    (no Intl formatter before the first screen). Kept around each weekend in turn, they cover
+    it, change at the very second the clock does, and a fresh copy of the module that reads
+    them, with no formatter to be had, gives the server's night, time, repeated hour and offset
+    for every 15 minutes."""
+    context = guard_context(browser, timezone_id="America/New_York")
+    page = context.new_page()
+    page.goto(live_server.url + "/static/icons/icon-192.png")  # same origin, no app running
+    changes = []
+    for start in WEEKENDS:
+        moments = [start + timedelta(minutes=15 * i) for i in range(3 * 24 * 4)]
+        middle = int((start + timedelta(days=1, hours=12)).timestamp() * 1000)
+        result = page.evaluate(
+            """async ([middle, list]) => {
+              const keeper = await import(`/static/js/nights.js?keep=${middle}`);
+              const spans = keeper.keepOffsets(middle);
+              const kept = JSON.parse(localStorage.getItem("nattpatrull-clock-offsets"));
+              const covered = list.every((ms) => spans.some((s) => s.from <= ms && ms < s.to));
+              // The next start: the module anew, and no formatter may be made.
+              const formatter = Intl.DateTimeFormat;
+              Intl.DateTimeFormat = function () {
+                throw new Error("a formatter at start");
+              };
+              try {
+                const nights = await import(`/static/js/nights.js?start=${middle}`);
+                const rows = list.map((ms) => {
+                  const w = nights.wallClock(ms);
+                  const hhmm = `${String(w.hour).padStart(2, "0")}:${String(w.minute).padStart(2, "0")}`;
+                  return [nights.nightOf(ms), hhmm, nights.isAmbiguous(ms), w.offsetMinutes];
+                });
+                return { spans, stored: kept.spans, covered, rows };
+              } finally {
+                Intl.DateTimeFormat = formatter;
+              }
+            }""",
+            [middle, [int(m.timestamp() * 1000) for m in moments]],
+        )
+        assert result["covered"] and result["stored"] == result["spans"]
+        spans = result["spans"]
+        assert all(a["to"] == b["from"] for a, b in zip(spans, spans[1:], strict=False))
+        changes += [span["from"] for span in spans[1:]]
+        assert result["rows"] == [python_clock(m) for m in moments]
+    # The four changes, each at 01:00 UTC to the second (the ordinary weekend has none).
+    assert [datetime.fromtimestamp(ms / 1000, UTC) for ms in changes] == [
+        datetime(2026, 3, 29, 1, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, tzinfo=UTC),
+        datetime(2027, 3, 28, 1, tzinfo=UTC),
+        datetime(2027, 10, 31, 1, tzinfo=UTC),
+    ]
+    context.close()
+
+
 def test_the_log_screen_says_which_0210_of_the_autumn_night(browser, live_server, live_app):
     """Check-ins at 02:10 summer time and 02:10 winter time (an hour apart) on the phone's log
     screen: newest first, each with its offset; 03:10 and the evening without."""
