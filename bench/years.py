@@ -169,7 +169,11 @@ def filled_pages(app, password: str) -> dict:
     prop_id = db.session.scalar(
         sa.select(Property.id).where(Property.organization_id == org).order_by(Property.id)
     )
-    print(f"kept database {app.config['DATABASE_URL'].split('@')[-1]}: not filled again")
+    print(
+        f"kept database {app.config['DATABASE_URL'].split('@')[-1]}: not filled again (the "
+        "photo files stayed in the first run's temporary folder: the night PDF comes without "
+        "its thumbnails and tries to make them; bench/pdf.py times the PDF as it is)"
+    )
     return pages_to_time(app, password, shift, prop_id)
 
 
