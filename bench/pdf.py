@@ -1,14 +1,17 @@
-"""The night PDF with the fonts parsed once per process, against parsing them per document.
+"""The night PDF as it is against the code before it was made fast, in one process.
 
 Seeds the morning's night of `bench/review.py --years` (a district of 60 properties, 150
 check-ins, 15 reports, 20 photos with real JPEG files, 2 SOS, and the night before), then
-fetches /review/nights/<night>.pdf N times each way, alternating in one process so the
-machine's noise hits both: "parse each time" is fpdf2's `add_font` for every document (the
-code before patrol.pdf.body_fonts), "parsed once" is the code as it is. Prints the medians
-and the ratio, against the desk's 100 ms target. With --profile, the top of a cProfile of
-the current code.
+fetches /review/nights/<night>.pdf N times each way, alternating so the machine's noise hits
+both: "before" is patrol/pdf.py as it was at --before (default 126b9fa: fpdf2's `cell` for
+every line, the font subset read from a 1,300-glyph program, Babel for every time of day),
+loaded beside the current module and swapped in for the night PDF; "now" is the code as it
+is. Prints the medians (wall and this process's CPU), their ratio, the PDF sizes and whether
+the two PDFs read the same (PDFium's text), against the desk's 100 ms target. With
+--profile, the top of a cProfile of the current code.
 
-    .venv/bin/python bench/pdf.py [--runs 15] [--database-url URL --reset] [--profile]
+    .venv/bin/python bench/pdf.py [--runs 25] [--before REF] [--database-url URL --reset]
+        [--profile]
 """
 
 from __future__ import annotations
@@ -40,15 +43,25 @@ def timed(client, url: str) -> tuple[float, float]:
     return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
-def parse_each_time(pdf, regular, bold) -> None:
-    """What NightPdf did before: fpdf2 parses both TTF files for every document."""
-    pdf.add_font("Body", "", str(regular))
-    pdf.add_font("Body", "B", str(bold or regular))
+def code_before(ref: str):
+    """patrol/pdf.py as it was at `ref`, as its own module (the rest of the app is shared)."""
+    import importlib.util
+    import subprocess
+
+    source = subprocess.run(
+        ["git", "show", f"{ref}:patrol/pdf.py"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    spec = importlib.util.spec_from_loader("bench_pdf_before", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    exec(compile(source, f"{ref}:patrol/pdf.py", "exec"), module.__dict__)  # noqa: S102
+    return module
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=25)
+    parser.add_argument("--before", default="126b9fa", help="git ref of the code before")
     parser.add_argument("--database-url")
     parser.add_argument("--reset", action="store_true", help="empty the database first")
     parser.add_argument("--profile", action="store_true")
@@ -69,21 +82,33 @@ def main() -> None:
         logging.getLogger("patrol.requests").setLevel(logging.WARNING)
         set_clock(app, morning.astimezone(UTC))
         client, url = fill(app, Path(tmp), PASSWORD, 0)["night PDF"]
-        parsed_once = pdf.body_fonts
-        ways = {"parse each time": parse_each_time, "parsed once": parsed_once}
+        from patrol import nights
+        from patrol.review import export_pdf
+        from tests.support.pdf import pdf_text
+
+        before = code_before(args.before)
+        now_pdf, numeric = export_pdf.NightPdf, nights.NUMERIC_PATTERNS
+
+        def use(way: str) -> None:
+            old = way == "before"
+            export_pdf.NightPdf = before.NightPdf if old else now_pdf
+            nights.NUMERIC_PATTERNS = {} if old else numeric  # {}: Babel for every time
+
+        ways = ("before", "now")
         times: dict[str, list[float]] = {name: [] for name in ways}
         cpu: dict[str, list[float]] = {name: [] for name in ways}
-        sizes = {}
-        for name, way in ways.items():  # warm-up: caches, the first parse
-            pdf.body_fonts = way
-            sizes[name] = len(client.get(url).get_data())
+        sizes, texts = {}, {}
+        for name in ways:  # warm-up: caches, the first parse
+            use(name)
+            data = client.get(url).get_data()
+            sizes[name], texts[name] = len(data), pdf_text(data)
         for _ in range(args.runs):
-            for name, way in ways.items():
-                pdf.body_fonts = way
+            for name in ways:
+                use(name)
                 wall_ms, cpu_ms = timed(client, url)
                 times[name].append(wall_ms)
                 cpu[name].append(cpu_ms)
-        pdf.body_fonts = parsed_once
+        use("now")
         old, new = (statistics.median(times[name]) for name in ways)
         old_cpu, new_cpu = (statistics.median(cpu[name]) for name in ways)
         print(
@@ -92,11 +117,13 @@ def main() -> None:
         )
         for name in ways:
             median = statistics.median(times[name])
+            label = f"before {args.before}" if name == "before" else "now"
             print(
-                f"{name:<18}{median:>10.1f}{min(times[name]):>9.1f}"
+                f"{label:<18}{median:>10.1f}{min(times[name]):>9.1f}"
                 f"{median / TARGET_MS:>10.2f}x{statistics.median(cpu[name]):>9.1f}{sizes[name]:>9}"
             )
-        print(f"ratio (parsed once / each time): {new / old:.2f} wall, {new_cpu / old_cpu:.2f} CPU")
+        print(f"ratio (now / before): {new / old:.2f} wall, {new_cpu / old_cpu:.2f} CPU")
+        print(f"the same text: {texts['before'] == texts['now']} ({len(texts['now'])} characters)")
         print(f"({args.runs} requests each way, alternating; server time in-process)")
         if args.profile:
             profile = cProfile.Profile()

@@ -15,7 +15,8 @@ rendering and the response body; no network.
     bench/review.py --years 3 --database-url URL --reset
 
 instead fills a district's three years of nights and times every desk page against one
-night, side by side; then one year's purge and `backup` (bench/years.py).
+night, side by side; then one year's purge and `backup` (bench/years.py). With --keep (and
+no --reset) a database filled before is timed again as it is, without the purge.
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ def main() -> None:
         "--reset",
         action="store_true",
         help="with --years and --database-url: empty that PostgreSQL database first",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="with --years and --database-url: use the databases as an earlier --keep run "
+        "filled them (fill only when empty; no purge, no backup), to time pages again",
     )
     args = parser.parse_args()
     if args.years:

@@ -94,9 +94,10 @@ def second_url(url: str | None, suffix: str) -> str | None:
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 
-def fill(app, tmp: Path, password: str, years: int) -> dict:
+def fill(app, tmp: Path, password: str, years: int, keep: bool = False) -> dict:
     """The district, the morning's night and the night before; then `years` years before
-    them when years > 0. Returns the pages to time (client, url)."""
+    them when years > 0. Returns the pages to time (client, url). With `keep`, a database
+    already filled (by an earlier run with --keep) is used as it is."""
     from patrol.auth.actions import create_user
     from patrol.auth.models import User
     from patrol.auth.passwords import hash_password
@@ -108,6 +109,8 @@ def fill(app, tmp: Path, password: str, years: int) -> dict:
     started = time.perf_counter()
     with app.app_context():
         if db.session.scalar(sa.text("SELECT count(*) FROM shifts")):
+            if keep:
+                return filled_pages(app, password)
             raise SystemExit("the database is not empty: give --reset (it is emptied)")
         seed_demo()
         seed_district(60, 6)
@@ -149,12 +152,38 @@ def fill(app, tmp: Path, password: str, years: int) -> dict:
         + ", ".join(f"{n} {t}" for t, n in rows.items()),
         flush=True,
     )
+    return pages_to_time(app, password, base["shifts"][LAST][0], prop_id)
+
+
+def filled_pages(app, password: str) -> dict:
+    """The pages of a database filled by an earlier run (--keep): the morning's first shift
+    and the owner's first property, as `fill` picks them."""
+    from patrol.db import db
+    from patrol.sites.models import Property
+
+    shift = db.session.scalar(
+        sa.text("SELECT id FROM shifts WHERE night = :n ORDER BY started_at, id LIMIT 1"),
+        {"n": LAST},
+    )
+    org = db.session.scalar(sa.text("SELECT organization_id FROM users WHERE username = 'agare'"))
+    prop_id = db.session.scalar(
+        sa.select(Property.id).where(Property.organization_id == org).order_by(Property.id)
+    )
+    print(
+        f"kept database {app.config['DATABASE_URL'].split('@')[-1]}: not filled again (the "
+        "photo files stayed in the first run's temporary folder: the night PDF comes without "
+        "its thumbnails and tries to make them; bench/pdf.py times the PDF as it is)"
+    )
+    return pages_to_time(app, password, shift, prop_id)
+
+
+def pages_to_time(app, password: str, shift, prop_id: int) -> dict:
     boss = login(app, "supervisor", password)
     owner = login(app, "agare", password)
     crew = login(app, "dagpersonal", password)
     return {
         "Natten": (boss, f"/review/nights/{LAST}"),
-        "shift log": (boss, f"/review/shifts/{base['shifts'][LAST][0]}"),
+        "shift log": (boss, f"/review/shifts/{shift}"),
         "report list": (boss, f"/review/reports?from={LAST}&to={LAST}"),
         "work orders": (boss, "/review/work-orders"),
         "Just nu": (boss, "/review/now"),
@@ -185,8 +214,9 @@ def run_years(args, make_app, password: str) -> None:
         logging.getLogger("patrol.requests").setLevel(logging.WARNING)
         for each in (one_app, app):
             set_clock(each, morning.astimezone(UTC))
-        one_pages = fill(one_app, Path(tmp_one), password, 0)
-        pages = fill(app, Path(tmp), password, args.years)
+        keep = bool(getattr(args, "keep", False) and args.database_url)
+        one_pages = fill(one_app, Path(tmp_one), password, 0, keep)
+        pages = fill(app, Path(tmp), password, args.years, keep)
         results = {}
         for name, (client, url) in pages.items():
             one_client, one_url_ = one_pages[name]
@@ -217,6 +247,9 @@ def run_years(args, make_app, password: str) -> None:
             "server time in-process; '1 night' = the morning's night and the night before)",
             flush=True,
         )
+        if keep:  # the purge would change what the next run finds
+            print("--keep: no purge and no backup (they change the data)")
+            return
         purge_and_backup(app, morning.astimezone(UTC), Path(tmp))
 
 

@@ -90,6 +90,21 @@ def _shows_clock(pattern: str) -> bool:
     return any(ch in pattern for ch in "Hhkm")
 
 
+# The CLDR patterns the app uses that are digits only, written without Babel: the same text in
+# every locale the app speaks (Latin digits, zero-padded; tests/test_nights.py compares them
+# with Babel's). Babel reads the pattern and the locale on every call: some 40 µs, and a night
+# PDF or an owner's property page formats a few hundred times.
+NUMERIC_PATTERNS = {
+    "HH:mm": "{0.hour:02d}:{0.minute:02d}",
+    "HH:mm:ss": "{0.hour:02d}:{0.minute:02d}:{0.second:02d}",
+    "yyyy-MM-dd": "{0.year:04d}-{0.month:02d}-{0.day:02d}",
+    "yyyy-MM-dd HH:mm": "{0.year:04d}-{0.month:02d}-{0.day:02d} {0.hour:02d}:{0.minute:02d}",
+    "yyyy-MM-dd HH:mm:ss": (
+        "{0.year:04d}-{0.month:02d}-{0.day:02d} {0.hour:02d}:{0.minute:02d}:{0.second:02d}"
+    ),
+}
+
+
 def local_time(value: datetime | None, pattern: str = "HH:mm") -> str:
     """A stored UTC instant as Stockholm wall time (CLDR `pattern`), for every page, PDF and
     mail. The one function that decides when a time needs its offset: a wall-clock time that
@@ -101,7 +116,11 @@ def local_time(value: datetime | None, pattern: str = "HH:mm") -> str:
         return "–"
     try:
         local = wall_clock(value)
-        text = babel_format_datetime(local, pattern, tzinfo=ZONE, locale=get_locale() or "sv")
+        numeric = NUMERIC_PATTERNS.get(pattern)
+        if numeric is not None:
+            text = numeric.format(local)
+        else:
+            text = babel_format_datetime(local, pattern, tzinfo=ZONE, locale=get_locale() or "sv")
     except (OverflowError, ValueError, OSError):
         return (
             f"{value.year:04d}-{value.month:02d}-{value.day:02d} "

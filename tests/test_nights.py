@@ -96,6 +96,27 @@ def test_local_time_labels_a_repeated_time_with_its_offset(app):
         assert nights.hhmm(winter) == "02:10 (CET)"
 
 
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_numeric_patterns_are_written_as_babel_writes_them(app, lang):
+    """local_time writes its digit-only patterns itself (NUMERIC_PATTERNS), not through Babel:
+    the same text, both languages, on clock-change nights, at midnight and on New Year's Eve,
+    in a year of fewer than four digits."""
+    from babel.dates import format_datetime
+
+    instants = [utc(2026, 10, 24, 22, 0) + timedelta(minutes=7 * n + n % 5) for n in range(600)]
+    instants += [utc(2026, 3, 29, 0, 59, 59), utc(2026, 3, 29, 1, 0, 1), utc(2026, 12, 31, 23, 0)]
+    instants += [utc(999, 6, 1, 12, 0), utc(2026, 1, 1, 0, 0, 9)]
+    with app.test_request_context(f"/?lang={lang}"):
+        for pattern in nights.NUMERIC_PATTERNS:
+            for instant in instants:
+                local = nights.wall_clock(instant)
+                babel = format_datetime(local, pattern, tzinfo=nights.ZONE, locale=lang)
+                written = nights.local_time(instant, pattern)
+                expected = nights.with_offset(babel, instant) if ":" in pattern else babel
+                assert written == expected, (pattern, instant)
+                assert written.startswith(babel), (pattern, instant, written, babel)
+
+
 def test_iso_local_carries_the_offset_every_night():
     assert nights.iso_local(utc(2026, 10, 25, 0, 10)) == "2026-10-25T02:10:00+02:00"
     assert nights.iso_local(utc(2026, 10, 25, 1, 10)) == "2026-10-25T02:10:00+01:00"

@@ -3,15 +3,20 @@
 fpdf2's `add_font` parsed DejaVu Sans for every document (over a third of the night PDF's
 time); patrol.pdf.body_fonts parses it once and gives each document its own copy of what a
 document changes. These tests read the PDFs as a person would (PDFium's text) and compare
-them with what `add_font` makes."""
+them with what `add_font` makes. The night PDF's other shortcuts (plain lines written
+without `cell`, font programs made of the glyphs used) are checked against fpdf2's own way
+byte for byte."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
+from fpdf import FPDF
+from fpdf.output import OutputProducer
 
 from patrol import pdf
 from tests.support.pdf import pdf_text
@@ -70,14 +75,55 @@ def test_the_text_is_the_same_as_with_add_font(app_context):
             assert line in pdf_text(cached)
 
 
-def test_a_latin_document_embeds_from_the_common_program_others_from_the_whole(app_context):
-    latin, cyrillic = document([SWEDISH]), document([CYRILLIC])
-    pdf.font_programs(latin)
-    pdf.font_programs(cyrillic)
-    whole = len(pdf.parsed_font(*pdf.find_font()[:1], "").template.cmap)
-    assert len(latin.fonts["body"].ttfont.getGlyphOrder()) < whole / 3
-    assert len(cyrillic.fonts["body"].ttfont.getGlyphOrder()) > whole / 2
-    assert CYRILLIC in pdf_text(bytes(cyrillic.output()))
+def rich_document(plain_lines: bool = True) -> pdf.NightPdf:
+    """Every kind of line the PDFs write: sizes, bold and regular, links (underlined), marked
+    blocks, wrapped and empty lines, characters PDF strings escape, the page-count alias,
+    characters DejaVu Sans lacks, and enough of them for page breaks (with the header)."""
+    doc = pdf.NightPdf("Prov ÅÄÖ")
+    doc.plain_lines = plain_lines
+    doc.set_creation_date(datetime(2026, 12, 1, 6, 0, tzinfo=UTC))
+    doc.alias_nb_pages()
+    doc.add_page()
+    lines = [
+        SWEDISH, CYRILLIC, "(parentes) och \\ snedstreck", "Sida {nb} i texten", "中文 😀",
+        "lång rad " * 40, "", "två\nrader", "#12 Trasig lampa (hög prioritet, öppen)",
+    ]  # fmt: skip
+    for round_ in range(40):
+        for number, line in enumerate(lines):
+            doc.text_line(line, 8 + number % 4, bold=(number + round_) % 2 == 1, height=4.5)
+        doc.link_line("Position 59.33, 18.06 – karta", "https://www.openstreetmap.org/")
+        doc.section("Rapporter (akuta först)")
+        doc.marked(lambda: doc.text_line("AKUT: Inbrott · Akut", 11, True))
+    return doc
+
+
+def test_plain_lines_write_what_cell_writes(app_context):
+    """`plain_line` is a shortcut through fpdf2's `cell`: the same PDF, byte for byte."""
+    fast, through_cell = rich_document(), rich_document(plain_lines=False)
+    assert fast.pages_count > 3
+    data = bytes(fast.output())
+    assert data == bytes(through_cell.output())
+    assert "Sida 1 av" in pdf_text(data) and SWEDISH in pdf_text(data)
+
+
+def test_the_embedded_fonts_are_what_fpdf2_makes_from_the_whole_font(app_context):
+    """Each font program is made of the glyphs used (`GlyphPieces.font_of`) before fpdf2's
+    subsetter reads it; the PDF is the same, byte for byte, as when the subsetter reads the
+    whole font (fpdf2's own writer, without `font_programs`), Cyrillic and all."""
+    made_of_pieces = bytes(rich_document().output())
+    from_the_whole = bytes(FPDF.output(rich_document(), output_producer_class=OutputProducer))
+    assert made_of_pieces == from_the_whole
+    assert CYRILLIC in pdf_text(made_of_pieces)
+
+
+def test_a_document_font_holds_the_glyphs_it_uses(app_context):
+    doc = document([SWEDISH, CYRILLIC])
+    doc.output()
+    whole = len(pdf.parsed_font(pdf.find_font()[0], "").pieces.order)
+    used = doc.fonts["body"].ttfont.getGlyphOrder()
+    # the characters used, the first four glyphs, and the parts of å, ä, ö, Å, Ä, Ö, é
+    assert 30 < len(used) < 80 < whole
+    assert {"aring", "ring", "a"} <= set(used)
 
 
 def test_documents_in_threads_keep_their_own_text(app_context):

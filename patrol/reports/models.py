@@ -84,9 +84,9 @@ class Report(Base):
 
     __table_args__ = (
         sa.CheckConstraint("(shift_id IS NULL) <> (walk_id IS NULL)", name="shift_or_walk"),
-        # A property's latest reports and its months (the owner's property page) without
-        # reading the property's whole history.
-        sa.Index("ix_reports_property_night", "property_id", "night"),
+        # A property's latest reports, in order, and its months (the owner's property page)
+        # without reading the property's whole history (migration 0022).
+        sa.Index("ix_reports_property_night_time", "property_id", "night", "occurred_at"),
         # The purge's positions: only the rows that still hold one (years of purged rows
         # are not read again every morning).
         sa.Index(

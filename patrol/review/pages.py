@@ -25,7 +25,7 @@ from patrol.db import db, utcnow
 from patrol.errors import ApiError
 from patrol.i18n import span_text
 from patrol.labels import template_labels
-from patrol.params import iso_date, row_id
+from patrol.params import iso_date, positive_int, row_id
 from patrol.reports.models import CATEGORIES, INCIDENT_CATEGORY, LEVELS, REVIEW_STATUSES, Report
 from patrol.review import actions, forms
 from patrol.review.models import PRIORITIES, NightReview, WorkOrder
@@ -43,6 +43,7 @@ from patrol.review.queries import (
     review_events,
     rows_where,
     shift_log,
+    work_order_page,
     work_orders_in_order,
 )
 from patrol.review.versions import changes_since, first_version, night_versions
@@ -349,7 +350,14 @@ WORK_ORDER_VIEWS = ("open", "done", "all")
 @bp.get("/work-orders")
 def work_orders():
     show, property_id = read_work_order_filters(request.args)
-    return render_work_orders(show, property_id)
+    return render_work_orders(show, property_id, page=read_page(request.args))
+
+
+def read_page(values) -> int:
+    page = positive_int(values.get("page") or "1", forms.MAX_PAGE)
+    if page is None:
+        raise ApiError(400, gettext("The page must be a whole number from 1."))
+    return page
 
 
 @bp.get("/work-orders/print")
@@ -394,9 +402,17 @@ def render_work_orders(
     errors: dict | None = None,
     notes: dict | None = None,
     status=200,
+    page: int = 1,
 ):
-    """The day crew's list, grouped by area and property, most urgent first in each."""
-    orders = work_orders_in_order(show, property_id)
+    """The day crew's list, grouped by area and property. The open ones all, most urgent
+    first in each property; the done ones (and all) a page at a time, newest first
+    (`work_order_page`): after three years they are thousands. Print and CSV stay whole."""
+    if show == "open":
+        orders = work_orders_in_order(show, property_id)
+        total, pages, page = len(orders), 1, 1
+    else:
+        orders, total = work_order_page(show, property_id, page, PAGE_SIZE)
+        pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     rows = load_report_rows([o.report for o in orders])  # photos of each order's report
     photos = {r.report.id: r.report.photos for r in rows}
     groups: dict = {}
@@ -410,7 +426,9 @@ def render_work_orders(
         property_id=property_id,
         properties=properties_with_area(),
         photos=photos,
-        count=len(orders),
+        count=total,
+        page=page,
+        pages=pages,
         errors=errors or {},
         notes=notes or {},
         now=utcnow(),
@@ -425,18 +443,28 @@ def work_order_done(order_id: int):
     show = request.form.get("show", "open")
     show = show if show in WORK_ORDER_VIEWS else "open"
     property_id = row_id(request.form.get("property"))
+    page = positive_int(request.form.get("page") or "1", forms.MAX_PAGE) or 1
     already = {order.id: gettext("This work order is already done.")}
     if order.status == "done":
-        return render_work_orders(show, property_id, already, status=409)
+        return render_work_orders(show, property_id, already, status=409, page=page)
     note, error = forms.read_comment(request.form, "note", required=True)
     if error:
-        return render_work_orders(show, property_id, {order.id: error}, {order.id: note}, 422)
+        return render_work_orders(
+            show, property_id, {order.id: error}, {order.id: note}, 422, page=page
+        )
     try:
         actions.complete_work_order(order, current_user, note)
     except actions.AlreadyDone:
-        return render_work_orders(show, property_id, already, status=409)
+        return render_work_orders(show, property_id, already, status=409, page=page)
     flash(gettext("The work order is done."), "notice")
-    return redirect(url_for("review.work_orders", status=show, property=property_id))
+    return redirect(
+        url_for(
+            "review.work_orders",
+            status=show,
+            property=property_id,
+            page=page if page > 1 else None,
+        )
+    )
 
 
 @bp.get("/properties/<int:property_id>")

@@ -547,6 +547,32 @@ def work_orders_in_order(show: str, property_id: int | None = None) -> list[Work
     )
 
 
+def work_order_page(
+    show: str, property_id: int | None, page: int, page_size: int
+) -> tuple[list[WorkOrder], int]:
+    """One page of the done or all work orders (of one property or all), newest first (by
+    when they were made), and how many there are: after years the done ones are thousands,
+    and a page costs what its rows do."""
+    where = [] if show == "all" else [WorkOrder.status == show]
+    if property_id is not None:
+        where.append(WorkOrder.property_id == property_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder).where(*where))
+    orders = db.session.scalars(
+        sa.select(WorkOrder)
+        .options(
+            joinedload(WorkOrder.property).joinedload(Property.area),
+            joinedload(WorkOrder.checkpoint),
+            joinedload(WorkOrder.report).joinedload(Report.shift),
+            joinedload(WorkOrder.done_by),
+        )
+        .where(*where)
+        .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return list(orders), total or 0
+
+
 def recent_rows_at(property_id: int, since: date) -> list[ReportRow]:
     """A property's reports from nights since `since`, newest first."""
     recent = rows_where(
