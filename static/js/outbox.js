@@ -46,6 +46,7 @@ try {
   channel = new BroadcastChannel("nattpatrull-outbox");
   channel.onmessage = (event) => {
     for (const fn of listeners) fn(event.data);
+    refreshStatus();
   };
 } catch (_) {
   // no BroadcastChannel: single-tab updates only
@@ -70,6 +71,7 @@ export function notifyChanged(change = { added: false }) {
     }
   }
   if (channel) channel.postMessage(change);
+  return refreshStatus();
 }
 
 /** Call fn() whenever the outbox changes (in this tab or another). Returns an unsubscribe. */
@@ -148,7 +150,10 @@ export function get(id) {
  * {records, photos, attention, entries, attentionIds}: `entries` is every outbox entry.
  */
 export async function unsentSummary() {
-  const entries = await transaction("outbox", "readonly", (s) => s.outbox.getAll());
+  return summarize(await transaction("outbox", "readonly", (s) => s.outbox.getAll()));
+}
+
+function summarize(entries) {
   const refused = new Set(entries.filter((e) => e.state === "needs_attention").map((e) => e.id));
   const withRefused = (e) => refused.has(e.id) || (e.kind === "photo" && refused.has(e.dependsOn));
   const waiting = entries.filter((e) => !withRefused(e));
@@ -165,6 +170,95 @@ export async function unsentSummary() {
     attentionIds: attention.map((e) => e.id),
     entries: entries.length,
   };
+}
+
+// --- the status: what the phone says about its outbox, computed in one place ----------------
+//
+// The top bar ("Allt skickat", "1 osänd"), the home screen's line and the alone card ("Servern
+// vet ✓" / "Väntar på nät – gå inte in än") all draw from one snapshot: the outbox and the kv
+// values the screens named (watchStatus keys), read in ONE transaction, and handed to every
+// listener in the same task. record() writes an entry and the screen's own state (the timer,
+// its entry id) in one transaction, so no snapshot holds the one without the other, and no
+// screen can say "sent" beside another that says "waiting". A change reads a new snapshot at
+// once (one read at a time; changes meanwhile read once more after it), never after a delay:
+// with a 150 ms coalescing timer the alone card said "Väntar på nät" while the top bar still
+// said "Allt skickat" (and longer where timers are slowed). record() resolves only after the
+// snapshot holding its entries is on screen.
+
+const statusKeys = new Set();
+const statusListeners = new Set();
+let status = null;
+let statusRun = null;
+let statusAgain = false;
+
+/**
+ * fn(status) now (when a snapshot exists) and after every change of the outbox, in this tab or
+ * another; `keys` are kv keys the listener reads from the snapshot (status.values[key]).
+ * status = unsentSummary()'s fields + {ids: Set of entry ids, urls: Set of their URLs, values}.
+ * Returns an unsubscribe.
+ */
+export function watchStatus(fn, keys = []) {
+  let fresh = false;
+  for (const key of keys) {
+    if (!statusKeys.has(key)) fresh = true;
+    statusKeys.add(key);
+  }
+  statusListeners.add(fn);
+  if (status && !fresh) fn(status);
+  refreshStatus();
+  return () => statusListeners.delete(fn);
+}
+
+/** The last snapshot handed to the listeners (null before the first). */
+export function currentStatus() {
+  return status;
+}
+
+async function readStatus() {
+  const keys = [...statusKeys];
+  return transaction(["outbox", "kv"], "readonly", async (s) => {
+    const entries = await s.outbox.getAll();
+    const values = {};
+    for (const key of keys) values[key] = (await s.kv.get(key)) ?? null;
+    return {
+      ...summarize(entries),
+      ids: new Set(entries.map((e) => e.id)),
+      urls: new Set(entries.map((e) => e.url)),
+      values,
+    };
+  });
+}
+
+/**
+ * Read a new snapshot and hand it to every listener. Resolves once a snapshot read after this
+ * call is on screen (a call during a read makes one more read after it).
+ */
+export function refreshStatus() {
+  if (statusRun) {
+    statusAgain = true;
+    return statusRun;
+  }
+  statusRun = (async () => {
+    try {
+      do {
+        statusAgain = false;
+        const next = await readStatus();
+        status = next;
+        for (const fn of statusListeners) {
+          try {
+            fn(next);
+          } catch (error) {
+            console.error(error);
+          }
+        }
+      } while (statusAgain);
+    } catch (error) {
+      console.error(error);
+    } finally {
+      statusRun = null;
+    }
+  })();
+  return statusRun;
 }
 
 /**
