@@ -133,6 +133,8 @@ class DispatchResponse(Base):
 # What raised an alarm: the guard's SOS button, a "Jag är OK" timer that ran out, or the
 # server hearing nothing from an open shift (alone at night, patrol.alarms).
 ALARM_KINDS = ("sos", "timer", "silence")
+# The alarms the database allows once per shift at a time (the partial unique index below).
+OPEN_SILENCE = sa.text("kind = 'silence' AND ended_at IS NULL")
 
 
 class SosAlert(Base):
@@ -168,6 +170,18 @@ class SosAlert(Base):
 
     guard = relationship("User", foreign_keys=[guard_id])
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
+
+    __table_args__ = (
+        # One silence, one alarm: at most one silence alarm per shift that has not ended
+        # (patrol.alarms.actions.check_silence; two passes racing cannot raise a second).
+        sa.Index(
+            "uq_sos_alerts_open_silence",
+            "shift_id",
+            unique=True,
+            postgresql_where=OPEN_SILENCE,
+            sqlite_where=OPEN_SILENCE,
+        ),
+    )
 
     @property
     def is_open(self) -> bool:
