@@ -493,6 +493,7 @@ def test_two_passes_racing_over_one_silence_raise_one_alarm_and_one_push_each(
         names = sorted(db.session.get(User, m.user_id).username for m in pushed)
         assert names == ["admin", "supervisor"]
         assert {m.payload["id"] for m in pushed} == {str(alarm.id)}
+        assert {m.kind for m in pushed} == {"silence"}
     # Raised once, it stays one alarm at the next passes too.
     run_rules(seeded, 46)
     assert len(alarms(seeded, "silence")) == 1

@@ -237,7 +237,9 @@ def raise_silence(shift: Shift, heard: datetime, deadline: datetime, now: dateti
     db.session.flush()
     # The same recipients as an acute alert: supervisors, admins, the guards on shift there.
     recipients = reviewer_ids() | guards_on_shift(shift.area_id)
-    queue_push(recipients, "sos", lambda user: alarm_payload(alarm, user, text), exclude=guard.id)
+    queue_push(
+        recipients, "silence", lambda user: alarm_payload(alarm, user, text), exclude=guard.id
+    )
     return alarm
 
 
@@ -277,7 +279,7 @@ def check_timers(now: datetime) -> int:
         recipients = reviewer_ids() | guards_on_shift()
         queue_push(
             recipients,
-            "sos",
+            "timer",
             lambda user, a=alarm, t=text: alarm_payload(a, user, t),
             exclude=guard.id,
         )
@@ -334,7 +336,8 @@ def escalate_to_supervisors(alarm: SosAlert, now: datetime) -> None:
     guard = db.session.get(User, alarm.guard_id)
     title = gettext("Not acknowledged: %(title)s", title=alarm_title(alarm, guard))
     body = alarm.note or position_text(alarm.lat, alarm.lon, alarm.accuracy_m)
-    queue_push(reviewer_ids(), "sos", lambda user: alarm_payload(alarm, user, body, title))
+    # The push kind is the alarm's (sos, timer, silence: patrol.push.queue.FLOWS).
+    queue_push(reviewer_ids(), alarm.kind, lambda user: alarm_payload(alarm, user, body, title))
     supervisors = db.session.scalars(
         sa.select(User).where(User.role.in_(REVIEWER_ROLES), User.active, User.email.is_not(None))
     ).all()

@@ -13,7 +13,19 @@ from patrol.outbox import OutboxColumns
 
 # round_unreported: a planned round whose window closed with nothing reported (rounds package).
 # drill: an alarm drill for one guard (patrol.drills).
-MESSAGE_KINDS = ("acute", "sos", "sos_ack", "dispatch", "test", "round_unreported", "drill")
+# A timer that ran out and a silence are alarms of their own kind (patrol.alarms): the
+# notification says which, and the service worker rings for them as for an SOS.
+MESSAGE_KINDS = (
+    "acute",
+    "sos",
+    "sos_ack",
+    "dispatch",
+    "test",
+    "round_unreported",
+    "drill",
+    "timer",
+    "silence",
+)
 # pending: waiting to be sent (or re-sent after next_attempt_at); sending: claimed by a worker
 # until claimed_until; sent: the push service accepted it; gone: the subscription expired
 # (404/410) and was removed; failed: refused for good, out of attempts, or past its TTL.
