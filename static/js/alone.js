@@ -216,11 +216,8 @@ export function alertGuard() {
 }
 
 // --- the card on the home screen --------------------------------------------------------------
-//
-// Drawn from the outbox's status (outbox.js watchStatus): the shift, the timer and the window
-// are read in the same snapshot as the outbox and the top bar's counter, so the card and the
-// counter never disagree, and "Servern vet ✓" is said only when no request for that timer or
-// window (this state or an older one) is left in the outbox: a refused one stays there too.
+// Drawn from the outbox's status (watchStatus: the same snapshot as the counters); "Servern
+// vet ✓" only when no request for that timer or window is left in the outbox.
 
 const STATE_KEYS = ["shift", TIMER_KEY, WINDOW_KEY];
 

@@ -172,18 +172,11 @@ function summarize(entries) {
   };
 }
 
-// --- the status: what the phone says about its outbox, computed in one place ----------------
-//
-// The top bar ("Allt skickat", "1 osänd"), the home screen's line and the alone card ("Servern
-// vet ✓" / "Väntar på nät – gå inte in än") all draw from one snapshot: the outbox and the kv
-// values the screens named (watchStatus keys), read in ONE transaction, and handed to every
-// listener in the same task. record() writes an entry and the screen's own state (the timer,
-// its entry id) in one transaction, so no snapshot holds the one without the other, and no
-// screen can say "sent" beside another that says "waiting". A change reads a new snapshot at
-// once (one read at a time; changes meanwhile read once more after it), never after a delay:
-// with a 150 ms coalescing timer the alone card said "Väntar på nät" while the top bar still
-// said "Allt skickat" (and longer where timers are slowed). record() resolves only after the
-// snapshot holding its entries is on screen.
+// --- the status, computed in one place ---------------------------------------------------------
+// The top bar, the home line and the alone card draw from one snapshot (the outbox and the kv
+// keys the screens named, read in ONE transaction), handed to every listener in one task, so
+// no screen says "sent" beside one that says "waiting". A change reads anew at once, never
+// after a timer; record() resolves once its entries are counted on screen.
 
 const statusKeys = new Set();
 const statusListeners = new Set();
@@ -192,10 +185,8 @@ let statusRun = null;
 let statusAgain = false;
 
 /**
- * fn(status) now (when a snapshot exists) and after every change of the outbox, in this tab or
- * another; `keys` are kv keys the listener reads from the snapshot (status.values[key]).
- * status = unsentSummary()'s fields + {ids: Set of entry ids, urls: Set of their URLs, values}.
- * Returns an unsubscribe.
+ * fn(status) now (if known) and after every change, in any tab. status = unsentSummary()'s
+ * fields + {ids, urls (Sets of the entries'), values: {key: kv value} for `keys`}.
  */
 export function watchStatus(fn, keys = []) {
   let fresh = false;
@@ -229,10 +220,7 @@ async function readStatus() {
   });
 }
 
-/**
- * Read a new snapshot and hand it to every listener. Resolves once a snapshot read after this
- * call is on screen (a call during a read makes one more read after it).
- */
+/** A new snapshot to every listener; resolves once one read after this call is drawn. */
 export function refreshStatus() {
   if (statusRun) {
     statusAgain = true;
