@@ -425,3 +425,75 @@ def test_alarms_and_heartbeats_are_in_no_report_of_working_time_or_performance(s
     with seeded.app_context():
         assert feeds.alarms(None, None, None, 50).items == []
         assert all(feeds.alarm_for(None, alarm) is None for alarm in alarms(seeded))
+
+
+def subscribe_users(app, *usernames: str) -> None:
+    """A push subscription for each user (the messages are only written, never sent here)."""
+    from patrol.push.models import PushSubscription
+
+    with app.app_context():
+        for name in usernames:
+            user = db.session.scalar(sa.select(User).where(User.username == name))
+            db.session.add(
+                PushSubscription(
+                    user_id=user.id,
+                    endpoint=f"https://push.example/{name}",
+                    p256dh="p" * 87,
+                    auth="a" * 22,
+                    locale="sv",
+                )
+            )
+        db.session.commit()
+
+
+def test_two_passes_racing_over_one_silence_raise_one_alarm_and_one_push_each(
+    seeded, guard, monkeypatch
+):
+    """The minute's job claim is not the only guard: two passes that both found no alarm yet
+    (two hosts, a pass that overran its minute) insert at once; the database's partial unique
+    index lets one through, the other rolls back (its pushes too) and looks again."""
+    from patrol.alarms import actions
+
+    subscribe_users(seeded, "supervisor", "admin")
+    start_shift(guard)
+    moment = at(seeded, 45)
+    both_looked = threading.Barrier(2)
+    seen = threading.local()
+    raise_silence = actions.raise_silence
+
+    def raise_once_both_looked(*args):
+        if not getattr(seen, "waited", False):
+            seen.waited = True
+            both_looked.wait(timeout=60)  # both passes found no alarm: both insert now
+        return raise_silence(*args)
+
+    monkeypatch.setattr(actions, "raise_silence", raise_once_both_looked)
+    results, errors = [], []
+
+    def worker():
+        try:
+            with seeded.app_context():
+                results.append(check_alarms(moment))
+        except Exception as error:  # noqa: BLE001 - the test reports it below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r.split(";")[0] for r in results) == [
+        "silence raised 0 ended 0",
+        "silence raised 1 ended 0",
+    ]
+    [alarm] = alarms(seeded, "silence")
+    with seeded.app_context():
+        pushed = db.session.scalars(sa.select(PushMessage)).all()
+        names = sorted(db.session.get(User, m.user_id).username for m in pushed)
+        assert names == ["admin", "supervisor"]
+        assert {m.payload["id"] for m in pushed} == {str(alarm.id)}
+        assert {m.kind for m in pushed} == {"silence"}
+    # Raised once, it stays one alarm at the next passes too.
+    run_rules(seeded, 46)
+    assert len(alarms(seeded, "silence")) == 1

@@ -91,3 +91,75 @@ def test_the_crew_role_is_allowed_and_others_still_refused(empty_database_url):
             conn.execute(sa.text(insert), {"name": "kejsare", "role": "emperor"})
     finally:
         engine.dispose()
+
+
+def test_0022_one_open_silence_alarm_per_shift_twins_of_before_are_kept(empty_database_url):
+    """0022_alonefix: at most one silence alarm per shift that has not ended, held by a partial
+    unique index. Twins raised before it (two passes racing) are kept: the later one ends
+    when it was raised, the first stays open; ended silences, timers and SOS are not limited."""
+    from datetime import UTC, datetime, timedelta
+
+    from patrol.auth.models import User
+    from patrol.push.models import SosAlert
+
+    upgrade_database(empty_database_url, "0021_alone_alarms")
+    engine = make_engine(empty_database_url)
+    t0 = datetime(2026, 12, 8, 0, 57, tzinfo=UTC)
+    shift, other = uuid.uuid4(), uuid.uuid4()
+    first, twin, ended, elsewhere = (uuid.uuid4() for _ in range(4))
+    alerts = SosAlert.__table__
+
+    def alarm(alarm_id, shift_id, kind="silence", received=t0, ended_at=None):
+        return {
+            "id": alarm_id,
+            "guard_id": guard_id,
+            "shift_id": shift_id,
+            "kind": kind,
+            "occurred_at": t0,
+            "received_at": received,
+            "ended_at": ended_at,
+        }
+
+    try:
+        with engine.begin() as conn:
+            guard_id = conn.execute(
+                User.__table__.insert()
+                .values(
+                    username="g", display_name="G", password_hash="x", role="guard", active=True
+                )
+                .returning(User.__table__.c.id)
+            ).scalar_one()
+            conn.execute(
+                alerts.insert(),
+                [
+                    alarm(first, shift),
+                    alarm(twin, shift, received=t0 + timedelta(seconds=1)),
+                    alarm(ended, shift, received=t0 - timedelta(hours=1), ended_at=t0),
+                    alarm(elsewhere, other),
+                ],
+            )
+        upgrade_database(empty_database_url)
+        with engine.connect() as conn:
+            rows = {
+                r.id: r.ended_at
+                for r in conn.execute(sa.select(alerts.c.id, alerts.c.ended_at)).all()
+            }
+        assert rows == {
+            first: None,
+            twin: t0 + timedelta(seconds=1),
+            ended: t0,
+            elsewhere: None,
+        }
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(alerts.insert(), [alarm(uuid.uuid4(), shift)])
+        with engine.begin() as conn:  # a timer alarm, an SOS and an ended silence: allowed
+            conn.execute(
+                alerts.insert(),
+                [
+                    alarm(uuid.uuid4(), shift, kind="timer"),
+                    alarm(uuid.uuid4(), shift, kind="sos"),
+                    alarm(uuid.uuid4(), shift, ended_at=t0),
+                ],
+            )
+    finally:
+        engine.dispose()

@@ -665,3 +665,64 @@ def test_open_sos_stays_at_the_top_of_natten_until_acknowledged(push_app, api_as
     )
     assert response.status_code == 303 and response.headers["Location"].endswith("/review/")
     assert f'id="sos-{sos_id}"' not in supervisor.get("/review/").get_data(as_text=True)
+
+
+# --- the server's alarms: a timer that ran out, a silence ------------------------------------
+
+
+def test_timer_and_silence_alarms_are_pushed_as_their_own_kinds_to_supervisors(
+    push_app, api_as, push_service
+):
+    """Alone at night, follow-up: the alarms the server raises were pushed as `sos`. Each has its
+    own kind now (`timer`, `silence`), with its Swedish title, as urgent as an SOS, and the
+    supervisors' and admins' subscriptions get them and their escalation."""
+    from patrol.alarms.actions import check_alarms
+    from patrol.db import set_clock
+
+    guard, supervisor, admin = api_as("guard"), api_as("supervisor"), api_as("admin")
+    to_supervisor = subscribe(supervisor, push_service)
+    to_admin = subscribe(admin, push_service)
+    to_guard = subscribe(guard, push_service)
+    began = now() - timedelta(minutes=50)
+    set_clock(push_app, began)  # the phone was last heard 50 minutes ago
+    try:
+        shift_id = start_shift(guard)
+        timer = guard.put(
+            f"/api/v1/timers/{new_id()}",
+            json={
+                "shift_id": shift_id,
+                "task": "Går in i källaren",
+                "started_at": iso(began),
+                "minutes": 5,
+                "lat": 55.58712,
+                "lon": 13.01471,
+            },
+        )
+        assert timer.status_code == 201, timer.json
+    finally:
+        set_clock(push_app, None)
+    with push_app.app_context():
+        check_alarms(now())  # the timer ran out 45 min ago, the silence 5 min ago
+    drain(push_app)
+    raised = {
+        "timer": "Jag är OK-timern gick ut: Väktare Demo",
+        "silence": "Tystnadslarm: Väktare Demo",
+    }
+    for sub in (to_supervisor, to_admin):
+        requests = push_service.received(sub.path)
+        got = {p["type"]: p for p in (sub.decrypt(r) for r in requests)}
+        assert {kind: p["title"] for kind, p in got.items()} == raised
+        assert got["timer"]["alarm"] == "timer" and got["silence"]["alarm"] == "silence"
+        assert "Går in i källaren" in got["timer"]["body"]
+        assert got["silence"]["body"].startswith("Tyst i 45 min: Väktare Demo")
+        assert {(r.headers["Urgency"], r.headers["TTL"]) for r in requests} == {("high", "600")}
+    assert push_service.received(to_guard.path) == []  # never about oneself
+    assert {m.kind for m in messages(push_app)} == {"timer", "silence"}
+    # Not acknowledged in time: escalated to every supervisor, each alarm under its own kind.
+    with push_app.app_context():
+        check_alarms(now() + timedelta(minutes=16))
+    drain(push_app)
+    for sub in (to_supervisor, to_admin):
+        payloads = [sub.decrypt(r) for r in push_service.received(sub.path)]
+        escalated = {p["type"]: p["title"] for p in payloads if p["title"].startswith("Ej ")}
+        assert escalated == {kind: f"Ej kvitterat: {title}" for kind, title in raised.items()}

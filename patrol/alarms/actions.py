@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext
+from sqlalchemy.exc import IntegrityError
 
 from patrol.alarms.models import CheckinTimer, NoCoverage
 from patrol.auth.models import User
@@ -47,6 +48,8 @@ from patrol.webhooks.deliveries import enqueue
 # of life from inside the window.
 WINDOW_SLACK = timedelta(seconds=30)
 WRITE_METHODS = {"PUT", "POST", "DELETE", "PATCH"}
+# Looks at the silence rule per pass: a second look sees the other pass's alarm, committed.
+SILENCE_ATTEMPTS = 3
 
 
 # --- heard ---------------------------------------------------------------------------------------
@@ -155,7 +158,25 @@ def last_checkin_place(shift: Shift) -> str | None:
 
 
 def check_silence(now: datetime) -> tuple[int, int]:
-    """Raise silence alarms that are due and end those whose phone was heard; (raised, ended)."""
+    """Raise silence alarms that are due and end those whose phone was heard; (raised, ended).
+
+    One silence of a shift raises one alarm, whoever runs the rules: the database holds it
+    (`uq_sos_alerts_open_silence`: at most one silence alarm per shift that has not ended). Two
+    passes at once (two hosts, a pass that overran its minute) may both see no alarm yet; the
+    second one's insert then fails, its transaction is rolled back (its pushes with it) and it
+    looks again, finding the alarm the first one raised."""
+    attempt = 1
+    while True:
+        try:
+            return _check_silence(now)
+        except IntegrityError:
+            db.session.rollback()
+            if attempt >= SILENCE_ATTEMPTS:
+                raise
+            attempt += 1
+
+
+def _check_silence(now: datetime) -> tuple[int, int]:
     raised = ended = 0
     for shift in open_shifts(now):
         heard = last_heard(shift)
@@ -216,7 +237,9 @@ def raise_silence(shift: Shift, heard: datetime, deadline: datetime, now: dateti
     db.session.flush()
     # The same recipients as an acute alert: supervisors, admins, the guards on shift there.
     recipients = reviewer_ids() | guards_on_shift(shift.area_id)
-    queue_push(recipients, "sos", lambda user: alarm_payload(alarm, user, text), exclude=guard.id)
+    queue_push(
+        recipients, "silence", lambda user: alarm_payload(alarm, user, text), exclude=guard.id
+    )
     return alarm
 
 
@@ -256,7 +279,7 @@ def check_timers(now: datetime) -> int:
         recipients = reviewer_ids() | guards_on_shift()
         queue_push(
             recipients,
-            "sos",
+            "timer",
             lambda user, a=alarm, t=text: alarm_payload(a, user, t),
             exclude=guard.id,
         )
@@ -313,7 +336,8 @@ def escalate_to_supervisors(alarm: SosAlert, now: datetime) -> None:
     guard = db.session.get(User, alarm.guard_id)
     title = gettext("Not acknowledged: %(title)s", title=alarm_title(alarm, guard))
     body = alarm.note or position_text(alarm.lat, alarm.lon, alarm.accuracy_m)
-    queue_push(reviewer_ids(), "sos", lambda user: alarm_payload(alarm, user, body, title))
+    # The push kind is the alarm's (sos, timer, silence: patrol.push.queue.FLOWS).
+    queue_push(reviewer_ids(), alarm.kind, lambda user: alarm_payload(alarm, user, body, title))
     supervisors = db.session.scalars(
         sa.select(User).where(User.role.in_(REVIEWER_ROLES), User.active, User.email.is_not(None))
     ).all()

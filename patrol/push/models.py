@@ -13,7 +13,19 @@ from patrol.outbox import OutboxColumns
 
 # round_unreported: a planned round whose window closed with nothing reported (rounds package).
 # drill: an alarm drill for one guard (patrol.drills).
-MESSAGE_KINDS = ("acute", "sos", "sos_ack", "dispatch", "test", "round_unreported", "drill")
+# A timer that ran out and a silence are alarms of their own kind (patrol.alarms): the
+# notification says which, and the service worker rings for them as for an SOS.
+MESSAGE_KINDS = (
+    "acute",
+    "sos",
+    "sos_ack",
+    "dispatch",
+    "test",
+    "round_unreported",
+    "drill",
+    "timer",
+    "silence",
+)
 # pending: waiting to be sent (or re-sent after next_attempt_at); sending: claimed by a worker
 # until claimed_until; sent: the push service accepted it; gone: the subscription expired
 # (404/410) and was removed; failed: refused for good, out of attempts, or past its TTL.
@@ -133,6 +145,8 @@ class DispatchResponse(Base):
 # What raised an alarm: the guard's SOS button, a "Jag är OK" timer that ran out, or the
 # server hearing nothing from an open shift (alone at night, patrol.alarms).
 ALARM_KINDS = ("sos", "timer", "silence")
+# The alarms the database allows once per shift at a time (the partial unique index below).
+OPEN_SILENCE = sa.text("kind = 'silence' AND ended_at IS NULL")
 
 
 class SosAlert(Base):
@@ -168,6 +182,18 @@ class SosAlert(Base):
 
     guard = relationship("User", foreign_keys=[guard_id])
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
+
+    __table_args__ = (
+        # One silence, one alarm: at most one silence alarm per shift that has not ended
+        # (patrol.alarms.actions.check_silence; two passes racing cannot raise a second).
+        sa.Index(
+            "uq_sos_alerts_open_silence",
+            "shift_id",
+            unique=True,
+            postgresql_where=OPEN_SILENCE,
+            sqlite_where=OPEN_SILENCE,
+        ),
+    )
 
     @property
     def is_open(self) -> bool:

@@ -47,6 +47,10 @@ FLOWS = {
     "test": Flow(ttl_s=5 * 60, urgency="normal"),
     # An alarm drill (patrol.drills) is answered now or shows as unanswered: like an SOS.
     "drill": Flow(ttl_s=10 * 60, urgency="high"),
+    # The server's alarms for a guard (patrol.alarms): a "Jag är OK" timer that ran out and a
+    # silence matter now or never, like an SOS, and say what they are.
+    "timer": Flow(ttl_s=10 * 60, urgency="high"),
+    "silence": Flow(ttl_s=10 * 60, urgency="high"),
 }
 
 # A shift left open longer than this is forgotten, not "on shift" (the longest is 9.5 h).

@@ -8,14 +8,13 @@
 //   PUT to the timer's own URL; the server raises the alarm when it runs out. In the foreground
 //   the phone also sounds and vibrates at the due time; the server's alarm is the one that counts.
 // - "Utan täckning" (10, 20, 30 or 60 min): the silence alarm waits; "Avsluta nu" ends it early.
-// Both say whether the server has them: "Servern vet ✓" once the record left the outbox,
-// "Väntar på nät – gå inte in än" until then.
+// Both say whether the server has them: "Servern vet ✓" once no request for them is left in
+// the outbox (delivered: a 2xx), "Väntar på nät – gå inte in än" until then.
 
 import { sendJson } from "./api.js";
-import { getValue } from "./db.js";
 import { currentLocation } from "./geo.js";
 import { addStrings, formatTime, t } from "./i18n.js";
-import { PRIORITY, get as getEntry, onOutboxChange } from "./outbox.js";
+import { PRIORITY, currentStatus, watchStatus } from "./outbox.js";
 import { currentShift, isOpen, record, shiftDependency } from "./records.js";
 import { addHomeExtension } from "./screen-home.js";
 import { h } from "./ui.js";
@@ -217,9 +216,13 @@ export function alertGuard() {
 }
 
 // --- the card on the home screen --------------------------------------------------------------
+// Drawn from the outbox's status (watchStatus: the same snapshot as the counters); "Servern
+// vet ✓" only when no request for that timer or window is left in the outbox.
 
-async function serverKnows(state) {
-  return Boolean(state && state.entryId && !(await getEntry(state.entryId)));
+const STATE_KEYS = ["shift", TIMER_KEY, WINDOW_KEY];
+
+function serverKnows(status, url) {
+  return !status.urls.has(url);
 }
 
 function knowsLine(known) {
@@ -234,14 +237,17 @@ const cards = new Set();
 let ticking = null;
 let alerted = null;
 
-async function drawCard(card) {
-  const shift = await currentShift();
+/** Redraw the card from a status snapshot, synchronously (one task with the counters). */
+function drawCard(card, status) {
+  const shift = status.values.shift;
   if (!isOpen(shift)) {
     card.hidden = true;
+    card.replaceChildren();
+    keepTicking(false);
     return;
   }
-  const timer = await getValue(TIMER_KEY);
-  const window = await getValue(WINDOW_KEY);
+  const timer = status.values[TIMER_KEY];
+  const window = status.values[WINDOW_KEY];
   const runningTimer = timer && timer.shiftId === shift.id && !timer.stoppedAt ? timer : null;
   const runningWindow =
     window && window.shiftId === shift.id && !window.endedAt && Date.parse(window.endsAt) > Date.now() ? window : null;
@@ -254,18 +260,16 @@ async function drawCard(card) {
     ok.addEventListener("click", async () => {
       ok.disabled = true;
       await stopTimer(shift, runningTimer);
-      redraw();
     });
     extend.addEventListener("click", async () => {
       extend.disabled = true;
       prepareSound();
       await extendTimer(shift, runningTimer);
-      redraw();
     });
     parts.push(
       h("p", { class: "alone-timer", id: "alone-timer-line" }, t("alone_timer_running", { task: runningTimer.task, time: formatTime(runningTimer.dueAt) })),
       due ? h("p", { class: "alert alone-due", role: "alert", id: "alone-due" }, t("alone_timer_due")) : null,
-      knowsLine(await serverKnows(runningTimer)),
+      knowsLine(serverKnows(status, `/api/v1/timers/${runningTimer.id}`)),
       h("div", { class: "row" }, ok, extend)
     );
     if (due && alerted !== runningTimer.dueAt && document.visibilityState === "visible") {
@@ -273,18 +277,22 @@ async function drawCard(card) {
       alertGuard();
     }
   } else {
+    // A redraw keeps what the guard was typing or had chosen.
+    const oldTask = card.querySelector("#alone-task");
+    const oldMinutes = card.querySelector("#alone-minutes");
     const task = h("input", { id: "alone-task", type: "text", maxlength: "200", placeholder: t("alone_timer_task_placeholder") });
+    if (oldTask) task.value = oldTask.value;
+    const chosen = oldMinutes ? Number(oldMinutes.value) : 15;
     const minutes = h(
       "select",
       { id: "alone-minutes" },
-      ...TIMER_MINUTES.map((n) => h("option", { value: String(n), selected: n === 15 }, String(n)))
+      ...TIMER_MINUTES.map((n) => h("option", { value: String(n), selected: n === chosen }, String(n)))
     );
     const start = h("button", { type: "button", class: "big", id: "alone-timer-start" }, t("alone_timer_start"));
     start.addEventListener("click", async () => {
       start.disabled = true;
       prepareSound(); // the tap that lets the phone sound when the timer runs out
       await startTimer(shift, task.value.trim(), Number(minutes.value));
-      redraw();
     });
     parts.push(
       h("div", { class: "field" }, h("label", { for: "alone-task" }, t("alone_timer_task")), task),
@@ -298,11 +306,10 @@ async function drawCard(card) {
     end.addEventListener("click", async () => {
       end.disabled = true;
       await endNoCoverage(shift, runningWindow);
-      redraw();
     });
     parts.push(
       h("p", { class: "alone-window", id: "alone-window-line" }, t("alone_no_coverage_running", { time: formatTime(runningWindow.endsAt) })),
-      knowsLine(await serverKnows(runningWindow)),
+      knowsLine(serverKnows(status, `/api/v1/no-coverage/${runningWindow.id}`)),
       end
     );
   } else {
@@ -311,39 +318,46 @@ async function drawCard(card) {
       button.addEventListener("click", async () => {
         button.disabled = true;
         await startNoCoverage(shift, n);
-        redraw();
       });
       return button;
     });
     parts.push(h("p", { class: "muted" }, t("alone_no_coverage")), h("div", { class: "row alone-window-buttons" }, ...buttons));
   }
+  const focused = document.activeElement && card.contains(document.activeElement) ? document.activeElement.id : null;
   card.replaceChildren(...parts.filter(Boolean));
   card.hidden = false;
+  if (focused) card.querySelector(`#${focused}`)?.focus();
   keepTicking(Boolean(runningTimer || runningWindow));
 }
 
-function redraw() {
+// Cards on home screens drawn (a card is drawn before its screen is put on the page, and
+// forgotten once it was on the page and left it).
+const shown = new WeakSet();
+
+function redraw(status = currentStatus()) {
+  if (!status || !(TIMER_KEY in status.values)) return; // the snapshot with the card's keys is on its way
   for (const card of [...cards]) {
-    if (!card.isConnected) cards.delete(card);
-    else drawCard(card);
+    if (card.isConnected) shown.add(card);
+    if (!card.isConnected && shown.has(card)) cards.delete(card);
+    else drawCard(card, status);
   }
 }
 
 /** While a timer or window runs and the app is in the foreground: redraw every few seconds. */
 function keepTicking(on) {
-  if (on && !ticking) ticking = setInterval(redraw, 5000);
+  if (on && !ticking) ticking = setInterval(() => redraw(), 5000);
   if (!on && ticking) {
     clearInterval(ticking);
     ticking = null;
   }
 }
 
-onOutboxChange(() => redraw());
+watchStatus(redraw, STATE_KEYS);
 
 addHomeExtension((container, ctx) => {
   if (!ctx.user) return;
   const card = h("section", { class: "card alone-card", id: "alone-card", "aria-label": t("alone_title"), hidden: true });
   container.append(card);
   cards.add(card);
-  drawCard(card);
+  redraw();
 });

@@ -9,10 +9,9 @@ import * as api from "./api.js";
 import { deleteValue, getValue, setValue } from "./db.js";
 import { language, setLanguage, t, unsentCounterText } from "./i18n.js";
 import { keepOffsets } from "./nights.js";
-import { onOutboxChange, unsentSummary } from "./outbox.js";
+import { currentStatus, watchStatus } from "./outbox.js";
 import { placeDeliveredCheckin } from "./records.js";
 import * as sync from "./sync.js";
-import { coalesce } from "./ui.js";
 import * as homeScreen from "./screen-home.js";
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
 // The cards of rounds, resident information and safety walks load once the first screen is
@@ -128,13 +127,10 @@ async function onLoggedIn(me) {
 
 // --- top bar -----------------------------------------------------------------------------
 
-let unsentAsked = 0;
-
-async function updateUnsent() {
+/** The top bar's counter, from the outbox's status (outbox.js: one snapshot for every screen). */
+function updateUnsent(summary = currentStatus()) {
   const element = document.getElementById("unsent");
-  const mine = ++unsentAsked;
-  const summary = await unsentSummary();
-  if (mine !== unsentAsked) return; // a newer count is on its way
+  if (!summary) return; // the first snapshot is on its way
   element.textContent = unsentCounterText(summary);
   // data-count: outbox entries (requests), data-records / data-photos: what waits to be sent,
   // data-attention: what the server refused and only the guard can move (never "osänd").
@@ -293,7 +289,7 @@ async function start() {
     checkSession();
   });
   window.addEventListener("offline", updateNetState);
-  onOutboxChange(coalesce(updateUnsent));
+  watchStatus(updateUnsent);
   sync.onDelivered(placeDeliveredCheckin);
   // A screen that needs the newest sites document now (handover.js, at "Starta pass").
   window.addEventListener("sites-wanted", () => refreshSites());

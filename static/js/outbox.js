@@ -49,6 +49,7 @@ try {
   channel = new BroadcastChannel("nattpatrull-outbox");
   channel.onmessage = (event) => {
     for (const fn of listeners) fn(event.data);
+    refreshStatus();
   };
 } catch (_) {
   // no BroadcastChannel: single-tab updates only
@@ -73,6 +74,7 @@ export function notifyChanged(change = { added: false }) {
     }
   }
   if (channel) channel.postMessage(change);
+  return refreshStatus();
 }
 
 /** Call fn() whenever the outbox changes (in this tab or another). Returns an unsubscribe. */
@@ -151,7 +153,10 @@ export function get(id) {
  * {records, photos, attention, entries, attentionIds}: `entries` is every outbox entry.
  */
 export async function unsentSummary() {
-  const entries = await transaction("outbox", "readonly", (s) => s.outbox.getAll());
+  return summarize(await transaction("outbox", "readonly", (s) => s.outbox.getAll()));
+}
+
+function summarize(entries) {
   const refused = new Set(entries.filter((e) => e.state === "needs_attention").map((e) => e.id));
   const withRefused = (e) => refused.has(e.id) || (e.kind === "photo" && refused.has(e.dependsOn));
   const waiting = entries.filter((e) => !withRefused(e));
@@ -168,6 +173,83 @@ export async function unsentSummary() {
     attentionIds: attention.map((e) => e.id),
     entries: entries.length,
   };
+}
+
+// --- the status, computed in one place ---------------------------------------------------------
+// The top bar, the home line and the alone card draw from one snapshot (the outbox and the kv
+// keys the screens named, read in ONE transaction), handed to every listener in one task, so
+// no screen says "sent" beside one that says "waiting". A change reads anew at once, never
+// after a timer; record() resolves once its entries are counted on screen.
+
+const statusKeys = new Set();
+const statusListeners = new Set();
+let status = null;
+let statusRun = null;
+let statusAgain = false;
+
+/**
+ * fn(status) now (if known) and after every change, in any tab. status = unsentSummary()'s
+ * fields + {ids, urls (Sets of the entries'), values: {key: kv value} for `keys`}.
+ */
+export function watchStatus(fn, keys = []) {
+  let fresh = false;
+  for (const key of keys) {
+    if (!statusKeys.has(key)) fresh = true;
+    statusKeys.add(key);
+  }
+  statusListeners.add(fn);
+  if (status && !fresh) fn(status);
+  refreshStatus();
+  return () => statusListeners.delete(fn);
+}
+
+/** The last snapshot handed to the listeners (null before the first). */
+export function currentStatus() {
+  return status;
+}
+
+async function readStatus() {
+  const keys = [...statusKeys];
+  return transaction(["outbox", "kv"], "readonly", async (s) => {
+    const entries = await s.outbox.getAll();
+    const values = {};
+    for (const key of keys) values[key] = (await s.kv.get(key)) ?? null;
+    return {
+      ...summarize(entries),
+      ids: new Set(entries.map((e) => e.id)),
+      urls: new Set(entries.map((e) => e.url)),
+      values,
+    };
+  });
+}
+
+/** A new snapshot to every listener; resolves once one read after this call is drawn. */
+export function refreshStatus() {
+  if (statusRun) {
+    statusAgain = true;
+    return statusRun;
+  }
+  statusRun = (async () => {
+    try {
+      do {
+        statusAgain = false;
+        const next = await readStatus();
+        status = next;
+        for (const fn of statusListeners) {
+          try {
+            fn(next);
+          } catch (error) {
+            console.error(error);
+          }
+        }
+      } while (statusAgain);
+    } catch (error) {
+      console.error(error);
+    } finally {
+      statusRun = null;
+    }
+  })();
+  return statusRun;
 }
 
 /**

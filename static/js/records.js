@@ -88,7 +88,8 @@ export function isOpen(shift) {
  *
  * `located` (a promise of {lat, lon, accuracy_m}, see geo.js; never awaited by the caller):
  * the entries with `position: true` are saved marked and get the position when it comes, or
- * go without it after `waitMs`. Resolves as soon as the record is saved, never later.
+ * go without it after `waitMs`. Resolves as soon as the record is saved and the phone's status
+ * line counts it (one read of the outbox), never later.
  */
 export function record(build, options = {}) {
   return write((stores, present, at) => build({ kv: stores.kv, log: stores.log }, present, at), options);
@@ -120,9 +121,12 @@ async function write(build, { located = null, waitMs = POSITION_WAIT_MS } = {}) 
     return { entries, log: plan.log || null };
   });
   // Tell the counter and the sync engine (outbox.js listeners).
-  notifyChanged({ added: true });
+  const shown = notifyChanged({ added: true });
   const waiting = result.entries.filter((e) => e.positionDue).map((e) => e.id);
   if (waiting.length) awaitPosition(waiting, result.log && result.log.id, located, positionDue);
+  // The status that holds these entries is on screen before the caller draws anything more:
+  // nothing says "Allt skickat" after a record was saved (outbox.js, the status).
+  await shown;
   return result;
 }
 

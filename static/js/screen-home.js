@@ -9,11 +9,11 @@
 
 import { getValue } from "./db.js";
 import { formatTime, photosSuffix, t } from "./i18n.js";
-import { onOutboxChange, unsentSummary } from "./outbox.js";
+import { unsentSummary, watchStatus } from "./outbox.js";
 import { areaChoice, startButton as areaStartButton } from "./needs-shift.js";
 import { currentShift, isOpen } from "./records.js";
 import { sendNow } from "./sync.js";
-import { coalesce, h, notice } from "./ui.js";
+import { h, notice } from "./ui.js";
 
 export const NAME = "home";
 
@@ -67,11 +67,8 @@ export async function render(container, ctx) {
     attentionText,
     h("a", { href: "/log?show=attention", class: "button danger", "data-nav": true, id: "home-attention-open" }, t("attention_open"))
   );
-  let asked = 0;
-  const updateUnsent = async () => {
-    const mine = ++asked;
-    const { records, photos, attention } = await unsentSummary();
-    if (mine !== asked) return; // a newer count is on its way
+  // From the outbox's status (outbox.js): the same snapshot as the top bar and the alone card.
+  const updateUnsent = ({ records, photos, attention }) => {
     const params = { n: records, photos: photosSuffix(photos) };
     unsentLine.textContent = !records && !photos
       ? t(attention ? "nothing_waiting" : "all_sent")
@@ -80,9 +77,7 @@ export async function render(container, ctx) {
     attentionText.textContent = attention === 1 ? t("attention_home_one") : t("attention_home_many", { n: attention });
     attentionBox.hidden = !attention;
   };
-  // Listen first, then read: a change between the two is never missed.
-  const stopWatching = onOutboxChange(coalesce(updateUnsent));
-  updateUnsent();
+  const stopWatching = watchStatus(updateUnsent);
 
   // "Starta pass" in the chosen area (a guard with several areas picks one, offline too).
   const choice = open ? null : await areaChoice();

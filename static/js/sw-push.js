@@ -4,7 +4,8 @@
  * push handlers live in the one worker whose scope is the whole site.
  *
  * - push: shows the notification the server sent (JSON: type, title, body, url, tag, id);
- *   an SOS vibrates hard and stays until touched. Open windows of the app hear about it too
+ *   an alarm (an SOS, a "Jag är OK" timer that ran out, a silence: ALARM_TYPES) vibrates hard,
+ *   each in its own rhythm, and stays until touched. Open windows of the app hear about it too
  *   ({type: "push", payload}) so they can refresh tasks or the SOS list at once.
  * - notificationclick: focuses a window of the app already showing that page (or asks an open
  *   one to go there), else opens a new window. Only our own origin is ever opened.
@@ -16,6 +17,9 @@
 const PUSH_ICON = "/static/icons/icon-192.png";
 const PUSH_VIBRATION = {
   sos: [500, 200, 500, 200, 500, 200, 1000],
+  // The server's alarms for a guard (patrol.alarms): as hard as an SOS, told apart by feel.
+  timer: [500, 200, 500, 200, 1000, 200, 1000],
+  silence: [1000, 300, 1000, 300, 1000],
   sos_ack: [200, 100, 200],
   acute: [300, 150, 300, 150, 300],
   dispatch: [200, 100, 200],
@@ -40,20 +44,24 @@ function patrolPushData(event) {
   }
 }
 
+// Alarms about a guard: they stay on screen until someone touches them.
+const ALARM_TYPES = new Set(["sos", "timer", "silence"]);
+
 async function patrolShowPush(data) {
   const type = data.type || "message";
-  const urgent = type === "sos" || type === "acute";
+  const alarm = ALARM_TYPES.has(type);
+  const urgent = alarm || type === "acute";
   const options = {
     body: data.body || "",
     icon: PUSH_ICON,
     badge: PUSH_ICON,
     data: { url: data.url || "/", type, id: data.id || null },
     timestamp: Date.now(),
-    requireInteraction: type === "sos",
+    requireInteraction: alarm,
   };
   if (data.tag) {
     options.tag = data.tag;
-    options.renotify = urgent; // a repeated SOS must ring again, not replace silently
+    options.renotify = urgent; // a repeated alarm (its escalation) must ring again, not replace silently
   }
   if (PUSH_VIBRATION[type]) options.vibrate = PUSH_VIBRATION[type];
   await self.registration.showNotification(data.title || "Nattpatrull", options);

@@ -199,3 +199,85 @@ def test_a_guard_with_two_areas_picks_one_at_starta_pass_offline(live_server, li
         context.close()
     with live_app.app_context():
         assert db.session.scalars(sa.select(Shift.area_id)).all() == [other_id]
+
+
+# Every moment the page shows, the alone card's "Väntar på nät" beside a status line that says
+# everything is sent is kept (a MutationObserver sees the DOM after each task, before paint).
+CLAIMS = """
+window.__claims = [];
+const sentClaim = () => {
+  const top = document.getElementById("unsent");
+  const home = document.getElementById("home-unsent");
+  const said = [];
+  if (top && top.textContent.trim() === "Allt skickat") said.push("top: Allt skickat");
+  if (home && home.textContent.trim() === "Allt är skickat till servern.") said.push("home: Allt är skickat");
+  return said;
+};
+new MutationObserver(() => {
+  const waiting = [...document.querySelectorAll('#alone-card .alone-known[data-known="no"]')];
+  if (!waiting.length) return;
+  for (const claim of sentClaim()) {
+    const last = window.__claims[window.__claims.length - 1];
+    if (last !== claim) window.__claims.push(claim);
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+"""
+
+
+def test_nothing_says_sent_while_a_timer_or_no_coverage_waits_for_the_network(
+    live_server, live_app, browser
+):
+    """Issue 23 follow-up: the card said "Väntar på nät – gå inte in än" while the top bar still
+    said "Allt skickat" (its count came 150 ms later, from a coalescing timer; longer where the
+    phone slows timers). The counters and the card now draw from one snapshot of the outbox."""
+    import sqlalchemy as sa
+
+    from patrol.alarms.models import CheckinTimer, NoCoverage
+    from patrol.db import db
+
+    context = guard_context(browser)
+    context.add_init_script(STUBS)
+    context.add_init_script(CLAIMS)
+    page = context.new_page()
+    card = page.locator("#alone-card")
+    try:
+        login(page, live_server.url)
+        start_shift(page)
+        wait_until_all_sent(page)
+        expect(card).to_be_visible()
+        go_offline(context, page)
+        page.locator("#alone-task").fill("Källaren, Jespersgatan 6")
+        page.locator("#alone-minutes").select_option("5")
+        page.locator("#alone-timer-start").click()
+        expect(card.locator(".alone-known")).to_have_text("Väntar på nät – gå inte in än")
+        expect(page.locator("#unsent")).to_have_text("1 osänd")
+        assert page.evaluate("() => window.__claims") == []
+        card.locator('[data-minutes="20"]').click()
+        expect(card.locator(".alone-known")).to_have_text(["Väntar på nät – gå inte in än"] * 2)
+        expect(page.locator("#unsent")).to_have_text("2 osända")
+        expect(page.locator("#home-unsent")).to_have_text("2 registreringar väntar på att skickas.")
+        card.evaluate("(card) => card.scrollIntoView()")
+        page.screenshot(path="/work/shots/alonefix/alone-waiting-offline.png")
+        go_online(context, page)
+        page.get_by_role("button", name="Skicka nu").click()
+        wait_until_all_sent(page)
+        expect(card.locator(".alone-known")).to_have_text(["Servern vet ✓"] * 2)
+        card.evaluate("(card) => card.scrollIntoView()")
+        page.screenshot(path="/work/shots/alonefix/alone-known-online.png")
+        # "+10 min" offline: waiting again, and said so everywhere, until it is sent.
+        go_offline(context, page)
+        page.locator("#alone-extend").click()
+        expect(card.locator(".alone-known").first).to_have_text("Väntar på nät – gå inte in än")
+        expect(page.locator("#unsent")).to_have_text("1 osänd")
+        go_online(context, page)
+        page.get_by_role("button", name="Skicka nu").click()
+        wait_until_all_sent(page)
+        expect(card.locator(".alone-known")).to_have_text(["Servern vet ✓"] * 2)
+        assert page.evaluate("() => window.__claims") == []
+    finally:
+        context.close()
+    with live_app.app_context():
+        [timer] = db.session.scalars(sa.select(CheckinTimer)).all()
+        assert timer.task == "Källaren, Jespersgatan 6" and timer.minutes == 10
+        [window] = db.session.scalars(sa.select(NoCoverage)).all()
+        assert window.minutes == 20 and window.ended_at is None

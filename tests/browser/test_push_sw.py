@@ -84,6 +84,29 @@ def test_push_shows_the_sos_notification_and_click_opens_its_screen(app_page, li
     wait_for_notifications(page, worker, "sos-1b0c", count=0)
 
 
+def test_timer_and_silence_alarms_ring_like_an_sos_each_in_its_own_rhythm(app_page):
+    """The server's alarms have their own push kinds (`timer`, `silence`): shown with their
+    Swedish title, kept on screen until touched, vibrating as hard as an SOS but told apart."""
+    page, worker = app_page
+    shown = {}
+    for kind, title in (
+        ("timer", "Jag är OK-timern gick ut: Väktare Demo"),
+        ("silence", "Tystnadslarm: Väktare Demo"),
+        ("sos", "SOS: Väktare Demo behöver hjälp"),
+    ):
+        tag = f"sos-{kind}-7f3a"
+        worker.evaluate(
+            PUSH_JS,
+            {"type": kind, "title": title, "body": "x", "url": "/push/alerts", "tag": tag},
+        )
+        (shown[kind],) = wait_for_notifications(page, worker, tag)
+        assert shown[kind]["title"] == title and shown[kind]["data"]["type"] == kind
+        assert shown[kind]["requireInteraction"] is True
+        assert shown[kind]["vibrate"] and shown[kind]["vibrate"][0] >= 500
+    patterns = {tuple(n["vibrate"]) for n in shown.values()}
+    assert len(patterns) == 3, "each alarm has its own rhythm"
+
+
 def test_push_on_the_same_screen_is_handed_to_the_page(app_page):
     page, worker = app_page
     page.evaluate(
