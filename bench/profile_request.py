@@ -79,7 +79,7 @@ PARTS = (
     ("    checkpoint (SELECT)", ".py", "resolve_checkpoint"),
     ("    put_record (INSERT + COMMIT)", "patrol/sync.py", "put_record"),
     ("      COMMIT in the driver", "sqlalchemy/engine/default.py", "do_commit"),
-    ("    photo: read the body", "patrol/reports/api.py", "read_body"),
+    ("    photo: read and hash the body", "patrol/reports/uploads.py", "read_body"),
     ("    photo: sha256", "~", "<built-in method _hashlib.openssl_sha256>"),
     ("    photo: check and clean", "patrol/reports/images.py", "clean_photo"),
     ("      decode (Pillow)", "PIL/ImageFile.py", "load"),
