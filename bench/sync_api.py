@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -247,7 +248,7 @@ class AppUnderTest:
         status, _ = self.client.request(
             "PUT",
             f"/api/v1/shifts/{self.shift_id}",
-            json.dumps({"started_at": "2026-11-23T20:00:00+01:00"}).encode(),
+            json.dumps({"started_at": SHIFT_STARTED}).encode(),
             JSON_HEADERS,
         )
         assert status == 201, status
@@ -268,7 +269,7 @@ class AppUnderTest:
                 "property_id": self.property_id,
                 "category": "graffiti",
                 "level": "preventive",
-                "occurred_at": "2026-11-23T21:30:00+01:00",
+                "occurred_at": RECORDED_AT,
                 "photo_ids": photo_ids,
             }
             status, _ = self.client.request(
@@ -286,6 +287,11 @@ class AppUnderTest:
 
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+# A shift open now, as a guard's is while the phone sends: every write then also marks the
+# open shift heard (the silence alarm), as it does on a real night.
+_NOW = datetime.now(UTC)
+SHIFT_STARTED = (_NOW - timedelta(hours=1)).isoformat()
+RECORDED_AT = (_NOW - timedelta(minutes=30)).isoformat()
 
 
 def checkin_body(shift_id: str, token: str) -> bytes:
@@ -294,7 +300,7 @@ def checkin_body(shift_id: str, token: str) -> bytes:
             "shift_id": shift_id,
             "checkpoint_token": token,
             "method": "qr",
-            "occurred_at": "2026-11-23T21:00:00+01:00",
+            "occurred_at": RECORDED_AT,
             "lat": 55.5871,
             "lon": 13.0147,
             "accuracy_m": 9.0,

@@ -34,10 +34,22 @@ class LineFormatter(logging.Formatter):
     def __init__(self, kind: str):
         super().__init__()
         self.kind = kind
+        # (whole second, its text): a line per request formats the date once a second.
+        self._second: tuple[int, str] = (-1, "")
+
+    def time_text(self, created: float) -> str:
+        """`created` as ISO 8601 UTC to the millisecond, as datetime.isoformat writes it."""
+        moment = datetime.fromtimestamp(created, UTC)
+        second = int(created)
+        cached, text = self._second
+        if cached != second:
+            text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = (second, text)
+        return f"{text}.{moment.microsecond // 1000:03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         fields = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": self.time_text(record.created),
             "level": record.levelname.lower(),
             "event": record.getMessage(),
             **getattr(record, "fields", {}),
@@ -47,7 +59,7 @@ class LineFormatter(logging.Formatter):
         if self.kind == "json":
             return json.dumps(fields, ensure_ascii=False, default=str)
         text = " ".join(
-            f"{key}={json.dumps(value, ensure_ascii=False) if isinstance(value, str) and (' ' in value or not value) else value}"
+            f"{key}={json.dumps(value, ensure_ascii=False) if value.__class__ is str and (' ' in value or not value) else value}"
             for key, value in fields.items()
             if key != "traceback"
         )
@@ -93,7 +105,15 @@ def init_app(app: Flask) -> None:
         }
         if g.get("request_id"):
             response.headers["X-Request-ID"] = g.request_id
-        requests_log.info("request", extra={"fields": fields})
+        if requests_log.isEnabledFor(logging.INFO):
+            # The record made directly: `info()` would look for its caller in the stack on
+            # every request, for a file and line this line never shows.
+            requests_log.handle(
+                requests_log.makeRecord(
+                    requests_log.name, logging.INFO, "", 0, "request", (), None,
+                    extra={"fields": fields},
+                )
+            )  # fmt: skip
         if "patrol_metrics" in app.extensions:
             app.extensions["patrol_metrics"](
                 rule, request.method, response.status_code, fields["ms"]

@@ -497,3 +497,47 @@ def test_two_passes_racing_over_one_silence_raise_one_alarm_and_one_push_each(
     # Raised once, it stays one alarm at the next passes too.
     run_rules(seeded, 46)
     assert len(alarms(seeded, "silence")) == 1
+
+
+def test_a_record_carries_its_sign_of_life_in_its_own_commit(seeded, guard):
+    """A check-in marks the guard's open shift heard in the check-in's own transaction: one
+    durable commit per record, not a second one after it. A refused record (nothing of its
+    own committed) is still heard, on a connection of its own."""
+    from patrol.db import engine_of
+    from patrol.shifts.models import Shift
+    from patrol.sites.models import Checkpoint
+
+    shift_id = start_shift(guard)
+    with seeded.app_context():
+        code = db.session.scalar(sa.select(Checkpoint.short_code).order_by(Checkpoint.id))
+    commits = []
+
+    def committed(connection) -> None:
+        commits.append(connection)
+
+    sa.event.listen(engine_of(seeded), "commit", committed)
+
+    def last_heard() -> datetime | None:
+        with seeded.app_context():
+            return db.session.get(Shift, uuid.UUID(shift_id)).last_heard_at
+
+    def check_in(minutes: int, checkpoint_code: str) -> int:
+        commits.clear()
+        at(seeded, minutes)
+        body = {
+            "shift_id": shift_id,
+            "checkpoint_code": checkpoint_code,
+            "method": "code",
+            "occurred_at": (T0 + timedelta(minutes=minutes)).isoformat(),
+        }
+        return guard.put(f"/api/v1/checkins/{uuid.uuid4()}", json=body).status_code
+
+    try:
+        assert check_in(10, code) == 201
+        assert len(commits) == 1
+        assert last_heard() == T0 + timedelta(minutes=10)
+        assert check_in(20, "NO-SUCH-CODE") == 422
+        assert len(commits) == 1  # the mark alone
+        assert last_heard() == T0 + timedelta(minutes=20)
+    finally:
+        sa.event.remove(engine_of(seeded), "commit", committed)

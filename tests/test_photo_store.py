@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import types
 import uuid
 import zipfile
 from pathlib import Path
@@ -19,12 +20,13 @@ from PIL import Image
 
 from patrol.config import ROOT
 from patrol.db import db
+from patrol.handover.models import HandoverPhoto
 from patrol.reports import storage
 from patrol.reports.images import jpeg_is_whole
 from patrol.reports.models import Photo, PhotoBlob
 from patrol.sites.models import Property
-from tests.factories import new_id, put_photo, put_report, start_shift
-from tests.support.images import jpeg_bytes
+from tests.factories import START, new_id, put_photo, put_report, start_shift
+from tests.support.images import digest, jpeg_bytes
 
 
 def noisy_jpeg(**save) -> bytes:
@@ -334,3 +336,60 @@ def test_export_person_takes_photos_from_the_database_store(guard, new_report, s
     assert "1 photo files" in result.output
     with zipfile.ZipFile(output) as archive:
         assert archive.read(f"photos/{photo_id}.jpg") == data
+
+
+@pytest.mark.parametrize("kind", ["report", "handover"])
+def test_report_and_handover_photos_are_stored_by_the_same_core(
+    kind, guard, new_report, seeded, monkeypatch
+):
+    """Both uploads go through one `store_photo` (patrol/reports/uploads.py): the store gets
+    the digest the route verified for a body kept byte for byte (it never hashes the photo
+    again), the row and the bytes agree, a photo sent again is 200 and other bytes under its
+    id 409, with nothing more stored. Catches the two routes drifting apart."""
+    use_store(seeded, "database")
+    hashed = []
+    real_sha256 = hashlib.sha256
+
+    def counting_sha256(data=b"", **kwargs):
+        hashed.append(len(data))
+        return real_sha256(data, **kwargs)
+
+    # What the store module hashes (only it: the route and this test hash as ever).
+    monkeypatch.setattr(storage, "hashlib", types.SimpleNamespace(sha256=counting_sha256))
+    if kind == "report":
+        report_id, (photo_id,) = new_report()
+        url = f"/api/v1/reports/{report_id}/photos/{photo_id}"
+    else:
+        shift_id = start_shift(guard)
+        ended = guard.put(
+            f"/api/v1/shifts/{shift_id}",
+            json={
+                "started_at": START,
+                "ended_at": "2026-11-24T04:00:00+01:00",
+                "note": "Porten stänger inte.",
+            },
+        )
+        assert ended.status_code == 200, ended.json
+        photo_id = new_id()
+        url = f"/api/v1/shifts/{shift_id}/handover/photos/{photo_id}"
+    data = jpeg_bytes(800, 600)
+
+    def put(body: bytes):
+        headers = {"Content-Type": "image/jpeg", "Content-Digest": digest(body)}
+        return guard.put(url, data=body, headers=headers)
+
+    answer = put(data)
+    assert answer.status_code == 201, answer.json
+    assert len(data) not in hashed  # the verified digest went to the store with the bytes
+    with seeded.app_context():
+        blob = db.session.get(PhotoBlob, stored_key(kind, photo_id))
+        assert blob.data == data and blob.sha256 == hashlib.sha256(data).hexdigest()
+    keys = blob_keys(seeded)
+    assert put(data).status_code == 200
+    assert put(jpeg_bytes(800, 600, (0, 0, 99))).status_code == 409
+    assert blob_keys(seeded) == keys and stored_files(seeded) == []
+
+
+def stored_key(kind: str, photo_id: str) -> str:
+    model = Photo if kind == "report" else HandoverPhoto
+    return db.session.get(model, uuid.UUID(photo_id)).storage_key

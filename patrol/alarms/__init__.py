@@ -12,13 +12,25 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    import sqlalchemy as sa
+
     from patrol.alarms import api
-    from patrol.alarms.actions import ALARMS_JOB, alarm_secret, heard_after_request
+    from patrol.alarms.actions import (
+        ALARMS_JOB,
+        alarm_secret,
+        heard_after_request,
+        heard_committed,
+        heard_in_commit,
+    )
     from patrol.schedule.rules import register
     from patrol.webhooks.deliveries import register_target
 
     app.register_blueprint(api.bp)
     # Any record a guard's phone sends counts as a sign of life (the silence rule).
+    # The request's own commit carries the mark; alone only when nothing committed.
+    sessions = app.extensions["patrol_db"][1]
+    sa.event.listen(sessions, "before_commit", heard_in_commit)
+    sa.event.listen(sessions, "after_commit", heard_committed)
     app.after_request(heard_after_request)
     register(ALARMS_JOB)
     # The alarm receiver's deliveries are signed with PATROL_ALARM_WEBHOOK_SECRET.

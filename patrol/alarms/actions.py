@@ -70,37 +70,79 @@ def mark_heard(guard_id: int, now: datetime | None = None) -> None:
     db.session.commit()
 
 
+# The UPDATE that marks a guard's open shifts heard, built once with bound parameters.
+HEARD = (
+    sa.update(Shift)
+    .where(
+        Shift.guard_id == sa.bindparam("heard_guard_id"),
+        Shift.ended_at.is_(None),
+        Shift.started_at >= sa.bindparam("since"),
+    )
+    .values(last_heard_at=sa.bindparam("heard_at"))
+)
+
+
+def heard_guard_id() -> int | None:
+    """The user whose phone this request counts as heard: a write under /api/v1/ by a user
+    the request already loaded (never an anonymous request or an API token); else None."""
+    from flask import g, request
+
+    if request.method not in WRITE_METHODS or not request.path.startswith("/api/v1/"):
+        return None
+    user = g.get("_login_user")
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    identity = state.identity if state is not None else None
+    return identity[0] if identity else None
+
+
+def heard_params(guard_id: int) -> dict:
+    now = utcnow()
+    return {"heard_guard_id": guard_id, "since": now - OPEN_SHIFT_LIMIT, "heard_at": now}
+
+
+def heard_in_commit(session) -> None:
+    """`before_commit` of every session: a request's own commit carries the sign of life, so a
+    record costs one durable commit, not two (the mark used to be a transaction of its own
+    after every write). Flushed first, so a shift ended in this commit is not marked, as
+    before. `heard_after_request` writes the mark alone only when no commit carried it (a
+    refused record, a record sent again)."""
+    from flask import g, has_request_context
+
+    if not has_request_context() or g.get("phone_heard"):
+        return
+    guard_id = heard_guard_id()
+    if guard_id is None:
+        return
+    session.flush()
+    session.connection().execute(HEARD, heard_params(guard_id))
+    g.phone_heard_pending = True
+
+
+def heard_committed(_session) -> None:
+    """`after_commit`: the mark written in `heard_in_commit` is durable now."""
+    from flask import g, has_request_context
+
+    if has_request_context() and g.pop("phone_heard_pending", False):
+        g.phone_heard = True
+
+
 def heard_after_request(response):
     """`after_request`: any record a guard's phone sends (a write under /api/v1/) counts as a
-    sign of life, whatever the answer, unless the server itself failed.
+    sign of life, whatever the answer, unless the server itself failed. Usually the request's
+    own commit carried the mark (`heard_in_commit`); otherwise it is written here.
 
     Written on a connection of its own, never through the request's session (which a view may
     have left needing a rollback), and only for a user the request already loaded."""
-    from flask import g, request
+    from flask import g
 
-    if (
-        request.method not in WRITE_METHODS
-        or not request.path.startswith("/api/v1/")
-        or response.status_code >= 500
-    ):
+    if g.get("phone_heard") or response.status_code >= 500:
         return response
     try:
-        user = g.get("_login_user")
-        state = sa.inspect(user, raiseerr=False) if user is not None else None
-        identity = state.identity if state is not None else None
-        if not identity:
+        guard_id = heard_guard_id()
+        if guard_id is None:
             return response  # anonymous, or a token: no guard's phone
-        now = utcnow()
         with db.engine.begin() as connection:
-            connection.execute(
-                sa.update(Shift)
-                .where(
-                    Shift.guard_id == identity[0],
-                    Shift.ended_at.is_(None),
-                    Shift.started_at >= now - OPEN_SHIFT_LIMIT,
-                )
-                .values(last_heard_at=now)
-            )
+            connection.execute(HEARD, heard_params(guard_id))
     except Exception:  # a sign of life is never worth failing the guard's record for
         current_app.logger.exception("could not mark the phone heard")
     return response

@@ -9,21 +9,20 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from patrol.auth.roles import PATROL_ROLES
-from patrol.db import db, utcnow
+from patrol.db import db
 from patrol.errors import ApiError, field_error
 from patrol.handover.models import MAX_PHOTOS_PER_HANDOVER, HandoverPhoto, HandoverRead
 from patrol.handover.queries import IS_HANDOVER, may_read
 from patrol.handover.schemas import HandoverPhotoOut, HandoverReadIn, HandoverReadOut
 from patrol.openapi import documented
-from patrol.reports.images import EXTENSIONS, clean_photo, thumbnail_of
-from patrol.reports.storage import PhotoStoreUnavailable, photo_response, photo_store
-from patrol.reports.uploads import PHOTO_REQUEST, checked_upload
+from patrol.reports.images import clean_photo, thumbnail_of
+from patrol.reports.storage import photo_response
+from patrol.reports.uploads import PHOTO_REQUEST, checked_upload, store_photo
 from patrol.security import roles_required
 from patrol.shifts.models import Shift
-from patrol.sync import conflict, insert_statement, json_body, put_record
+from patrol.sync import conflict, json_body, put_record
 
 PHOTO_OUT_SCHEMA = HandoverPhotoOut()
 READ_IN_SCHEMA = HandoverReadIn()
@@ -66,43 +65,18 @@ def put_photo(shift_id: uuid.UUID, photo_id: uuid.UUID):
     clean = clean_photo(
         body, max_pixels=config["MAX_PHOTO_PIXELS"], thumbnail_edge=config["THUMBNAIL_EDGE"]
     )
-    # Next to the report photos in the same store; a hand-over photo is rare, so its
-    # thumbnail is made here, at once.
-    stem = f"handovers/{shift.id}/{photo_id}-{sha256[:16]}"
-    values = {
-        "id": photo_id,
-        "shift_id": shift.id,
-        "sha256": sha256,
-        "content_type": clean.content_type,
-        "width": clean.width,
-        "height": clean.height,
-        "bytes": len(clean.data),
-        "received_at": utcnow(),
-        "storage_key": f"{stem}.{EXTENSIONS[clean.content_type]}",
-        "thumbnail_key": f"{stem}.thumb.jpg",
-    }
-    thumbnail = clean.thumbnail or thumbnail_of(clean.data, config["THUMBNAIL_EDGE"])
-    store = photo_store()
-    items = [(values["storage_key"], clean.data), (values["thumbnail_key"], thumbnail)]
-    try:
-        # Files: written and synced before the row commits. Database: in the row's transaction.
-        store.save(*items)
-        db.session.connection().execute(insert_statement(HandoverPhoto), values)
-        db.session.commit()
-    except PhotoStoreUnavailable:
-        db.session.rollback()  # nothing stored: 503 + Retry-After, the phone keeps the photo
-        raise
-    except IntegrityError:
-        # The same photo raced in through another request: keep the winner's bytes.
-        db.session.rollback()
-        winner = db.session.get(HandoverPhoto, photo_id, populate_existing=True)
-        if winner is None:
-            raise
-        if store.name != "database" and winner.storage_key != values["storage_key"]:
-            for key, _data in items:
-                store.delete(key)
-        return same_photo_or_conflict(winner, shift.id, sha256)
-    return jsonify(PHOTO_OUT_SCHEMA.dump(HandoverPhoto(**values))), 201
+    photo, status = store_photo(
+        HandoverPhoto,
+        {"id": photo_id, "shift_id": shift.id},
+        # Next to the report photos in the same store.
+        stem=f"handovers/{shift.id}/{photo_id}-{sha256[:16]}",
+        clean=clean,
+        sha256=sha256,
+        # A hand-over photo is rare: its thumbnail is made here, at once.
+        thumbnail=clean.thumbnail or thumbnail_of(clean.data, config["THUMBNAIL_EDGE"]),
+        same=lambda existing: existing.shift_id == shift.id and existing.sha256 == sha256,
+    )
+    return jsonify(PHOTO_OUT_SCHEMA.dump(photo)), status
 
 
 def same_photo_or_conflict(existing: HandoverPhoto, shift_id: uuid.UUID, sha256: str):

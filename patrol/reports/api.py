@@ -8,26 +8,25 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from patrol.auth.roles import PATROL_ROLES
-from patrol.db import db, utcnow
+from patrol.db import db
 from patrol.errors import ApiError, field_error
 from patrol.openapi import documented
 from patrol.reports.actions import complete_thumbnail
 from patrol.reports.hooks import walk_night
-from patrol.reports.images import EXTENSIONS, clean_photo
+from patrol.reports.images import clean_photo
 from patrol.reports.models import IncidentDetails, Photo, Report
 from patrol.reports.schemas import PhotoOut, ReportIn, ReportOut
-from patrol.reports.storage import PhotoStoreUnavailable, photo_response, photo_store
-from patrol.reports.uploads import PHOTO_REQUEST, checked_upload
+from patrol.reports.storage import photo_response
+from patrol.reports.uploads import PHOTO_REQUEST, checked_upload, store_photo
 from patrol.security import require_owner_or_reviewer, roles_required
 from patrol.shifts.models import Shift
 from patrol.shifts.rules import check_within_shift, outside_assigned_areas, own_shift
 from patrol.signals import report_created
 from patrol.sites.models import Checkpoint, Property
-from patrol.sync import clock_flags, conflict, insert_statement, json_body, put_record, time_flags
+from patrol.sync import clock_flags, json_body, put_record, time_flags
 
 # Marshmallow schemas keep no per-call state: one instance each serves every request.
 REPORT_IN_SCHEMA = ReportIn()
@@ -209,59 +208,20 @@ def put_photo(report_id: uuid.UUID, photo_id: uuid.UUID):
     if str(photo_id) not in report.photo_ids:
         raise field_error("photo_id", gettext("This photo is not listed in the report."))
     body, sha256 = checked_upload()
-
-    # Insert first, as put_record does: a photo sent again (its answer was lost) fails on the
-    # primary key below and is compared then, so a new photo costs no extra read.
     clean = clean_photo(
         body, max_pixels=config["MAX_PHOTO_PIXELS"], thumbnail_edge=config["THUMBNAIL_EDGE"]
     )
-    stem = f"{report.id}/{photo_id}-{sha256[:16]}"
-    storage_key = f"{stem}.{EXTENSIONS[clean.content_type]}"
-    thumbnail_key = f"{stem}.thumb.jpg" if clean.thumbnail is not None else None
-    store = photo_store()
-    # Kept byte for byte: the store takes the digest verified above instead of hashing again.
-    items = [(storage_key, clean.data, sha256) if clean.unchanged else (storage_key, clean.data)]
-    if clean.thumbnail is not None:
-        items.append((thumbnail_key, clean.thumbnail))
-    values = {
-        "id": photo_id,
-        "report_id": report.id,
-        "sha256": sha256,
-        "content_type": clean.content_type,
-        "width": clean.width,
-        "height": clean.height,
-        "bytes": len(clean.data),
-        "taken_at": clean.taken_at,
-        "received_at": utcnow(),
-        "storage_key": storage_key,
-        "thumbnail_key": thumbnail_key,
-    }
-    try:
-        # Files: written and synced before the row commits. Database: in the row's transaction.
-        store.save(*items)
-        db.session.connection().execute(insert_statement(Photo), values)
-        db.session.commit()
-    except PhotoStoreUnavailable:
-        db.session.rollback()  # nothing stored: 503 + Retry-After (storage.store_unavailable)
-        raise
-    except IntegrityError:
-        # The same photo arrived before (or raced in through another request): keep the
-        # winner's bytes.
-        db.session.rollback()
-        existing = db.session.get(Photo, photo_id, populate_existing=True)
-        if existing is None:
-            raise
-        if store.name != "database" and existing.storage_key != storage_key:
-            for key, *_rest in items:
-                store.delete(key)
-        return same_photo_or_conflict(existing, report, sha256)
-    return jsonify(PHOTO_OUT_SCHEMA.dump(Photo(**values))), 201
-
-
-def same_photo_or_conflict(existing: Photo, report: sa.Row, sha256: str):
-    if existing.report_id == report.id and existing.sha256 == sha256:
-        return jsonify(PHOTO_OUT_SCHEMA.dump(existing)), 200
-    raise conflict()
+    photo, status = store_photo(
+        Photo,
+        {"id": photo_id, "report_id": report.id, "taken_at": clean.taken_at},
+        stem=f"{report.id}/{photo_id}-{sha256[:16]}",
+        clean=clean,
+        sha256=sha256,
+        # A JPEG kept byte for byte has its thumbnail made later (patrol/reports/actions.py).
+        thumbnail=clean.thumbnail,
+        same=lambda existing: existing.report_id == report.id and existing.sha256 == sha256,
+    )
+    return jsonify(PHOTO_OUT_SCHEMA.dump(photo)), status
 
 
 @bp.get("/api/v1/reports/<uuid:report_id>/photos/<uuid:photo_id>")

@@ -59,17 +59,15 @@ def clean_photo(body: bytes, *, max_pixels: int, thumbnail_edge: int) -> CleanPh
     width, height = image.size
     exif = image.getexif()
     orientation = exif.get(_EXIF_ORIENTATION, 1)
-    kept_jpeg = None
-    if content_type == "image/jpeg" and orientation == 1:
-        kept_jpeg, removed = strip_jpeg_metadata(body)
-        if kept_jpeg is not None and not removed:
-            kept_jpeg = body  # the same bytes: keep the body itself (no copy, digest known)
-    if kept_jpeg is not None:
+    layout = walk_jpeg(body) if content_type == "image/jpeg" and orientation == 1 else None
+    if layout is not None:
         # Kept byte for byte (less its metadata segments): nothing needs its pixels now. That
         # the file is whole is known from its structure, every segment and scan up to the end
-        # of image, without decoding; the thumbnail is made after the answer.
-        if not jpeg_is_whole(kept_jpeg):
+        # of image, read in the same single walk, without decoding; the thumbnail is made
+        # after the answer. Nothing removed: the body itself (no copy, its digest known).
+        if not layout.whole:
             raise damaged_image()
+        kept_jpeg = layout.kept(body) if layout.removed else body
         return CleanPhoto(
             data=kept_jpeg,
             content_type=content_type,
@@ -129,55 +127,100 @@ _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 _START_OF_FRAME = frozenset({*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC})
 
 
+@dataclass
+class JpegLayout:
+    """What one walk over a JPEG's markers found (`walk_jpeg`)."""
+
+    # (start, end) of the bytes a stripped copy leaves out: metadata segments, fill bytes.
+    dropped: list[tuple[int, int]]
+    # Just after the first image's EOI marker.
+    end: int
+    # Whether a metadata segment or anything after the first image is left out.
+    removed: bool
+    # A frame header, then at least one scan, every segment and scan complete up to the EOI.
+    whole: bool
+
+    def kept(self, data: bytes) -> bytes:
+        """The first image without its metadata segments and fill bytes."""
+        parts, at = [], 0
+        for start, stop in self.dropped:
+            parts.append(data[at:start])
+            at = stop
+        parts.append(data[at : self.end])
+        return b"".join(parts)
+
+
+def walk_jpeg(data: bytes) -> JpegLayout | None:
+    """One walk over every segment and entropy-coded scan of a JPEG's first image, up to its
+    EOI marker: what `strip_jpeg_metadata` leaves out and whether `jpeg_is_whole`. None for a
+    layout it does not understand (cut off inside a segment or a scan, no EOI, not a JPEG).
+
+    A metadata segment (APP1-APP15, COM) goes wherever it stands, between the scans of a
+    progressive JPEG too; whatever follows the first image (a multi-picture file's second
+    image with its own EXIF and GPS, any trailer) goes as well. Scan data runs until a marker
+    other than a stuffed 0xFF00, a restart marker or a fill byte (about one 0xFF byte in 256)."""
+    n = len(data)
+    if n < 4 or data[:2] != b"\xff\xd8":
+        return None
+    dropped: list[tuple[int, int]] = []
+    removed = False
+    i, frame, scans, ordered = 2, False, 0, True
+    while i + 1 < n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            dropped.append((i, i + 1))
+            i += 1
+            continue
+        if marker == 0xD9:  # EOI: the end of the first image (a trailer may follow)
+            return JpegLayout(
+                dropped=dropped,
+                end=i + 2,
+                removed=removed or i + 2 < n,
+                whole=ordered and frame and scans > 0,
+            )
+        if marker in _STANDALONE:
+            i += 2
+            continue
+        if i + 4 > n:
+            return None
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if length < 2 or i + 2 + length > n:
+            return None
+        if 0xE1 <= marker <= 0xEF or marker == 0xFE:
+            dropped.append((i, i + 2 + length))
+            removed = True
+        frame = frame or marker in _START_OF_FRAME
+        i += 2 + length
+        if marker != 0xDA:
+            continue
+        ordered = ordered and frame  # a scan before any frame header: not a whole JPEG
+        scans += 1
+        while True:
+            j = data.find(b"\xff", i)
+            if j < 0 or j + 1 >= n:
+                return None
+            following = data[j + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                i = j + 2
+            elif following == 0xFF:
+                i = j + 1
+            else:
+                break
+        i = j
+    return None
+
+
 def jpeg_is_whole(data: bytes) -> bool:
     """Whether a JPEG has all of its structure: SOI, a frame header, then segments and
     entropy-coded scans, each complete, up to an EOI marker at the end of the data.
 
     A file cut off anywhere (the failure a phone's interrupted upload or a broken camera
     write produces) lacks its EOI or ends inside a segment; this finds that by walking the
-    markers (about one 0xFF byte in 256 in scan data), without decoding a pixel."""
-    n = len(data)
-    if n < 4 or data[:2] != b"\xff\xd8":
-        return False
-    i, frame, scans = 2, False, 0
-    while i + 1 < n:
-        if data[i] != 0xFF:
-            return False
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte before a marker
-            i += 1
-            continue
-        if marker == 0xD9:  # EOI: whole when a frame and a scan came before (a trailer may follow)
-            return frame and scans > 0
-        if marker in _STANDALONE:
-            i += 2
-            continue
-        if i + 4 > n:
-            return False
-        length = int.from_bytes(data[i + 2 : i + 4], "big")
-        if length < 2 or i + 2 + length > n:
-            return False
-        frame = frame or marker in _START_OF_FRAME
-        i += 2 + length
-        if marker != 0xDA:
-            continue
-        # Entropy-coded data of a scan: runs until a marker other than a stuffed 0xFF00 or
-        # a restart marker.
-        if not frame:
-            return False
-        scans += 1
-        while True:
-            i = data.find(b"\xff", i)
-            if i < 0 or i + 1 >= n:
-                return False
-            following = data[i + 1]
-            if following == 0x00 or 0xD0 <= following <= 0xD7:
-                i += 2
-            elif following == 0xFF:
-                i += 1
-            else:
-                break
-    return False
+    markers, without decoding a pixel."""
+    layout = walk_jpeg(data)
+    return layout is not None and layout.whole
 
 
 def too_many_pixels(max_pixels: int) -> ApiError:
@@ -220,61 +263,12 @@ def thumbnail_of(data: bytes, edge: int) -> bytes:
 
 def strip_jpeg_metadata(data: bytes) -> tuple[bytes | None, bool]:
     """(the first image of a JPEG without any APP1-APP15 or COM segment, whether anything was
-    removed).
-
-    Walks every segment and every scan up to the first end-of-image marker, so a metadata
-    segment between the scans of a progressive JPEG goes as well as one before the first, and
-    whatever follows the end of the first image (the second image of a camera's multi-picture
-    file, with its own EXIF and GPS; any trailer) is dropped. The image data is copied as it
-    is. Returns (None, False) for a layout it does not understand: the caller re-encodes."""
-    if data[:2] != b"\xff\xd8":
+    removed), by `walk_jpeg`. The image data is copied as it is. Returns (None, False) for a
+    layout it does not understand: the caller re-encodes."""
+    layout = walk_jpeg(data)
+    if layout is None:
         return None, False
-    out = bytearray(b"\xff\xd8")
-    removed = False
-    i, n = 2, len(data)
-    while i + 1 < n:
-        if data[i] != 0xFF:
-            return None, False
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker == 0xD9:  # end of the first image: nothing after it is kept
-            out += b"\xff\xd9"
-            return bytes(out), removed or i + 2 < n
-        if marker in _STANDALONE:
-            out += data[i : i + 2]
-            i += 2
-            continue
-        if i + 4 > n:
-            return None, False
-        length = int.from_bytes(data[i + 2 : i + 4], "big")
-        if length < 2 or i + 2 + length > n:
-            return None, False
-        if 0xE1 <= marker <= 0xEF or marker == 0xFE:
-            removed = True
-        else:
-            out += data[i : i + 2 + length]
-        i += 2 + length
-        if marker != 0xDA:
-            continue
-        # The scan's entropy-coded data, copied up to the next marker that is not a stuffed
-        # 0xFF00, a restart marker or a fill byte.
-        start = i
-        while True:
-            j = data.find(b"\xff", i)
-            if j < 0 or j + 1 >= n:
-                return None, False
-            following = data[j + 1]
-            if following == 0x00 or 0xD0 <= following <= 0xD7:
-                i = j + 2
-            elif following == 0xFF:
-                i = j + 1
-            else:
-                break
-        out += data[start:j]
-        i = j
-    return None, False
+    return layout.kept(data), layout.removed
 
 
 def _taken_at(exif: Image.Exif) -> datetime | None:

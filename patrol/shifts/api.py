@@ -19,7 +19,7 @@ from patrol.shifts.rules import (
     check_within_shift,
     checkpoint_outside_areas,
     end_shift,
-    own_shift,
+    own_shift_and_checkpoint,
     presence_flags,
     resolve_checkpoint,
     shift_area,
@@ -128,8 +128,7 @@ def checkin_content(shift_id, checkpoint_id, data: dict) -> dict:
 @documented(request=CheckInIn, responses={200: CheckInOut, 201: CheckInOut}, summary="Check in")
 def put_checkin(checkin_id: uuid.UUID):
     data = CHECKIN_IN_SCHEMA.load(json_body())
-    shift = own_shift(data["shift_id"])
-    checkpoint, naming_flags = resolve_checkpoint(data)
+    shift, checkpoint, naming_flags = own_shift_and_checkpoint(data)
     check_within_shift(shift, data["occurred_at"])
     flags, distance = presence_flags(checkpoint, data)
     outside = checkpoint_outside_areas(checkpoint)

@@ -5,7 +5,8 @@ the supervisor should notice about it."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,7 +30,7 @@ SHIFT_FOR_RECORD = sa.select(
 # The user's areas (how many, and whether the checkpoint's property lies in one of them) come
 # with the checkpoint's row, as two scalar subqueries: one SELECT per check-in instead of two.
 _USER_AREAS = user_areas.c.user_id == sa.bindparam("user_id")
-CHECKPOINT_COLUMNS = sa.select(
+_CHECKPOINT_COLUMNS = (
     Checkpoint.id,
     Checkpoint.label,
     Checkpoint.property_id,
@@ -56,24 +57,58 @@ CHECKPOINT_COLUMNS = sa.select(
     .scalar_subquery()
     .label("inside_areas"),
 )
-CHECKPOINT_BY = {
-    "checkpoint_token": CHECKPOINT_COLUMNS.where(Checkpoint.token == sa.bindparam("value")),
-    "checkpoint_code": CHECKPOINT_COLUMNS.where(Checkpoint.short_code == sa.bindparam("value")),
-    "checkpoint_id": CHECKPOINT_COLUMNS.where(Checkpoint.id == sa.bindparam("value")),
+CHECKPOINT_COLUMNS = sa.select(*_CHECKPOINT_COLUMNS)
+_CHECKPOINT_WHERE = {
+    "checkpoint_token": Checkpoint.token == sa.bindparam("value"),
+    "checkpoint_code": Checkpoint.short_code == sa.bindparam("value"),
+    "checkpoint_id": Checkpoint.id == sa.bindparam("value"),
 }
+CHECKPOINT_BY = {field: CHECKPOINT_COLUMNS.where(on) for field, on in _CHECKPOINT_WHERE.items()}
 CHECKPOINT_BY_RETIRED_TOKEN = CHECKPOINT_COLUMNS.join(
     RetiredToken, RetiredToken.checkpoint_id == Checkpoint.id
 ).where(RetiredToken.token == sa.bindparam("value"))
 
+# A check-in's shift and checkpoint in one SELECT (one round trip instead of two): one row
+# whatever exists, from a one-row FROM with both outer-joined; a missing one reads as NULLs.
+_ONE_ROW = sa.select(sa.literal(1).label("one")).subquery("one_row")
+_SHIFT_COLUMNS = (
+    Shift.id.label("shift_id"),
+    Shift.guard_id.label("shift_guard_id"),
+    Shift.night.label("shift_night"),
+    Shift.started_at.label("shift_started_at"),
+    Shift.ended_at.label("shift_ended_at"),
+)
+SHIFT_AND_CHECKPOINT_BY = {
+    field: sa.select(*_SHIFT_COLUMNS, *_CHECKPOINT_COLUMNS).select_from(
+        _ONE_ROW.outerjoin(Shift, Shift.id == sa.bindparam("shift_id")).outerjoin(Checkpoint, on)
+    )
+    for field, on in _CHECKPOINT_WHERE.items()
+}
 
-def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> sa.Row:
-    """The caller's shift (id, guard_id, night, started_at, ended_at): unknown -> 422, another user's -> 403."""
-    shift = db.session.execute(SHIFT_FOR_RECORD, {"shift_id": shift_id}).first()
+
+class ShiftRef(NamedTuple):
+    """The columns of a shift a record is checked against (as SHIFT_FOR_RECORD reads them)."""
+
+    id: uuid.UUID
+    guard_id: int
+    night: date
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def checked_own_shift(shift: sa.Row | ShiftRef | None, field: str = "shift_id"):
+    """The caller's shift as given: unknown -> 422, another user's -> 403."""
     if shift is None:
         raise field_error(field, gettext("Unknown shift. Send the shift first."))
     if shift.guard_id != current_user.id:
         raise ApiError(403, gettext("This shift belongs to another guard."))
     return shift
+
+
+def own_shift(shift_id: uuid.UUID, field: str = "shift_id") -> sa.Row:
+    """The caller's shift (id, guard_id, night, started_at, ended_at): unknown -> 422, another user's -> 403."""
+    shift = db.session.execute(SHIFT_FOR_RECORD, {"shift_id": shift_id}).first()
+    return checked_own_shift(shift, field)
 
 
 def shift_area(shift_id: uuid.UUID, area_id: int | None) -> int | None:
@@ -142,6 +177,15 @@ METHOD_FOR_REFERENCE = {
 }
 
 
+def checkpoint_reference(data: dict) -> tuple[str, object]:
+    """Which field names the checkpoint (exactly one is given) and its value."""
+    if data["checkpoint_token"]:
+        return "checkpoint_token", data["checkpoint_token"]
+    if data["checkpoint_code"]:
+        return "checkpoint_code", data["checkpoint_code"].strip().upper()
+    return "checkpoint_id", data["checkpoint_id"]
+
+
 def resolve_checkpoint(data: dict) -> tuple[sa.Row, list[str]]:
     """The checkpoint named by the token, the typed code or the id (exactly one is given): its
     id, label, property_id, lat, lon, radius_m and active flag, and the caller's areas
@@ -149,15 +193,40 @@ def resolve_checkpoint(data: dict) -> tuple[sa.Row, list[str]]:
     flags the naming itself earns: a sticker's token replaced by "Byt QR-kod"
     (`retired_token`) and a checkpoint deactivated since the phone last synced
     (`inactive_checkpoint`). Both are accepted, never refused: the guard was there."""
-    flags = []
-    if data["checkpoint_token"]:
-        field, value = "checkpoint_token", data["checkpoint_token"]
-    elif data["checkpoint_code"]:
-        field, value = "checkpoint_code", data["checkpoint_code"].strip().upper()
-    else:
-        field, value = "checkpoint_id", data["checkpoint_id"]
+    field, value = checkpoint_reference(data)
     params = {"value": value, "user_id": current_user.id}
-    checkpoint = db.session.execute(CHECKPOINT_BY[field], params).first()
+    found = db.session.execute(CHECKPOINT_BY[field], params).first()
+    return checked_checkpoint(found, field, params, data)
+
+
+def own_shift_and_checkpoint(data: dict) -> tuple[ShiftRef, sa.Row, list[str]]:
+    """`own_shift(data["shift_id"])` and `resolve_checkpoint(data)` in one SELECT, with the
+    same answers in the same order (the shift's errors first)."""
+    field, value = checkpoint_reference(data)
+    params = {"value": value, "user_id": current_user.id}
+    row = db.session.execute(
+        SHIFT_AND_CHECKPOINT_BY[field], params | {"shift_id": data["shift_id"]}
+    ).one()
+    shift = None
+    if row.shift_id is not None:
+        shift = ShiftRef(
+            row.shift_id,
+            row.shift_guard_id,
+            row.shift_night,
+            row.shift_started_at,
+            row.shift_ended_at,
+        )
+    checked_own_shift(shift)
+    checkpoint, flags = checked_checkpoint(row if row.id is not None else None, field, params, data)
+    return shift, checkpoint, flags
+
+
+def checked_checkpoint(
+    checkpoint: sa.Row | None, field: str, params: dict, data: dict
+) -> tuple[sa.Row, list[str]]:
+    """The checks and flags of `resolve_checkpoint` on the row read by the field's value (None:
+    none found; a sticker's retired token is then looked up)."""
+    flags = []
     if checkpoint is None and field == "checkpoint_token":
         checkpoint = db.session.execute(CHECKPOINT_BY_RETIRED_TOKEN, params).first()
         if checkpoint is not None:
