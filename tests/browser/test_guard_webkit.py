@@ -68,14 +68,20 @@ class SameAddressServer:
 
 @pytest.fixture
 def display():
-    """A virtual X display for the MiniBrowser window."""
-    number = 90 + os.getpid() % 100
+    """A virtual X display for the MiniBrowser window. Xvfb picks a free display number and
+    writes it to the pipe once it accepts connections (-displayfd): no guessed number that a
+    second test process could hold, no wait for readiness."""
+    read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
-    time.sleep(0.5)  # Xvfb has no readiness signal; the driver retries its connection anyway
+    os.close(write_end)
+    with os.fdopen(read_end) as announced:
+        number = announced.readline().strip()
+    assert number, "Xvfb did not start"
     yield f":{number}"
     xvfb.terminate()
     xvfb.wait(timeout=10)

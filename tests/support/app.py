@@ -15,7 +15,30 @@ import sqlalchemy as sa
 from patrol import create_app
 from patrol.db import Base
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+def worker_database(url: str | None) -> str | None:
+    """TEST_DATABASE_URL for this test process: under pytest-xdist (`scripts/test.sh` runs the
+    suite in two processes), each worker gets a database of its own beside the given one, created
+    here when missing, because every test empties the database it runs on. Without xdist, the
+    given database itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    plain = "postgresql://" + server.split("://", 1)[1] + "/" + name
+    with psycopg.connect(plain, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{own}"')
+    return f"{server}/{own}"
+
+
+TEST_DATABASE_URL = worker_database(os.environ.get("TEST_DATABASE_URL"))
+if TEST_DATABASE_URL:
+    os.environ["TEST_DATABASE_URL"] = TEST_DATABASE_URL  # for processes the tests start
 DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
