@@ -41,7 +41,8 @@ fi
 .venv/bin/ruff format --check .
 # The layers of patrol/ (.importlinter, docs/architecture.md §9): no import runs back up.
 .venv/bin/lint-imports --no-cache
-# Two processes (pytest-xdist), a file at a time each, so a file's shared servers and browser
-# stay in one process; each process has its own PostgreSQL database (tests/support/app.py).
-# The 25 slowest tests are listed at the end. Give `-n 0` to run in one process.
-exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"
+# Two processes (pytest-xdist), each given a module at a time (or a class: the hostile-input
+# sweep's parts), so a module's shared servers, world and browser stay in one process; each
+# process has its own PostgreSQL database (tests/support/app.py). The 25 slowest tests are
+# listed at the end. `TEST_WORKERS=0 bash scripts/test.sh` runs it all in one process.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadscope --durations=25 "$@"
