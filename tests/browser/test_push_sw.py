@@ -47,7 +47,7 @@ def app_page(browser, live_server):
     context.close()
 
 
-def wait_for_notifications(page, worker, tag, count=1, seconds=15):
+def wait_for_notifications(page, worker, tag, count=1, seconds=30):
     """Poll the registration's notifications until `count` carry `tag`: showing one fetches
     its icon first, which a loaded CI machine has taken more than the 5 s once allowed."""
     deadline = time.monotonic() + seconds
