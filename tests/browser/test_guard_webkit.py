@@ -106,6 +106,28 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
         time.sleep(0.2)
 
 
+def open_webkit(wsgi_app, display):
+    """The app on a server that can be stopped and started on the same address, and a
+    MiniBrowser at phone size driven by WebKitWebDriver on the virtual display. The caller
+    quits the driver and stops the server."""
+    from selenium import webdriver
+    from selenium.webdriver.webkitgtk.service import Service
+
+    assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
+    server = SameAddressServer(wsgi_app).start()
+    options = webdriver.WebKitGTKOptions()
+    options.binary_location = MINIBROWSERS[-1]
+    options.add_argument("--automation")
+    service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display})
+    driver = webdriver.WebKitGTK(options=options, service=service)
+    driver.set_window_size(390, 844)
+    return driver, server
+
+
+def app_ready(driver) -> bool:
+    return driver.execute_script("return document.body && document.body.dataset.ready === '1'")
+
+
 def click_settled(driver, locate, timeout: float = 30.0, what: str = "element") -> None:
     """Click what `locate()` finds, finding it again when the page replaced it in between.
 
@@ -138,22 +160,13 @@ def visible_with_text(driver, tag: str, text: str):
 
 
 def test_offline_night_in_webkit(live_app, display, output_dir):
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
-    from selenium.webdriver.webkitgtk.service import Service
 
-    assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
-    server = SameAddressServer(live_app).start()
-    options = webdriver.WebKitGTKOptions()
-    options.binary_location = MINIBROWSERS[-1]
-    options.add_argument("--automation")
-    service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display})
-    driver = webdriver.WebKitGTK(options=options, service=service)
-    driver.set_window_size(390, 844)
+    driver, server = open_webkit(live_app, display)
 
     def ready():
-        return driver.execute_script("return document.body && document.body.dataset.ready === '1'")
+        return app_ready(driver)
 
     def text_of(selector: str) -> str:
         return driver.find_element(By.CSS_SELECTOR, selector).text
@@ -266,26 +279,17 @@ def test_a_record_survives_a_reload_1_s_after_the_tap_with_no_position_in_webkit
     tap's time), a reload 1 s later keeps them, and each reaches the server once."""
     from datetime import datetime
 
-    from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.webkitgtk.service import Service
 
     from patrol.auth.models import User
     from patrol.safety.models import WalkCheck
     from tests.support.safety import plan_walk_directly
 
-    assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
     walk_id = plan_walk_directly(live_app, datetime.now(ZONE).date())
     with live_app.app_context():
         guard_id = db.session.scalar(sa.select(User.id).where(User.username == "guard"))
-    server = SameAddressServer(live_app).start()
-    options = webdriver.WebKitGTKOptions()
-    options.binary_location = MINIBROWSERS[-1]
-    options.add_argument("--automation")
-    service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display})
-    driver = webdriver.WebKitGTK(options=options, service=service)
-    driver.set_window_size(390, 844)
+    driver, server = open_webkit(live_app, display)
 
     def ready():
         try:
@@ -382,26 +386,17 @@ def test_503s_and_a_lost_answer_with_a_batch_and_three_photos_in_flight_in_webki
     WebDriver runs MiniBrowser in an ephemeral session, whose IndexedDB refuses Blobs (put:
     UnknownError "Error preparing Blob/File data to be stored in object store", as in Safari's
     private windows): the phone keeps the photos' bytes instead (db.js storableBlob)."""
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.webkitgtk.service import Service
 
     from tests.support.faults import QUEUE_NIGHT, Faults
     from tests.support.guard_browser import OUTBOX_ENTRIES, stored_photo_digests
     from tests.support.guard_browser import counts as all_counts
 
-    assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
     faults = Faults(live_app)
-    server = SameAddressServer(faults).start()
-    options = webdriver.WebKitGTKOptions()
-    options.binary_location = MINIBROWSERS[-1]
-    options.add_argument("--automation")
-    service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display})
-    driver = webdriver.WebKitGTK(options=options, service=service)
-    driver.set_window_size(390, 844)
+    driver, server = open_webkit(faults, display)
 
     def ready():
-        return driver.execute_script("return document.body && document.body.dataset.ready === '1'")
+        return app_ready(driver)
 
     def outbox_size() -> int:
         return driver.execute_async_script(
@@ -531,25 +526,16 @@ def test_a_report_screen_with_photos_survives_a_reload_in_webkit(live_app, displ
     """The report screen in WebKitGTK, whose IndexedDB refuses Blobs: two photos picked on the
     screen, a reload (the draft keeps their bytes, db.js storableBlob), "Spara" with the server
     away, and both photos arrive once, byte for byte what the phone made."""
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
-    from selenium.webdriver.webkitgtk.service import Service
 
     from tests.support.guard_browser import OUTBOX_ENTRIES, camera_photo, stored_photo_digests
     from tests.support.guard_browser import counts as all_counts
 
-    assert MINIBROWSERS, "webkit2gtk-driver's MiniBrowser is missing (see scripts/test.sh)"
-    server = SameAddressServer(live_app).start()
-    options = webdriver.WebKitGTKOptions()
-    options.binary_location = MINIBROWSERS[-1]
-    options.add_argument("--automation")
-    service = Service(executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": display})
-    driver = webdriver.WebKitGTK(options=options, service=service)
-    driver.set_window_size(390, 844)
+    driver, server = open_webkit(live_app, display)
 
     def ready():
-        return driver.execute_script("return document.body && document.body.dataset.ready === '1'")
+        return app_ready(driver)
 
     def click_text(tag: str, text: str):
         click_settled(driver, lambda: visible_with_text(driver, tag, text), what=f"{tag} {text!r}")
