@@ -21,6 +21,7 @@ from tests.support.app import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DATABASES,
+    OUTPUT_DIR,
     TEST_DATABASE_URL,
     Api,
     LiveServer,
@@ -31,8 +32,6 @@ from tests.support.app import (
     seed_everyone,
 )
 from tests.support.seaweedfs import s3_photos, seaweedfs  # noqa: F401 (fixtures)
-
-OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 
 
 @pytest.fixture(scope="session")

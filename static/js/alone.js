@@ -138,10 +138,21 @@ export async function startTimer(shift, task, minutes) {
   return saveTimer(shift, timer, { position: true });
 }
 
+// "+10 min" adds ten minutes to what is left (a guard with 20 left gets 30), never more than a
+// timer may run. The server takes an extension as its time plus whole minutes and only ever
+// moves the due time on, so the phone sends what is left rounded down plus ten: the phone and
+// the server show the same due time, at most a minute before "what is left + 10".
+export function extendedMinutes(dueAt, now) {
+  const left = Math.max(0, Math.floor((Date.parse(dueAt) - now) / MINUTE));
+  return Math.min(TIMER_MINUTES[TIMER_MINUTES.length - 1], left + EXTEND_MINUTES);
+}
+
 export async function extendTimer(shift, timer) {
-  const extendedAt = new Date().toISOString();
-  const dueAt = new Date(Date.parse(extendedAt) + EXTEND_MINUTES * MINUTE).toISOString();
-  return saveTimer(shift, { ...timer, extendedAt, minutes: EXTEND_MINUTES, dueAt }, { position: true });
+  const now = Date.now();
+  const extendedAt = new Date(now).toISOString();
+  const minutes = extendedMinutes(timer.dueAt, now);
+  const dueAt = new Date(now + minutes * MINUTE).toISOString();
+  return saveTimer(shift, { ...timer, extendedAt, minutes, dueAt }, { position: true });
 }
 
 export async function stopTimer(shift, timer) {

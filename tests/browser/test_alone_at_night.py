@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from patrol.alarms.actions import check_alarms
 from patrol.db import set_clock
+from tests.support.app import OUTPUT_DIR
 from tests.support.desk_browser import log_in
 from tests.support.guard_browser import (
     check_in_with_code,
@@ -31,7 +32,7 @@ from tests.support.guard_browser import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
-SHOTS = "/work/shots/alone"
+SHOTS = OUTPUT_DIR / "alone"
 
 # Sound and vibration, stubbed: every call is kept for the test to check.
 STUBS = """
@@ -257,13 +258,13 @@ def test_nothing_says_sent_while_a_timer_or_no_coverage_waits_for_the_network(
         expect(page.locator("#unsent")).to_have_text("2 osända")
         expect(page.locator("#home-unsent")).to_have_text("2 registreringar väntar på att skickas.")
         card.evaluate("(card) => card.scrollIntoView()")
-        page.screenshot(path="/work/shots/alonefix/alone-waiting-offline.png")
+        page.screenshot(path=SHOTS / "alone-waiting-offline.png")
         go_online(context, page)
         page.get_by_role("button", name="Skicka nu").click()
         wait_until_all_sent(page)
         expect(card.locator(".alone-known")).to_have_text(["Servern vet ✓"] * 2)
         card.evaluate("(card) => card.scrollIntoView()")
-        page.screenshot(path="/work/shots/alonefix/alone-known-online.png")
+        page.screenshot(path=SHOTS / "alone-known-online.png")
         # "+10 min" offline: waiting again, and said so everywhere, until it is sent.
         go_offline(context, page)
         page.locator("#alone-extend").click()
@@ -274,10 +275,24 @@ def test_nothing_says_sent_while_a_timer_or_no_coverage_waits_for_the_network(
         wait_until_all_sent(page)
         expect(card.locator(".alone-known")).to_have_text(["Servern vet ✓"] * 2)
         assert page.evaluate("() => window.__claims") == []
+        phone_due = page.evaluate(
+            """async () => {
+                const { getValue } = await import("/static/js/db.js");
+                const { TIMER_KEY } = await import("/static/js/alone.js");
+                return (await getValue(TIMER_KEY)).dueAt;
+            }"""
+        )
     finally:
         context.close()
     with live_app.app_context():
         [timer] = db.session.scalars(sa.select(CheckinTimer)).all()
-        assert timer.task == "Källaren, Jespersgatan 6" and timer.minutes == 10
+        assert timer.task == "Källaren, Jespersgatan 6"
+        # "+10 min" on a 5-minute timer with 4 whole minutes left: 14 minutes from the tap, so
+        # the due time is about 15 minutes after the start (it was 10 from the tap, shortening
+        # what was left), and the phone shows the server's due time.
+        assert timer.minutes == 14 or timer.minutes == 13  # 13 if a minute passed before the tap
+        due_after_start = timer.due_at - timer.started_at
+        assert timedelta(minutes=14) <= due_after_start <= timedelta(minutes=15), due_after_start
+        assert datetime.fromisoformat(phone_due.replace("Z", "+00:00")) == timer.due_at
         [window] = db.session.scalars(sa.select(NoCoverage)).all()
         assert window.minutes == 20 and window.ended_at is None

@@ -18,7 +18,6 @@ from __future__ import annotations
 import time as wall
 import uuid
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -30,6 +29,7 @@ from patrol.reports.models import Report
 from patrol.rounds.models import RoundSkip
 from patrol.safety.models import ResidentInfoVisit, WalkCheck
 from patrol.shifts.models import CheckIn
+from tests.support.app import OUTPUT_DIR
 from tests.support.guard_browser import (
     go_offline,
     go_online,
@@ -46,7 +46,7 @@ from tests.support.safety import CHECKLIST, acute_event_with_plan, plan_walk_dir
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(400)]
 
 NIGHT = date(2026, 11, 23)
-SHOTS = Path("/work/shots/phone1")
+SHOTS = OUTPUT_DIR / "one-write-path"
 
 # A phone that never finds its position.
 NEVER_ANSWERS = """

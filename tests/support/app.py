@@ -51,6 +51,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 TEST_PASSWORD = "correct-horse-battery"
+# Where tests write what a person looks at afterwards (screenshots, findings); ignored by git.
+OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output"
 
 
 def postgres_url() -> str:
