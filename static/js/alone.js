@@ -8,14 +8,16 @@
 //   PUT to the timer's own URL; the server raises the alarm when it runs out. In the foreground
 //   the phone also sounds and vibrates at the due time; the server's alarm is the one that counts.
 // - "Utan täckning" (10, 20, 30 or 60 min): the silence alarm waits; "Avsluta nu" ends it early.
-// Both say whether the server has them: "Servern vet ✓" once no request for them is left in
-// the outbox (delivered: a 2xx), "Väntar på nät – gå inte in än" until then.
+// Both say whether the server has them: "Servern vet ✓" once the server answered their last
+// save with a 2xx (records.js noteDelivered keeps the delivered entries' ids), "Väntar på nät –
+// gå inte in än" while it waits in the outbox, and otherwise what the guard must do: refused
+// ("Servern tog inte emot") or gone without reaching the server ("Servern vet inte").
 
 import { sendJson } from "./api.js";
 import { currentLocation } from "./geo.js";
 import { addStrings, formatTime, t } from "./i18n.js";
 import { PRIORITY, currentStatus, watchStatus } from "./outbox.js";
-import { currentShift, isOpen, record, shiftDependency } from "./records.js";
+import { DELIVERED_ALARMS_KEY, currentShift, isOpen, record, shiftDependency } from "./records.js";
 import { addHomeExtension } from "./screen-home.js";
 import { h } from "./ui.js";
 
@@ -39,6 +41,8 @@ addStrings({
     alone_extend: "+10 min",
     alone_server_knows: "Servern vet ✓",
     alone_waiting: "Väntar på nät – gå inte in än",
+    alone_refused: "Servern tog inte emot – räkna inte med den",
+    alone_lost: "Servern vet inte – starta igen",
     alone_no_coverage: "Går in där det saknas täckning",
     alone_no_coverage_minutes: "{n} min",
     alone_no_coverage_running: "Utan täckning till {time}",
@@ -56,6 +60,8 @@ addStrings({
     alone_extend: "+10 min",
     alone_server_knows: "The server knows ✓",
     alone_waiting: "Waiting for a network – do not go in yet",
+    alone_refused: "The server refused it – do not count on it",
+    alone_lost: "The server does not know – start again",
     alone_no_coverage: "Going where there is no coverage",
     alone_no_coverage_minutes: "{n} min",
     alone_no_coverage_running: "No coverage until {time}",
@@ -227,20 +233,30 @@ export function alertGuard() {
 }
 
 // --- the card on the home screen --------------------------------------------------------------
-// Drawn from the outbox's status (watchStatus: the same snapshot as the counters); "Servern
-// vet ✓" only when no request for that timer or window is left in the outbox.
+// Drawn from the outbox's status (watchStatus: the same snapshot as the counters). "Servern
+// vet ✓" only for a save the server answered: an entry gone from the outbox is not enough (a
+// guard may have discarded it, or the shift start it waited for).
 
-const STATE_KEYS = ["shift", TIMER_KEY, WINDOW_KEY];
+const STATE_KEYS = ["shift", TIMER_KEY, WINDOW_KEY, DELIVERED_ALARMS_KEY];
+const KNOWS_TEXT = { known: "alone_server_knows", waiting: "alone_waiting", refused: "alone_refused", lost: "alone_lost" };
 
-function serverKnows(status, url) {
-  return !status.urls.has(url);
+/** What the server has of the save whose outbox entry was `entryId`. */
+function serverState(status, entryId) {
+  if (status.ids.has(entryId)) return status.attentionIds.includes(entryId) ? "refused" : "waiting";
+  return (status.values[DELIVERED_ALARMS_KEY] || []).includes(entryId) ? "known" : "lost";
 }
 
-function knowsLine(known) {
+function knowsLine(state) {
   return h(
     "p",
-    { class: `alone-known ${known ? "known" : "waiting"}`, role: "status", "data-known": known ? "yes" : "no" },
-    known ? t("alone_server_knows") : t("alone_waiting")
+    {
+      // Refused or lost: the guard must act, so it looks like the other alerts on the card.
+      class: `alone-known ${state}${state === "refused" || state === "lost" ? " alert" : ""}`,
+      role: "status",
+      "data-known": state === "known" ? "yes" : "no",
+      "data-state": state,
+    },
+    t(KNOWS_TEXT[state])
   );
 }
 
@@ -280,7 +296,7 @@ function drawCard(card, status) {
     parts.push(
       h("p", { class: "alone-timer", id: "alone-timer-line" }, t("alone_timer_running", { task: runningTimer.task, time: formatTime(runningTimer.dueAt) })),
       due ? h("p", { class: "alert alone-due", role: "alert", id: "alone-due" }, t("alone_timer_due")) : null,
-      knowsLine(serverKnows(status, `/api/v1/timers/${runningTimer.id}`)),
+      knowsLine(serverState(status, runningTimer.entryId)),
       h("div", { class: "row" }, ok, extend)
     );
     if (due && alerted !== runningTimer.dueAt && document.visibilityState === "visible") {
@@ -320,7 +336,7 @@ function drawCard(card, status) {
     });
     parts.push(
       h("p", { class: "alone-window", id: "alone-window-line" }, t("alone_no_coverage_running", { time: formatTime(runningWindow.endsAt) })),
-      knowsLine(serverKnows(status, `/api/v1/no-coverage/${runningWindow.id}`)),
+      knowsLine(serverState(status, runningWindow.entryId)),
       end
     );
   } else {

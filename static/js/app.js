@@ -10,7 +10,7 @@ import { deleteValue, getValue, setValue } from "./db.js";
 import { language, setLanguage, t, unsentCounterText } from "./i18n.js";
 import { keepOffsets } from "./nights.js";
 import { currentStatus, watchStatus } from "./outbox.js";
-import { placeDeliveredCheckin } from "./records.js";
+import { noteDelivered } from "./records.js";
 import * as sync from "./sync.js";
 import * as homeScreen from "./screen-home.js";
 import "./guard-push.js"; // issue 5: SOS, extra rounds and notifications on the home screen
@@ -290,7 +290,7 @@ async function start() {
   });
   window.addEventListener("offline", updateNetState);
   watchStatus(updateUnsent);
-  sync.onDelivered(placeDeliveredCheckin);
+  sync.onDelivered(noteDelivered);
   // A screen that needs the newest sites document now (handover.js, at "Starta pass").
   window.addEventListener("sites-wanted", () => refreshSites());
   // Keep the sites cache fresh while the app is used online (new checkpoints, renamed ones).

@@ -64,13 +64,8 @@ export function db() {
   return opening;
 }
 
-/**
- * Put a tiny Blob into "bodies" in a transaction that is then aborted (nothing stays): true when
- * IndexedDB takes it. WebKit's ephemeral sessions (Safari's private windows, some older iOS
- * versions, WebKitGTK under WebDriver) refuse it: the request fails with UnknownError "Error
- * preparing Blob/File data to be stored in object store" and the transaction aborts. Other
- * engines have thrown at once (DataCloneError); both count as refused.
- */
+// A tiny Blob put in an aborted transaction: true when IndexedDB keeps Blobs. WebKit's
+// ephemeral sessions (Safari private windows, WebDriver) refuse them (UnknownError).
 function triesBlob(database) {
   return new Promise((resolve) => {
     let tx;
@@ -104,32 +99,23 @@ function triesBlob(database) {
   });
 }
 
-/**
- * Whether IndexedDB here keeps Blobs: tried once, the first time a photo is about to be stored
- * (not when the database opens: the cold start does not pay for a question only photos ask).
- */
+// Asked once, at the first photo (the cold start does not pay for it).
 export function keepsBlobs() {
   if (!blobsKept) blobsKept = db().then(triesBlob);
   return blobsKept;
 }
 
-/**
- * A Blob as this browser's IndexedDB can keep it: the Blob itself, or, where Blobs are refused,
- * its bytes {storedBlob: ArrayBuffer, type}. Call it before the transaction that stores it
- * (reading a Blob's bytes inside one would let the transaction commit before the put);
- * blobFrom() turns it back into a Blob. Anything that is not a Blob is returned as it is.
- */
+// A Blob as IndexedDB here keeps it: itself, or its bytes {storedBlob, type} (blobFrom turns
+// them back). Call it before the storing transaction: reading bytes inside would commit it early.
 export async function storableBlob(blob) {
   if (!(blob instanceof Blob) || (await keepsBlobs())) return blob;
   return { storedBlob: await blob.arrayBuffer(), type: blob.type };
 }
 
-/** True for what storableBlob() gives where Blobs are refused. */
 export function isStoredBlob(value) {
   return Boolean(value && typeof value === "object" && value.storedBlob instanceof ArrayBuffer);
 }
 
-/** The Blob again from a stored value (a Blob stays as it is; anything else is returned as it is). */
 export function blobFrom(value) {
   return isStoredBlob(value) ? new Blob([value.storedBlob], { type: value.type || "" }) : value;
 }

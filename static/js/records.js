@@ -155,12 +155,7 @@ async function awaitPosition(ids, logId, located, until) {
   }
 }
 
-/**
- * Photos ({blob, ...}, photos.js) with `body`: the Blob as IndexedDB here keeps it (db.js
- * storableBlob: the Blob itself, or its bytes where Blobs are refused, as in Safari's private
- * windows). Read before the write's transaction opens: reading a Blob inside it would let the
- * transaction commit early. The photo goes either way; the bytes sent are the same.
- */
+// Photos with `body` as IndexedDB keeps them (db.js storableBlob), before the transaction.
 function storablePhotos(photos) {
   return Promise.all(photos.map(async (photo) => ({ ...photo, body: await storableBlob(photo.blob) })));
 }
@@ -388,11 +383,25 @@ export async function correctTypedCode(item, code) {
   return true;
 }
 
+// Alarm entries answered 2xx: "Servern vet ✓" needs one (a discarded entry is gone too).
+export const DELIVERED_ALARMS_KEY = "deliveredAlarms";
+const DELIVERED_ALARMS_KEPT = 20;
+
+export async function noteDelivered(entry, answer) {
+  if (entry.priority === PRIORITY.alarm) {
+    await transaction("kv", "readwrite", async (s) => {
+      const ids = (await s.kv.get(DELIVERED_ALARMS_KEY)) || [];
+      await s.kv.put([...ids.filter((id) => id !== entry.id), entry.id].slice(-DELIVERED_ALARMS_KEPT), DELIVERED_ALARMS_KEY);
+    });
+  }
+  await placeDeliveredCheckin(entry, answer);
+}
+
 /**
  * A check-in the phone could not place (a typed code, offline) learns its place from the
  * server's answer: the log shows the code and the place from then on.
  */
-export async function placeDeliveredCheckin(entry, answer) {
+async function placeDeliveredCheckin(entry, answer) {
   if (entry.kind !== "checkin" || !entry.meta || !entry.meta.logId || !answer || !answer.checkpoint_label) return;
   const property = allProperties(await sites()).find((p) => p.id === answer.property_id);
   const place = property ? `${answer.checkpoint_label} – ${property.name}` : answer.checkpoint_label;

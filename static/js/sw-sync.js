@@ -4,10 +4,10 @@
 // engine and rules as the page (sync.js), not a second copy. One pass at a time across the
 // worker and every page (the sync engine's Web Lock).
 
-import { placeDeliveredCheckin } from "./records.js";
+import { noteDelivered } from "./records.js";
 import { onDelivered, requestSync } from "./sync.js";
 
-onDelivered(placeDeliveredCheckin);
+onDelivered(noteDelivered);
 
 /** One sync pass now (and another if something was queued meanwhile). */
 export function replayOutbox() {

@@ -10,6 +10,7 @@ everything, an SOS and an older check-in included.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,6 +25,7 @@ from tests.support.guard_browser import (
     go_offline,
     go_online,
     guard_context,
+    home,
     login,
     start_shift,
     wait_for_unsent,
@@ -296,3 +298,68 @@ def test_nothing_says_sent_while_a_timer_or_no_coverage_waits_for_the_network(
         assert datetime.fromisoformat(phone_due.replace("Z", "+00:00")) == timer.due_at
         [window] = db.session.scalars(sa.select(NoCoverage)).all()
         assert window.minutes == 20 and window.ended_at is None
+
+
+REFUSED_SHIFT = {
+    "error": "validation",
+    "message": "Några fält är inte giltiga.",
+    "errors": {"area_id": ["Området finns inte längre."]},
+}
+
+
+def test_the_card_says_servern_vet_only_for_what_the_server_answered(
+    live_server, live_app, browser
+):
+    """The card used to say "Servern vet ✓" whenever no request for the timer was left in the
+    outbox. A guard who discards a refused shift start throws away the timer that waited behind
+    it: nothing is left, the server never had it, and the card said the server knows. It now
+    says so only for a save the server answered, and says what else happened."""
+    import sqlalchemy as sa
+
+    from patrol.alarms.models import CheckinTimer
+    from patrol.db import db
+
+    context = guard_context(browser)
+    context.add_init_script(STUBS)
+
+    def refuse_the_shift_start(route, request):
+        if request.method == "PUT" and request.url.rstrip("/").count("/") == 6:
+            # PUT /api/v1/shifts/<id> (not its heartbeat, hand-over or end)
+            route.fulfill(
+                status=422, content_type="application/json", body=json.dumps(REFUSED_SHIFT)
+            )
+        else:
+            route.continue_()
+
+    context.route("**/api/v1/shifts/*", refuse_the_shift_start)
+    page = context.new_page()
+    card = page.locator("#alone-card")
+    try:
+        login(page, live_server.url)
+        start_shift(page)
+        page.locator("#alone-task").fill("Vinden, Jespersgatan 6")
+        page.locator("#alone-minutes").select_option("10")
+        page.locator("#alone-timer-start").click()
+        # Behind its refused shift start the timer waits: not known.
+        expect(card.locator(".alone-known")).to_have_text("Väntar på nät – gå inte in än")
+        page.locator("#unsent").click()
+        item = page.locator(".log-item[data-kind='shift_start']")
+        expect(item).to_have_attribute("data-state", "needs_attention", timeout=60_000)
+        item.get_by_role("button", name="Kasta").click()
+        item.get_by_role("button", name="Ja, kasta").click()
+        expect(item).to_have_attribute("data-state", "discarded")
+        home(page)
+        line = card.locator(".alone-known")
+        expect(line).to_have_text("Servern vet inte – starta igen")
+        expect(line).to_have_attribute("data-known", "no")
+        card.evaluate("(card) => card.scrollIntoView()")
+        page.screenshot(path=SHOTS / "timer-lost.png")
+        # "+10 min" sends it again; the server has no such shift (422): refused, said so.
+        card.locator("#alone-extend").click()
+        expect(line).to_have_text("Servern tog inte emot – räkna inte med den", timeout=60_000)
+        expect(line).to_have_attribute("data-state", "refused")
+        page.screenshot(path=SHOTS / "timer-refused.png")
+    finally:
+        context.close()
+    with live_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinTimer)) == 0
